@@ -1,0 +1,6 @@
+//! The core of the workflow engine: the Amazon States Language (ASL) model, validation,
+//! JSONPath, payload templates, intrinsic functions, Choice rules, variables and the step
+//! logic. Pure and synchronous: no I/O, no clock and no randomness that is not passed in.
+#![warn(missing_docs)]
+
+pub mod path;

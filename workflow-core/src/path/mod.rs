@@ -1,0 +1,336 @@
+//! JSONPath in the dialect AWS Step Functions uses.
+//!
+//! AWS evaluates JSONPath with a Jayway-style engine, which differs from RFC 9535 in ways that
+//! matter to state machines:
+//!
+//! * a *definite* path (names and single indices only) yields the value itself, and it is an
+//!   error when it matches nothing;
+//! * an *indefinite* path (wildcards, slices, filters, unions, deep scan) yields a list, empty
+//!   when nothing matches;
+//! * dot-notation names may contain hyphens (`$.detail-type`);
+//! * a filter applied to an object tests the object itself;
+//! * `$$` is the context object and `$name` a workflow variable.
+//!
+//! Paths are parsed once, when a definition is compiled ([`Path::parse`]), and evaluated many
+//! times without touching the source text again.
+
+mod eval;
+mod filter;
+mod parse;
+
+use std::fmt;
+
+pub use eval::{ContextLookup, Env, PathError, VariableLookup};
+pub use filter::{FilterExpr, FilterOp, Operand};
+
+/// Where a path starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Root {
+    /// `$`: the state's input (or whatever document the field is evaluated against).
+    Input,
+    /// `$$`: the context object.
+    Context,
+    /// `$name`: a workflow variable.
+    Variable(Box<str>),
+}
+
+/// One step of a path after its root.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segment {
+    /// `.name` or `['name']`.
+    Name(Box<str>),
+    /// `[3]` or `[-1]`.
+    Index(i64),
+    /// `.*` or `[*]`.
+    Wildcard,
+    /// `['a','b']`.
+    Names(Vec<Box<str>>),
+    /// `[0,2]`.
+    Indices(Vec<i64>),
+    /// `[start:end]` with either bound optional, and an optional step.
+    Slice {
+        /// First index (inclusive); negative counts from the end.
+        start: Option<i64>,
+        /// Last index (exclusive); negative counts from the end.
+        end: Option<i64>,
+        /// Stride, 1 when absent.
+        step: Option<i64>,
+    },
+    /// `[?(...)]`.
+    Filter(Box<FilterExpr>),
+    /// `..` followed by the segment it applies to at every depth.
+    Descendant(Box<Segment>),
+    /// A Jayway function at the end of a path, such as `.length()`.
+    Function(PathFunction),
+}
+
+/// Functions that Jayway allows at the end of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathFunction {
+    /// `length()`: the number of elements of an array, members of an object, or characters of
+    /// a string.
+    Length,
+    /// `min()` of an array of numbers.
+    Min,
+    /// `max()` of an array of numbers.
+    Max,
+    /// `avg()` of an array of numbers.
+    Avg,
+    /// `sum()` of an array of numbers.
+    Sum,
+    /// `stddev()` of an array of numbers.
+    Stddev,
+    /// `keys()` of an object.
+    Keys,
+    /// `first()` element of an array.
+    First,
+    /// `last()` element of an array.
+    Last,
+}
+
+impl PathFunction {
+    fn from_name(name: &str) -> Option<PathFunction> {
+        Some(match name {
+            "length" | "size" => PathFunction::Length,
+            "min" => PathFunction::Min,
+            "max" => PathFunction::Max,
+            "avg" => PathFunction::Avg,
+            "sum" => PathFunction::Sum,
+            "stddev" => PathFunction::Stddev,
+            "keys" => PathFunction::Keys,
+            "first" => PathFunction::First,
+            "last" => PathFunction::Last,
+            _ => return None,
+        })
+    }
+}
+
+/// A parsed JSONPath.
+#[derive(Clone, Debug)]
+pub struct Path {
+    text: Box<str>,
+    root: Root,
+    segments: Vec<Segment>,
+    definite: bool,
+}
+
+impl PartialEq for Path {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+/// Why a path could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at character {offset} of '{path}')")]
+pub struct PathSyntaxError {
+    /// The path text as written.
+    pub path: String,
+    /// Byte offset of the problem.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Path {
+    /// Parses a path (`$...`, `$$...` or `$variable...`).
+    pub fn parse(text: &str) -> Result<Path, PathSyntaxError> {
+        parse::parse_path(text)
+    }
+
+    /// The path exactly as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where the path starts.
+    pub fn root(&self) -> &Root {
+        &self.root
+    }
+
+    /// The steps after the root.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// True when the path can match at most one node: it then yields the node itself.
+    pub fn is_definite(&self) -> bool {
+        self.definite
+    }
+
+    /// True for `$` alone.
+    pub fn is_input_root(&self) -> bool {
+        self.root == Root::Input && self.segments.is_empty()
+    }
+
+    /// True when the path is a *reference path*: it names one node with `.name`, `['name']`
+    /// and `[index]` steps only, so it can be written to (ResultPath).
+    pub fn is_reference(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|s| matches!(s, Segment::Name(_) | Segment::Index(_)))
+    }
+
+    /// The path in Jayway's normalized bracket form, as AWS quotes it in error messages:
+    /// `$.a.b[0]` becomes `$['a']['b'][0]`.
+    pub fn normalized(&self) -> String {
+        let mut out = String::from(match &self.root {
+            Root::Input => "$",
+            Root::Context => "$$",
+            Root::Variable(_) => "$",
+        });
+        if let Root::Variable(name) = &self.root {
+            out.push_str(name);
+        }
+        for segment in &self.segments {
+            write_normalized(&mut out, segment);
+        }
+        out
+    }
+}
+
+fn write_normalized(out: &mut String, segment: &Segment) {
+    use fmt::Write;
+    match segment {
+        Segment::Name(name) => {
+            let _ = write!(out, "['{name}']");
+        }
+        Segment::Index(i) => {
+            let _ = write!(out, "[{i}]");
+        }
+        Segment::Wildcard => out.push_str("[*]"),
+        Segment::Names(names) => {
+            out.push('[');
+            for (i, name) in names.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "'{name}'");
+            }
+            out.push(']');
+        }
+        Segment::Indices(indices) => {
+            out.push('[');
+            for (i, index) in indices.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{index}");
+            }
+            out.push(']');
+        }
+        Segment::Slice { start, end, step } => {
+            out.push('[');
+            if let Some(s) = start {
+                let _ = write!(out, "{s}");
+            }
+            out.push(':');
+            if let Some(e) = end {
+                let _ = write!(out, "{e}");
+            }
+            if let Some(st) = step {
+                let _ = write!(out, ":{st}");
+            }
+            out.push(']');
+        }
+        Segment::Filter(_) => out.push_str("[?]"),
+        Segment::Descendant(inner) => {
+            out.push_str("..");
+            write_normalized(out, inner);
+        }
+        Segment::Function(f) => {
+            let _ = write!(out, ".{f:?}()");
+        }
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Sets `value` at the node named by a reference path inside `target`, creating the objects on
+/// the way. This is how ResultPath places a state's result into its input.
+///
+/// Fails when a step meets a value that cannot hold it (a name under a non-object, an index
+/// under a non-array or out of its bounds).
+pub fn write_reference(
+    target: &mut serde_json::Value,
+    segments: &[Segment],
+    value: serde_json::Value,
+) -> Result<(), WriteError> {
+    use serde_json::Value;
+    let Some((last, parents)) = segments.split_last() else {
+        *target = value;
+        return Ok(());
+    };
+    let mut node = target;
+    for (depth, segment) in parents.iter().enumerate() {
+        node = match segment {
+            Segment::Name(name) => {
+                if node.is_null() {
+                    *node = Value::Object(Default::default());
+                }
+                match node {
+                    Value::Object(map) => map
+                        .entry(name.to_string())
+                        .or_insert_with(|| Value::Object(Default::default())),
+                    _ => return Err(WriteError { depth }),
+                }
+            }
+            Segment::Index(i) => match node {
+                Value::Array(items) => {
+                    let idx = resolve_index(*i, items.len()).ok_or(WriteError { depth })?;
+                    &mut items[idx]
+                }
+                _ => return Err(WriteError { depth }),
+            },
+            _ => return Err(WriteError { depth }),
+        };
+    }
+    let depth = parents.len();
+    match last {
+        Segment::Name(name) => {
+            if node.is_null() {
+                *node = Value::Object(Default::default());
+            }
+            match node {
+                Value::Object(map) => {
+                    map.insert(name.to_string(), value);
+                    Ok(())
+                }
+                _ => Err(WriteError { depth }),
+            }
+        }
+        Segment::Index(i) => match node {
+            Value::Array(items) => {
+                let idx = resolve_index(*i, items.len()).ok_or(WriteError { depth })?;
+                items[idx] = value;
+                Ok(())
+            }
+            _ => Err(WriteError { depth }),
+        },
+        _ => Err(WriteError { depth }),
+    }
+}
+
+/// A reference path could not be written: the step at `depth` met a value that cannot hold it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteError {
+    /// Index of the segment that failed.
+    pub depth: usize,
+}
+
+pub(crate) fn resolve_index(index: i64, len: usize) -> Option<usize> {
+    if index >= 0 {
+        let i = index as usize;
+        (i < len).then_some(i)
+    } else {
+        let back = index.unsigned_abs() as usize;
+        (back <= len).then(|| len - back)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,2 @@
+//! The tokio driver of the workflow engine.
+#![warn(missing_docs)]

@@ -3,4 +3,13 @@
 //! logic. Pure and synchronous: no I/O, no clock and no randomness that is not passed in.
 #![warn(missing_docs)]
 
+pub mod choice;
+pub mod diagnostic;
+pub mod entropy;
+pub mod error;
+pub mod intrinsics;
 pub mod path;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+pub use entropy::Entropy;
+pub use error::AslError;

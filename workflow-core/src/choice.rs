@@ -1,0 +1,1 @@
+//! Choice rules: compiled from their JSON form once, evaluated against a state's input.

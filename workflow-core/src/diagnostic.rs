@@ -1,0 +1,192 @@
+//! Definition problems: every one is reported, each with a stable code, a message and where it
+//! is (a JSON pointer, plus line and column when the definition came from text).
+
+use std::fmt;
+
+/// The stable codes of definition problems. Tools may match on these; they never change
+/// meaning.
+pub mod codes {
+    /// The definition is not valid JSON.
+    pub const INVALID_JSON: &str = "invalid-json";
+    /// The definition (or a nested state machine) is not a JSON object.
+    pub const NOT_AN_OBJECT: &str = "not-an-object";
+    /// A required field is missing.
+    pub const MISSING_FIELD: &str = "missing-field";
+    /// A field is not allowed here (unknown, or not valid for this state type or query
+    /// language).
+    pub const UNKNOWN_FIELD: &str = "unknown-field";
+    /// A field has the wrong JSON type.
+    pub const WRONG_TYPE: &str = "wrong-type";
+    /// A field has a value outside what it allows.
+    pub const INVALID_VALUE: &str = "invalid-value";
+    /// A JSON object has the same key twice.
+    pub const DUPLICATE_KEY: &str = "duplicate-key";
+    /// `Type` is not one of the eight state types.
+    pub const UNKNOWN_STATE_TYPE: &str = "unknown-state-type";
+    /// `StartAt` names no state of its `States`.
+    pub const UNKNOWN_START_AT: &str = "unknown-start-at";
+    /// `Next`, `Default` or a Catch's `Next` names no state in the same scope.
+    pub const UNKNOWN_TARGET: &str = "unknown-target";
+    /// A transition goes into or out of a Parallel branch or Map processor.
+    pub const CROSS_SCOPE_TRANSITION: &str = "cross-scope-transition";
+    /// No transition leads to a state.
+    pub const UNREACHABLE_STATE: &str = "unreachable-state";
+    /// A state reachable from StartAt cannot reach any terminal state.
+    pub const NO_TERMINAL_STATE: &str = "no-terminal-state";
+    /// A state has neither `Next` nor `End: true`.
+    pub const MISSING_TRANSITION: &str = "missing-transition";
+    /// A state has both `Next` and `End`.
+    pub const NEXT_AND_END: &str = "next-and-end";
+    /// Two states share a name anywhere in the machine.
+    pub const DUPLICATE_STATE_NAME: &str = "duplicate-state-name";
+    /// A state name is empty or longer than 80 characters.
+    pub const INVALID_STATE_NAME: &str = "invalid-state-name";
+    /// A Choice state has no rules.
+    pub const EMPTY_CHOICES: &str = "empty-choices";
+    /// A Choice rule has no comparison, or more than one.
+    pub const CHOICE_RULE_COMPARISONS: &str = "choice-rule-comparisons";
+    /// A Choice comparison has a value of the wrong type.
+    pub const CHOICE_RULE_VALUE: &str = "choice-rule-value";
+    /// A top-level Choice rule has no `Next`, or a nested rule has one.
+    pub const CHOICE_RULE_NEXT: &str = "choice-rule-next";
+    /// `ErrorEquals` is empty.
+    pub const EMPTY_ERROR_EQUALS: &str = "empty-error-equals";
+    /// `States.ALL` is not alone in its `ErrorEquals`, or its retrier or catcher is not last.
+    pub const STATES_ALL_NOT_LAST: &str = "states-all-not-last";
+    /// An error name starts with `States.` but is not a predefined one.
+    pub const UNKNOWN_ERROR_NAME: &str = "unknown-error-name";
+    /// A number is out of its allowed range (MaxAttempts < 0, BackoffRate < 1, ...).
+    pub const OUT_OF_RANGE: &str = "out-of-range";
+    /// HeartbeatSeconds is not smaller than TimeoutSeconds.
+    pub const HEARTBEAT_NOT_BELOW_TIMEOUT: &str = "heartbeat-not-below-timeout";
+    /// A Wait state has none, or more than one, of Seconds, Timestamp, SecondsPath,
+    /// TimestampPath.
+    pub const WAIT_DURATION: &str = "wait-duration";
+    /// A timestamp is not an RFC 3339 date-time.
+    pub const INVALID_TIMESTAMP: &str = "invalid-timestamp";
+    /// A JSONPath does not parse.
+    pub const INVALID_PATH: &str = "invalid-path";
+    /// A path that must be a reference path (ResultPath) uses operators that select several
+    /// nodes.
+    pub const NOT_A_REFERENCE_PATH: &str = "not-a-reference-path";
+    /// A `.$` field's value is not a path or an intrinsic function call.
+    pub const INVALID_DYNAMIC_VALUE: &str = "invalid-dynamic-value";
+    /// An intrinsic function does not parse.
+    pub const INVALID_INTRINSIC: &str = "invalid-intrinsic";
+    /// An intrinsic function name is not one of the 18 functions.
+    pub const UNKNOWN_INTRINSIC: &str = "unknown-intrinsic";
+    /// An intrinsic function has the wrong number of arguments.
+    pub const INTRINSIC_ARITY: &str = "intrinsic-arity";
+    /// A Task resource is not a recognised ARN.
+    pub const INVALID_RESOURCE: &str = "invalid-resource";
+    /// An EXPRESS state machine uses `.sync` or `.waitForTaskToken`.
+    pub const EXPRESS_UNSUPPORTED_INTEGRATION: &str = "express-unsupported-integration";
+    /// QueryLanguage is JSONPath in a state of a JSONata state machine.
+    pub const QUERY_LANGUAGE_DOWNGRADE: &str = "query-language-downgrade";
+    /// A JSONata expression is malformed (`{% ... %}` not closed, ...).
+    pub const INVALID_JSONATA: &str = "invalid-jsonata";
+    /// A variable name in Assign is not valid.
+    pub const INVALID_VARIABLE_NAME: &str = "invalid-variable-name";
+    /// A Map processor or Parallel branch is malformed.
+    pub const INVALID_PROCESSOR: &str = "invalid-processor";
+}
+
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The definition is rejected.
+    Error,
+    /// The definition is accepted but probably wrong.
+    Warning,
+}
+
+/// A line and column (both 1-based) in the source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One problem in a definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code, one of [`codes`].
+    pub code: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// What is wrong, and where useful, what to do.
+    pub message: String,
+    /// JSON pointer to the offending value (`/States/Charge/Retry/0/MaxAttempts`).
+    pub pointer: String,
+    /// Line and column in the source text, when the definition came from text.
+    pub location: Option<Location>,
+}
+
+impl Diagnostic {
+    /// An error-level diagnostic.
+    pub fn error(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            pointer: pointer.into(),
+            location: None,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        match self.location {
+            Some(loc) => write!(f, "[{}] {} (at {} {})", self.code, self.message, pointer, loc),
+            None => write!(f, "[{}] {} (at {})", self.code, self.message, pointer),
+        }
+    }
+}
+
+/// A non-empty list of problems: the reason a definition was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "the definition has {n} problem{}",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for d in &self.0 {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends one escaped JSON pointer token to `pointer`.
+pub fn push_pointer(pointer: &str, token: &str) -> String {
+    let mut out = String::with_capacity(pointer.len() + token.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,95 @@
+//! Runtime errors as ASL sees them: an error name and a cause.
+
+use std::fmt;
+
+/// The predefined error names of the Amazon States Language.
+pub mod names {
+    /// Matches any error name (in Retry and Catch only).
+    pub const ALL: &str = "States.ALL";
+    /// A task ran longer than its TimeoutSeconds, or the execution ran longer than its own.
+    pub const TIMEOUT: &str = "States.Timeout";
+    /// A task sent no heartbeat for longer than its HeartbeatSeconds.
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    /// Matches any task failure except States.Timeout.
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    /// The execution lacked the privileges to run a task.
+    pub const PERMISSIONS: &str = "States.Permissions";
+    /// A state's output or a task's input or result exceeded the payload limit.
+    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+    /// ResultPath cannot be applied to the state's input.
+    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// A `.$` field of a payload template matched nothing.
+    pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
+    /// A branch of a Parallel state failed.
+    pub const BRANCH_FAILED: &str = "States.BranchFailed";
+    /// No Choice rule matched and the Choice state has no Default.
+    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    /// An intrinsic function failed.
+    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    /// A Map state had more failed items than it tolerates.
+    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    /// A JSONata expression failed.
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    /// An error the state machine cannot recover from, such as a path that matches nothing.
+    pub const RUNTIME: &str = "States.Runtime";
+    /// A Map state's item reader failed.
+    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    /// A Map state's result writer failed.
+    pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
+}
+
+/// An ASL error: the name that Retry and Catch match on, and an optional cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AslError {
+    /// The error name, such as `States.Timeout` or a task's own error name.
+    pub error: String,
+    /// A human-readable cause. `None` when there is none (a Fail state without Cause).
+    pub cause: Option<String>,
+}
+
+impl AslError {
+    /// An error with a name and a cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> AslError {
+        AslError {
+            error: error.into(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// A `States.Runtime` error.
+    pub fn runtime(cause: impl Into<String>) -> AslError {
+        AslError::new(names::RUNTIME, cause)
+    }
+
+    /// A `States.IntrinsicFailure` error.
+    pub fn intrinsic(cause: impl Into<String>) -> AslError {
+        AslError::new(names::INTRINSIC_FAILURE, cause)
+    }
+
+    /// The `{"Error": ..., "Cause": ...}` document a Catch passes on.
+    pub fn to_error_output(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        map.insert(
+            "Error".to_string(),
+            serde_json::Value::String(self.error.clone()),
+        );
+        if let Some(cause) = &self.cause {
+            map.insert(
+                "Cause".to_string(),
+                serde_json::Value::String(cause.clone()),
+            );
+        }
+        serde_json::Value::Object(map)
+    }
+}
+
+impl fmt::Display for AslError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            Some(cause) => write!(f, "{}: {}", self.error, cause),
+            None => f.write_str(&self.error),
+        }
+    }
+}
+
+impl std::error::Error for AslError {}

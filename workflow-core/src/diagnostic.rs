@@ -100,13 +100,17 @@ pub enum Severity {
     Warning,
 }
 
-/// A line and column (both 1-based) in the source text.
+/// Where something is in the source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     /// 1-based line.
     pub line: usize,
-    /// 1-based column, counted in characters.
+    /// 1-based column, counted in bytes from the start of the line.
     pub column: usize,
+    /// Byte offset from the start of the text.
+    pub offset: usize,
+    /// Length in bytes of the offending value.
+    pub length: usize,
 }
 
 impl fmt::Display for Location {

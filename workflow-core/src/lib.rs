@@ -8,7 +8,10 @@ pub mod diagnostic;
 pub mod entropy;
 pub mod error;
 pub mod intrinsics;
+pub mod model;
 pub mod path;
+pub mod source;
+pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use entropy::Entropy;

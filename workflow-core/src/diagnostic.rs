@@ -31,7 +31,7 @@ pub mod codes {
     pub const CROSS_SCOPE_TRANSITION: &str = "cross-scope-transition";
     /// No transition leads to a state.
     pub const UNREACHABLE_STATE: &str = "unreachable-state";
-    /// A state reachable from StartAt cannot reach any terminal state.
+    /// A scope has no terminal state at all (no Succeed, no Fail, no `End: true`).
     pub const NO_TERMINAL_STATE: &str = "no-terminal-state";
     /// A state has neither `Next` nor `End: true`.
     pub const MISSING_TRANSITION: &str = "missing-transition";
@@ -89,6 +89,10 @@ pub mod codes {
     pub const INVALID_VARIABLE_NAME: &str = "invalid-variable-name";
     /// A Map processor or Parallel branch is malformed.
     pub const INVALID_PROCESSOR: &str = "invalid-processor";
+    /// (Warning) A reachable state can never reach a terminal state.
+    pub const CYCLE_WITHOUT_EXIT: &str = "cycle-without-exit";
+    /// The definition is valid, but uses a feature this runtime does not run.
+    pub const UNSUPPORTED: &str = "unsupported";
 }
 
 /// How bad a problem is.

@@ -10,8 +10,10 @@ pub mod error;
 pub mod intrinsics;
 pub mod model;
 pub mod path;
+pub mod plan;
 pub mod source;
 pub mod suggest;
+pub mod template;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use entropy::Entropy;

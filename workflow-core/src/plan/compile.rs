@@ -1,0 +1,1373 @@
+//! Validation and compilation in one walk over the model.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::resource::{Integration, classify_resource};
+use super::*;
+use crate::diagnostic::{Diagnostic, Severity, codes, push_pointer};
+use crate::model::{
+    self, Branch, Expr, PathField, QueryLanguage, State, StateKind, StateMachine, States,
+};
+use crate::template::compile_dynamic;
+
+/// Checks a definition and returns every problem found (errors and warnings), each with its
+/// JSON pointer. An empty list means the definition is valid. Features the local runtime does
+/// not run yet are not problems of the definition and are not reported here.
+pub fn validate(machine: &StateMachine, options: &CompileOptions) -> Vec<Diagnostic> {
+    compile(machine, options, false).1
+}
+
+/// Compiles; with `for_run`, also reports what the runtime cannot run yet (as errors).
+pub(super) fn compile(
+    machine: &StateMachine,
+    options: &CompileOptions,
+    for_run: bool,
+) -> (Option<Plan>, Vec<Diagnostic>) {
+    let mut c = Compiler {
+        machine,
+        options,
+        diags: Vec::new(),
+        unsupported: Vec::new(),
+        scopes: Vec::new(),
+        scope_of: HashMap::new(),
+    };
+    c.collect_names(&machine.states, "");
+    if let Some(t) = machine.timeout_seconds {
+        if !(1..=99_999_999).contains(&t) {
+            c.error(
+                codes::OUT_OF_RANGE,
+                "/TimeoutSeconds",
+                format!("'TimeoutSeconds' must be between 1 and 99999999, not {t}"),
+            );
+        }
+    }
+    if let Some(v) = &machine.version {
+        if v != "1.0" {
+            c.error(
+                codes::INVALID_VALUE,
+                "/Version",
+                format!("'Version' must be \"1.0\", not \"{v}\""),
+            );
+        }
+    }
+    c.scope(&machine.start_at, &machine.states, "", "/StartAt");
+    let Compiler {
+        diags,
+        unsupported,
+        scopes,
+        ..
+    } = c;
+    let mut diags = diags;
+    if for_run {
+        diags.extend(unsupported);
+    }
+    let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
+    let plan = if has_errors || scopes.iter().any(Option::is_none) {
+        None
+    } else {
+        Some(Plan {
+            scopes: scopes.into_iter().flatten().collect(),
+            timeout_seconds: machine.timeout_seconds.and_then(|t| u64::try_from(t).ok()),
+            machine_type: options.machine_type,
+            warnings: Vec::new(),
+        })
+    };
+    (plan, diags)
+}
+
+struct Compiler<'m> {
+    machine: &'m StateMachine,
+    options: &'m CompileOptions,
+    diags: Vec<Diagnostic>,
+    unsupported: Vec<Diagnostic>,
+    scopes: Vec<Option<Scope>>,
+    /// Every state name in the machine, with the pointer of its scope's `States` and of the
+    /// state itself (the first one, when duplicated).
+    scope_of: HashMap<&'m str, (String, String)>,
+}
+
+/// Which fields a state may carry, by type and query language.
+fn allowed(field: &str, kind: &StateKind, lang: QueryLanguage) -> Result<(), String> {
+    use QueryLanguage::*;
+    let type_name = kind.type_name();
+    let jsonpath_only = [
+        "InputPath",
+        "OutputPath",
+        "Parameters",
+        "ResultSelector",
+        "ResultPath",
+    ];
+    let jsonata_only = ["Arguments", "Output"];
+    if lang == Jsonata && jsonpath_only.contains(&field) {
+        return Err(format!(
+            "The QueryLanguage is set to 'JSONata', but field '{field}' is only supported for the 'JSONPath' QueryLanguage"
+        ));
+    }
+    if lang == JsonPath && jsonata_only.contains(&field) {
+        return Err(format!(
+            "The QueryLanguage is set to 'JSONPath', but field '{field}' is only supported for the 'JSONata' QueryLanguage"
+        ));
+    }
+    let ok = match field {
+        "InputPath" | "OutputPath" => !matches!(kind, StateKind::Fail(_)),
+        "Parameters" => matches!(
+            kind,
+            StateKind::Pass(_) | StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+        ),
+        "ResultSelector" | "Retry" | "Catch" => matches!(
+            kind,
+            StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+        ),
+        "ResultPath" => matches!(
+            kind,
+            StateKind::Pass(_) | StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+        ),
+        "Assign" => !matches!(kind, StateKind::Succeed | StateKind::Fail(_)),
+        "Output" => !matches!(kind, StateKind::Fail(_)),
+        "Arguments" => matches!(kind, StateKind::Task(_) | StateKind::Parallel(_)),
+        "Next" | "End" => !matches!(
+            kind,
+            StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_)
+        ),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "Field '{field}' is not supported by {type_name} states"
+        ))
+    }
+}
+
+fn is_jsonata(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with("{%") && t.ends_with("%}")
+}
+
+/// Variable names: a Unicode identifier of at most 80 characters; `states` is reserved.
+fn check_variable_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid_start = chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    if !valid_start || !chars.all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!(
+            "'{name}' is not a valid variable name: it must start with a letter or '_' and contain only letters, digits and '_'"
+        ));
+    }
+    if name.chars().count() > 80 {
+        return Err(format!("The variable name '{name}' is longer than 80 characters"));
+    }
+    if name == "states" {
+        return Err("'states' is a reserved variable name".to_string());
+    }
+    Ok(())
+}
+
+impl<'m> Compiler<'m> {
+    fn error(&mut self, code: &'static str, pointer: &str, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(code, pointer, message));
+    }
+
+    fn warning(&mut self, code: &'static str, pointer: &str, message: impl Into<String>) {
+        let mut d = Diagnostic::error(code, pointer, message);
+        d.severity = Severity::Warning;
+        self.diags.push(d);
+    }
+
+    fn unsupported(&mut self, pointer: &str, message: impl Into<String>) {
+        self.unsupported
+            .push(Diagnostic::error(codes::UNSUPPORTED, pointer, message));
+    }
+
+    fn language(&self, state: &State) -> QueryLanguage {
+        self.machine.effective_language(state)
+    }
+
+    /// Records every state name; reports duplicates anywhere in the machine.
+    fn collect_names(&mut self, states: &'m States, scope_pointer: &str) {
+        let states_pointer = push_pointer(scope_pointer, "States");
+        for (name, state) in states {
+            let pointer = push_pointer(&states_pointer, name);
+            if let Some((_, first)) = self.scope_of.get(name.as_str()) {
+                let first = first.clone();
+                self.error(
+                    codes::DUPLICATE_STATE_NAME,
+                    &pointer,
+                    format!("Duplicate State name: {name} (first defined at {first}); state names must be unique in the whole state machine"),
+                );
+            } else {
+                self.scope_of
+                    .insert(name.as_str(), (states_pointer.clone(), pointer.clone()));
+            }
+            match &state.kind {
+                StateKind::Parallel(p) => {
+                    for (i, b) in p.branches.iter().enumerate() {
+                        let bp = push_pointer(&push_pointer(&pointer, "Branches"), &i.to_string());
+                        self.collect_names(&b.states, &bp);
+                    }
+                }
+                StateKind::Map(m) => {
+                    let field = if m.legacy_iterator {
+                        "Iterator"
+                    } else {
+                        "ItemProcessor"
+                    };
+                    self.collect_names(&m.item_processor.states, &push_pointer(&pointer, field));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Resolves a transition target within a scope, reporting it when it is unknown.
+    fn target(
+        &mut self,
+        target: &str,
+        names: &HashMap<&str, StateId>,
+        states_pointer: &str,
+        pointer: &str,
+    ) -> Option<StateId> {
+        if let Some(id) = names.get(target) {
+            return Some(*id);
+        }
+        if let Some((other_scope, _)) = self.scope_of.get(target) {
+            if other_scope != states_pointer {
+                let message = format!(
+                    "Missing 'Next' target: {target} (the state exists, but in another scope at {other_scope}; transitions cannot go into or out of a Parallel branch or Map processor)"
+                );
+                self.error(codes::CROSS_SCOPE_TRANSITION, pointer, message);
+                return None;
+            }
+        }
+        let hint = crate::suggest::closest(target, names.keys().copied())
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        self.error(
+            codes::UNKNOWN_TARGET,
+            pointer,
+            format!("Missing 'Next' target: {target}{hint}"),
+        );
+        None
+    }
+
+    /// Compiles one scope (the top level, a branch or a processor); returns its id.
+    fn scope(
+        &mut self,
+        start_at: &str,
+        states: &'m States,
+        scope_pointer: &str,
+        start_pointer: &str,
+    ) -> ScopeId {
+        let id = self.scopes.len();
+        self.scopes.push(None);
+        let states_pointer = push_pointer(scope_pointer, "States");
+        let names: HashMap<&str, StateId> = states
+            .keys()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let start = if start_at.is_empty() && !states.is_empty() {
+            // The parser reported the missing StartAt already.
+            None
+        } else if states.is_empty() {
+            self.error(
+                codes::MISSING_FIELD,
+                &states_pointer,
+                "'States' must contain at least one state",
+            );
+            None
+        } else {
+            match names.get(start_at) {
+                Some(i) => Some(*i),
+                None => {
+                    let hint = crate::suggest::closest(start_at, names.keys().copied())
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    self.error(
+                        codes::UNKNOWN_START_AT,
+                        start_pointer,
+                        format!("Missing 'Next' target: {start_at}{hint}"),
+                    );
+                    None
+                }
+            }
+        };
+        let mut compiled = Vec::with_capacity(states.len());
+        let mut ok = true;
+        for (name, state) in states {
+            let pointer = push_pointer(&states_pointer, name);
+            match self.state(name, state, &pointer, &names, &states_pointer) {
+                Some(s) => compiled.push(s),
+                None => ok = false,
+            }
+        }
+        self.graph_checks(states, &names, start, &states_pointer);
+        if ok {
+            if let Some(start) = start {
+                self.scopes[id] = Some(Scope {
+                    start,
+                    states: compiled,
+                });
+            }
+        }
+        id
+    }
+
+    /// Reachability and terminal-state checks on one scope.
+    fn graph_checks(
+        &mut self,
+        states: &States,
+        names: &HashMap<&str, StateId>,
+        start: Option<StateId>,
+        states_pointer: &str,
+    ) {
+        if states.is_empty() {
+            return;
+        }
+        let edges: Vec<Vec<StateId>> = states
+            .values()
+            .map(|s| {
+                s.transitions()
+                    .into_iter()
+                    .filter_map(|(_, t)| names.get(t).copied())
+                    .collect()
+            })
+            .collect();
+        let terminal: Vec<bool> = states
+            .values()
+            .map(|s| s.is_terminal_type() || s.end == Some(true))
+            .collect();
+        if !terminal.iter().any(|t| *t) {
+            self.error(
+                codes::NO_TERMINAL_STATE,
+                states_pointer,
+                "Workflow has no terminal state: add a Succeed or Fail state, or \"End\": true on a state",
+            );
+            // AWS reports only this when there is no terminal state at all.
+            return;
+        }
+        let Some(start) = start else { return };
+        let mut reached = vec![false; states.len()];
+        let mut stack = vec![start];
+        while let Some(s) = stack.pop() {
+            if std::mem::replace(&mut reached[s], true) {
+                continue;
+            }
+            stack.extend(edges[s].iter().copied());
+        }
+        for (i, name) in states.keys().enumerate() {
+            if !reached[i] {
+                self.error(
+                    codes::UNREACHABLE_STATE,
+                    &push_pointer(states_pointer, name),
+                    format!("State \"{name}\" is not reachable."),
+                );
+            }
+        }
+        // States from which no terminal state can be reached loop forever: valid ASL (an
+        // execution timeout or a stop ends them), but rarely intended.
+        let mut can_finish = terminal.clone();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for s in 0..states.len() {
+                if !can_finish[s] && edges[s].iter().any(|t| can_finish[*t]) {
+                    can_finish[s] = true;
+                    changed = true;
+                }
+            }
+        }
+        for (i, name) in states.keys().enumerate() {
+            if reached[i] && !can_finish[i] {
+                self.warning(
+                    codes::CYCLE_WITHOUT_EXIT,
+                    &push_pointer(states_pointer, name),
+                    format!(
+                        "State \"{name}\" can never reach a terminal state: executions that enter it run until they time out or are stopped"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn path(&mut self, text: &str, pointer: &str, reference: bool) -> Option<Path> {
+        match Path::parse(text) {
+            Ok(p) => {
+                if reference && !p.is_reference() {
+                    self.error(
+                        codes::NOT_A_REFERENCE_PATH,
+                        pointer,
+                        format!("Value is not a Reference Path: '{text}' may only use '.name', \"['name']\" and '[index]' steps"),
+                    );
+                    None
+                } else {
+                    Some(p)
+                }
+            }
+            Err(e) => {
+                self.error(
+                    codes::INVALID_PATH,
+                    pointer,
+                    format!("Value must be a valid JSONPath: {}", e.message),
+                );
+                None
+            }
+        }
+    }
+
+    fn filter(&mut self, field: &Option<PathField>, pointer: &str) -> Filter {
+        match field {
+            None => Filter::All,
+            Some(PathField::Null) => Filter::Empty,
+            Some(PathField::Path(text)) => match self.path(text, pointer, false) {
+                Some(p) if p.is_input_root() => Filter::All,
+                Some(p) => Filter::Path(p),
+                None => Filter::All,
+            },
+        }
+    }
+
+    fn result_path(&mut self, field: &Option<PathField>, pointer: &str) -> ResultPath {
+        match field {
+            None => ResultPath::Replace,
+            Some(PathField::Null) => ResultPath::Discard,
+            Some(PathField::Path(text)) => match self.path(text, pointer, true) {
+                Some(p) if p.root() != &crate::path::Root::Input => {
+                    self.error(
+                        codes::NOT_A_REFERENCE_PATH,
+                        pointer,
+                        format!("ResultPath '{text}' must start with '$.': it cannot write to the context object or a variable"),
+                    );
+                    ResultPath::Replace
+                }
+                Some(p) if p.is_input_root() => ResultPath::Replace,
+                Some(p) => ResultPath::Path(p),
+                None => ResultPath::Replace,
+            },
+        }
+    }
+
+    fn template(&mut self, value: &Option<Value>, pointer: &str) -> Option<Template> {
+        let value = value.as_ref()?;
+        Template::compile(value, pointer, &mut self.diags)
+    }
+
+    /// An `Assign` block (JSONPath): a template whose top-level keys name variables.
+    fn assign(&mut self, value: &Option<Value>, pointer: &str, lang: QueryLanguage) -> Option<Template> {
+        let value = value.as_ref()?;
+        let Value::Object(map) = value else {
+            self.error(
+                codes::WRONG_TYPE,
+                pointer,
+                "'Assign' must be a JSON object whose keys are variable names",
+            );
+            return None;
+        };
+        for key in map.keys() {
+            let name = key.strip_suffix(".$").unwrap_or(key);
+            if let Err(message) = check_variable_name(name) {
+                self.error(
+                    codes::INVALID_VARIABLE_NAME,
+                    &push_pointer(pointer, key),
+                    message,
+                );
+            }
+        }
+        if lang == QueryLanguage::Jsonata {
+            self.jsonata_strings(value, pointer);
+            return None;
+        }
+        Template::compile(value, pointer, &mut self.diags)
+    }
+
+    /// Checks that `{% ... %}` strings are closed (JSONata is evaluated by a later engine).
+    fn jsonata_strings(&mut self, value: &Value, pointer: &str) {
+        match value {
+            Value::String(s) => {
+                let t = s.trim();
+                if t.starts_with("{%") && !t.ends_with("%}") {
+                    self.error(
+                        codes::INVALID_JSONATA,
+                        pointer,
+                        "A JSONata expression must end with '%}'",
+                    );
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.jsonata_strings(item, &push_pointer(pointer, &i.to_string()));
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.jsonata_strings(v, &push_pointer(pointer, k));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn error_equals(&mut self, names: &[String], pointer: &str, last: bool) {
+        let ep = push_pointer(pointer, "ErrorEquals");
+        if names.is_empty() {
+            self.error(
+                codes::EMPTY_ERROR_EQUALS,
+                &ep,
+                "'ErrorEquals' must list at least one error name",
+            );
+        }
+        for (i, name) in names.iter().enumerate() {
+            let p = push_pointer(&ep, &i.to_string());
+            if name == crate::error::names::ALL && (names.len() > 1 || !last) {
+                self.error(
+                    codes::STATES_ALL_NOT_LAST,
+                    &p,
+                    "States.ALL must appear alone and at end of list",
+                );
+            } else if name.starts_with("States.") && !KNOWN_ERRORS.contains(&name.as_str()) {
+                let hint = crate::suggest::closest(name, KNOWN_ERRORS.iter().copied())
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                self.warning(
+                    codes::UNKNOWN_ERROR_NAME,
+                    &p,
+                    format!("'{name}' is not a predefined error name, and custom error names must not start with 'States.'{hint}"),
+                );
+            }
+        }
+    }
+
+    fn retriers(&mut self, retriers: &[model::Retrier], pointer: &str) -> Vec<Retrier> {
+        let rp = push_pointer(pointer, "Retry");
+        let mut out = Vec::with_capacity(retriers.len());
+        for (i, r) in retriers.iter().enumerate() {
+            let p = push_pointer(&rp, &i.to_string());
+            self.error_equals(&r.error_equals, &p, i + 1 == retriers.len());
+            let interval = r.interval_seconds.unwrap_or(1);
+            if !(1..=99_999_999).contains(&interval) {
+                self.error(
+                    codes::OUT_OF_RANGE,
+                    &push_pointer(&p, "IntervalSeconds"),
+                    format!("'IntervalSeconds' must be between 1 and 99999999, not {interval}"),
+                );
+            }
+            let attempts = r.max_attempts.unwrap_or(3);
+            if !(0..=99_999_999).contains(&attempts) {
+                self.error(
+                    codes::OUT_OF_RANGE,
+                    &push_pointer(&p, "MaxAttempts"),
+                    format!("'MaxAttempts' must be between 0 and 99999999, not {attempts}"),
+                );
+            }
+            let rate = r.backoff_rate.as_ref().and_then(|n| n.as_f64()).unwrap_or(2.0);
+            if rate < 1.0 || !rate.is_finite() {
+                self.error(
+                    codes::OUT_OF_RANGE,
+                    &push_pointer(&p, "BackoffRate"),
+                    format!("'BackoffRate' must be at least 1.0, not {rate}"),
+                );
+            }
+            if let Some(max) = r.max_delay_seconds {
+                if !(1..=31_622_400).contains(&max) {
+                    self.error(
+                        codes::OUT_OF_RANGE,
+                        &push_pointer(&p, "MaxDelaySeconds"),
+                        format!("'MaxDelaySeconds' must be between 1 and 31622400, not {max}"),
+                    );
+                }
+            }
+            let full_jitter = match r.jitter_strategy.as_deref() {
+                None | Some("NONE") => false,
+                Some("FULL") => true,
+                Some(other) => {
+                    self.error(
+                        codes::INVALID_VALUE,
+                        &push_pointer(&p, "JitterStrategy"),
+                        format!("'JitterStrategy' must be \"FULL\" or \"NONE\", not \"{other}\""),
+                    );
+                    false
+                }
+            };
+            out.push(Retrier {
+                matcher: ErrorMatcher::new(&r.error_equals),
+                interval_seconds: interval as f64,
+                max_attempts: attempts.clamp(0, u32::MAX as i64) as u32,
+                backoff_rate: rate,
+                max_delay_seconds: r.max_delay_seconds.map(|m| m as f64),
+                full_jitter,
+            });
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn catchers(
+        &mut self,
+        catchers: &[model::Catcher],
+        pointer: &str,
+        names: &HashMap<&str, StateId>,
+        states_pointer: &str,
+        lang: QueryLanguage,
+    ) -> Option<Vec<Catcher>> {
+        let cp = push_pointer(pointer, "Catch");
+        let mut out = Vec::with_capacity(catchers.len());
+        let mut ok = true;
+        for (i, c) in catchers.iter().enumerate() {
+            let p = push_pointer(&cp, &i.to_string());
+            self.error_equals(&c.error_equals, &p, i + 1 == catchers.len());
+            let next = if c.next.is_empty() {
+                None
+            } else {
+                self.target(&c.next, names, states_pointer, &push_pointer(&p, "Next"))
+            };
+            if lang == QueryLanguage::Jsonata && c.result_path.is_some() {
+                self.error(
+                    codes::UNKNOWN_FIELD,
+                    &push_pointer(&p, "ResultPath"),
+                    "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage",
+                );
+            }
+            if lang == QueryLanguage::JsonPath && c.output.is_some() {
+                self.error(
+                    codes::UNKNOWN_FIELD,
+                    &push_pointer(&p, "Output"),
+                    "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+                );
+            }
+            let result_path = self.result_path(&c.result_path, &push_pointer(&p, "ResultPath"));
+            let assign = self.assign(&c.assign, &push_pointer(&p, "Assign"), lang);
+            match next {
+                Some(next) => out.push(Catcher {
+                    matcher: ErrorMatcher::new(&c.error_equals),
+                    next,
+                    result_path,
+                    assign,
+                }),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn seconds(
+        &mut self,
+        literal: &Option<Expr<i64>>,
+        path: &Option<String>,
+        pointer: &str,
+        field: &str,
+    ) -> Option<Seconds> {
+        match (literal, path) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    codes::INVALID_VALUE,
+                    pointer,
+                    format!("'{field}' and '{field}Path' cannot both be set"),
+                );
+                None
+            }
+            (Some(Expr::Literal(n)), None) => {
+                if !(1..=99_999_999).contains(n) {
+                    self.error(
+                        codes::OUT_OF_RANGE,
+                        &push_pointer(pointer, field),
+                        format!("'{field}' must be between 1 and 99999999, not {n}"),
+                    );
+                }
+                Some(Seconds::Literal((*n).max(1) as u64))
+            }
+            (Some(Expr::Jsonata(s)), None) => {
+                if !is_jsonata(s) {
+                    self.error(
+                        codes::WRONG_TYPE,
+                        &push_pointer(pointer, field),
+                        format!("'{field}' must be an integer"),
+                    );
+                }
+                None
+            }
+            (None, Some(p)) => self
+                .path(p, &push_pointer(pointer, &format!("{field}Path")), true)
+                .map(Seconds::Path),
+            (None, None) => None,
+        }
+    }
+
+    fn check_fields(&mut self, state: &State, pointer: &str, lang: QueryLanguage) {
+        let present: [(&str, bool); 14] = [
+            ("InputPath", state.input_path.is_some()),
+            ("OutputPath", state.output_path.is_some()),
+            ("Parameters", state.parameters.is_some()),
+            ("ResultSelector", state.result_selector.is_some()),
+            ("ResultPath", state.result_path.is_some()),
+            ("Retry", state.retry.is_some()),
+            ("Catch", state.catch.is_some()),
+            ("Assign", state.assign.is_some()),
+            ("Arguments", state.arguments.is_some()),
+            ("Output", state.output.is_some()),
+            ("Next", state.next.is_some()),
+            ("End", state.end.is_some()),
+            ("QueryLanguage", false),
+            ("Comment", false),
+        ];
+        for (field, is_present) in present {
+            if is_present {
+                if let Err(message) = allowed(field, &state.kind, lang) {
+                    self.error(codes::UNKNOWN_FIELD, &push_pointer(pointer, field), message);
+                }
+            }
+        }
+        // Fields of one state type that only one query language has.
+        let specific: Vec<&str> = match &state.kind {
+            StateKind::Pass(p) if p.result.is_some() => vec!["Result"],
+            StateKind::Task(t) => {
+                let mut v = Vec::new();
+                if t.timeout_seconds_path.is_some() {
+                    v.push("TimeoutSecondsPath");
+                }
+                if t.heartbeat_seconds_path.is_some() {
+                    v.push("HeartbeatSecondsPath");
+                }
+                v
+            }
+            StateKind::Wait(w) => {
+                let mut v = Vec::new();
+                if w.seconds_path.is_some() {
+                    v.push("SecondsPath");
+                }
+                if w.timestamp_path.is_some() {
+                    v.push("TimestampPath");
+                }
+                v
+            }
+            StateKind::Fail(f) => {
+                let mut v = Vec::new();
+                if f.error_path.is_some() {
+                    v.push("ErrorPath");
+                }
+                if f.cause_path.is_some() {
+                    v.push("CausePath");
+                }
+                v
+            }
+            StateKind::Map(m) => {
+                let mut v = Vec::new();
+                if m.items_path.is_some() {
+                    v.push("ItemsPath");
+                }
+                if m.max_concurrency_path.is_some() {
+                    v.push("MaxConcurrencyPath");
+                }
+                if m.tolerated_failure_count_path.is_some() {
+                    v.push("ToleratedFailureCountPath");
+                }
+                if m.tolerated_failure_percentage_path.is_some() {
+                    v.push("ToleratedFailurePercentagePath");
+                }
+                v
+            }
+            _ => Vec::new(),
+        };
+        if lang == QueryLanguage::Jsonata {
+            for field in specific {
+                self.error(
+                    codes::UNKNOWN_FIELD,
+                    &push_pointer(pointer, field),
+                    format!("The QueryLanguage is set to 'JSONata', but field '{field}' is only supported for the 'JSONPath' QueryLanguage"),
+                );
+            }
+        }
+        if let StateKind::Map(m) = &state.kind {
+            if lang == QueryLanguage::JsonPath && m.items.is_some() {
+                self.error(
+                    codes::UNKNOWN_FIELD,
+                    &push_pointer(pointer, "Items"),
+                    "The QueryLanguage is set to 'JSONPath', but field 'Items' is only supported for the 'JSONata' QueryLanguage",
+                );
+            }
+        }
+    }
+
+    fn state(
+        &mut self,
+        name: &str,
+        state: &'m State,
+        pointer: &str,
+        names: &HashMap<&str, StateId>,
+        states_pointer: &str,
+    ) -> Option<CompiledState> {
+        let before = self.diags.iter().filter(|d| d.severity == Severity::Error).count();
+        if name.is_empty() || name.chars().count() > 80 {
+            self.error(
+                codes::INVALID_STATE_NAME,
+                pointer,
+                format!("Invalid State name: State '{name}' must have between 1 and 80 characters"),
+            );
+        }
+        let lang = self.language(state);
+        if self.machine.query_language == Some(QueryLanguage::Jsonata)
+            && state.query_language == Some(QueryLanguage::JsonPath)
+        {
+            self.error(
+                codes::QUERY_LANGUAGE_DOWNGRADE,
+                pointer,
+                "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+            );
+        }
+        if lang == QueryLanguage::Jsonata {
+            self.unsupported(
+                pointer,
+                "JSONata states are not supported by this version of the runtime yet",
+            );
+        }
+        self.check_fields(state, pointer, lang);
+
+        // Transitions.
+        let needs_transition = !matches!(
+            state.kind,
+            StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_)
+        );
+        let ends = state.end == Some(true);
+        let mut next = None;
+        if needs_transition {
+            match (&state.next, ends) {
+                (Some(_), true) => self.error(
+                    codes::NEXT_AND_END,
+                    pointer,
+                    "A state cannot have both 'Next' and \"End\": true",
+                ),
+                (None, false) => self.error(
+                    codes::MISSING_TRANSITION,
+                    pointer,
+                    format!("State \"{name}\" needs 'Next' or \"End\": true"),
+                ),
+                _ => {}
+            }
+            if let Some(target) = &state.next {
+                next = self.target(target, names, states_pointer, &push_pointer(pointer, "Next"));
+            }
+        }
+
+        let jsonpath = lang == QueryLanguage::JsonPath;
+        let input_path = self.filter(&state.input_path, &push_pointer(pointer, "InputPath"));
+        let output_path = self.filter(&state.output_path, &push_pointer(pointer, "OutputPath"));
+        let result_path = self.result_path(&state.result_path, &push_pointer(pointer, "ResultPath"));
+        let parameters = if jsonpath {
+            self.template(&state.parameters, &push_pointer(pointer, "Parameters"))
+        } else {
+            None
+        };
+        let result_selector = if jsonpath {
+            self.template(&state.result_selector, &push_pointer(pointer, "ResultSelector"))
+        } else {
+            None
+        };
+        let assign = self.assign(&state.assign, &push_pointer(pointer, "Assign"), lang);
+        for (field, value) in [("Arguments", &state.arguments), ("Output", &state.output)] {
+            if let Some(v) = value {
+                self.jsonata_strings(v, &push_pointer(pointer, field));
+            }
+        }
+        let retry = self.retriers(state.retry.as_deref().unwrap_or_default(), pointer);
+        let catch = self.catchers(
+            state.catch.as_deref().unwrap_or_default(),
+            pointer,
+            names,
+            states_pointer,
+            lang,
+        );
+
+        let kind = self.kind(state, pointer, names, states_pointer, lang);
+        let errors_now = self.diags.iter().filter(|d| d.severity == Severity::Error).count();
+        if errors_now > before {
+            return None;
+        }
+        Some(CompiledState {
+            name: Arc::from(name),
+            input_path,
+            parameters,
+            result_selector,
+            result_path,
+            output_path,
+            assign,
+            retry,
+            catch: catch?,
+            next,
+            kind: kind?,
+        })
+    }
+
+    fn kind(
+        &mut self,
+        state: &'m State,
+        pointer: &str,
+        names: &HashMap<&str, StateId>,
+        states_pointer: &str,
+        lang: QueryLanguage,
+    ) -> Option<Kind> {
+        let jsonpath = lang == QueryLanguage::JsonPath;
+        Some(match &state.kind {
+            StateKind::Pass(p) => Kind::Pass {
+                result: p.result.clone(),
+            },
+            StateKind::Succeed => Kind::Succeed,
+            StateKind::Task(t) => self.task(t, pointer, jsonpath)?,
+            StateKind::Choice(c) => {
+                let cp = push_pointer(pointer, "Choices");
+                if c.choices.is_empty() {
+                    self.error(
+                        codes::EMPTY_CHOICES,
+                        &cp,
+                        "'Choices' must contain at least one rule",
+                    );
+                }
+                let mut rules = Vec::with_capacity(c.choices.len());
+                for (i, rule) in c.choices.iter().enumerate() {
+                    let rp = push_pointer(&cp, &i.to_string());
+                    let target = match &rule.next {
+                        Some(n) => self.target(n, names, states_pointer, &push_pointer(&rp, "Next")),
+                        None => {
+                            self.error(
+                                codes::CHOICE_RULE_NEXT,
+                                &rp,
+                                "These fields are required: [Next]",
+                            );
+                            None
+                        }
+                    };
+                    let assign = self.assign(&rule.assign, &push_pointer(&rp, "Assign"), lang);
+                    let rule_value = Value::Object(rule.condition.clone());
+                    if crate::choice::is_jsonata_rule(&rule_value) || !jsonpath {
+                        if jsonpath {
+                            self.error(
+                                codes::UNKNOWN_FIELD,
+                                &push_pointer(&rp, "Condition"),
+                                "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage",
+                            );
+                        }
+                        self.jsonata_strings(&rule_value, &rp);
+                        continue;
+                    }
+                    if rule.output.is_some() {
+                        self.error(
+                            codes::UNKNOWN_FIELD,
+                            &push_pointer(&rp, "Output"),
+                            "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+                        );
+                    }
+                    match crate::choice::Condition::compile(&rule_value, &rp, true) {
+                        Ok(condition) => {
+                            if let Some(next) = target {
+                                rules.push(ChoiceRule {
+                                    condition,
+                                    next,
+                                    assign,
+                                });
+                            }
+                        }
+                        Err(diags) => self.diags.extend(diags),
+                    }
+                }
+                let default = match &c.default {
+                    Some(d) => Some(self.target(d, names, states_pointer, &push_pointer(pointer, "Default"))?),
+                    None => None,
+                };
+                Kind::Choice { rules, default }
+            }
+            StateKind::Wait(w) => {
+                let count = [
+                    w.seconds.is_some(),
+                    w.timestamp.is_some(),
+                    w.seconds_path.is_some(),
+                    w.timestamp_path.is_some(),
+                ]
+                .iter()
+                .filter(|b| **b)
+                .count();
+                if count != 1 {
+                    self.error(
+                        codes::WAIT_DURATION,
+                        pointer,
+                        format!("A Wait state needs exactly one of 'Seconds', 'Timestamp', 'SecondsPath' and 'TimestampPath'; found {count}"),
+                    );
+                    return None;
+                }
+                if let Some(s) = &w.seconds {
+                    match s {
+                        Expr::Literal(n) => {
+                            if !(0..=99_999_999).contains(n) {
+                                self.error(
+                                    codes::OUT_OF_RANGE,
+                                    &push_pointer(pointer, "Seconds"),
+                                    format!("'Seconds' must be between 0 and 99999999, not {n}"),
+                                );
+                            }
+                            Kind::Wait(WaitSpec::Seconds((*n).max(0) as u64))
+                        }
+                        Expr::Jsonata(text) => {
+                            if !is_jsonata(text) {
+                                self.error(
+                                    codes::WRONG_TYPE,
+                                    &push_pointer(pointer, "Seconds"),
+                                    "'Seconds' must be an integer",
+                                );
+                            }
+                            return None;
+                        }
+                    }
+                } else if let Some(ts) = &w.timestamp {
+                    if !jsonpath && is_jsonata(ts) {
+                        return None;
+                    }
+                    match crate::timestamp::parse_timestamp(ts) {
+                        Some(t) => Kind::Wait(WaitSpec::Timestamp(t.timestamp_millis())),
+                        None => {
+                            self.error(
+                                codes::INVALID_TIMESTAMP,
+                                &push_pointer(pointer, "Timestamp"),
+                                "String does not match RFC3339 timestamp",
+                            );
+                            return None;
+                        }
+                    }
+                } else if let Some(p) = &w.seconds_path {
+                    Kind::Wait(WaitSpec::SecondsPath(self.path(
+                        p,
+                        &push_pointer(pointer, "SecondsPath"),
+                        true,
+                    )?))
+                } else {
+                    let p = w.timestamp_path.as_deref().unwrap_or_default();
+                    Kind::Wait(WaitSpec::TimestampPath(self.path(
+                        p,
+                        &push_pointer(pointer, "TimestampPath"),
+                        true,
+                    )?))
+                }
+            }
+            StateKind::Fail(f) => {
+                let error = self.fail_text(&f.error, &f.error_path, pointer, "Error")?;
+                let cause = self.fail_text(&f.cause, &f.cause_path, pointer, "Cause")?;
+                Kind::Fail { error, cause }
+            }
+            StateKind::Parallel(p) => {
+                let bp = push_pointer(pointer, "Branches");
+                let mut branches = Vec::with_capacity(p.branches.len());
+                for (i, branch) in p.branches.iter().enumerate() {
+                    let scope_pointer = push_pointer(&bp, &i.to_string());
+                    if branch.processor_config.is_some() {
+                        self.error(
+                            codes::UNKNOWN_FIELD,
+                            &push_pointer(&scope_pointer, "ProcessorConfig"),
+                            "Field 'ProcessorConfig' is not supported in a Parallel branch",
+                        );
+                    }
+                    branches.push(self.branch(branch, &scope_pointer));
+                }
+                Kind::Parallel { branches }
+            }
+            StateKind::Map(m) => self.map(state, m, pointer, jsonpath)?,
+        })
+    }
+
+    fn branch(&mut self, branch: &'m Branch, scope_pointer: &str) -> ScopeId {
+        let start_pointer = push_pointer(scope_pointer, "StartAt");
+        self.scope(&branch.start_at, &branch.states, scope_pointer, &start_pointer)
+    }
+
+    fn fail_text(
+        &mut self,
+        literal: &Option<String>,
+        path: &Option<String>,
+        pointer: &str,
+        field: &str,
+    ) -> Option<FailText> {
+        match (literal, path) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    codes::INVALID_VALUE,
+                    pointer,
+                    format!("A Fail state cannot have both '{field}' and '{field}Path'"),
+                );
+                None
+            }
+            (Some(text), None) => Some(FailText::Literal(text.clone())),
+            (None, Some(text)) => {
+                let fp = push_pointer(pointer, &format!("{field}Path"));
+                let field_name = format!("{field}Path");
+                let dynamic = compile_dynamic(text, &field_name, &fp, &mut self.diags)?;
+                if let crate::template::Dynamic::Path(p) = &dynamic {
+                    if !p.is_reference() {
+                        self.error(
+                            codes::NOT_A_REFERENCE_PATH,
+                            &fp,
+                            format!("Value is not a Reference Path: '{text}'"),
+                        );
+                        return None;
+                    }
+                }
+                Some(FailText::Dynamic(dynamic))
+            }
+            (None, None) => Some(FailText::None),
+        }
+    }
+
+    fn task(&mut self, t: &model::Task, pointer: &str, jsonpath: bool) -> Option<Kind> {
+        let rp = push_pointer(pointer, "Resource");
+        let resource_kind = match classify_resource(&t.resource) {
+            Ok(k) => k,
+            Err(message) => {
+                if !t.resource.is_empty() {
+                    self.error(codes::INVALID_RESOURCE, &rp, message);
+                }
+                return None;
+            }
+        };
+        if self.options.machine_type == MachineType::Express {
+            match resource_kind.integration() {
+                Integration::Sync => self.error(
+                    codes::EXPRESS_UNSUPPORTED_INTEGRATION,
+                    &rp,
+                    "Express state machine does not support '.sync' service integration",
+                ),
+                Integration::Callback => self.error(
+                    codes::EXPRESS_UNSUPPORTED_INTEGRATION,
+                    &rp,
+                    "Express state machine does not support '.waitForTaskToken' service integration ",
+                ),
+                Integration::RequestResponse => {}
+            }
+        }
+        let timeout = self.seconds(&t.timeout_seconds, &t.timeout_seconds_path, pointer, "TimeoutSeconds");
+        let heartbeat = self.seconds(
+            &t.heartbeat_seconds,
+            &t.heartbeat_seconds_path,
+            pointer,
+            "HeartbeatSeconds",
+        );
+        if let (Some(Seconds::Literal(h)), Some(Seconds::Literal(to))) = (&heartbeat, &timeout) {
+            if h >= to {
+                self.error(
+                    codes::HEARTBEAT_NOT_BELOW_TIMEOUT,
+                    &push_pointer(pointer, "HeartbeatSeconds"),
+                    format!("'HeartbeatSeconds' ({h}) must be smaller than 'TimeoutSeconds' ({to})"),
+                );
+            }
+        }
+        let credentials = match &t.credentials {
+            None => None,
+            Some(creds) => {
+                let cp = push_pointer(pointer, "Credentials");
+                let has_role = creds
+                    .as_object()
+                    .is_some_and(|m| m.contains_key("RoleArn") || m.contains_key("RoleArn.$"));
+                if !has_role {
+                    self.error(
+                        codes::MISSING_FIELD,
+                        &cp,
+                        "The field 'RoleArn' is required but was missing",
+                    );
+                    None
+                } else if jsonpath {
+                    Template::compile(creds, &cp, &mut self.diags)
+                } else {
+                    None
+                }
+            }
+        };
+        Some(Kind::Task(Box::new(TaskSpec {
+            resource: Arc::from(t.resource.as_str()),
+            resource_kind,
+            timeout,
+            heartbeat,
+            credentials,
+        })))
+    }
+
+    fn map(&mut self, state: &'m State, m: &'m model::MapState, pointer: &str, jsonpath: bool) -> Option<Kind> {
+        let field = if m.legacy_iterator {
+            "Iterator"
+        } else {
+            "ItemProcessor"
+        };
+        let scope_pointer = push_pointer(pointer, field);
+        let mut distributed = false;
+        if let Some(config) = &m.item_processor.processor_config {
+            let cp = push_pointer(&scope_pointer, "ProcessorConfig");
+            match config {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        match (k.as_str(), v.as_str()) {
+                            ("Mode", Some("INLINE")) => {}
+                            ("Mode", Some("DISTRIBUTED")) => distributed = true,
+                            ("ExecutionType", Some("STANDARD" | "EXPRESS")) => {}
+                            ("Mode" | "ExecutionType", _) => self.error(
+                                codes::INVALID_VALUE,
+                                &push_pointer(&cp, k),
+                                format!("'{k}' has an invalid value: {v}"),
+                            ),
+                            _ => self.error(
+                                codes::UNKNOWN_FIELD,
+                                &push_pointer(&cp, k),
+                                format!("Field '{k}' is not supported in 'ProcessorConfig'"),
+                            ),
+                        }
+                    }
+                }
+                _ => self.error(codes::WRONG_TYPE, &cp, "'ProcessorConfig' must be an object"),
+            }
+        }
+        let processor = self.branch(&m.item_processor, &scope_pointer);
+        if m.item_selector.is_some() && state.parameters.is_some() {
+            self.error(
+                codes::INVALID_VALUE,
+                pointer,
+                "A Map state cannot have both 'ItemSelector' and its legacy name 'Parameters'",
+            );
+        }
+        let item_selector = if jsonpath {
+            let (value, field) = match (&m.item_selector, &state.parameters) {
+                (Some(v), _) => (Some(v.clone()), "ItemSelector"),
+                (None, p) => (p.clone(), "Parameters"),
+            };
+            self.template(&value, &push_pointer(pointer, field))
+        } else {
+            None
+        };
+        let items_path = match &m.items_path {
+            Some(p) => Some(self.path(p, &push_pointer(pointer, "ItemsPath"), true)?),
+            None => None,
+        };
+        let max_concurrency = self.count(
+            &m.max_concurrency,
+            &m.max_concurrency_path,
+            pointer,
+            "MaxConcurrency",
+        );
+        let tolerated_count = self.count(
+            &m.tolerated_failure_count,
+            &m.tolerated_failure_count_path,
+            pointer,
+            "ToleratedFailureCount",
+        );
+        let tolerated_percentage = match (&m.tolerated_failure_percentage, &m.tolerated_failure_percentage_path) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    codes::INVALID_VALUE,
+                    pointer,
+                    "'ToleratedFailurePercentage' and 'ToleratedFailurePercentagePath' cannot both be set",
+                );
+                None
+            }
+            (Some(Expr::Literal(n)), None) => {
+                let v = n.as_f64().unwrap_or(-1.0);
+                if !(0.0..=100.0).contains(&v) {
+                    self.error(
+                        codes::OUT_OF_RANGE,
+                        &push_pointer(pointer, "ToleratedFailurePercentage"),
+                        format!("'ToleratedFailurePercentage' must be between 0 and 100, not {n}"),
+                    );
+                }
+                Some(Percentage::Literal(v))
+            }
+            (None, Some(p)) => self
+                .path(p, &push_pointer(pointer, "ToleratedFailurePercentagePath"), true)
+                .map(Percentage::Path),
+            _ => None,
+        };
+        for (field, present) in [
+            ("ItemReader", m.item_reader.is_some()),
+            ("ResultWriter", m.result_writer.is_some()),
+        ] {
+            if present {
+                self.unsupported(
+                    &push_pointer(pointer, field),
+                    format!("'{field}' (reading or writing items in Amazon S3) is not supported by the local runtime"),
+                );
+            }
+        }
+        if m.item_batcher.is_some() {
+            self.unsupported(
+                &push_pointer(pointer, "ItemBatcher"),
+                "'ItemBatcher' is not supported by the local runtime yet",
+            );
+        }
+        Some(Kind::Map(Box::new(MapSpec {
+            processor,
+            items_path,
+            item_selector,
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+            distributed,
+        })))
+    }
+
+    fn count(
+        &mut self,
+        literal: &Option<Expr<i64>>,
+        path: &Option<String>,
+        pointer: &str,
+        field: &str,
+    ) -> Option<Count> {
+        match (literal, path) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    codes::INVALID_VALUE,
+                    pointer,
+                    format!("'{field}' and '{field}Path' cannot both be set"),
+                );
+                None
+            }
+            (Some(Expr::Literal(n)), None) => {
+                if *n < 0 {
+                    self.error(
+                        codes::OUT_OF_RANGE,
+                        &push_pointer(pointer, field),
+                        format!("'{field}' must not be negative, not {n}"),
+                    );
+                }
+                Some(Count::Literal((*n).max(0) as u64))
+            }
+            (Some(Expr::Jsonata(s)), None) => {
+                if !is_jsonata(s) {
+                    self.error(
+                        codes::WRONG_TYPE,
+                        &push_pointer(pointer, field),
+                        format!("'{field}' must be an integer"),
+                    );
+                }
+                None
+            }
+            (None, Some(p)) => self
+                .path(p, &push_pointer(pointer, &format!("{field}Path")), true)
+                .map(Count::Path),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Predefined error names (a `States.` name outside this list is a warning).
+const KNOWN_ERRORS: &[&str] = &[
+    "States.ALL",
+    "States.Timeout",
+    "States.HeartbeatTimeout",
+    "States.TaskFailed",
+    "States.Permissions",
+    "States.DataLimitExceeded",
+    "States.ResultPathMatchFailure",
+    "States.ParameterPathFailure",
+    "States.BranchFailed",
+    "States.NoChoiceMatched",
+    "States.IntrinsicFailure",
+    "States.ExceedToleratedFailureThreshold",
+    "States.QueryEvaluationError",
+    "States.Runtime",
+    "States.ItemReaderFailed",
+    "States.ResultWriterFailed",
+    "States.Http.Socket",
+];

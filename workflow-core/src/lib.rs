@@ -9,6 +9,7 @@ pub mod entropy;
 pub mod error;
 pub mod intrinsics;
 pub mod path;
+pub mod timestamp;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use entropy::Entropy;

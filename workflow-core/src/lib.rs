@@ -14,6 +14,7 @@ pub mod plan;
 pub mod source;
 pub mod suggest;
 pub mod template;
+pub mod timestamp;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use entropy::Entropy;

@@ -4,9 +4,12 @@
 #![warn(missing_docs)]
 
 pub mod choice;
+pub mod definition;
 pub mod diagnostic;
 pub mod entropy;
 pub mod error;
+pub mod execution;
+pub mod history;
 pub mod intrinsics;
 pub mod model;
 pub mod path;

@@ -930,17 +930,22 @@ impl<'m> Compiler<'m> {
                     let rp = push_pointer(&cp, &i.to_string());
                     let target = match &rule.next {
                         Some(n) => self.target(n, names, states_pointer, &push_pointer(&rp, "Next")),
-                        None => {
-                            self.error(
-                                codes::CHOICE_RULE_NEXT,
-                                &rp,
-                                "These fields are required: [Next]",
-                            );
-                            None
-                        }
+                        // Condition::compile reports a missing Next.
+                        None => None,
                     };
                     let assign = self.assign(&rule.assign, &push_pointer(&rp, "Assign"), lang);
-                    let rule_value = Value::Object(rule.condition.clone());
+                    // The whole rule as written: the condition checks the keys around it.
+                    let mut rule_object = rule.condition.clone();
+                    if let Some(next) = &rule.next {
+                        rule_object.insert("Next".into(), Value::String(next.clone()));
+                    }
+                    if let Some(assign) = &rule.assign {
+                        rule_object.insert("Assign".into(), assign.clone());
+                    }
+                    if let Some(comment) = &rule.comment {
+                        rule_object.insert("Comment".into(), Value::String(comment.clone()));
+                    }
+                    let rule_value = Value::Object(rule_object);
                     if crate::choice::is_jsonata_rule(&rule_value) || !jsonpath {
                         if jsonpath {
                             self.error(

@@ -1,0 +1,1125 @@
+//! The step logic: a deterministic function that, given the compiled plan, an execution's
+//! state and one event, updates the state, appends to the history and returns the commands
+//! to carry out (invoke a task, start a timer, ...).
+//!
+//! There is no clock, no I/O and no randomness in here: the driver passes the time and a
+//! source of random numbers with every event. The same plan, events, times and random numbers
+//! always give the same history.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use workflow_core::definition::Definition;
+//! use workflow_core::entropy::SplitMix64;
+//! use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus};
+//! use workflow_core::plan::CompileOptions;
+//!
+//! let definition = Definition::from_json_str(
+//!     r#"{"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "Result": "world", "ResultPath": "$.hello", "End": true}}}"#,
+//!     &CompileOptions::default(),
+//! ).unwrap();
+//! let plan = Arc::new(definition.plan().unwrap());
+//! let (execution, commands) = Execution::start(
+//!     plan,
+//!     &ExecutionConfig::default(),
+//!     serde_json::json!({"from": "input"}),
+//!     0,
+//!     &mut SplitMix64(7),
+//! ).unwrap();
+//! assert!(commands.is_empty());
+//! match execution.status() {
+//!     ExecutionStatus::Succeeded(output) => {
+//!         assert_eq!(**output, serde_json::json!({"from": "input", "hello": "world"}))
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! assert_eq!(execution.history().len(), 4);
+//! ```
+
+mod context;
+mod run;
+mod size;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use context::ExecutionInfo;
+use context::{ContextView, Vars};
+pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
+
+use crate::entropy::Entropy;
+use crate::error::names;
+use crate::history::{EventDetails, EventType, HistoryEvent};
+use crate::path::{Env, PathError, write_reference};
+use crate::plan::{
+    CompiledState, Count, FailText, Filter, Integration, Kind, MachineType, MapSpec, Percentage,
+    Plan, ResourceKind, ResultPath, ScopeId, Seconds, StateId, WaitSpec,
+};
+use crate::template::StateFailure;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+/// Identifies one task invocation (one attempt of one Task state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u64);
+
+/// Identifies one timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerId(pub u64);
+
+/// How an execution ended with an error: the error name and cause, either of which AWS may
+/// leave out (a Fail state with neither).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Failure {
+    /// The error name.
+    pub error: Option<String>,
+    /// The cause.
+    pub cause: Option<String>,
+}
+
+impl Failure {
+    /// A failure with both a name and a cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
+        Failure {
+            error: Some(error.into()),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// The `{"Error": ..., "Cause": ...}` document a Catch passes on.
+    pub fn error_output(&self) -> Value {
+        let mut m = Map::new();
+        if let Some(e) = &self.error {
+            m.insert("Error".into(), Value::String(e.clone()));
+        }
+        if let Some(c) = &self.cause {
+            m.insert("Cause".into(), Value::String(c.clone()));
+        }
+        Value::Object(m)
+    }
+}
+
+impl From<crate::AslError> for Failure {
+    fn from(e: crate::AslError) -> Failure {
+        Failure {
+            error: Some(e.error),
+            cause: e.cause,
+        }
+    }
+}
+
+/// Where an execution stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExecutionStatus {
+    /// Still running.
+    Running,
+    /// Finished with this output.
+    Succeeded(Arc<Value>),
+    /// Failed with this error.
+    Failed(Failure),
+    /// Ran longer than its TimeoutSeconds (or an EXPRESS execution's five minutes).
+    TimedOut(Failure),
+    /// Stopped from outside.
+    Aborted(Failure),
+}
+
+impl ExecutionStatus {
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded(_) => "SUCCEEDED",
+            ExecutionStatus::Failed(_) => "FAILED",
+            ExecutionStatus::TimedOut(_) => "TIMED_OUT",
+            ExecutionStatus::Aborted(_) => "ABORTED",
+        }
+    }
+}
+
+/// Names and ARNs of an execution.
+#[derive(Clone, Debug)]
+pub struct ExecutionConfig {
+    /// The state machine's name (in ARNs and `$$.StateMachine.Name`).
+    pub state_machine_name: String,
+    /// The execution's name; a UUID when absent.
+    pub execution_name: Option<String>,
+    /// The region in ARNs.
+    pub region: String,
+    /// The account in ARNs.
+    pub account: String,
+    /// The execution role; a default role of the account when absent.
+    pub role_arn: Option<String>,
+}
+
+impl Default for ExecutionConfig {
+    fn default() -> Self {
+        ExecutionConfig {
+            state_machine_name: "StateMachine".to_string(),
+            execution_name: None,
+            region: "us-east-1".to_string(),
+            account: "123456789012".to_string(),
+            role_arn: None,
+        }
+    }
+}
+
+/// Something that happened outside the step logic.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A task returned its result.
+    TaskSucceeded {
+        /// Which invocation.
+        task: TaskId,
+        /// Its result.
+        output: Value,
+    },
+    /// A task failed.
+    TaskFailed {
+        /// Which invocation.
+        task: TaskId,
+        /// Its error.
+        failure: Failure,
+    },
+    /// A callback (`.waitForTaskToken`) task was handed over and now waits for its token.
+    TaskSubmitted {
+        /// Which invocation.
+        task: TaskId,
+        /// The integration's response.
+        output: Value,
+    },
+    /// A task sent a heartbeat.
+    TaskHeartbeat {
+        /// Which invocation.
+        task: TaskId,
+    },
+    /// A timer started by [`Command::StartTimer`] fired.
+    TimerFired {
+        /// Which timer.
+        timer: TimerId,
+    },
+    /// The execution is stopped from outside.
+    Stop {
+        /// The error to record.
+        failure: Failure,
+    },
+}
+
+/// A task to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskInvocation {
+    /// The invocation's id, to report its outcome with.
+    pub task: TaskId,
+    /// The state's name.
+    pub state_name: Arc<str>,
+    /// The resource as written.
+    pub resource: Arc<str>,
+    /// What the resource is.
+    pub resource_kind: ResourceKind,
+    /// The effective input (after InputPath and Parameters).
+    pub input: Value,
+    /// The task token, for `.waitForTaskToken` resources.
+    pub task_token: Option<String>,
+    /// How many times this state has been retried so far.
+    pub retry_count: u32,
+    /// TimeoutSeconds, when the state sets one.
+    pub timeout_seconds: Option<u64>,
+    /// HeartbeatSeconds, when the state sets one.
+    pub heartbeat_seconds: Option<u64>,
+    /// The evaluated Credentials, when the state sets them.
+    pub credentials: Option<Value>,
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Run a task and report [`Event::TaskSucceeded`] or [`Event::TaskFailed`].
+    Invoke(Box<TaskInvocation>),
+    /// Stop a running task; its outcome no longer matters.
+    Cancel {
+        /// Which invocation.
+        task: TaskId,
+    },
+    /// Report [`Event::TimerFired`] at this time.
+    StartTimer {
+        /// Which timer.
+        timer: TimerId,
+        /// When, in milliseconds since the epoch.
+        at: Millis,
+    },
+    /// Forget a timer.
+    CancelTimer {
+        /// Which timer.
+        timer: TimerId,
+    },
+}
+
+/// Why an execution could not start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// The input is larger than the payload limit.
+    #[error("the execution input is {size} bytes, more than the {PAYLOAD_LIMIT_BYTES}-byte limit")]
+    InputTooLarge {
+        /// Its size in bytes.
+        size: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct FrameRef {
+    index: u32,
+    generation: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum TimerPurpose {
+    Wait,
+    Retry,
+    TaskTimeout,
+    TaskHeartbeat,
+    ExecutionTimeout,
+}
+
+/// One running scope: the top level, a Parallel branch or a Map iteration.
+#[derive(Debug)]
+struct Frame {
+    /// This frame's own reference (set when it is created).
+    me: FrameRef,
+    generation: u32,
+    scope: ScopeId,
+    parent: Option<(FrameRef, usize)>,
+    /// Events of distributed Map iterations belong to child executions, not to this history.
+    silent: bool,
+    vars: Arc<Vars>,
+    state: StateId,
+    raw_input: Arc<Value>,
+    entered_event: u64,
+    entered_time: Millis,
+    retry_counts: Vec<u32>,
+    retry_total: u32,
+    task_token: Option<Arc<str>>,
+    /// The id of the last event of this frame, for previousEventId.
+    last_event: u64,
+    phase: Phase,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Enter,
+    Run,
+    AwaitTask(Box<TaskWait>),
+    AwaitWait {
+        timer: TimerId,
+        effective: Arc<Value>,
+    },
+    AwaitRetry {
+        timer: TimerId,
+    },
+    AwaitChildren(Box<Children>),
+}
+
+#[derive(Debug)]
+struct TaskWait {
+    task: TaskId,
+    timeout_timer: Option<TimerId>,
+    heartbeat_timer: Option<TimerId>,
+    heartbeat_ms: Option<i64>,
+    events: TaskEvents,
+}
+
+/// Which family of history events a task writes.
+#[derive(Clone, Debug)]
+enum TaskEvents {
+    Lambda { arn: String },
+    Activity { arn: String },
+    Task { resource_type: String, resource: String },
+}
+
+#[derive(Debug)]
+struct Children {
+    is_map: bool,
+    effective: Arc<Value>,
+    /// Map items (empty for Parallel).
+    items: Vec<Value>,
+    total: usize,
+    results: Vec<Option<Value>>,
+    next: usize,
+    running: Vec<(usize, FrameRef)>,
+    limit: usize,
+    failures: usize,
+    tolerated_count: Option<u64>,
+    tolerated_percentage: Option<f64>,
+    distributed: bool,
+    done: bool,
+}
+
+#[derive(Debug)]
+enum Work {
+    Advance(FrameRef),
+    Pump(FrameRef),
+    ChildDone {
+        parent: FrameRef,
+        slot: usize,
+        result: Result<Arc<Value>, Failure>,
+    },
+}
+
+enum Outcome {
+    /// The frame can go on at once (its phase says how).
+    Continue,
+    /// The frame waits for an event.
+    Blocked,
+    /// The frame's scope ended.
+    Finished(Result<Arc<Value>, Failure>),
+}
+
+/// One execution: its plan, where each of its scopes stands, and its history.
+#[derive(Debug)]
+pub struct Execution {
+    plan: Arc<Plan>,
+    info: Arc<ExecutionInfo>,
+    frames: Vec<Option<Frame>>,
+    generations: Vec<u32>,
+    free: Vec<u32>,
+    history: Vec<HistoryEvent>,
+    status: ExecutionStatus,
+    tasks: HashMap<TaskId, FrameRef>,
+    timers: HashMap<TimerId, (Option<FrameRef>, TimerPurpose)>,
+    next_task: u64,
+    next_timer: u64,
+    execution_timer: Option<TimerId>,
+    commands: Vec<Command>,
+    work: Vec<Work>,
+    now: Millis,
+}
+
+/// A version-4 UUID from the given randomness.
+pub fn uuid_v4(entropy: &mut dyn Entropy) -> String {
+    let a = entropy.next_u64();
+    let b = entropy.next_u64();
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+fn type_name(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Pass { .. } => "Pass",
+        Kind::Task(_) => "Task",
+        Kind::Choice { .. } => "Choice",
+        Kind::Wait(_) => "Wait",
+        Kind::Succeed => "Succeed",
+        Kind::Fail { .. } => "Fail",
+        Kind::Parallel { .. } => "Parallel",
+        Kind::Map(_) => "Map",
+    }
+}
+
+fn exited_event(kind: &Kind) -> EventType {
+    match kind {
+        Kind::Pass { .. } => EventType::PassStateExited,
+        Kind::Task(_) => EventType::TaskStateExited,
+        Kind::Choice { .. } => EventType::ChoiceStateExited,
+        Kind::Wait(_) => EventType::WaitStateExited,
+        Kind::Succeed => EventType::SucceedStateExited,
+        Kind::Parallel { .. } => EventType::ParallelStateExited,
+        Kind::Map(_) => EventType::MapStateExited,
+        Kind::Fail { .. } => EventType::FailStateEntered,
+    }
+}
+
+fn aborted_event(kind: &Kind) -> Option<EventType> {
+    match kind {
+        Kind::Task(_) => Some(EventType::TaskStateAborted),
+        Kind::Wait(_) => Some(EventType::WaitStateAborted),
+        Kind::Parallel { .. } => Some(EventType::ParallelStateAborted),
+        Kind::Map(_) => Some(EventType::MapStateAborted),
+        _ => None,
+    }
+}
+
+/// How a value appears in AWS's messages: strings bare, everything else as JSON.
+fn bare(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn task_events(resource: &str, kind: &ResourceKind) -> TaskEvents {
+    match kind {
+        ResourceKind::LambdaFunction { .. } => TaskEvents::Lambda {
+            arn: resource.to_string(),
+        },
+        ResourceKind::Activity { .. } => TaskEvents::Activity {
+            arn: resource.to_string(),
+        },
+        ResourceKind::LambdaInvoke { integration } => TaskEvents::Task {
+            resource_type: "lambda".into(),
+            resource: with_suffix("invoke", *integration),
+        },
+        ResourceKind::Service {
+            service,
+            action,
+            integration,
+        } => TaskEvents::Task {
+            resource_type: service.clone(),
+            resource: with_suffix(action, *integration),
+        },
+        ResourceKind::Substitution { name } => TaskEvents::Task {
+            resource_type: "task".into(),
+            resource: name.clone(),
+        },
+    }
+}
+
+fn with_suffix(action: &str, integration: Integration) -> String {
+    match integration {
+        Integration::RequestResponse => action.to_string(),
+        Integration::Sync => format!("{action}.sync"),
+        Integration::Callback => format!("{action}.waitForTaskToken"),
+    }
+}
+
+impl Execution {
+    /// Starts an execution: records `ExecutionStarted` and runs until the first state that
+    /// has to wait (a task, a timer) or until the end.
+    pub fn start(
+        plan: Arc<Plan>,
+        config: &ExecutionConfig,
+        input: Value,
+        now: Millis,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(Execution, Vec<Command>), StartError> {
+        let size = json_size(&input);
+        if size > PAYLOAD_LIMIT_BYTES {
+            return Err(StartError::InputTooLarge { size });
+        }
+        let name = config
+            .execution_name
+            .clone()
+            .unwrap_or_else(|| uuid_v4(entropy));
+        let machine_type = plan.machine_type();
+        let state_machine_arn = format!(
+            "arn:aws:states:{}:{}:stateMachine:{}",
+            config.region, config.account, config.state_machine_name
+        );
+        let execution_arn = match machine_type {
+            MachineType::Standard => format!(
+                "arn:aws:states:{}:{}:execution:{}:{}",
+                config.region, config.account, config.state_machine_name, name
+            ),
+            MachineType::Express => format!(
+                "arn:aws:states:{}:{}:express:{}:{}:{}",
+                config.region,
+                config.account,
+                config.state_machine_name,
+                name,
+                uuid_v4(entropy)
+            ),
+        };
+        let role_arn = config.role_arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:iam::{}:role/service-role/StepFunctions-{}-role",
+                config.account, config.state_machine_name
+            )
+        });
+        let input = Arc::new(input);
+        let info = Arc::new(ExecutionInfo {
+            execution_arn,
+            name,
+            state_machine_arn,
+            state_machine_name: config.state_machine_name.clone(),
+            role_arn: role_arn.clone(),
+            region: config.region.clone(),
+            account: config.account.clone(),
+            start_time: now,
+            input: input.clone(),
+            machine_type,
+            redrive_count: 0,
+        });
+        let mut execution = Execution {
+            plan: plan.clone(),
+            info,
+            frames: Vec::new(),
+            generations: Vec::new(),
+            free: Vec::new(),
+            history: Vec::new(),
+            status: ExecutionStatus::Running,
+            tasks: HashMap::new(),
+            timers: HashMap::new(),
+            next_task: 1,
+            next_timer: 1,
+            execution_timer: None,
+            commands: Vec::new(),
+            work: Vec::new(),
+            now,
+        };
+        execution.record(
+            None,
+            EventType::ExecutionStarted,
+            EventDetails::ExecutionStarted {
+                input: input.clone(),
+                role_arn,
+            },
+        );
+        let limit = match (plan.timeout_seconds(), machine_type) {
+            (Some(t), MachineType::Express) => Some(t.min(300)),
+            (None, MachineType::Express) => Some(300),
+            (t, MachineType::Standard) => t,
+        };
+        if let Some(seconds) = limit {
+            let timer =
+                execution.start_timer(None, now + seconds as i64 * 1000, TimerPurpose::ExecutionTimeout);
+            execution.execution_timer = Some(timer);
+        }
+        let top = execution.new_frame(Frame {
+            me: FrameRef {
+                index: 0,
+                generation: 0,
+            },
+            generation: 0,
+            scope: 0,
+            parent: None,
+            silent: false,
+            vars: Arc::new(Vars::default()),
+            state: plan.scopes[0].start,
+            raw_input: input,
+            entered_event: 0,
+            entered_time: now,
+            retry_counts: Vec::new(),
+            retry_total: 0,
+            task_token: None,
+            last_event: 1,
+            phase: Phase::Enter,
+        });
+        execution.work.push(Work::Advance(top));
+        execution.drain(entropy);
+        let commands = std::mem::take(&mut execution.commands);
+        Ok((execution, commands))
+    }
+
+    /// Applies one event and runs until every scope waits again or the execution ends.
+    pub fn handle(&mut self, event: Event, now: Millis, entropy: &mut dyn Entropy) -> Vec<Command> {
+        self.now = now.max(self.now);
+        if self.status != ExecutionStatus::Running {
+            return Vec::new();
+        }
+        match event {
+            Event::TaskSucceeded { task, output } => self.on_task_result(task, Ok(output), entropy),
+            Event::TaskFailed { task, failure } => self.on_task_result(task, Err(failure), entropy),
+            Event::TaskSubmitted { task, output } => self.on_task_submitted(task, output),
+            Event::TaskHeartbeat { task } => self.on_heartbeat(task),
+            Event::TimerFired { timer } => self.on_timer(timer, entropy),
+            Event::Stop { failure } => self.stop(failure),
+        }
+        self.drain(entropy);
+        std::mem::take(&mut self.commands)
+    }
+
+    /// Where the execution stands.
+    pub fn status(&self) -> &ExecutionStatus {
+        &self.status
+    }
+
+    /// The history so far.
+    pub fn history(&self) -> &[HistoryEvent] {
+        &self.history
+    }
+
+    /// Names, ARNs, input and start time.
+    pub fn info(&self) -> &ExecutionInfo {
+        &self.info
+    }
+
+    /// The plan it runs.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    /// True when a task invocation is still awaited.
+    pub fn is_waiting_for(&self, task: TaskId) -> bool {
+        self.tasks.contains_key(&task)
+    }
+
+    // ----- bookkeeping -----
+
+    fn new_frame(&mut self, mut frame: Frame) -> FrameRef {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.frames.push(None);
+                self.generations.push(0);
+                (self.frames.len() - 1) as u32
+            }
+        };
+        let generation = self.generations[index as usize];
+        let me = FrameRef { index, generation };
+        frame.generation = generation;
+        frame.me = me;
+        self.frames[index as usize] = Some(frame);
+        me
+    }
+
+    fn take(&mut self, r: FrameRef) -> Option<Frame> {
+        let slot = self.frames.get_mut(r.index as usize)?;
+        match slot {
+            Some(f) if f.generation == r.generation => slot.take(),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, r: FrameRef, frame: Frame) {
+        self.frames[r.index as usize] = Some(frame);
+    }
+
+    fn release(&mut self, r: FrameRef) {
+        self.frames[r.index as usize] = None;
+        self.generations[r.index as usize] = self.generations[r.index as usize].wrapping_add(1);
+        self.free.push(r.index);
+    }
+
+    /// Appends an event (unless the frame is silent) and returns its id.
+    fn record(&mut self, frame: Option<&mut Frame>, event_type: EventType, details: EventDetails) -> u64 {
+        let previous = match &frame {
+            Some(f) if f.silent => return 0,
+            Some(f) => f.last_event,
+            None => self.history.last().map_or(0, |e| e.id),
+        };
+        let id = self.history.len() as u64 + 1;
+        self.history.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp: self.now,
+            event_type,
+            details,
+        });
+        if let Some(f) = frame {
+            f.last_event = id;
+        }
+        id
+    }
+
+    fn start_timer(&mut self, frame: Option<FrameRef>, at: Millis, purpose: TimerPurpose) -> TimerId {
+        let timer = TimerId(self.next_timer);
+        self.next_timer += 1;
+        self.timers.insert(timer, (frame, purpose));
+        self.commands.push(Command::StartTimer { timer, at });
+        timer
+    }
+
+    fn cancel_timer(&mut self, timer: Option<TimerId>) {
+        if let Some(timer) = timer {
+            if self.timers.remove(&timer).is_some() {
+                self.commands.push(Command::CancelTimer { timer });
+            }
+        }
+    }
+
+    fn drain(&mut self, entropy: &mut dyn Entropy) {
+        while let Some(work) = self.work.pop() {
+            if self.status != ExecutionStatus::Running {
+                self.work.clear();
+                break;
+            }
+            match work {
+                Work::Advance(r) => self.advance(r, entropy),
+                Work::Pump(r) => self.pump(r, entropy),
+                Work::ChildDone {
+                    parent,
+                    slot,
+                    result,
+                } => self.child_done(parent, slot, result, entropy),
+            }
+        }
+    }
+
+    /// Puts a frame back after it changed, scheduling what its outcome calls for.
+    fn settle(&mut self, r: FrameRef, frame: Frame, outcome: Outcome) {
+        match outcome {
+            Outcome::Continue => {
+                self.put(r, frame);
+                self.work.push(Work::Advance(r));
+            }
+            Outcome::Blocked => self.put(r, frame),
+            Outcome::Finished(result) => self.finish_frame(r, frame, result),
+        }
+    }
+
+    fn advance(&mut self, r: FrameRef, entropy: &mut dyn Entropy) {
+        let Some(mut frame) = self.take(r) else {
+            return;
+        };
+        let plan = self.plan.clone();
+        let outcome = loop {
+            let state = &plan.scopes[frame.scope].states[frame.state];
+            match frame.phase {
+                Phase::Enter => self.enter(&mut frame, state),
+                Phase::Run => match self.run(r, &mut frame, state, entropy) {
+                    Outcome::Continue => {}
+                    other => break other,
+                },
+                _ => break Outcome::Blocked,
+            }
+        };
+        match outcome {
+            Outcome::Finished(result) => self.finish_frame(r, frame, result),
+            _ => self.put(r, frame),
+        }
+    }
+
+    fn enter(&mut self, frame: &mut Frame, state: &CompiledState) {
+        frame.entered_time = self.now;
+        frame.retry_counts.clear();
+        frame.retry_counts.resize(state.retry.len(), 0);
+        frame.retry_total = 0;
+        frame.task_token = None;
+        let input = frame.raw_input.clone();
+        let id = self.record(
+            Some(frame),
+            EventType::entered(type_name(&state.kind)),
+            EventDetails::StateEntered {
+                name: state.name.clone(),
+                input,
+            },
+        );
+        frame.entered_event = id;
+        frame.phase = Phase::Run;
+    }
+
+    fn finish_frame(&mut self, r: FrameRef, mut frame: Frame, result: Result<Arc<Value>, Failure>) {
+        let plan = self.plan.clone();
+        let state = &plan.scopes[frame.scope].states[frame.state];
+        self.release(r);
+        match frame.parent {
+            None => {
+                let timer = self.execution_timer.take();
+        self.cancel_timer(timer);
+                match result {
+                    Ok(output) => {
+                        self.record(
+                            Some(&mut frame),
+                            EventType::ExecutionSucceeded,
+                            EventDetails::ExecutionSucceeded {
+                                output: output.clone(),
+                            },
+                        );
+                        self.status = ExecutionStatus::Succeeded(output);
+                    }
+                    Err(failure) => {
+                        self.record(
+                            Some(&mut frame),
+                            EventType::ExecutionFailed,
+                            EventDetails::Failure {
+                                error: failure.error.clone(),
+                                cause: failure.cause.clone(),
+                                resource: None,
+                            },
+                        );
+                        self.status = ExecutionStatus::Failed(failure);
+                    }
+                }
+            }
+            Some((parent, slot)) => {
+                if result.is_err() {
+                    // The state that failed its branch never exited: it is aborted with it.
+                    if let Some(t) = aborted_event(&state.kind) {
+                        self.record(Some(&mut frame), t, EventDetails::None);
+                    }
+                }
+                if !frame.silent {
+                    // The parent's next event follows this frame's last one.
+                    if let Some(p) = self.frames[parent.index as usize].as_mut() {
+                        p.last_event = p.last_event.max(frame.last_event);
+                    }
+                }
+                self.work.push(Work::ChildDone {
+                    parent,
+                    slot,
+                    result,
+                });
+            }
+        }
+    }
+
+    // ----- running states -----
+
+    fn context<'a>(
+        info: &'a ExecutionInfo,
+        frame: &'a Frame,
+        state: &'a CompiledState,
+    ) -> ContextView<'a> {
+        let retry_count = matches!(state.kind, Kind::Task(_) | Kind::Map(_) | Kind::Parallel { .. })
+            .then_some(frame.retry_total);
+        ContextView {
+            info,
+            state_name: &state.name,
+            entered_time: frame.entered_time,
+            retry_count,
+            task_token: frame.task_token.as_deref(),
+            map_item: None,
+        }
+    }
+
+    fn prefix(&self, frame: &Frame, state: &CompiledState, failure: StateFailure) -> Failure {
+        failure.into_error(&state.name, frame.entered_event).into()
+    }
+
+    fn filter(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        filter: &Filter,
+        value: &Arc<Value>,
+    ) -> Result<Arc<Value>, Failure> {
+        match filter {
+            Filter::All => Ok(value.clone()),
+            Filter::Empty => Ok(Arc::new(Value::Object(Map::new()))),
+            Filter::Path(path) => {
+                let info = self.info.clone();
+                let ctx = Self::context(&info, frame, state);
+                let env = Env {
+                    input: value,
+                    context: &ctx,
+                    variables: &*frame.vars,
+                };
+                match path.select(&env) {
+                    Ok(v) => Ok(Arc::new(v.into_owned())),
+                    Err(PathError::NoMatch) | Err(PathError::UnknownVariable(_)) => Err(self.prefix(
+                        frame,
+                        state,
+                        StateFailure::runtime(format!(
+                            "Invalid path '{}' : No results for path: {}",
+                            path.text(),
+                            path.normalized()
+                        )),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// InputPath, then Parameters.
+    fn effective_input(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Arc<Value>, Failure> {
+        let filtered = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
+        match &state.parameters {
+            None => Ok(filtered),
+            Some(template) => {
+                let info = self.info.clone();
+                let ctx = Self::context(&info, frame, state);
+                let env = Env {
+                    input: &filtered,
+                    context: &ctx,
+                    variables: &*frame.vars,
+                };
+                template
+                    .evaluate(&env, entropy)
+                    .map(Arc::new)
+                    .map_err(|f| self.prefix(frame, state, f))
+            }
+        }
+    }
+
+    /// Evaluates a template (ResultSelector, Assign, ...) with `input` as `$`.
+    fn evaluate(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        template: &crate::template::Template,
+        input: &Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        let info = self.info.clone();
+        let ctx = Self::context(&info, frame, state);
+        let env = Env {
+            input,
+            context: &ctx,
+            variables: &*frame.vars,
+        };
+        template
+            .evaluate(&env, entropy)
+            .map_err(|f| self.prefix(frame, state, f))
+    }
+
+    fn assign(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        template: &Option<crate::template::Template>,
+        input: &Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Option<Map<String, Value>>, Failure> {
+        let Some(template) = template else {
+            return Ok(None);
+        };
+        match self.evaluate(frame, state, template, input, entropy)? {
+            Value::Object(m) => Ok(Some(m)),
+            _ => Ok(None),
+        }
+    }
+
+    /// ResultPath: places `result` into the state's raw input.
+    fn place_result(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        result_path: &ResultPath,
+        result: Value,
+    ) -> Result<Arc<Value>, Failure> {
+        match result_path {
+            ResultPath::Replace => Ok(Arc::new(result)),
+            ResultPath::Discard => Ok(frame.raw_input.clone()),
+            ResultPath::Path(path) => {
+                let mut doc = (*frame.raw_input).clone();
+                match write_reference(&mut doc, path.segments(), result) {
+                    Ok(()) => Ok(Arc::new(doc)),
+                    Err(_) => Err(self.prefix(
+                        frame,
+                        state,
+                        StateFailure::runtime(format!(
+                            "Unable to apply ReferencePath {} to input '{}'",
+                            path.text(),
+                            frame.raw_input
+                        )),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// ResultSelector, ResultPath and OutputPath on a state's raw result; Assign from it.
+    fn process_result(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        result: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(Arc<Value>, Option<Map<String, Value>>), Failure> {
+        let assigned = self.assign(frame, state, &state.assign, &result, entropy)?;
+        let selected = match &state.result_selector {
+            Some(t) => self.evaluate(frame, state, t, &result, entropy)?,
+            None => result,
+        };
+        let placed = self.place_result(frame, state, &state.result_path, selected)?;
+        let output = self.filter(frame, state, &state.output_path, &placed)?;
+        Ok((output, assigned))
+    }
+
+    /// Records the state's exit and moves to `next` (or the state's own Next), or ends the
+    /// scope.
+    fn complete(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        output: Arc<Value>,
+        assigned: Option<Map<String, Value>>,
+        next: Option<StateId>,
+        entropy: &mut dyn Entropy,
+    ) -> Outcome {
+        let size = json_size(&output);
+        if size > PAYLOAD_LIMIT_BYTES {
+            let failure = Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    state.name
+                ),
+            );
+            return self.fail(frame, state, failure, false, entropy);
+        }
+        let assigned = assigned.filter(|m| !m.is_empty()).map(|m| {
+            let vars = Arc::make_mut(&mut frame.vars);
+            for (k, v) in &m {
+                vars.values.insert(k.clone(), v.clone());
+            }
+            Arc::new(m)
+        });
+        self.record(
+            Some(frame),
+            exited_event(&state.kind),
+            EventDetails::StateExited {
+                name: state.name.clone(),
+                output: output.clone(),
+                assigned,
+            },
+        );
+        match next.or(state.next) {
+            Some(n) => {
+                frame.state = n;
+                frame.raw_input = output;
+                frame.phase = Phase::Enter;
+                Outcome::Continue
+            }
+            None => Outcome::Finished(Ok(output)),
+        }
+    }
+
+    /// A state failed: retry it, catch the error, or end the scope with it.
+    fn fail(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        failure: Failure,
+        children_failed: bool,
+        entropy: &mut dyn Entropy,
+    ) -> Outcome {
+        let name = failure.error.as_deref().unwrap_or_default();
+        if let Some(i) = state.retry.iter().position(|r| r.matcher.matches(name)) {
+            let retrier = &state.retry[i];
+            if frame.retry_counts[i] < retrier.max_attempts {
+                frame.retry_counts[i] += 1;
+                frame.retry_total += 1;
+                let attempt = frame.retry_counts[i];
+                let mut delay = retrier.interval_seconds
+                    * retrier.backoff_rate.powi(attempt.saturating_sub(1) as i32);
+                if let Some(max) = retrier.max_delay_seconds {
+                    delay = delay.min(max);
+                }
+                if retrier.full_jitter {
+                    delay *= entropy.next_f64();
+                }
+                let delay_ms = (delay * 1000.0).min(1.0e15) as i64;
+                let timer = self.start_timer(Some(frame.me), self.now + delay_ms, TimerPurpose::Retry);
+                frame.phase = Phase::AwaitRetry { timer };
+                return Outcome::Blocked;
+            }
+        }
+        if children_failed && matches!(state.kind, Kind::Map(_)) {
+            self.record(Some(frame), EventType::MapStateFailed, EventDetails::None);
+        }
+        if let Some(catcher) = state.catch.iter().find(|c| c.matcher.matches(name)) {
+            let error_output = failure.error_output();
+            let caught = self
+                .assign(frame, state, &catcher.assign, &error_output, entropy)
+                .and_then(|assigned| {
+                    self.place_result(frame, state, &catcher.result_path, error_output)
+                        .map(|output| (output, assigned))
+                });
+            return match caught {
+                Ok((output, assigned)) => {
+                    self.complete(frame, state, output, assigned, Some(catcher.next), entropy)
+                }
+                Err(f) => Outcome::Finished(Err(f)),
+            };
+        }
+        Outcome::Finished(Err(failure))
+    }
+
+}

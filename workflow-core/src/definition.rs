@@ -37,7 +37,10 @@ impl Definition {
     }
 
     /// Validates a model built in code (for example by the `workflow!` macro).
-    pub fn from_machine(machine: StateMachine, options: &CompileOptions) -> Result<Definition, Diagnostics> {
+    pub fn from_machine(
+        machine: StateMachine,
+        options: &CompileOptions,
+    ) -> Result<Definition, Diagnostics> {
         let diagnostics = validate(&machine, options);
         Self::finish(machine, None, diagnostics, options)
     }

@@ -140,7 +140,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error-level diagnostic.
-    pub fn error(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -159,7 +163,11 @@ impl fmt::Display for Diagnostic {
             &self.pointer
         };
         match self.location {
-            Some(loc) => write!(f, "[{}] {} (at {} {})", self.code, self.message, pointer, loc),
+            Some(loc) => write!(
+                f,
+                "[{}] {} (at {} {})",
+                self.code, self.message, pointer, loc
+            ),
             None => write!(f, "[{}] {} (at {})", self.code, self.message, pointer),
         }
     }

@@ -297,9 +297,15 @@ impl HistoryEvent {
             "timestamp".into(),
             Value::String(format_timestamp(self.timestamp)),
         );
-        event.insert("type".into(), Value::String(self.event_type.as_str().into()));
+        event.insert(
+            "type".into(),
+            Value::String(self.event_type.as_str().into()),
+        );
         event.insert("id".into(), Value::from(self.id));
-        event.insert("previousEventId".into(), Value::from(self.previous_event_id));
+        event.insert(
+            "previousEventId".into(),
+            Value::from(self.previous_event_id),
+        );
         if let Some((key, details)) = self.details_json() {
             event.insert(key.into(), details);
         }

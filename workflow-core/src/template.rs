@@ -192,7 +192,11 @@ impl Template {
     }
 
     /// Evaluates the template against `env`.
-    pub fn evaluate(&self, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, StateFailure> {
+    pub fn evaluate(
+        &self,
+        env: &Env<'_>,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, StateFailure> {
         eval_node(&self.root, env, entropy)
     }
 
@@ -336,7 +340,11 @@ mod tests {
 
     #[test]
     fn templates_without_dynamic_fields_are_literals() {
-        assert!(compile(json!({"a": {"b": [1, {"c": 2}]}})).unwrap().is_literal());
+        assert!(
+            compile(json!({"a": {"b": [1, {"c": 2}]}}))
+                .unwrap()
+                .is_literal()
+        );
         assert!(!compile(json!({"a": [{"b.$": "$"}]})).unwrap().is_literal());
     }
 
@@ -360,8 +368,9 @@ mod tests {
 
     #[test]
     fn invalid_dynamic_values_are_diagnosed() {
-        let diags = compile(json!({"a.$": "not a path", "b.$": 3, "c.$": "$.x[", "d": {"e.$": "nope"}}))
-            .unwrap_err();
+        let diags =
+            compile(json!({"a.$": "not a path", "b.$": 3, "c.$": "$.x[", "d": {"e.$": "nope"}}))
+                .unwrap_err();
         let pointers: Vec<&str> = diags.iter().map(|d| d.pointer.as_str()).collect();
         assert_eq!(pointers, ["/T/a.$", "/T/b.$", "/T/c.$", "/T/d/e.$"]);
         assert!(diags.iter().all(|d| d.code == codes::INVALID_DYNAMIC_VALUE));

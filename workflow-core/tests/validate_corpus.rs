@@ -68,8 +68,14 @@ fn every_rejected_definition_is_invalid() {
             Ok(_) => failures.push(format!("{name}: accepted")),
             Err(d) => {
                 let expected = case["expected"]["message"].as_str().unwrap_or_default();
-                let matched = d.0.iter().any(|x| expected.contains(&x.message) || x.message.contains(expected));
-                println!("{name}: {} (AWS: {expected}){}", d.0[0], if matched { "" } else { "  [message differs]" });
+                let matched =
+                    d.0.iter()
+                        .any(|x| expected.contains(&x.message) || x.message.contains(expected));
+                println!(
+                    "{name}: {} (AWS: {expected}){}",
+                    d.0[0],
+                    if matched { "" } else { "  [message differs]" }
+                );
             }
         }
     }

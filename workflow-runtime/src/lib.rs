@@ -1,2 +1,25 @@
-//! The tokio driver of the workflow engine.
+//! The tokio driver of the workflow engine: load an Amazon States Language definition, bind
+//! its Task resources to async Rust handlers, and run executions with AWS's semantics (Retry,
+//! Catch, timeouts, heartbeats, Parallel, Map, Wait, task tokens), each with an execution
+//! history in AWS's format.
+//!
+//! The step logic lives in `workflow-core`; this crate carries out its commands: it calls
+//! handlers, keeps timers, and feeds the outcomes back. Every wait goes through a [`Clock`],
+//! so tests under `tokio::time::pause()` run a one-year Wait at once.
 #![warn(missing_docs)]
+
+mod clock;
+mod driver;
+mod handler;
+pub mod lambda;
+mod runtime;
+
+pub use clock::{Clock, TokioClock};
+pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
+pub use runtime::{
+    CallbackError, ExecutionHandle, LoadError, LoadOptions, Runtime, RuntimeBuilder, StartError,
+    StartOptions, Workflow,
+};
+pub use workflow_core::execution::{ExecutionStatus, Failure};
+pub use workflow_core::history::{EventType, HistoryEvent};
+pub use workflow_core::plan::MachineType;

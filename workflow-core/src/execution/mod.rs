@@ -126,6 +126,24 @@ pub enum ExecutionStatus {
 }
 
 impl ExecutionStatus {
+    /// The output, when the execution succeeded.
+    pub fn output(&self) -> Option<&Value> {
+        match self {
+            ExecutionStatus::Succeeded(output) => Some(output),
+            _ => None,
+        }
+    }
+
+    /// The error and cause, when the execution failed, timed out or was aborted.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            ExecutionStatus::Failed(f)
+            | ExecutionStatus::TimedOut(f)
+            | ExecutionStatus::Aborted(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -331,9 +349,16 @@ struct TaskWait {
 /// Which family of history events a task writes.
 #[derive(Clone, Debug)]
 enum TaskEvents {
-    Lambda { arn: String },
-    Activity { arn: String },
-    Task { resource_type: String, resource: String },
+    Lambda {
+        arn: String,
+    },
+    Activity {
+        arn: String,
+    },
+    Task {
+        resource_type: String,
+        resource: String,
+    },
 }
 
 #[derive(Debug)]
@@ -581,8 +606,11 @@ impl Execution {
             (t, MachineType::Standard) => t,
         };
         if let Some(seconds) = limit {
-            let timer =
-                execution.start_timer(None, now + seconds as i64 * 1000, TimerPurpose::ExecutionTimeout);
+            let timer = execution.start_timer(
+                None,
+                now + seconds as i64 * 1000,
+                TimerPurpose::ExecutionTimeout,
+            );
             execution.execution_timer = Some(timer);
         }
         let top = execution.new_frame(Frame {
@@ -649,6 +677,11 @@ impl Execution {
         &self.plan
     }
 
+    /// The history, consuming the execution.
+    pub fn into_history(self) -> Vec<HistoryEvent> {
+        self.history
+    }
+
     /// True when a task invocation is still awaited.
     pub fn is_waiting_for(&self, task: TaskId) -> bool {
         self.tasks.contains_key(&task)
@@ -692,7 +725,12 @@ impl Execution {
     }
 
     /// Appends an event (unless the frame is silent) and returns its id.
-    fn record(&mut self, frame: Option<&mut Frame>, event_type: EventType, details: EventDetails) -> u64 {
+    fn record(
+        &mut self,
+        frame: Option<&mut Frame>,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> u64 {
         let previous = match &frame {
             Some(f) if f.silent => return 0,
             Some(f) => f.last_event,
@@ -712,7 +750,12 @@ impl Execution {
         id
     }
 
-    fn start_timer(&mut self, frame: Option<FrameRef>, at: Millis, purpose: TimerPurpose) -> TimerId {
+    fn start_timer(
+        &mut self,
+        frame: Option<FrameRef>,
+        at: Millis,
+        purpose: TimerPurpose,
+    ) -> TimerId {
         let timer = TimerId(self.next_timer);
         self.next_timer += 1;
         self.timers.insert(timer, (frame, purpose));
@@ -806,7 +849,7 @@ impl Execution {
         match frame.parent {
             None => {
                 let timer = self.execution_timer.take();
-        self.cancel_timer(timer);
+                self.cancel_timer(timer);
                 match result {
                     Ok(output) => {
                         self.record(
@@ -861,8 +904,11 @@ impl Execution {
         frame: &'a Frame,
         state: &'a CompiledState,
     ) -> ContextView<'a> {
-        let retry_count = matches!(state.kind, Kind::Task(_) | Kind::Map(_) | Kind::Parallel { .. })
-            .then_some(frame.retry_total);
+        let retry_count = matches!(
+            state.kind,
+            Kind::Task(_) | Kind::Map(_) | Kind::Parallel { .. }
+        )
+        .then_some(frame.retry_total);
         ContextView {
             info,
             state_name: &state.name,
@@ -897,15 +943,16 @@ impl Execution {
                 };
                 match path.select(&env) {
                     Ok(v) => Ok(Arc::new(v.into_owned())),
-                    Err(PathError::NoMatch) | Err(PathError::UnknownVariable(_)) => Err(self.prefix(
-                        frame,
-                        state,
-                        StateFailure::runtime(format!(
-                            "Invalid path '{}' : No results for path: {}",
-                            path.text(),
-                            path.normalized()
+                    Err(PathError::NoMatch) | Err(PathError::UnknownVariable(_)) => Err(self
+                        .prefix(
+                            frame,
+                            state,
+                            StateFailure::runtime(format!(
+                                "Invalid path '{}' : No results for path: {}",
+                                path.text(),
+                                path.normalized()
+                            )),
                         )),
-                    )),
                 }
             }
         }
@@ -1096,7 +1143,8 @@ impl Execution {
                     delay *= entropy.next_f64();
                 }
                 let delay_ms = (delay * 1000.0).min(1.0e15) as i64;
-                let timer = self.start_timer(Some(frame.me), self.now + delay_ms, TimerPurpose::Retry);
+                let timer =
+                    self.start_timer(Some(frame.me), self.now + delay_ms, TimerPurpose::Retry);
                 frame.phase = Phase::AwaitRetry { timer };
                 return Outcome::Blocked;
             }
@@ -1121,5 +1169,4 @@ impl Execution {
         }
         Outcome::Finished(Err(failure))
     }
-
 }

@@ -110,7 +110,11 @@ impl Execution {
             Kind::Task(spec) => self.start_task(frame, state, spec, entropy),
             Kind::Parallel { branches } => {
                 let effective = self.effective_input(frame, state, entropy)?;
-                self.record(Some(frame), EventType::ParallelStateStarted, EventDetails::None);
+                self.record(
+                    Some(frame),
+                    EventType::ParallelStateStarted,
+                    EventDetails::None,
+                );
                 frame.phase = Phase::AwaitChildren(Box::new(Children {
                     is_map: false,
                     effective,
@@ -314,9 +318,20 @@ impl Execution {
             )));
         }
         let effective = self.effective_input(frame, state, entropy)?;
-        let timeout = self.seconds(frame, state, &spec.timeout, &effective, "TimeoutSecondsPath")?;
-        let heartbeat =
-            self.seconds(frame, state, &spec.heartbeat, &effective, "HeartbeatSecondsPath")?;
+        let timeout = self.seconds(
+            frame,
+            state,
+            &spec.timeout,
+            &effective,
+            "TimeoutSecondsPath",
+        )?;
+        let heartbeat = self.seconds(
+            frame,
+            state,
+            &spec.heartbeat,
+            &effective,
+            "HeartbeatSecondsPath",
+        )?;
         let credentials = match &spec.credentials {
             Some(t) => Some(self.evaluate(frame, state, t, &effective, entropy)?),
             None => None,
@@ -344,7 +359,11 @@ impl Execution {
                         timeout_seconds: timeout,
                     },
                 );
-                self.record(Some(frame), EventType::LambdaFunctionStarted, EventDetails::None);
+                self.record(
+                    Some(frame),
+                    EventType::LambdaFunctionStarted,
+                    EventDetails::None,
+                );
             }
             TaskEvents::Activity { arn } => {
                 self.record(
@@ -464,13 +483,9 @@ impl Execution {
         let tolerated_count = match &spec.tolerated_count {
             None => None,
             Some(Count::Literal(n)) => Some(*n),
-            Some(Count::Path(p)) => Some(self.path_integer(
-                frame,
-                state,
-                p,
-                &effective,
-                "ToleratedFailureCountPath",
-            )?),
+            Some(Count::Path(p)) => {
+                Some(self.path_integer(frame, state, p, &effective, "ToleratedFailureCountPath")?)
+            }
         };
         let tolerated_percentage = match &spec.tolerated_percentage {
             None => None,
@@ -652,9 +667,17 @@ impl Execution {
             .collect();
         if is_map {
             if distributed {
-                self.record(Some(&mut frame), EventType::MapRunSucceeded, EventDetails::None);
+                self.record(
+                    Some(&mut frame),
+                    EventType::MapRunSucceeded,
+                    EventDetails::None,
+                );
             }
-            self.record(Some(&mut frame), EventType::MapStateSucceeded, EventDetails::None);
+            self.record(
+                Some(&mut frame),
+                EventType::MapStateSucceeded,
+                EventDetails::None,
+            );
         }
         let outcome = match self.process_result(&frame, state, Value::Array(results), entropy) {
             Ok((output, assigned)) => {
@@ -796,11 +819,19 @@ impl Execution {
                 self.commands.push(Command::Cancel { task: wait.task });
                 self.cancel_timer(wait.timeout_timer);
                 self.cancel_timer(wait.heartbeat_timer);
-                self.record(Some(&mut frame), EventType::TaskStateAborted, EventDetails::None);
+                self.record(
+                    Some(&mut frame),
+                    EventType::TaskStateAborted,
+                    EventDetails::None,
+                );
             }
             Phase::AwaitWait { timer, .. } => {
                 self.cancel_timer(Some(timer));
-                self.record(Some(&mut frame), EventType::WaitStateAborted, EventDetails::None);
+                self.record(
+                    Some(&mut frame),
+                    EventType::WaitStateAborted,
+                    EventDetails::None,
+                );
             }
             Phase::AwaitRetry { timer } => {
                 self.cancel_timer(Some(timer));
@@ -824,7 +855,11 @@ impl Execution {
                     self.abort_frame(child);
                 }
                 if children.distributed {
-                    self.record(Some(&mut frame), EventType::MapRunAborted, EventDetails::None);
+                    self.record(
+                        Some(&mut frame),
+                        EventType::MapRunAborted,
+                        EventDetails::None,
+                    );
                 }
                 if let Some(t) = aborted_event(&state.kind) {
                     self.record(Some(&mut frame), t, EventDetails::None);
@@ -1027,7 +1062,13 @@ impl Execution {
         let plan = self.plan.clone();
         let state = &plan.scopes[frame.scope].states[frame.state];
         match (purpose, std::mem::replace(&mut frame.phase, Phase::Run)) {
-            (TimerPurpose::Wait, Phase::AwaitWait { timer: t, effective }) if t == timer => {
+            (
+                TimerPurpose::Wait,
+                Phase::AwaitWait {
+                    timer: t,
+                    effective,
+                },
+            ) if t == timer => {
                 let outcome = match self.finish_wait(&mut frame, state, effective, entropy) {
                     Ok(o) => o,
                     Err(f) => self.fail(&mut frame, state, f, false, entropy),

@@ -81,7 +81,14 @@ const RETRIER_FIELDS: &[&str] = &[
     "Comment",
 ];
 
-const CATCHER_FIELDS: &[&str] = &["ErrorEquals", "Next", "ResultPath", "Assign", "Output", "Comment"];
+const CATCHER_FIELDS: &[&str] = &[
+    "ErrorEquals",
+    "Next",
+    "ResultPath",
+    "Assign",
+    "Output",
+    "Comment",
+];
 
 const STATE_TYPES: &[&str] = &[
     "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
@@ -109,7 +116,12 @@ impl Parser {
         self.diags.push(Diagnostic::error(code, pointer, message));
     }
 
-    fn object<'v>(&mut self, value: &'v Value, pointer: &str, what: &str) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        pointer: &str,
+        what: &str,
+    ) -> Option<&'v Map<String, Value>> {
         match value {
             Value::Object(map) => Some(map),
             other => {
@@ -255,13 +267,18 @@ impl Parser {
             self.push(
                 codes::WRONG_TYPE,
                 pointer,
-                format!("'ErrorEquals' must be an array of strings, not {}", type_name(value)),
+                format!(
+                    "'ErrorEquals' must be an array of strings, not {}",
+                    type_name(value)
+                ),
             );
             return Vec::new();
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            if let Some(s) = self.string(item, &push_pointer(pointer, &i.to_string()), "ErrorEquals") {
+            if let Some(s) =
+                self.string(item, &push_pointer(pointer, &i.to_string()), "ErrorEquals")
+            {
                 out.push(s);
             }
         }
@@ -290,7 +307,12 @@ impl Parser {
         for (key, v) in map {
             let pointer = push_pointer("", key);
             let Some(name) = known(key, MACHINE_FIELDS) else {
-                self.unknown_field("", key, &[MACHINE_FIELDS], "at the top level of a state machine");
+                self.unknown_field(
+                    "",
+                    key,
+                    &[MACHINE_FIELDS],
+                    "at the top level of a state machine",
+                );
                 continue;
             };
             machine.key_order.push(name);
@@ -478,7 +500,14 @@ impl Parser {
         }
     }
 
-    fn specific_field(&mut self, kind: &mut StateKind, name: &str, v: &Value, fp: &str, pointer: &str) {
+    fn specific_field(
+        &mut self,
+        kind: &mut StateKind,
+        name: &str,
+        v: &Value,
+        fp: &str,
+        pointer: &str,
+    ) {
         match kind {
             StateKind::Pass(pass) => pass.result = Some(v.clone()),
             StateKind::Task(task) => match name {
@@ -517,7 +546,9 @@ impl Parser {
                 parallel.branches = items
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| self.branch(b, &push_pointer(fp, &i.to_string()), "a Parallel branch"))
+                    .map(|(i, b)| {
+                        self.branch(b, &push_pointer(fp, &i.to_string()), "a Parallel branch")
+                    })
                     .collect();
             }
             StateKind::Map(map) => match name {

@@ -67,7 +67,11 @@ pub(super) fn machine(m: &StateMachine) -> Value {
     );
     fields.push(("StartAt", Value::String(m.start_at.clone())));
     push_opt(&mut fields, "Version", string(&m.version));
-    push_opt(&mut fields, "TimeoutSeconds", m.timeout_seconds.map(Value::from));
+    push_opt(
+        &mut fields,
+        "TimeoutSeconds",
+        m.timeout_seconds.map(Value::from),
+    );
     fields.push(("States", states(&m.states)));
     ordered(fields, &m.key_order)
 }
@@ -86,10 +90,22 @@ fn retrier(r: &Retrier) -> Value {
         "ErrorEquals",
         Value::Array(r.error_equals.iter().cloned().map(Value::String).collect()),
     )];
-    push_opt(&mut fields, "IntervalSeconds", r.interval_seconds.map(Value::from));
+    push_opt(
+        &mut fields,
+        "IntervalSeconds",
+        r.interval_seconds.map(Value::from),
+    );
     push_opt(&mut fields, "MaxAttempts", r.max_attempts.map(Value::from));
-    push_opt(&mut fields, "BackoffRate", r.backoff_rate.clone().map(Value::Number));
-    push_opt(&mut fields, "MaxDelaySeconds", r.max_delay_seconds.map(Value::from));
+    push_opt(
+        &mut fields,
+        "BackoffRate",
+        r.backoff_rate.clone().map(Value::Number),
+    );
+    push_opt(
+        &mut fields,
+        "MaxDelaySeconds",
+        r.max_delay_seconds.map(Value::from),
+    );
     push_opt(&mut fields, "JitterStrategy", string(&r.jitter_strategy));
     push_opt(&mut fields, "Comment", string(&r.comment));
     ordered(fields, &r.key_order)
@@ -156,9 +172,17 @@ pub(super) fn state(s: &State) -> Value {
             f.push(("Resource", Value::String(t.resource.clone())));
             push_opt(&mut f, "Credentials", t.credentials.clone());
             push_opt(&mut f, "TimeoutSeconds", int_expr(&t.timeout_seconds));
-            push_opt(&mut f, "TimeoutSecondsPath", string(&t.timeout_seconds_path));
+            push_opt(
+                &mut f,
+                "TimeoutSecondsPath",
+                string(&t.timeout_seconds_path),
+            );
             push_opt(&mut f, "HeartbeatSeconds", int_expr(&t.heartbeat_seconds));
-            push_opt(&mut f, "HeartbeatSecondsPath", string(&t.heartbeat_seconds_path));
+            push_opt(
+                &mut f,
+                "HeartbeatSecondsPath",
+                string(&t.heartbeat_seconds_path),
+            );
         }
         StateKind::Choice(c) => {
             f.push((
@@ -193,8 +217,16 @@ pub(super) fn state(s: &State) -> Value {
             push_opt(&mut f, "ItemSelector", m.item_selector.clone());
             push_opt(&mut f, "ItemBatcher", m.item_batcher.clone());
             push_opt(&mut f, "MaxConcurrency", int_expr(&m.max_concurrency));
-            push_opt(&mut f, "MaxConcurrencyPath", string(&m.max_concurrency_path));
-            push_opt(&mut f, "ToleratedFailureCount", int_expr(&m.tolerated_failure_count));
+            push_opt(
+                &mut f,
+                "MaxConcurrencyPath",
+                string(&m.max_concurrency_path),
+            );
+            push_opt(
+                &mut f,
+                "ToleratedFailureCount",
+                int_expr(&m.tolerated_failure_count),
+            );
             push_opt(
                 &mut f,
                 "ToleratedFailureCountPath",

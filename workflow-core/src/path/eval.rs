@@ -290,7 +290,12 @@ fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&
     }
 }
 
-fn slice_indices(len: usize, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Vec<usize> {
+fn slice_indices(
+    len: usize,
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+) -> Vec<usize> {
     let len = len as i64;
     let step = step.unwrap_or(1);
     let clamp = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
@@ -327,7 +332,9 @@ fn number_value(x: f64) -> Value {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         Value::Number(Number::from(x as i64))
     } else {
-        Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+        Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 

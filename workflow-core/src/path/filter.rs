@@ -84,7 +84,11 @@ impl FilterExpr {
             FilterExpr::Compare { left, op, right } => {
                 let l = left.resolve(current, root);
                 let r = right.resolve(current, root);
-                compare(l.as_ref().map(|v| v.as_ref()), *op, r.as_ref().map(|v| v.as_ref()))
+                compare(
+                    l.as_ref().map(|v| v.as_ref()),
+                    *op,
+                    r.as_ref().map(|v| v.as_ref()),
+                )
             }
         }
     }
@@ -97,9 +101,12 @@ impl Operand {
             Operand::Relative(segments) => (current, segments),
             Operand::Absolute(segments) => (root, segments),
         };
-        let definite = segments
-            .iter()
-            .all(|s| matches!(s, Segment::Name(_) | Segment::Index(_) | Segment::Function(_)));
+        let definite = segments.iter().all(|s| {
+            matches!(
+                s,
+                Segment::Name(_) | Segment::Index(_) | Segment::Function(_)
+            )
+        });
         let mut found = Vec::new();
         let owned = select_segments(start, segments, root, &mut found);
         if let Some(value) = owned {

@@ -443,9 +443,9 @@ impl<'s> Parser<'s> {
                 let segments = self.segments()?;
                 Ok(Operand::Absolute(segments))
             }
-            Some('\'') | Some('"') => Ok(Operand::Literal(serde_json::Value::String(
-                self.quoted()?,
-            ))),
+            Some('\'') | Some('"') => {
+                Ok(Operand::Literal(serde_json::Value::String(self.quoted()?)))
+            }
             Some('/') => self.regex(),
             Some('[') => self.json_literal(),
             Some('{') => self.json_literal(),

@@ -50,7 +50,11 @@ fn filters_follow_jayway() {
         json!(["a", "c"])
     );
     assert_eq!(
-        sel("$.books[?(@.price < $.limit && @.title != 'a')].title", &doc).unwrap(),
+        sel(
+            "$.books[?(@.price < $.limit && @.title != 'a')].title",
+            &doc
+        )
+        .unwrap(),
         json!(["c"])
     );
     assert_eq!(sel("$.books[?(@.isbn)].title", &doc).unwrap(), json!(["c"]));
@@ -86,7 +90,16 @@ fn functions() {
 #[test]
 fn syntax_errors_are_reported() {
     for bad in [
-        "", "a.b", "$.", "$[", "$.a[", "$.a[x]", "$.a]", "$.a b", "$[?(@.a =~ /x/)]", "$.a.nope()",
+        "",
+        "a.b",
+        "$.",
+        "$[",
+        "$.a[",
+        "$.a[x]",
+        "$.a]",
+        "$.a b",
+        "$[?(@.a =~ /x/)]",
+        "$.a.nope()",
     ] {
         assert!(Path::parse(bad).is_err(), "{bad:?} should not parse");
     }
@@ -107,7 +120,10 @@ fn normalized_form_matches_jayway_messages() {
         Path::parse("$.NoSuchInputPath").unwrap().normalized(),
         "$['NoSuchInputPath']"
     );
-    assert_eq!(Path::parse("$.a[0].b").unwrap().normalized(), "$['a'][0]['b']");
+    assert_eq!(
+        Path::parse("$.a[0].b").unwrap().normalized(),
+        "$['a'][0]['b']"
+    );
 }
 
 #[test]

@@ -151,16 +151,16 @@ fn is_jsonata(text: &str) -> bool {
 /// Variable names: a Unicode identifier of at most 80 characters; `states` is reserved.
 fn check_variable_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
-    let valid_start = chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let valid_start = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
     if !valid_start || !chars.all(|c| c.is_alphanumeric() || c == '_') {
         return Err(format!(
             "'{name}' is not a valid variable name: it must start with a letter or '_' and contain only letters, digits and '_'"
         ));
     }
     if name.chars().count() > 80 {
-        return Err(format!("The variable name '{name}' is longer than 80 characters"));
+        return Err(format!(
+            "The variable name '{name}' is longer than 80 characters"
+        ));
     }
     if name == "states" {
         return Err("'states' is a reserved variable name".to_string());
@@ -458,7 +458,12 @@ impl<'m> Compiler<'m> {
     }
 
     /// An `Assign` block (JSONPath): a template whose top-level keys name variables.
-    fn assign(&mut self, value: &Option<Value>, pointer: &str, lang: QueryLanguage) -> Option<Template> {
+    fn assign(
+        &mut self,
+        value: &Option<Value>,
+        pointer: &str,
+        lang: QueryLanguage,
+    ) -> Option<Template> {
         let value = value.as_ref()?;
         let Value::Object(map) = value else {
             self.error(
@@ -564,7 +569,11 @@ impl<'m> Compiler<'m> {
                     format!("'MaxAttempts' must be between 0 and 99999999, not {attempts}"),
                 );
             }
-            let rate = r.backoff_rate.as_ref().and_then(|n| n.as_f64()).unwrap_or(2.0);
+            let rate = r
+                .backoff_rate
+                .as_ref()
+                .and_then(|n| n.as_f64())
+                .unwrap_or(2.0);
             if rate < 1.0 || !rate.is_finite() {
                 self.error(
                     codes::OUT_OF_RANGE,
@@ -800,7 +809,11 @@ impl<'m> Compiler<'m> {
         names: &HashMap<&str, StateId>,
         states_pointer: &str,
     ) -> Option<CompiledState> {
-        let before = self.diags.iter().filter(|d| d.severity == Severity::Error).count();
+        let before = self
+            .diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         if name.is_empty() || name.chars().count() > 80 {
             self.error(
                 codes::INVALID_STATE_NAME,
@@ -848,21 +861,30 @@ impl<'m> Compiler<'m> {
                 _ => {}
             }
             if let Some(target) = &state.next {
-                next = self.target(target, names, states_pointer, &push_pointer(pointer, "Next"));
+                next = self.target(
+                    target,
+                    names,
+                    states_pointer,
+                    &push_pointer(pointer, "Next"),
+                );
             }
         }
 
         let jsonpath = lang == QueryLanguage::JsonPath;
         let input_path = self.filter(&state.input_path, &push_pointer(pointer, "InputPath"));
         let output_path = self.filter(&state.output_path, &push_pointer(pointer, "OutputPath"));
-        let result_path = self.result_path(&state.result_path, &push_pointer(pointer, "ResultPath"));
+        let result_path =
+            self.result_path(&state.result_path, &push_pointer(pointer, "ResultPath"));
         let parameters = if jsonpath {
             self.template(&state.parameters, &push_pointer(pointer, "Parameters"))
         } else {
             None
         };
         let result_selector = if jsonpath {
-            self.template(&state.result_selector, &push_pointer(pointer, "ResultSelector"))
+            self.template(
+                &state.result_selector,
+                &push_pointer(pointer, "ResultSelector"),
+            )
         } else {
             None
         };
@@ -882,7 +904,11 @@ impl<'m> Compiler<'m> {
         );
 
         let kind = self.kind(state, pointer, names, states_pointer, lang);
-        let errors_now = self.diags.iter().filter(|d| d.severity == Severity::Error).count();
+        let errors_now = self
+            .diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         if errors_now > before {
             return None;
         }
@@ -929,7 +955,9 @@ impl<'m> Compiler<'m> {
                 for (i, rule) in c.choices.iter().enumerate() {
                     let rp = push_pointer(&cp, &i.to_string());
                     let target = match &rule.next {
-                        Some(n) => self.target(n, names, states_pointer, &push_pointer(&rp, "Next")),
+                        Some(n) => {
+                            self.target(n, names, states_pointer, &push_pointer(&rp, "Next"))
+                        }
                         // Condition::compile reports a missing Next.
                         None => None,
                     };
@@ -978,7 +1006,12 @@ impl<'m> Compiler<'m> {
                     }
                 }
                 let default = match &c.default {
-                    Some(d) => Some(self.target(d, names, states_pointer, &push_pointer(pointer, "Default"))?),
+                    Some(d) => Some(self.target(
+                        d,
+                        names,
+                        states_pointer,
+                        &push_pointer(pointer, "Default"),
+                    )?),
                     None => None,
                 };
                 Kind::Choice { rules, default }
@@ -1081,7 +1114,12 @@ impl<'m> Compiler<'m> {
 
     fn branch(&mut self, branch: &'m Branch, scope_pointer: &str) -> ScopeId {
         let start_pointer = push_pointer(scope_pointer, "StartAt");
-        self.scope(&branch.start_at, &branch.states, scope_pointer, &start_pointer)
+        self.scope(
+            &branch.start_at,
+            &branch.states,
+            scope_pointer,
+            &start_pointer,
+        )
     }
 
     fn fail_text(
@@ -1147,7 +1185,12 @@ impl<'m> Compiler<'m> {
                 Integration::RequestResponse => {}
             }
         }
-        let timeout = self.seconds(&t.timeout_seconds, &t.timeout_seconds_path, pointer, "TimeoutSeconds");
+        let timeout = self.seconds(
+            &t.timeout_seconds,
+            &t.timeout_seconds_path,
+            pointer,
+            "TimeoutSeconds",
+        );
         let heartbeat = self.seconds(
             &t.heartbeat_seconds,
             &t.heartbeat_seconds_path,
@@ -1159,7 +1202,9 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::HEARTBEAT_NOT_BELOW_TIMEOUT,
                     &push_pointer(pointer, "HeartbeatSeconds"),
-                    format!("'HeartbeatSeconds' ({h}) must be smaller than 'TimeoutSeconds' ({to})"),
+                    format!(
+                        "'HeartbeatSeconds' ({h}) must be smaller than 'TimeoutSeconds' ({to})"
+                    ),
                 );
             }
         }
@@ -1193,7 +1238,13 @@ impl<'m> Compiler<'m> {
         })))
     }
 
-    fn map(&mut self, state: &'m State, m: &'m model::MapState, pointer: &str, jsonpath: bool) -> Option<Kind> {
+    fn map(
+        &mut self,
+        state: &'m State,
+        m: &'m model::MapState,
+        pointer: &str,
+        jsonpath: bool,
+    ) -> Option<Kind> {
         let field = if m.legacy_iterator {
             "Iterator"
         } else {
@@ -1223,7 +1274,11 @@ impl<'m> Compiler<'m> {
                         }
                     }
                 }
-                _ => self.error(codes::WRONG_TYPE, &cp, "'ProcessorConfig' must be an object"),
+                _ => self.error(
+                    codes::WRONG_TYPE,
+                    &cp,
+                    "'ProcessorConfig' must be an object",
+                ),
             }
         }
         let processor = self.branch(&m.item_processor, &scope_pointer);
@@ -1259,7 +1314,10 @@ impl<'m> Compiler<'m> {
             pointer,
             "ToleratedFailureCount",
         );
-        let tolerated_percentage = match (&m.tolerated_failure_percentage, &m.tolerated_failure_percentage_path) {
+        let tolerated_percentage = match (
+            &m.tolerated_failure_percentage,
+            &m.tolerated_failure_percentage_path,
+        ) {
             (Some(_), Some(_)) => {
                 self.error(
                     codes::INVALID_VALUE,
@@ -1280,7 +1338,11 @@ impl<'m> Compiler<'m> {
                 Some(Percentage::Literal(v))
             }
             (None, Some(p)) => self
-                .path(p, &push_pointer(pointer, "ToleratedFailurePercentagePath"), true)
+                .path(
+                    p,
+                    &push_pointer(pointer, "ToleratedFailurePercentagePath"),
+                    true,
+                )
                 .map(Percentage::Path),
             _ => None,
         };

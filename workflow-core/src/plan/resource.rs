@@ -52,9 +52,8 @@ impl ResourceKind {
     /// The integration pattern.
     pub fn integration(&self) -> Integration {
         match self {
-            ResourceKind::LambdaInvoke { integration } | ResourceKind::Service { integration, .. } => {
-                *integration
-            }
+            ResourceKind::LambdaInvoke { integration }
+            | ResourceKind::Service { integration, .. } => *integration,
             _ => Integration::RequestResponse,
         }
     }
@@ -65,7 +64,12 @@ impl ResourceKind {
 /// `.waitForTaskToken`.
 const SERVICES: &[(&str, Option<&[&str]>, bool, bool)] = &[
     ("lambda", Some(&["invoke"]), false, true),
-    ("dynamodb", Some(&["getItem", "putItem", "updateItem", "deleteItem"]), false, false),
+    (
+        "dynamodb",
+        Some(&["getItem", "putItem", "updateItem", "deleteItem"]),
+        false,
+        false,
+    ),
     ("sns", Some(&["publish"]), false, true),
     ("sqs", Some(&["sendMessage"]), false, true),
     ("states", Some(&["startExecution"]), true, true),

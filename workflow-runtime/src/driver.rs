@@ -1,0 +1,323 @@
+//! One execution's driver: a tokio task that feeds events to the step logic and carries out
+//! the commands it returns.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::AbortHandle;
+use workflow_core::entropy::SplitMix64;
+use workflow_core::execution::{
+    Command, Event, Execution, ExecutionStatus, Failure, TaskId, TaskInvocation, TimerId,
+};
+use workflow_core::history::HistoryEvent;
+use workflow_core::plan::{Integration, ResourceKind};
+
+use crate::handler::{CatchUnwind, TaskContext, TaskHandler, panic_message};
+use crate::lambda;
+use crate::runtime::{Finished, Shared};
+
+/// What reaches a driver from outside its step logic.
+pub(crate) enum Msg {
+    /// A task (or a task-token call) finished.
+    TaskDone {
+        task: TaskId,
+        result: Result<Value, Failure>,
+    },
+    /// A callback task's integration call returned; the task now waits for its token.
+    Submitted { task: TaskId, output: Value },
+    /// A task is alive.
+    Heartbeat { task: TaskId },
+    /// Stop the execution.
+    Stop(Failure),
+    /// Send back the history so far.
+    History(oneshot::Sender<Vec<HistoryEvent>>),
+}
+
+/// How a handler's result becomes the task's result.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// As is.
+    Plain,
+    /// Wrapped in the `lambda:invoke` response; errors re-serialized as AWS does.
+    LambdaInvoke,
+}
+
+struct Driver {
+    shared: Arc<Shared>,
+    tx: mpsc::UnboundedSender<Msg>,
+    execution_arn: Arc<str>,
+    timers: BTreeSet<(i64, TimerId)>,
+    timer_at: HashMap<TimerId, i64>,
+    running: HashMap<TaskId, AbortHandle>,
+    tokens: HashMap<TaskId, String>,
+    pending: VecDeque<Event>,
+}
+
+pub(crate) async fn drive(
+    shared: Arc<Shared>,
+    mut execution: Execution,
+    commands: Vec<Command>,
+    mut entropy: SplitMix64,
+    tx: mpsc::UnboundedSender<Msg>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    done: watch::Sender<Option<Arc<Finished>>>,
+) {
+    let mut d = Driver {
+        execution_arn: Arc::from(execution.info().execution_arn.as_str()),
+        shared,
+        tx,
+        timers: BTreeSet::new(),
+        timer_at: HashMap::new(),
+        running: HashMap::new(),
+        tokens: HashMap::new(),
+        pending: VecDeque::new(),
+    };
+    d.apply(commands);
+    loop {
+        while let Some(event) = d.pending.pop_front() {
+            let now = d.shared.clock.now_millis();
+            let commands = execution.handle(event, now, &mut entropy);
+            d.apply(commands);
+        }
+        if *execution.status() != ExecutionStatus::Running {
+            break;
+        }
+        let next_timer = d.timers.first().copied();
+        let sleep = next_timer.map(|(at, _)| d.shared.clock.sleep_until(at));
+        tokio::select! {
+            biased;
+            msg = rx.recv() => {
+                // The driver holds a sender itself, so the channel never closes while it runs.
+                if let Some(msg) = msg {
+                    d.on_message(msg, &execution);
+                }
+            }
+            _ = async { if let Some(s) = sleep { s.await } }, if next_timer.is_some() => {
+                if let Some((at, timer)) = next_timer {
+                    d.timers.remove(&(at, timer));
+                    d.timer_at.remove(&timer);
+                    d.pending.push_back(Event::TimerFired { timer });
+                }
+            }
+        }
+    }
+    // Whatever still runs belongs to an execution that has ended.
+    for (_, handle) in d.running.drain() {
+        handle.abort();
+    }
+    d.forget_tokens();
+    let _ = done.send(Some(Arc::new(Finished::from_execution(execution))));
+}
+
+impl Driver {
+    fn apply(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Invoke(invocation) => self.invoke(*invocation),
+                Command::Cancel { task } => {
+                    if let Some(handle) = self.running.remove(&task) {
+                        handle.abort();
+                    }
+                    if let Some(token) = self.tokens.remove(&task) {
+                        self.shared
+                            .callbacks
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&token);
+                    }
+                }
+                Command::StartTimer { timer, at } => {
+                    self.timers.insert((at, timer));
+                    self.timer_at.insert(timer, at);
+                }
+                Command::CancelTimer { timer } => {
+                    if let Some(at) = self.timer_at.remove(&timer) {
+                        self.timers.remove(&(at, timer));
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_message(&mut self, msg: Msg, execution: &Execution) {
+        match msg {
+            Msg::TaskDone { task, result } => {
+                self.running.remove(&task);
+                if let Some(token) = self.tokens.remove(&task) {
+                    self.shared
+                        .callbacks
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&token);
+                }
+                self.pending.push_back(match result {
+                    Ok(output) => Event::TaskSucceeded { task, output },
+                    Err(failure) => Event::TaskFailed { task, failure },
+                });
+            }
+            Msg::Submitted { task, output } => {
+                self.running.remove(&task);
+                self.pending
+                    .push_back(Event::TaskSubmitted { task, output });
+            }
+            Msg::Heartbeat { task } => self.pending.push_back(Event::TaskHeartbeat { task }),
+            Msg::Stop(failure) => self.pending.push_back(Event::Stop { failure }),
+            Msg::History(reply) => {
+                let _ = reply.send(execution.history().to_vec());
+            }
+        }
+    }
+
+    fn forget_tokens(&mut self) {
+        if self.tokens.is_empty() {
+            return;
+        }
+        let mut callbacks = self
+            .shared
+            .callbacks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for (_, token) in self.tokens.drain() {
+            callbacks.remove(&token);
+        }
+    }
+
+    /// Finds the handler for an invocation, and what it gets as input.
+    fn resolve(
+        &self,
+        inv: &TaskInvocation,
+        request_id: &str,
+    ) -> Result<(Arc<dyn TaskHandler>, Value, Shape), Failure> {
+        let bindings = self
+            .shared
+            .bindings
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let exact = bindings.exact.get(&*inv.resource).cloned();
+        let fallback = bindings.fallback.clone();
+        let plain = |h: Arc<dyn TaskHandler>| (h, inv.input.clone(), Shape::Plain);
+        match &inv.resource_kind {
+            ResourceKind::LambdaFunction { function } => exact
+                .or_else(|| bindings.lambda.get(function).cloned())
+                .or(fallback)
+                .map(plain)
+                .ok_or_else(|| {
+                    lambda::not_found(
+                        &inv.resource,
+                        &self.shared.region,
+                        &self.shared.account,
+                        request_id,
+                    )
+                    .into()
+                }),
+            ResourceKind::LambdaInvoke { .. } => {
+                if let Some(h) = exact {
+                    return Ok(plain(h));
+                }
+                let Some(function) = inv.input.get("FunctionName").and_then(Value::as_str) else {
+                    if let Some(h) = fallback {
+                        return Ok(plain(h));
+                    }
+                    return Err(Failure::new(
+                        "States.Runtime",
+                        format!(
+                            "The state '{}' calls lambda:invoke without a string 'FunctionName' in its parameters.",
+                            inv.state_name
+                        ),
+                    ));
+                };
+                if let Some(h) = bindings.lambda.get(lambda::function_name(function)) {
+                    let payload = inv
+                        .input
+                        .get("Payload")
+                        .cloned()
+                        .unwrap_or_else(|| Value::Object(Default::default()));
+                    return Ok((h.clone(), payload, Shape::LambdaInvoke));
+                }
+                fallback.map(plain).ok_or_else(|| {
+                    lambda::not_found(
+                        function,
+                        &self.shared.region,
+                        &self.shared.account,
+                        request_id,
+                    )
+                    .into()
+                })
+            }
+            ResourceKind::Substitution { name } => exact
+                .or_else(|| bindings.exact.get(name).cloned())
+                .or(fallback)
+                .map(plain)
+                .ok_or_else(|| unbound(inv)),
+            _ => exact.or(fallback).map(plain).ok_or_else(|| unbound(inv)),
+        }
+    }
+
+    fn invoke(&mut self, inv: TaskInvocation) {
+        let task = inv.task;
+        let request_id = format!("00000000-0000-4000-8000-{:012x}", task.0);
+        let (handler, input, shape) = match self.resolve(&inv, &request_id) {
+            Ok(resolved) => resolved,
+            Err(failure) => {
+                self.pending.push_back(Event::TaskFailed { task, failure });
+                return;
+            }
+        };
+        let callback = inv.resource_kind.integration() == Integration::Callback;
+        if let (true, Some(token)) = (callback, &inv.task_token) {
+            self.shared
+                .callbacks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(token.clone(), (self.tx.clone(), task));
+            self.tokens.insert(task, token.clone());
+        }
+        let beat_tx = self.tx.clone();
+        let ctx = TaskContext {
+            state_name: inv.state_name.clone(),
+            resource: inv.resource.clone(),
+            execution_arn: self.execution_arn.clone(),
+            task_token: inv.task_token.clone(),
+            retry_count: inv.retry_count,
+            heartbeat: Some(Arc::new(move || {
+                let _ = beat_tx.send(Msg::Heartbeat { task });
+            })),
+        };
+        let call = CatchUnwind::new(handler.call(input, ctx));
+        let tx = self.tx.clone();
+        let join = tokio::spawn(async move {
+            let result = match call.await {
+                Ok(Ok(value)) => Ok(match shape {
+                    Shape::LambdaInvoke => lambda::invoke_response(value, &request_id),
+                    Shape::Plain => value,
+                }),
+                Ok(Err(error)) => Err(Failure::from(match shape {
+                    Shape::LambdaInvoke => lambda::invoke_error(error),
+                    Shape::Plain => error,
+                })),
+                Err(panic) => Err(Failure::new(
+                    "States.TaskFailed",
+                    format!("The task handler panicked: {}", panic_message(&*panic)),
+                )),
+            };
+            let msg = match (callback, result) {
+                (true, Ok(output)) => Msg::Submitted { task, output },
+                (_, result) => Msg::TaskDone { task, result },
+            };
+            let _ = tx.send(msg);
+        });
+        self.running.insert(task, join.abort_handle());
+    }
+}
+
+fn unbound(inv: &TaskInvocation) -> Failure {
+    Failure::new(
+        "States.Runtime",
+        format!(
+            "No task handler is bound to the resource '{}' (state '{}'). Bind one with Runtime::bind, Runtime::bind_lambda or Runtime::bind_fallback.",
+            inv.resource, inv.state_name
+        ),
+    )
+}

@@ -95,7 +95,7 @@ fn placeholders(notes: &str) -> Vec<String> {
 fn glob(pieces: &[&str], text: &str) -> bool {
     match pieces.split_first() {
         None => text.is_empty(),
-        Some((first, rest)) if rest.is_empty() => text == *first,
+        Some((first, [])) => text == *first,
         Some((first, rest)) => {
             let Some(after) = text.strip_prefix(first) else {
                 return false;

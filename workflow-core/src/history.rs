@@ -307,7 +307,7 @@ impl HistoryEvent {
             Value::from(self.previous_event_id),
         );
         if let Some((key, details)) = self.details_json() {
-            event.insert(key.into(), details);
+            event.insert(key, details);
         }
         Value::Object(event)
     }

@@ -526,10 +526,10 @@ impl ExecutionHandle {
         }
         if let Some(tx) = &self.tx {
             let (reply, answer) = oneshot::channel();
-            if tx.send(Msg::History(reply)).is_ok() {
-                if let Ok(history) = answer.await {
-                    return history;
-                }
+            if tx.send(Msg::History(reply)).is_ok()
+                && let Ok(history) = answer.await
+            {
+                return history;
             }
         }
         self.finished().await.history.clone()

@@ -61,6 +61,9 @@ use crate::template::StateFailure;
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
+/// Variables a state assigns.
+type Assigned = Map<String, Value>;
+
 /// Identifies one task invocation (one attempt of one Task state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(pub u64);
@@ -764,10 +767,10 @@ impl Execution {
     }
 
     fn cancel_timer(&mut self, timer: Option<TimerId>) {
-        if let Some(timer) = timer {
-            if self.timers.remove(&timer).is_some() {
-                self.commands.push(Command::CancelTimer { timer });
-            }
+        if let Some(timer) = timer
+            && self.timers.remove(&timer).is_some()
+        {
+            self.commands.push(Command::CancelTimer { timer });
         }
     }
 
@@ -1058,7 +1061,7 @@ impl Execution {
         state: &CompiledState,
         result: Value,
         entropy: &mut dyn Entropy,
-    ) -> Result<(Arc<Value>, Option<Map<String, Value>>), Failure> {
+    ) -> Result<(Arc<Value>, Option<Assigned>), Failure> {
         let assigned = self.assign(frame, state, &state.assign, &result, entropy)?;
         let selected = match &state.result_selector {
             Some(t) => self.evaluate(frame, state, t, &result, entropy)?,

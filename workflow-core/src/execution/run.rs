@@ -995,19 +995,18 @@ impl Execution {
         let Some(mut frame) = self.take(r) else {
             return;
         };
-        if let Phase::AwaitTask(wait) = &frame.phase {
-            if let TaskEvents::Task {
+        if let Phase::AwaitTask(wait) = &frame.phase
+            && let TaskEvents::Task {
                 resource_type,
                 resource,
             } = &wait.events
-            {
-                let details = EventDetails::Task {
-                    resource_type: resource_type.clone(),
-                    resource: resource.clone(),
-                    output: Some(Arc::new(output)),
-                };
-                self.record(Some(&mut frame), EventType::TaskSubmitted, details);
-            }
+        {
+            let details = EventDetails::Task {
+                resource_type: resource_type.clone(),
+                resource: resource.clone(),
+                output: Some(Arc::new(output)),
+            };
+            self.record(Some(&mut frame), EventType::TaskSubmitted, details);
         }
         self.put(r, frame);
     }
@@ -1020,10 +1019,10 @@ impl Execution {
             return;
         };
         let mut restart = None;
-        if let Phase::AwaitTask(wait) = &mut frame.phase {
-            if let (Some(old), Some(ms)) = (wait.heartbeat_timer, wait.heartbeat_ms) {
-                restart = Some((old, ms));
-            }
+        if let Phase::AwaitTask(wait) = &mut frame.phase
+            && let (Some(old), Some(ms)) = (wait.heartbeat_timer, wait.heartbeat_ms)
+        {
+            restart = Some((old, ms));
         }
         if let Some((old, ms)) = restart {
             self.cancel_timer(Some(old));

@@ -13,10 +13,9 @@ fn ordered<K: AsRef<str>>(fields: Vec<(&str, Value)>, order: &[K]) -> Value {
         if let Some(slot) = fields
             .iter_mut()
             .find(|f| f.as_ref().is_some_and(|(k, _)| *k == key.as_ref()))
+            && let Some((k, v)) = slot.take()
         {
-            if let Some((k, v)) = slot.take() {
-                out.insert(k.to_string(), v);
-            }
+            out.insert(k.to_string(), v);
         }
     }
     for (k, v) in fields.into_iter().flatten() {

@@ -209,17 +209,17 @@ pub(crate) fn select_segments<'v>(
 fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&'v Value>) {
     match segment {
         Segment::Name(name) => {
-            if let Value::Object(map) = node {
-                if let Some(v) = map.get(&**name) {
-                    out.push(v);
-                }
+            if let Value::Object(map) = node
+                && let Some(v) = map.get(&**name)
+            {
+                out.push(v);
             }
         }
         Segment::Index(i) => {
-            if let Value::Array(items) = node {
-                if let Some(idx) = resolve_index(*i, items.len()) {
-                    out.push(&items[idx]);
-                }
+            if let Value::Array(items) = node
+                && let Some(idx) = resolve_index(*i, items.len())
+            {
+                out.push(&items[idx]);
             }
         }
         Segment::Wildcard => match node {
@@ -261,10 +261,8 @@ fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&
                 }
             }
             // Jayway applies a filter on an object to the object itself.
-            Value::Object(_) => {
-                if expr.test(node, root) {
-                    out.push(node);
-                }
+            Value::Object(_) if expr.test(node, root) => {
+                out.push(node);
             }
             _ => {}
         },

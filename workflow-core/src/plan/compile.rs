@@ -35,23 +35,23 @@ pub(super) fn compile(
         scope_of: HashMap::new(),
     };
     c.collect_names(&machine.states, "");
-    if let Some(t) = machine.timeout_seconds {
-        if !(1..=99_999_999).contains(&t) {
-            c.error(
-                codes::OUT_OF_RANGE,
-                "/TimeoutSeconds",
-                format!("'TimeoutSeconds' must be between 1 and 99999999, not {t}"),
-            );
-        }
+    if let Some(t) = machine.timeout_seconds
+        && !(1..=99_999_999).contains(&t)
+    {
+        c.error(
+            codes::OUT_OF_RANGE,
+            "/TimeoutSeconds",
+            format!("'TimeoutSeconds' must be between 1 and 99999999, not {t}"),
+        );
     }
-    if let Some(v) = &machine.version {
-        if v != "1.0" {
-            c.error(
-                codes::INVALID_VALUE,
-                "/Version",
-                format!("'Version' must be \"1.0\", not \"{v}\""),
-            );
-        }
+    if let Some(v) = &machine.version
+        && v != "1.0"
+    {
+        c.error(
+            codes::INVALID_VALUE,
+            "/Version",
+            format!("'Version' must be \"1.0\", not \"{v}\""),
+        );
     }
     c.scope(&machine.start_at, &machine.states, "", "/StartAt");
     let Compiler {
@@ -235,14 +235,14 @@ impl<'m> Compiler<'m> {
         if let Some(id) = names.get(target) {
             return Some(*id);
         }
-        if let Some((other_scope, _)) = self.scope_of.get(target) {
-            if other_scope != states_pointer {
-                let message = format!(
-                    "Missing 'Next' target: {target} (the state exists, but in another scope at {other_scope}; transitions cannot go into or out of a Parallel branch or Map processor)"
-                );
-                self.error(codes::CROSS_SCOPE_TRANSITION, pointer, message);
-                return None;
-            }
+        if let Some((other_scope, _)) = self.scope_of.get(target)
+            && other_scope != states_pointer
+        {
+            let message = format!(
+                "Missing 'Next' target: {target} (the state exists, but in another scope at {other_scope}; transitions cannot go into or out of a Parallel branch or Map processor)"
+            );
+            self.error(codes::CROSS_SCOPE_TRANSITION, pointer, message);
+            return None;
         }
         let hint = crate::suggest::closest(target, names.keys().copied())
             .map(|s| format!(" (did you mean '{s}'?)"))
@@ -307,13 +307,11 @@ impl<'m> Compiler<'m> {
             }
         }
         self.graph_checks(states, &names, start, &states_pointer);
-        if ok {
-            if let Some(start) = start {
-                self.scopes[id] = Some(Scope {
-                    start,
-                    states: compiled,
-                });
-            }
+        if ok && let Some(start) = start {
+            self.scopes[id] = Some(Scope {
+                start,
+                states: compiled,
+            });
         }
         id
     }
@@ -581,14 +579,14 @@ impl<'m> Compiler<'m> {
                     format!("'BackoffRate' must be at least 1.0, not {rate}"),
                 );
             }
-            if let Some(max) = r.max_delay_seconds {
-                if !(1..=31_622_400).contains(&max) {
-                    self.error(
-                        codes::OUT_OF_RANGE,
-                        &push_pointer(&p, "MaxDelaySeconds"),
-                        format!("'MaxDelaySeconds' must be between 1 and 31622400, not {max}"),
-                    );
-                }
+            if let Some(max) = r.max_delay_seconds
+                && !(1..=31_622_400).contains(&max)
+            {
+                self.error(
+                    codes::OUT_OF_RANGE,
+                    &push_pointer(&p, "MaxDelaySeconds"),
+                    format!("'MaxDelaySeconds' must be between 1 and 31622400, not {max}"),
+                );
             }
             let full_jitter = match r.jitter_strategy.as_deref() {
                 None | Some("NONE") => false,
@@ -724,10 +722,8 @@ impl<'m> Compiler<'m> {
             ("Comment", false),
         ];
         for (field, is_present) in present {
-            if is_present {
-                if let Err(message) = allowed(field, &state.kind, lang) {
-                    self.error(codes::UNKNOWN_FIELD, &push_pointer(pointer, field), message);
-                }
+            if is_present && let Err(message) = allowed(field, &state.kind, lang) {
+                self.error(codes::UNKNOWN_FIELD, &push_pointer(pointer, field), message);
             }
         }
         // Fields of one state type that only one query language has.
@@ -790,14 +786,15 @@ impl<'m> Compiler<'m> {
                 );
             }
         }
-        if let StateKind::Map(m) = &state.kind {
-            if lang == QueryLanguage::JsonPath && m.items.is_some() {
-                self.error(
+        if let StateKind::Map(m) = &state.kind
+            && lang == QueryLanguage::JsonPath
+            && m.items.is_some()
+        {
+            self.error(
                     codes::UNKNOWN_FIELD,
                     &push_pointer(pointer, "Items"),
                     "The QueryLanguage is set to 'JSONPath', but field 'Items' is only supported for the 'JSONata' QueryLanguage",
                 );
-            }
         }
     }
 
@@ -1143,15 +1140,15 @@ impl<'m> Compiler<'m> {
                 let fp = push_pointer(pointer, &format!("{field}Path"));
                 let field_name = format!("{field}Path");
                 let dynamic = compile_dynamic(text, &field_name, &fp, &mut self.diags)?;
-                if let crate::template::Dynamic::Path(p) = &dynamic {
-                    if !p.is_reference() {
-                        self.error(
-                            codes::NOT_A_REFERENCE_PATH,
-                            &fp,
-                            format!("Value is not a Reference Path: '{text}'"),
-                        );
-                        return None;
-                    }
+                if let crate::template::Dynamic::Path(p) = &dynamic
+                    && !p.is_reference()
+                {
+                    self.error(
+                        codes::NOT_A_REFERENCE_PATH,
+                        &fp,
+                        format!("Value is not a Reference Path: '{text}'"),
+                    );
+                    return None;
                 }
                 Some(FailText::Dynamic(dynamic))
             }
@@ -1197,16 +1194,14 @@ impl<'m> Compiler<'m> {
             pointer,
             "HeartbeatSeconds",
         );
-        if let (Some(Seconds::Literal(h)), Some(Seconds::Literal(to))) = (&heartbeat, &timeout) {
-            if h >= to {
-                self.error(
-                    codes::HEARTBEAT_NOT_BELOW_TIMEOUT,
-                    &push_pointer(pointer, "HeartbeatSeconds"),
-                    format!(
-                        "'HeartbeatSeconds' ({h}) must be smaller than 'TimeoutSeconds' ({to})"
-                    ),
-                );
-            }
+        if let (Some(Seconds::Literal(h)), Some(Seconds::Literal(to))) = (&heartbeat, &timeout)
+            && h >= to
+        {
+            self.error(
+                codes::HEARTBEAT_NOT_BELOW_TIMEOUT,
+                &push_pointer(pointer, "HeartbeatSeconds"),
+                format!("'HeartbeatSeconds' ({h}) must be smaller than 'TimeoutSeconds' ({to})"),
+            );
         }
         let credentials = match &t.credentials {
             None => None,

@@ -109,10 +109,10 @@ impl Plan {
         let mut out: Vec<&str> = Vec::new();
         for scope in &self.scopes {
             for state in &scope.states {
-                if let Kind::Task(task) = &state.kind {
-                    if !out.contains(&&*task.resource) {
-                        out.push(&task.resource);
-                    }
+                if let Kind::Task(task) = &state.kind
+                    && !out.contains(&&*task.resource)
+                {
+                    out.push(&task.resource);
                 }
             }
         }

@@ -102,12 +102,11 @@ pub fn classify_resource(resource: &str) -> Result<ResourceKind, String> {
     if let Some(name) = resource
         .strip_prefix("${")
         .and_then(|r| r.strip_suffix('}'))
+        && !name.is_empty()
     {
-        if !name.is_empty() {
-            return Ok(ResourceKind::Substitution {
-                name: name.to_string(),
-            });
-        }
+        return Ok(ResourceKind::Substitution {
+            name: name.to_string(),
+        });
     }
     let parts: Vec<&str> = resource.splitn(7, ':').collect();
     if parts.len() < 6 || parts[0] != "arn" || parts[1].is_empty() {
@@ -162,10 +161,10 @@ fn service_integration(rest: &str) -> Option<ResourceKind> {
     }
     let (service, action) = path.split_once(':')?;
     let (_, actions, sync, callback) = SERVICES.iter().find(|(s, ..)| *s == service)?;
-    if let Some(actions) = actions {
-        if !actions.contains(&action) {
-            return None;
-        }
+    if let Some(actions) = actions
+        && !actions.contains(&action)
+    {
+        return None;
     }
     if action.is_empty()
         || (integration == Integration::Sync && !sync)

@@ -51,7 +51,7 @@ pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 use crate::entropy::Entropy;
 use crate::error::names;
 use crate::history::{EventDetails, EventType, HistoryEvent};
-use crate::path::{Env, PathError, write_reference};
+use crate::path::{Env, PathError, with_reference};
 use crate::plan::{
     CompiledState, Count, FailText, Filter, Integration, Kind, MachineType, MapSpec, Percentage,
     Plan, ResourceKind, ResultPath, ScopeId, Seconds, StateId, WaitSpec,
@@ -313,8 +313,15 @@ struct Frame {
     /// Events of distributed Map iterations belong to child executions, not to this history.
     silent: bool,
     vars: Arc<Vars>,
+    /// False while `vars` is still the enclosing scope's (a branch or iteration that has not
+    /// assigned anything yet gets its own scope only when it first assigns).
+    vars_owned: bool,
     state: StateId,
     raw_input: Arc<Value>,
+    /// An upper bound of the JSON size of `raw_input`.
+    input_size: usize,
+    /// An upper bound of the size of the output being completed, when one is known cheaply.
+    output_bound: Option<usize>,
     entered_event: u64,
     entered_time: Millis,
     retry_counts: Vec<u32>,
@@ -584,7 +591,8 @@ impl Execution {
             frames: Vec::new(),
             generations: Vec::new(),
             free: Vec::new(),
-            history: Vec::new(),
+            // Two events per state plus the execution's own: one allocation for most runs.
+            history: Vec::with_capacity((plan.state_count() * 2 + 4).min(4096)),
             status: ExecutionStatus::Running,
             tasks: HashMap::new(),
             timers: HashMap::new(),
@@ -626,8 +634,11 @@ impl Execution {
             parent: None,
             silent: false,
             vars: Arc::new(Vars::default()),
+            vars_owned: true,
             state: plan.scopes[0].start,
             raw_input: input,
+            input_size: size,
+            output_bound: None,
             entered_event: 0,
             entered_time: now,
             retry_counts: Vec::new(),
@@ -1037,9 +1048,9 @@ impl Execution {
             ResultPath::Replace => Ok(Arc::new(result)),
             ResultPath::Discard => Ok(frame.raw_input.clone()),
             ResultPath::Path(path) => {
-                let mut doc = (*frame.raw_input).clone();
-                match write_reference(&mut doc, path.segments(), result) {
-                    Ok(()) => Ok(Arc::new(doc)),
+                // The history still holds the input: copy only the path being written.
+                match with_reference(&frame.raw_input, path.segments(), result) {
+                    Ok(doc) => Ok(Arc::new(doc)),
                     Err(_) => Err(self.prefix(
                         frame,
                         state,
@@ -1057,7 +1068,7 @@ impl Execution {
     /// ResultSelector, ResultPath and OutputPath on a state's raw result; Assign from it.
     fn process_result(
         &self,
-        frame: &Frame,
+        frame: &mut Frame,
         state: &CompiledState,
         result: Value,
         entropy: &mut dyn Entropy,
@@ -1067,8 +1078,27 @@ impl Execution {
             Some(t) => self.evaluate(frame, state, t, &result, entropy)?,
             None => result,
         };
+        // A cheap upper bound of the output's size spares walking the whole document for the
+        // payload limit: the result is walked (it is usually small), the input's size is known.
+        let bound = match (&state.result_path, &state.output_path) {
+            (_, Filter::Path(_) | Filter::Empty) => None,
+            (ResultPath::Replace, Filter::All) => Some(json_size(&selected)),
+            (ResultPath::Discard, Filter::All) => Some(frame.input_size),
+            (ResultPath::Path(path), Filter::All) => {
+                let overhead: usize = path
+                    .segments()
+                    .iter()
+                    .map(|s| match s {
+                        crate::path::Segment::Name(n) => n.len() + 8,
+                        _ => 8,
+                    })
+                    .sum();
+                Some(frame.input_size + json_size(&selected) + overhead + 8)
+            }
+        };
         let placed = self.place_result(frame, state, &state.result_path, selected)?;
         let output = self.filter(frame, state, &state.output_path, &placed)?;
+        frame.output_bound = bound;
         Ok((output, assigned))
     }
 
@@ -1083,7 +1113,15 @@ impl Execution {
         next: Option<StateId>,
         entropy: &mut dyn Entropy,
     ) -> Outcome {
-        let size = json_size(&output);
+        let bound = frame.output_bound.take();
+        let size = if Arc::ptr_eq(&output, &frame.raw_input) {
+            frame.input_size
+        } else {
+            match bound {
+                Some(b) if b <= PAYLOAD_LIMIT_BYTES => b,
+                _ => json_size(&output),
+            }
+        };
         if size > PAYLOAD_LIMIT_BYTES {
             let failure = Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
@@ -1095,6 +1133,10 @@ impl Execution {
             return self.fail(frame, state, failure, false, entropy);
         }
         let assigned = assigned.filter(|m| !m.is_empty()).map(|m| {
+            if !frame.vars_owned {
+                frame.vars = Vars::child(&frame.vars);
+                frame.vars_owned = true;
+            }
             let vars = Arc::make_mut(&mut frame.vars);
             for (k, v) in &m {
                 vars.values.insert(k.clone(), v.clone());
@@ -1114,6 +1156,7 @@ impl Execution {
             Some(n) => {
                 frame.state = n;
                 frame.raw_input = output;
+                frame.input_size = size;
                 frame.phase = Phase::Enter;
                 Outcome::Continue
             }

@@ -621,11 +621,12 @@ impl Execution {
                     },
                 );
             }
-            let vars = if distributed {
-                // Distributed iterations are child executions: outer variables are not visible.
-                Arc::new(Vars::default())
+            // Distributed iterations are child executions: outer variables are not visible.
+            // Others read the enclosing scope until they assign something of their own.
+            let (vars, vars_owned) = if distributed {
+                (Arc::new(Vars::default()), true)
             } else {
-                Vars::child(&frame.vars)
+                (frame.vars.clone(), false)
             };
             let child = self.new_frame(Frame {
                 me: r,
@@ -634,7 +635,10 @@ impl Execution {
                 parent: Some((r, slot)),
                 silent: frame.silent || distributed,
                 vars,
+                vars_owned,
                 state: plan.scopes[scope].start,
+                input_size: json_size(&input),
+                output_bound: None,
                 raw_input: Arc::new(input),
                 entered_event: 0,
                 entered_time: self.now,
@@ -679,7 +683,7 @@ impl Execution {
                 EventDetails::None,
             );
         }
-        let outcome = match self.process_result(&frame, state, Value::Array(results), entropy) {
+        let outcome = match self.process_result(&mut frame, state, Value::Array(results), entropy) {
             Ok((output, assigned)) => {
                 self.complete(&mut frame, state, output, assigned, None, entropy)
             }
@@ -934,7 +938,7 @@ impl Execution {
                     self.fail(&mut frame, state, failure, false, entropy)
                 } else {
                     let output = Arc::unwrap_or_clone(output);
-                    match self.process_result(&frame, state, output, entropy) {
+                    match self.process_result(&mut frame, state, output, entropy) {
                         Ok((output, assigned)) => {
                             self.complete(&mut frame, state, output, assigned, None, entropy)
                         }

@@ -47,12 +47,14 @@ fn digits(mut i: u64) -> usize {
 }
 
 fn string_len(s: &str) -> usize {
-    let mut len = 2;
-    for c in s.chars() {
-        len += match c {
-            '"' | '\\' | '\n' | '\r' | '\t' | '\u{08}' | '\u{0c}' => 2,
-            c if (c as u32) < 0x20 => 6,
-            c => c.len_utf8(),
+    // Bytes are the UTF-8 length; only quotes, backslashes and control characters grow when
+    // escaped, and all of them are ASCII.
+    let mut len = 2 + s.len();
+    for b in s.bytes() {
+        len += match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            b if b < 0x20 => 5,
+            _ => 0,
         };
     }
     len

@@ -273,9 +273,13 @@ pub fn write_reference(
                     *node = Value::Object(Default::default());
                 }
                 match node {
-                    Value::Object(map) => map
-                        .entry(name.to_string())
-                        .or_insert_with(|| Value::Object(Default::default())),
+                    Value::Object(map) => {
+                        // Look up before inserting: the common case needs no key allocation.
+                        if !map.contains_key(&**name) {
+                            map.insert(name.to_string(), Value::Object(Default::default()));
+                        }
+                        map.get_mut(&**name).expect("the member was just ensured")
+                    }
                     _ => return Err(WriteError { depth }),
                 }
             }
@@ -297,7 +301,12 @@ pub fn write_reference(
             }
             match node {
                 Value::Object(map) => {
-                    map.insert(name.to_string(), value);
+                    match map.get_mut(&**name) {
+                        Some(slot) => *slot = value,
+                        None => {
+                            map.insert(name.to_string(), value);
+                        }
+                    }
                     Ok(())
                 }
                 _ => Err(WriteError { depth }),
@@ -311,6 +320,80 @@ pub fn write_reference(
             }
             _ => Err(WriteError { depth }),
         },
+        _ => Err(WriteError { depth }),
+    }
+}
+
+/// Like [`write_reference`], but builds a new document from a borrowed one: only the
+/// objects and arrays on the path are copied (shallowly), and the subtree being replaced is
+/// never copied at all. This is how ResultPath writes into a state input that the history
+/// still holds.
+pub fn with_reference(
+    source: &serde_json::Value,
+    segments: &[Segment],
+    value: serde_json::Value,
+) -> Result<serde_json::Value, WriteError> {
+    copy_path(source, segments, value, 0)
+}
+
+fn copy_path(
+    source: &serde_json::Value,
+    segments: &[Segment],
+    value: serde_json::Value,
+    depth: usize,
+) -> Result<serde_json::Value, WriteError> {
+    use serde_json::{Map, Value};
+    let Some((first, rest)) = segments.split_first() else {
+        return Ok(value);
+    };
+    static EMPTY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let empty = || EMPTY.get_or_init(|| Value::Object(Map::new()));
+    match (first, source) {
+        (Segment::Name(name), Value::Object(map)) => {
+            let mut out = Map::with_capacity(map.len() + 1);
+            let mut value = Some(value);
+            for (k, v) in map {
+                if k.as_str() == &**name {
+                    let child = copy_path(v, rest, value.take().unwrap_or_default(), depth + 1)?;
+                    out.insert(k.clone(), child);
+                } else {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            if let Some(value) = value {
+                out.insert(
+                    name.to_string(),
+                    copy_path(empty(), rest, value, depth + 1)?,
+                );
+            }
+            Ok(Value::Object(out))
+        }
+        (Segment::Name(name), Value::Null) => {
+            let mut out = Map::with_capacity(1);
+            out.insert(
+                name.to_string(),
+                copy_path(empty(), rest, value, depth + 1)?,
+            );
+            Ok(Value::Object(out))
+        }
+        (Segment::Index(i), Value::Array(items)) => {
+            let idx = resolve_index(*i, items.len()).ok_or(WriteError { depth })?;
+            let mut out = Vec::with_capacity(items.len());
+            let mut value = Some(value);
+            for (j, item) in items.iter().enumerate() {
+                if j == idx {
+                    out.push(copy_path(
+                        item,
+                        rest,
+                        value.take().unwrap_or_default(),
+                        depth + 1,
+                    )?);
+                } else {
+                    out.push(item.clone());
+                }
+            }
+            Ok(Value::Array(out))
+        }
         _ => Err(WriteError { depth }),
     }
 }

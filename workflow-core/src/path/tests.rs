@@ -159,3 +159,34 @@ fn writing_reference_paths() {
     write_reference(&mut doc, &[], json!("all")).unwrap();
     assert_eq!(doc, json!("all"));
 }
+
+#[test]
+fn copying_writes_match_in_place_writes() {
+    let source = json!({"a": 1, "b": {"c": [1, 2, {"d": 3}]}, "n": null});
+    for (path, value) in [
+        ("$.a", json!(9)),
+        ("$.x.y", json!({"z": 1})),
+        ("$.b.c[2].d", json!("new")),
+        ("$.b.c[-1]", json!(0)),
+        ("$.n.m", json!(1)),
+        ("$", json!("all")),
+    ] {
+        let p = Path::parse(path).unwrap();
+        let mut in_place = source.clone();
+        write_reference(&mut in_place, p.segments(), value.clone()).unwrap();
+        let copied = with_reference(&source, p.segments(), value).unwrap();
+        assert_eq!(copied, in_place, "{path}");
+        assert_eq!(
+            copied.to_string(),
+            in_place.to_string(),
+            "{path}: member order"
+        );
+    }
+    for bad in ["$.a.x", "$.b.c[7]", "$.b.c.x"] {
+        let p = Path::parse(bad).unwrap();
+        assert!(
+            with_reference(&source, p.segments(), json!(1)).is_err(),
+            "{bad}"
+        );
+    }
+}

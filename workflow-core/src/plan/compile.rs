@@ -369,14 +369,20 @@ impl<'m> Compiler<'m> {
         }
         // States from which no terminal state can be reached loop forever: valid ASL (an
         // execution timeout or a stop ends them), but rarely intended.
+        // Walk the edges backwards from the terminal states: linear in states and edges.
+        let mut incoming: Vec<Vec<StateId>> = vec![Vec::new(); states.len()];
+        for (from, targets) in edges.iter().enumerate() {
+            for to in targets {
+                incoming[*to].push(from);
+            }
+        }
         let mut can_finish = terminal.clone();
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for s in 0..states.len() {
-                if !can_finish[s] && edges[s].iter().any(|t| can_finish[*t]) {
-                    can_finish[s] = true;
-                    changed = true;
+        let mut stack: Vec<StateId> = (0..states.len()).filter(|s| terminal[*s]).collect();
+        while let Some(s) = stack.pop() {
+            for from in &incoming[s] {
+                if !can_finish[*from] {
+                    can_finish[*from] = true;
+                    stack.push(*from);
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! workload, `W1: <N> transitions/s` (N the median over repeated runs), followed by the peak
 //! heap memory each workload allocated during one run.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,7 +28,7 @@ static COUNTING: AtomicBool = AtomicBool::new(false);
 #[cfg(not(feature = "system-allocator"))]
 static INNER: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(feature = "system-allocator")]
-static INNER: System = System;
+static INNER: std::alloc::System = std::alloc::System;
 
 const ALLOCATOR_NAME: &str = if cfg!(feature = "system-allocator") {
     "system"

@@ -1,5 +1,66 @@
-//! workflow: AWS Step Functions, done natively in Rust.
+//! # workflow: AWS Step Functions, done natively in Rust
+//!
+//! Run Amazon States Language (ASL) state machines in-process on tokio, with the semantics of
+//! AWS Step Functions: Retry with back-off and jitter, Catch, timeouts and heartbeats,
+//! Parallel, Map with MaxConcurrency, Wait, task tokens, variables, intrinsic functions, and an
+//! execution history in AWS's format. Any ASL JSON that runs on AWS runs here (JSONPath
+//! states today), far faster than an emulator, with every definition problem reported at once
+//! with its line and column.
+//!
+//! The workspace:
+//! * [`core`] (`workflow-core`): the ASL model, the validator, JSONPath, payload templates,
+//!   intrinsic functions, Choice rules and the deterministic step logic. Pure and synchronous.
+//! * [`runtime`] (`workflow-runtime`): the tokio driver, task handlers, timers and history.
+//!
+//! ```
+//! use workflow::prelude::*;
+//!
+//! # let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+//! # rt.block_on(async {
+//! let runtime = Runtime::new();
+//! runtime.bind_lambda("charge", |order: Value, _ctx: TaskContext| async move {
+//!     let total = order["total"].as_f64().unwrap_or_default();
+//!     if total > 1000.0 {
+//!         return Err(TaskError::new("CardDeclined", "over the card's limit"));
+//!     }
+//!     Ok(json!({"charged": total}))
+//! });
+//! let workflow = runtime.load(r#"{
+//!   "StartAt": "Charge",
+//!   "States": {
+//!     "Charge": {
+//!       "Type": "Task",
+//!       "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge",
+//!       "ResultPath": "$.payment",
+//!       "Catch": [{"ErrorEquals": ["CardDeclined"], "ResultPath": "$.error", "Next": "Declined"}],
+//!       "End": true
+//!     },
+//!     "Declined": {"Type": "Fail", "Error": "PaymentDeclined"}
+//!   }
+//! }"#).unwrap();
+//!
+//! let paid = runtime.start(&workflow, json!({"total": 42})).unwrap().outcome().await;
+//! assert_eq!(paid.output(), Some(&json!({"total": 42, "payment": {"charged": 42.0}})));
+//!
+//! let declined = runtime.start(&workflow, json!({"total": 5000})).unwrap().outcome().await;
+//! assert_eq!(declined.failure().unwrap().error.as_deref(), Some("PaymentDeclined"));
+//! # });
+//! ```
 #![warn(missing_docs)]
 
 pub use workflow_core as core;
 pub use workflow_runtime as runtime;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use serde_json::{Value, json};
+    pub use workflow_core::definition::Definition;
+    pub use workflow_core::diagnostic::{Diagnostic, Diagnostics};
+    pub use workflow_core::execution::{ExecutionStatus, Failure};
+    pub use workflow_core::history::{EventType, HistoryEvent};
+    pub use workflow_core::plan::{CompileOptions, MachineType};
+    pub use workflow_runtime::{
+        CallbackError, ExecutionHandle, LoadError, LoadOptions, Runtime, StartError,
+        StartOptions, TaskContext, TaskError, TaskHandler, Workflow,
+    };
+}

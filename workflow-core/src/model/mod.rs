@@ -398,7 +398,7 @@ pub struct Catcher {
 impl StateMachine {
     /// Parses a definition from JSON text. Every structural problem is reported at once, each
     /// with its JSON pointer, line and column. Semantic checks (targets, reachability, paths,
-    /// ...) are made by [`crate::validate`].
+    /// ...) are made by [`crate::plan::validate`].
     pub fn from_json_str(text: &str) -> Result<StateMachine, crate::Diagnostics> {
         crate::source::parse_definition(text).map(|(machine, _)| machine)
     }

@@ -17,13 +17,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .clock(Arc::new(TokioClock::scaled(0.0)))
         .build();
 
-    runtime.bind_lambda("validate-order", |order: Value, _ctx: TaskContext| async move {
-        let items = order["order"]["items"].as_array().map_or(0, Vec::len);
-        if items == 0 {
-            return Err(TaskError::new("InvalidOrder", "an order needs at least one item"));
-        }
-        Ok(json!({"valid": true, "items": items}))
-    });
+    runtime.bind_lambda(
+        "validate-order",
+        |order: Value, _ctx: TaskContext| async move {
+            let items = order["order"]["items"].as_array().map_or(0, Vec::len);
+            if items == 0 {
+                return Err(TaskError::new(
+                    "InvalidOrder",
+                    "an order needs at least one item",
+                ));
+            }
+            Ok(json!({"valid": true, "items": items}))
+        },
+    );
 
     // The card gateway times out twice, then accepts: the Retry absorbs it.
     let attempts = Arc::new(AtomicU32::new(0));
@@ -37,9 +43,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    runtime.bind_lambda("reserve-item", |item: Value, _ctx: TaskContext| async move {
-        Ok(json!({"sku": item["sku"], "reserved": true, "position": item["position"]}))
-    });
+    runtime.bind_lambda(
+        "reserve-item",
+        |item: Value, _ctx: TaskContext| async move {
+            Ok(json!({"sku": item["sku"], "reserved": true, "position": item["position"]}))
+        },
+    );
 
     let definition = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -60,7 +60,7 @@ pub mod prelude {
     pub use workflow_core::history::{EventType, HistoryEvent};
     pub use workflow_core::plan::{CompileOptions, MachineType};
     pub use workflow_runtime::{
-        CallbackError, ExecutionHandle, LoadError, LoadOptions, Runtime, StartError,
-        StartOptions, TaskContext, TaskError, TaskHandler, Workflow,
+        CallbackError, ExecutionHandle, LoadError, LoadOptions, Runtime, StartError, StartOptions,
+        TaskContext, TaskError, TaskHandler, Workflow,
     };
 }

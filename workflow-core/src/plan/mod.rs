@@ -1,8 +1,8 @@
 //! The compiled form of a definition: every path parsed, every template and Choice rule
 //! compiled, every state name resolved to an index. Executing a state never parses a string.
 //!
-//! Compiling is also validating: [`Plan::compile`] and [`validate`] walk the whole definition once and report every
-//! problem it finds, each with its JSON pointer.
+//! Compiling is also validating: [`Plan::compile`] and [`validate`] walk the whole definition
+//! once and report every problem found, each with its JSON pointer.
 //!
 //! ```
 //! use workflow_core::model::StateMachine;

@@ -633,7 +633,8 @@ impl Execution {
             retry_counts: Vec::new(),
             retry_total: 0,
             task_token: None,
-            last_event: 1,
+            // AWS gives the first state's entry no predecessor (previousEventId 0).
+            last_event: 0,
             phase: Phase::Enter,
         });
         execution.work.push(Work::Advance(top));

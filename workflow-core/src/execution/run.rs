@@ -924,11 +924,16 @@ impl Execution {
                 };
                 self.record(Some(&mut frame), event_type, details);
                 if json_size(&output) > PAYLOAD_LIMIT_BYTES {
+                    // AWS names the resource that returned too much: the function or
+                    // activity ARN, or the integration's resource type (`aws-sdk:s3`).
+                    let resource = match &wait.events {
+                        TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
+                        TaskEvents::Task { resource_type, .. } => resource_type,
+                    };
                     let failure = Failure::new(
                         names::DATA_LIMIT_EXCEEDED,
                         format!(
-                            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                            state.name
+                            "The state/task '{resource}' returned a result with a size exceeding the maximum number of bytes service limit."
                         ),
                     );
                     self.fail(&mut frame, state, failure, false, entropy)

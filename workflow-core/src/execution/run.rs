@@ -317,21 +317,21 @@ impl Execution {
                 uuid_v4(entropy).replace('-', "")
             )));
         }
-        let effective = self.effective_input(frame, state, entropy)?;
-        let timeout = self.seconds(
-            frame,
-            state,
-            &spec.timeout,
-            &effective,
-            "TimeoutSecondsPath",
-        )?;
+        // TimeoutSecondsPath and HeartbeatSecondsPath read the state input (after InputPath),
+        // not the Parameters output that goes to the resource.
+        let filtered = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
+        let timeout = self.seconds(frame, state, &spec.timeout, &filtered, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(
             frame,
             state,
             &spec.heartbeat,
-            &effective,
+            &filtered,
             "HeartbeatSecondsPath",
         )?;
+        let effective = match &state.parameters {
+            None => filtered,
+            Some(t) => Arc::new(self.evaluate(frame, state, t, &filtered, entropy)?),
+        };
         let credentials = match &spec.credentials {
             Some(t) => Some(self.evaluate(frame, state, t, &effective, entropy)?),
             None => None,

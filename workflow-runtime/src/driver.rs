@@ -145,7 +145,11 @@ impl Driver {
     fn on_message(&mut self, msg: Msg, execution: &Execution) {
         match msg {
             Msg::TaskDone { task, result } => {
-                self.running.remove(&task);
+                // A callback's handler may still be running when its token is answered:
+                // the task is over, so its call is cancelled (a no-op for a finished one).
+                if let Some(handle) = self.running.remove(&task) {
+                    handle.abort();
+                }
                 if let Some(token) = self.tokens.remove(&task) {
                     self.shared
                         .callbacks

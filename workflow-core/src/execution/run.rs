@@ -1014,6 +1014,8 @@ impl Execution {
             self.record(Some(&mut frame), EventType::TaskSubmitted, details);
         }
         self.put(r, frame);
+        // The wait for the token starts now: so does the HeartbeatSeconds clock.
+        self.on_heartbeat(task);
     }
 
     pub(super) fn on_heartbeat(&mut self, task: TaskId) {

@@ -1132,7 +1132,11 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) -> Outcome {
         let name = failure.error.as_deref().unwrap_or_default();
-        if let Some(i) = state.retry.iter().position(|r| r.matcher.matches(name)) {
+        if let Some(i) = state
+            .retry
+            .iter()
+            .position(|r| run::handles(&r.matcher, name))
+        {
             let retrier = &state.retry[i];
             if frame.retry_counts[i] < retrier.max_attempts {
                 frame.retry_counts[i] += 1;
@@ -1156,7 +1160,7 @@ impl Execution {
         if children_failed && matches!(state.kind, Kind::Map(_)) {
             self.record(Some(frame), EventType::MapStateFailed, EventDetails::None);
         }
-        if let Some(catcher) = state.catch.iter().find(|c| c.matcher.matches(name)) {
+        if let Some(catcher) = state.catch.iter().find(|c| run::handles(&c.matcher, name)) {
             let error_output = failure.error_output();
             let caught = self
                 .assign(frame, state, &catcher.assign, &error_output, entropy)

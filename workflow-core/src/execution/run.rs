@@ -6,6 +6,13 @@ use serde_json::Value;
 
 use super::*;
 
+/// Whether a retrier's or catcher's ErrorEquals handles `error`. On AWS, `States.Timeout`
+/// also covers a heartbeat timeout (it did before `States.HeartbeatTimeout` existed), while
+/// `States.HeartbeatTimeout` covers only that.
+pub(super) fn handles(matcher: &crate::plan::ErrorMatcher, error: &str) -> bool {
+    matcher.matches(error) || (error == names::HEARTBEAT_TIMEOUT && matcher.matches(names::TIMEOUT))
+}
+
 impl Execution {
     /// Runs one attempt of the frame's current state (it has been entered).
     pub(super) fn run(

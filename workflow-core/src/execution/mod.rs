@@ -603,19 +603,17 @@ impl Execution {
                 role_arn,
             },
         );
-        let limit = match (plan.timeout_seconds(), machine_type) {
-            (Some(t), MachineType::Express) => Some(t.min(300)),
-            (None, MachineType::Express) => Some(300),
-            (t, MachineType::Standard) => t,
+        // EXPRESS runs at most five minutes; STANDARD at most a year, and it times out once
+        // it has run longer than that (so a Wait of exactly a year still ends).
+        const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
+        let limit_ms = match (plan.timeout_seconds(), machine_type) {
+            (Some(t), MachineType::Express) => t.min(300) as i64 * 1000,
+            (None, MachineType::Express) => 300_000,
+            (Some(t), MachineType::Standard) if t <= 365 * 24 * 3600 => t as i64 * 1000,
+            (_, MachineType::Standard) => YEAR_MS + 1,
         };
-        if let Some(seconds) = limit {
-            let timer = execution.start_timer(
-                None,
-                now + seconds as i64 * 1000,
-                TimerPurpose::ExecutionTimeout,
-            );
-            execution.execution_timer = Some(timer);
-        }
+        let timer = execution.start_timer(None, now + limit_ms, TimerPurpose::ExecutionTimeout);
+        execution.execution_timer = Some(timer);
         let top = execution.new_frame(Frame {
             me: FrameRef {
                 index: 0,
@@ -639,7 +637,11 @@ impl Execution {
         });
         execution.work.push(Work::Advance(top));
         execution.drain(entropy);
-        let commands = std::mem::take(&mut execution.commands);
+        let mut commands = std::mem::take(&mut execution.commands);
+        if execution.status != ExecutionStatus::Running {
+            // Ended at once: whatever it started (its time limit) it has already cancelled.
+            commands.clear();
+        }
         Ok((execution, commands))
     }
 

@@ -49,14 +49,14 @@ pub async fn outcome_within(handle: &ExecutionHandle, limit: Duration) -> Execut
     }
 }
 
-/// Starts an execution and waits (at most two years of tokio time) for its end.
+/// Starts an execution and waits (at most five years of tokio time) for its end.
 pub async fn run(
     rt: &Runtime,
     workflow: &Workflow,
     input: Value,
 ) -> (ExecutionStatus, Vec<HistoryEvent>) {
     let handle = rt.start(workflow, input).expect("start");
-    let status = outcome_within(&handle, Duration::from_secs(2 * 366 * 24 * 3600)).await;
+    let status = outcome_within(&handle, Duration::from_secs(5 * 366 * 24 * 3600)).await;
     let history = handle.history().await;
     (status, history)
 }

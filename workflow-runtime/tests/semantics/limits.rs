@@ -144,3 +144,31 @@ async fn an_execution_input_over_the_limit_is_refused() {
         Err(StartError::Input(_))
     ));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_input_over_the_limit_after_parameters_fails_before_the_call() {
+    // "The state's input is larger than the quota after Parameters processing."
+    let rt = runtime();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let c = calls.clone();
+    rt.bind_lambda("f", move |input: Value, _ctx: TaskContext| {
+        c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move { Ok::<_, TaskError>(input) }
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": lambda("f"),
+            "Parameters": {"a.$": "$", "b.$": "$"},
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+            "End": true
+        }, "Caught": {"Type": "Pass", "End": true}}}),
+    );
+    let (status, history) = run(&rt, &wf, string_of_size(150_000)).await;
+    assert_eq!(failed(&status).0, Some("States.DataLimitExceeded"));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(
+        types(&history),
+        ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
+    );
+}

@@ -499,3 +499,59 @@ async fn a_runtime_error_is_never_retried() {
         ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn re_entering_a_state_resets_its_retry_counters() {
+    // Attempt 1 fails, is retried; attempt 2 fails, retrier exhausted, caught; the catch
+    // handler loops back, so the state is entered anew with a fresh retrier: attempt 3 fails
+    // and is retried (not caught), attempt 4 succeeds. The handler runs once.
+    let rt = runtime();
+    let calls = scripted(&rt, "f", &[Some("E"), Some("E"), Some("E"), None]);
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task", "Resource": lambda("f"),
+                    "Parameters": {"retry.$": "$$.State.RetryCount"},
+                    "Retry": [{"ErrorEquals": ["E"], "MaxAttempts": 1}],
+                    "Catch": [{"ErrorEquals": ["E"], "ResultPath": null, "Next": "Again"}],
+                    "End": true
+                },
+                "Again": {"Type": "Pass", "Next": "T"}
+            }
+        }),
+    );
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    // The last attempt is the first retry of the second entry.
+    assert_eq!(output(&status), &json!({"retry": 1}));
+    assert_eq!(count(&history, EventType::PassStateEntered), 1);
+    assert_eq!(count(&history, EventType::TaskStateEntered), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_count_is_visible_to_a_retried_map() {
+    let rt = runtime();
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "M",
+            "States": {"M": {
+                "Type": "Map",
+                "ItemSelector": {"attempt.$": "$$.State.RetryCount", "v.$": "$$.Map.Item.Value"},
+                "ItemProcessor": {"StartAt": "C", "States": {
+                    "C": {"Type": "Choice", "Choices": [{"Variable": "$.attempt", "NumericLessThan": 2, "Next": "F"}], "Default": "P"},
+                    "F": {"Type": "Fail", "Error": "TooEarly"},
+                    "P": {"Type": "Pass", "End": true}
+                }},
+                "Retry": [{"ErrorEquals": ["TooEarly"], "MaxAttempts": 3}],
+                "End": true
+            }}
+        }),
+    );
+    let (status, history) = run(&rt, &wf, json!(["x"])).await;
+    assert_eq!(output(&status), &json!([{"attempt": 2, "v": "x"}]));
+    assert_eq!(count(&history, EventType::MapStateStarted), 3);
+}

@@ -536,3 +536,100 @@ async fn the_same_seed_gives_the_same_names_tokens_and_jitter() {
     assert_ne!(a.1, b.1);
     assert_ne!(a.2, b.2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_on_a_multi_threaded_runtime() {
+    // No timers here, only real concurrency: branches and iterations meet at barriers.
+    let rt = runtime();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let b = barrier.clone();
+    rt.bind_lambda("meet", move |input: Value, ctx: TaskContext| {
+        let b = b.clone();
+        async move {
+            b.wait().await;
+            assert!(
+                ctx.execution_arn()
+                    .starts_with("arn:aws:states:us-east-1:123456789012:execution:")
+            );
+            Ok::<_, TaskError>(input)
+        }
+    });
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "M",
+            "States": {"M": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("meet"), "End": true}}},
+                "End": true
+            }}
+        }),
+    );
+    let handles: Vec<_> = (0..2)
+        .map(|i| rt.start(&wf, json!([i, i, i, i])).unwrap())
+        .collect();
+    for (i, h) in handles.iter().enumerate() {
+        let status = tokio::time::timeout(Duration::from_secs(30), h.outcome())
+            .await
+            .expect("finished");
+        assert_eq!(output(&status), &json!([i, i, i, i]));
+    }
+}
+
+#[test]
+fn an_execution_whose_tokio_runtime_shuts_down_reports_it() {
+    let rt = Runtime::builder().seed(3).build();
+    rt.bind_lambda("slow", |_: Value, _ctx: TaskContext| async {
+        forever().await;
+        Ok::<_, TaskError>(Value::Null)
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("slow"), "End": true}}}),
+    );
+    let tokio_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let handle = tokio_rt.block_on(async {
+        let handle = rt.start(&wf, json!({})).unwrap();
+        tokio::task::yield_now().await;
+        handle
+    });
+    drop(tokio_rt);
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let status = other.block_on(handle.outcome());
+    assert_eq!(status.as_str(), "ABORTED");
+    assert!(
+        status
+            .failure()
+            .unwrap()
+            .cause
+            .as_deref()
+            .unwrap()
+            .contains("shut down"),
+        "{status:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn substitution_resources_are_bound_by_name() {
+    let rt = runtime();
+    rt.bind("Worker", |input: Value, ctx: TaskContext| async move {
+        Ok::<_, TaskError>(
+            json!({"resource": ctx.resource(), "state": ctx.state_name(), "in": input}),
+        )
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "${Worker}", "End": true}}}),
+    );
+    let (status, _) = run(&rt, &wf, json!(1)).await;
+    assert_eq!(
+        output(&status),
+        &json!({"resource": "${Worker}", "state": "Work", "in": 1})
+    );
+}

@@ -544,3 +544,27 @@ async fn states_timeout_also_handles_a_heartbeat_timeout() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_seconds_beyond_a_year_is_capped_at_the_year() {
+    let rt = runtime();
+    let mut ran = Vec::new();
+    for timeout in [99_999_999u64, 365 * 24 * 3600] {
+        let wf = load(
+            &rt,
+            json!({
+                "TimeoutSeconds": timeout,
+                "StartAt": "W",
+                "States": {"W": {"Type": "Wait", "Seconds": 99_999_999, "End": true}}
+            }),
+        );
+        let (status, history) = run(&rt, &wf, json!({})).await;
+        assert_eq!(status.as_str(), "TIMED_OUT");
+        ran.push(history.last().unwrap().timestamp - history[0].timestamp);
+    }
+    // Capped: a year and a millisecond. Exactly a year: the user's own limit.
+    assert_eq!(
+        ran,
+        vec![365 * 24 * 3600 * 1000 + 1, 365 * 24 * 3600 * 1000]
+    );
+}

@@ -308,3 +308,32 @@ async fn parallel_and_wait_assign_see_their_result_and_input() {
         &json!({"second": 2, "fromWait": "w", "in": {"v": "w"}})
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_loop_driven_by_a_variable() {
+    let rt = runtime();
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "Init",
+            "States": {
+                "Init": {"Type": "Pass", "Assign": {"i": 0, "seen": []}, "Next": "Body"},
+                "Body": {
+                    "Type": "Wait", "Seconds": 1,
+                    "Assign": {"i.$": "States.MathAdd($i, 1)", "seen.$": "States.Array($i, $$.State.EnteredTime)"},
+                    "Next": "Loop"
+                },
+                "Loop": {"Type": "Choice", "Choices": [{"Variable": "$i", "NumericLessThan": 5, "Next": "Body"}], "Default": "Done"},
+                "Done": {"Type": "Pass", "Parameters": {"i.$": "$i", "last.$": "$seen[0]"}, "End": true}
+            }
+        }),
+    );
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    // `seen` was assigned from the values at the last entry of Body: i was 4 then.
+    assert_eq!(output(&status), &json!({"i": 5, "last": 4}));
+    assert_eq!(count(&history, EventType::WaitStateEntered), 5);
+    assert_eq!(
+        history.last().unwrap().timestamp - history[0].timestamp,
+        5_000
+    );
+}

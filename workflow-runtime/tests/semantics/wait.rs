@@ -189,3 +189,45 @@ async fn consecutive_waits_add_up() {
     let start = chrono::DateTime::parse_from_rfc3339(out["start"].as_str().unwrap()).unwrap();
     assert_eq!((entered - start).num_milliseconds(), 12_000);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_longer_than_a_year_times_the_execution_out() {
+    // Seconds allows up to 99999999 (over three years), but a STANDARD execution runs at
+    // most a year: "If an execution runs for more than the 1-year maximum, it will fail with
+    // a States.Timeout error" (the Developer Guide's quotas).
+    let rt = runtime();
+    let wf = load(&rt, waiting(json!({"Seconds": 99_999_999})));
+    let wall = std::time::Instant::now();
+    let (status, history) = run(&rt, &wf, json!(1)).await;
+    assert!(wall.elapsed() < Duration::from_secs(5));
+    assert_eq!(status.as_str(), "TIMED_OUT");
+    assert_eq!(
+        status.failure().unwrap().error.as_deref(),
+        Some("States.Timeout")
+    );
+    assert_eq!(
+        types(&history),
+        [
+            "ExecutionStarted",
+            "WaitStateEntered",
+            "WaitStateAborted",
+            "ExecutionTimedOut"
+        ]
+    );
+    // It has run for more than a year: 365 days and a millisecond.
+    let ran = history.last().unwrap().timestamp - history[0].timestamp;
+    assert_eq!(ran, 365 * 24 * 3600 * 1000 + 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn timestamps_with_an_offset() {
+    let rt = runtime();
+    let (ts, at) = timestamp_from_now(&rt, 7_200_000);
+    // The same instant written two hours ahead, at UTC+02:00.
+    let t = chrono::DateTime::from_timestamp_millis(at).unwrap() + chrono::TimeDelta::hours(2);
+    let with_offset = format!("{}+02:00", t.format("%Y-%m-%dT%H:%M:%S"));
+    assert_ne!(with_offset, ts);
+    let wf = load(&rt, waiting(json!({"TimestampPath": "$.t"})));
+    let (_, history) = run(&rt, &wf, json!({"t": with_offset})).await;
+    assert_eq!(times_of(&history, EventType::WaitStateExited)[0], at);
+}

@@ -12,6 +12,9 @@ use crate::common::*;
 
 #[tokio::test(start_paused = true)]
 async fn a_panicking_handler_fails_its_state_and_the_runtime_goes_on() {
+    // AWS has no panics; the nearest is a function that crashes. We report a panic as the
+    // task's failure, States.TaskFailed (retriable and catchable like any task error), with
+    // the panic message as its cause.
     let rt = runtime();
     rt.bind_lambda("panics", |input: Value, _ctx: TaskContext| async move {
         if input["panic"] == json!(true) {
@@ -92,6 +95,9 @@ async fn a_handler_panicking_before_returning_its_future_is_contained() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unbound_resource_fails_with_a_clear_cause() {
+    // A mistake in this process's set-up, not in the workflow: States.Runtime, which no
+    // Retry or Catch handles (like AWS's own runtime errors), with a cause naming the
+    // resource and the state.
     let rt = runtime();
     let wf = load(
         &rt,

@@ -2,6 +2,7 @@
 //! the commands it returns.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -144,7 +145,11 @@ impl Driver {
     fn on_message(&mut self, msg: Msg, execution: &Execution) {
         match msg {
             Msg::TaskDone { task, result } => {
-                self.running.remove(&task);
+                // A callback's handler may still be running when its token is answered:
+                // the task is over, so its call is cancelled (a no-op for a finished one).
+                if let Some(handle) = self.running.remove(&task) {
+                    handle.abort();
+                }
                 if let Some(token) = self.tokens.remove(&task) {
                     self.shared
                         .callbacks
@@ -285,7 +290,13 @@ impl Driver {
                 let _ = beat_tx.send(Msg::Heartbeat { task });
             })),
         };
-        let call = CatchUnwind::new(handler.call(input, ctx));
+        // A handler may panic while building its future, not only while it runs: catch that
+        // too, and report it through the future so that it fails the task like any panic.
+        let future = match catch_unwind(AssertUnwindSafe(|| handler.call(input, ctx))) {
+            Ok(future) => future,
+            Err(panic) => Box::pin(async move { resume_unwind(panic) }),
+        };
+        let call = CatchUnwind::new(future);
         let tx = self.tx.clone();
         let join = tokio::spawn(async move {
             let result = match call.await {

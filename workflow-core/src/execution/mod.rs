@@ -611,19 +611,17 @@ impl Execution {
                 role_arn,
             },
         );
-        let limit = match (plan.timeout_seconds(), machine_type) {
-            (Some(t), MachineType::Express) => Some(t.min(300)),
-            (None, MachineType::Express) => Some(300),
-            (t, MachineType::Standard) => t,
+        // EXPRESS runs at most five minutes; STANDARD at most a year, and it times out once
+        // it has run longer than that (so a Wait of exactly a year still ends).
+        const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
+        let limit_ms = match (plan.timeout_seconds(), machine_type) {
+            (Some(t), MachineType::Express) => t.min(300) as i64 * 1000,
+            (None, MachineType::Express) => 300_000,
+            (Some(t), MachineType::Standard) if t <= 365 * 24 * 3600 => t as i64 * 1000,
+            (_, MachineType::Standard) => YEAR_MS + 1,
         };
-        if let Some(seconds) = limit {
-            let timer = execution.start_timer(
-                None,
-                now + seconds as i64 * 1000,
-                TimerPurpose::ExecutionTimeout,
-            );
-            execution.execution_timer = Some(timer);
-        }
+        let timer = execution.start_timer(None, now + limit_ms, TimerPurpose::ExecutionTimeout);
+        execution.execution_timer = Some(timer);
         let top = execution.new_frame(Frame {
             me: FrameRef {
                 index: 0,
@@ -644,12 +642,17 @@ impl Execution {
             retry_counts: Vec::new(),
             retry_total: 0,
             task_token: None,
-            last_event: 1,
+            // AWS gives the first state's entry no predecessor (previousEventId 0).
+            last_event: 0,
             phase: Phase::Enter,
         });
         execution.work.push(Work::Advance(top));
         execution.drain(entropy);
-        let commands = std::mem::take(&mut execution.commands);
+        let mut commands = std::mem::take(&mut execution.commands);
+        if execution.status != ExecutionStatus::Running {
+            // Ended at once: whatever it started (its time limit) it has already cancelled.
+            commands.clear();
+        }
         Ok((execution, commands))
     }
 
@@ -1174,7 +1177,11 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) -> Outcome {
         let name = failure.error.as_deref().unwrap_or_default();
-        if let Some(i) = state.retry.iter().position(|r| r.matcher.matches(name)) {
+        if let Some(i) = state
+            .retry
+            .iter()
+            .position(|r| run::handles(&r.matcher, name))
+        {
             let retrier = &state.retry[i];
             if frame.retry_counts[i] < retrier.max_attempts {
                 frame.retry_counts[i] += 1;
@@ -1198,7 +1205,7 @@ impl Execution {
         if children_failed && matches!(state.kind, Kind::Map(_)) {
             self.record(Some(frame), EventType::MapStateFailed, EventDetails::None);
         }
-        if let Some(catcher) = state.catch.iter().find(|c| c.matcher.matches(name)) {
+        if let Some(catcher) = state.catch.iter().find(|c| run::handles(&c.matcher, name)) {
             let error_output = failure.error_output();
             let caught = self
                 .assign(frame, state, &catcher.assign, &error_output, entropy)

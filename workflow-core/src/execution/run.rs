@@ -6,6 +6,13 @@ use serde_json::Value;
 
 use super::*;
 
+/// Whether a retrier's or catcher's ErrorEquals handles `error`. On AWS, `States.Timeout`
+/// also covers a heartbeat timeout (it did before `States.HeartbeatTimeout` existed), while
+/// `States.HeartbeatTimeout` covers only that.
+pub(super) fn handles(matcher: &crate::plan::ErrorMatcher, error: &str) -> bool {
+    matcher.matches(error) || (error == names::HEARTBEAT_TIMEOUT && matcher.matches(names::TIMEOUT))
+}
+
 impl Execution {
     /// Runs one attempt of the frame's current state (it has been entered).
     pub(super) fn run(
@@ -317,21 +324,21 @@ impl Execution {
                 uuid_v4(entropy).replace('-', "")
             )));
         }
-        let effective = self.effective_input(frame, state, entropy)?;
-        let timeout = self.seconds(
-            frame,
-            state,
-            &spec.timeout,
-            &effective,
-            "TimeoutSecondsPath",
-        )?;
+        // TimeoutSecondsPath and HeartbeatSecondsPath read the state input (after InputPath),
+        // not the Parameters output that goes to the resource.
+        let filtered = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
+        let timeout = self.seconds(frame, state, &spec.timeout, &filtered, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(
             frame,
             state,
             &spec.heartbeat,
-            &effective,
+            &filtered,
             "HeartbeatSecondsPath",
         )?;
+        let effective = match &state.parameters {
+            None => filtered,
+            Some(t) => Arc::new(self.evaluate(frame, state, t, &filtered, entropy)?),
+        };
         let credentials = match &spec.credentials {
             Some(t) => Some(self.evaluate(frame, state, t, &effective, entropy)?),
             None => None,
@@ -928,11 +935,16 @@ impl Execution {
                 };
                 self.record(Some(&mut frame), event_type, details);
                 if json_size(&output) > PAYLOAD_LIMIT_BYTES {
+                    // AWS names the resource that returned too much: the function or
+                    // activity ARN, or the integration's resource type (`aws-sdk:s3`).
+                    let resource = match &wait.events {
+                        TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
+                        TaskEvents::Task { resource_type, .. } => resource_type,
+                    };
                     let failure = Failure::new(
                         names::DATA_LIMIT_EXCEEDED,
                         format!(
-                            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                            state.name
+                            "The state/task '{resource}' returned a result with a size exceeding the maximum number of bytes service limit."
                         ),
                     );
                     self.fail(&mut frame, state, failure, false, entropy)
@@ -1013,6 +1025,8 @@ impl Execution {
             self.record(Some(&mut frame), EventType::TaskSubmitted, details);
         }
         self.put(r, frame);
+        // The wait for the token starts now: so does the HeartbeatSeconds clock.
+        self.on_heartbeat(task);
     }
 
     pub(super) fn on_heartbeat(&mut self, task: TaskId) {

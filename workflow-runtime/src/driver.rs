@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
-use workflow_core::entropy::SplitMix64;
+use workflow_core::entropy::Entropy;
 use workflow_core::execution::{
     Command, Event, Execution, ExecutionStatus, Failure, TaskId, TaskInvocation, TimerId,
 };
@@ -60,7 +60,7 @@ pub(crate) async fn drive(
     shared: Arc<Shared>,
     mut execution: Execution,
     commands: Vec<Command>,
-    mut entropy: SplitMix64,
+    mut entropy: Box<dyn Entropy + Send>,
     tx: mpsc::UnboundedSender<Msg>,
     mut rx: mpsc::UnboundedReceiver<Msg>,
     done: watch::Sender<Option<Arc<Finished>>>,
@@ -79,7 +79,7 @@ pub(crate) async fn drive(
     loop {
         while let Some(event) = d.pending.pop_front() {
             let now = d.shared.clock.now_millis();
-            let commands = execution.handle(event, now, &mut entropy);
+            let commands = execution.handle(event, now, &mut *entropy);
             d.apply(commands);
         }
         if *execution.status() != ExecutionStatus::Running {

@@ -17,8 +17,8 @@ mod runtime;
 pub use clock::{Clock, TokioClock};
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
 pub use runtime::{
-    CallbackError, ExecutionHandle, LoadError, LoadOptions, Runtime, RuntimeBuilder, StartError,
-    StartOptions, Workflow,
+    CallbackError, EntropySource, ExecutionHandle, LoadError, LoadOptions, Runtime, RuntimeBuilder,
+    StartError, StartOptions, Workflow,
 };
 pub use workflow_core::execution::{ExecutionStatus, Failure};
 pub use workflow_core::history::{EventType, HistoryEvent};

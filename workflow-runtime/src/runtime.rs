@@ -142,6 +142,7 @@ pub(crate) struct Shared {
     pub bindings: RwLock<Bindings>,
     pub clock: Arc<dyn Clock>,
     pub seeds: Mutex<SplitMix64>,
+    pub entropy: Option<EntropySource>,
     pub callbacks: Mutex<HashMap<String, (mpsc::UnboundedSender<Msg>, TaskId)>>,
     pub region: String,
     pub account: String,
@@ -184,10 +185,14 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
+/// Makes the source of random numbers for each new execution.
+pub type EntropySource = Arc<dyn Fn() -> Box<dyn Entropy + Send> + Send + Sync>;
+
 /// Configures a [`Runtime`].
 pub struct RuntimeBuilder {
     clock: Option<Arc<dyn Clock>>,
     seed: Option<u64>,
+    entropy: Option<EntropySource>,
     region: String,
     account: String,
 }
@@ -203,6 +208,32 @@ impl RuntimeBuilder {
     /// tokens) so that runs are reproducible.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Supplies the random numbers of every execution (retry jitter, `States.UUID`,
+    /// `States.MathRandom`, generated names and task tokens): `source` is called once per
+    /// execution. Takes precedence over [`seed`](Self::seed).
+    ///
+    /// ```
+    /// use workflow_core::entropy::Entropy;
+    /// use workflow_runtime::Runtime;
+    ///
+    /// /// Always the middle of the range: FULL jitter then waits half the back-off.
+    /// struct Half;
+    /// impl Entropy for Half {
+    ///     fn next_u64(&mut self) -> u64 {
+    ///         u64::MAX / 2
+    ///     }
+    /// }
+    /// let runtime = Runtime::builder().entropy(|| Box::new(Half)).build();
+    /// # let _ = runtime;
+    /// ```
+    pub fn entropy(
+        mut self,
+        source: impl Fn() -> Box<dyn Entropy + Send> + Send + Sync + 'static,
+    ) -> Self {
+        self.entropy = Some(Arc::new(source));
         self
     }
 
@@ -233,6 +264,7 @@ impl RuntimeBuilder {
                 bindings: RwLock::new(Bindings::default()),
                 clock: self.clock.unwrap_or_else(|| Arc::new(TokioClock::new())),
                 seeds: Mutex::new(SplitMix64(seed)),
+                entropy: self.entropy,
                 callbacks: Mutex::new(HashMap::new()),
                 region: self.region,
                 account: self.account,
@@ -258,6 +290,7 @@ impl Runtime {
         RuntimeBuilder {
             clock: None,
             seed: None,
+            entropy: None,
             region: "us-east-1".to_string(),
             account: "123456789012".to_string(),
         }
@@ -354,9 +387,12 @@ impl Runtime {
     ) -> Result<ExecutionHandle, StartError> {
         let handle =
             tokio::runtime::Handle::try_current().map_err(|_| StartError::NoTokioRuntime)?;
-        let mut entropy = {
-            let mut seeds = self.shared.seeds.lock().unwrap_or_else(|p| p.into_inner());
-            SplitMix64(seeds.next_u64())
+        let mut entropy: Box<dyn Entropy + Send> = match &self.shared.entropy {
+            Some(source) => source(),
+            None => {
+                let mut seeds = self.shared.seeds.lock().unwrap_or_else(|p| p.into_inner());
+                Box::new(SplitMix64(seeds.next_u64()))
+            }
         };
         let config = ExecutionConfig {
             state_machine_name: workflow.name.clone(),
@@ -367,7 +403,7 @@ impl Runtime {
         };
         let now = self.shared.clock.now_millis();
         let (execution, commands) =
-            Execution::start(workflow.plan.clone(), &config, input, now, &mut entropy)?;
+            Execution::start(workflow.plan.clone(), &config, input, now, &mut *entropy)?;
         let arn: Arc<str> = Arc::from(execution.info().execution_arn.as_str());
         if *execution.status() != ExecutionStatus::Running {
             // Finished without waiting for anything: no driver needed.

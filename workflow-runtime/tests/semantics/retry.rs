@@ -555,3 +555,25 @@ async fn retry_count_is_visible_to_a_retried_map() {
     assert_eq!(output(&status), &json!([{"attempt": 2, "v": "x"}]));
     assert_eq!(count(&history, EventType::MapStateStarted), 3);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_injected_random_source_drives_the_jitter() {
+    /// Always the middle of the range: every FULL-jitter wait is half its back-off.
+    struct Half;
+    impl workflow_core::entropy::Entropy for Half {
+        fn next_u64(&mut self) -> u64 {
+            1 << 63
+        }
+    }
+    let rt = Runtime::builder().entropy(|| Box::new(Half)).build();
+    scripted(&rt, "f", &[Some("Boom"); 10]);
+    let wf = load(
+        &rt,
+        task_with_retry(json!([{
+            "ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 2,
+            "MaxAttempts": 4, "MaxDelaySeconds": 10, "JitterStrategy": "FULL"
+        }])),
+    );
+    let (_, history) = run(&rt, &wf, json!({})).await;
+    assert_eq!(retry_waits(&history), vec![1000, 2000, 4000, 5000]);
+}

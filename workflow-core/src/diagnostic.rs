@@ -83,12 +83,25 @@ pub mod codes {
     pub const EXPRESS_UNSUPPORTED_INTEGRATION: &str = "express-unsupported-integration";
     /// QueryLanguage is JSONPath in a state of a JSONata state machine.
     pub const QUERY_LANGUAGE_DOWNGRADE: &str = "query-language-downgrade";
-    /// A JSONata expression is malformed (`{% ... %}` not closed, ...).
+    /// A JSONata expression does not parse (an unclosed bracket or string, an empty
+    /// expression). A string that starts with `{%` but does not end with `%}` is a literal, and
+    /// a warning.
     pub const INVALID_JSONATA: &str = "invalid-jsonata";
+    /// A JSONata expression parses, but AWS does not support it where it is: a field of the
+    /// top-level context (`{% phone %}`), `$$`, or `$states.result` / `$states.errorOutput`
+    /// outside the fields that have them.
+    pub const UNSUPPORTED_JSONATA: &str = "unsupported-jsonata";
     /// A variable name in Assign is not valid.
     pub const INVALID_VARIABLE_NAME: &str = "invalid-variable-name";
-    /// A Map processor or Parallel branch is malformed.
+    /// A Map processor or Parallel branch is malformed (a distributed `ProcessorConfig`
+    /// without `ExecutionType`; as warnings, a Map with both `ItemProcessor` and `Iterator`, a
+    /// Parallel state without branches).
     pub const INVALID_PROCESSOR: &str = "invalid-processor";
+    /// Two Map states have the same `Label`.
+    pub const DUPLICATE_LABEL: &str = "duplicate-label";
+    /// (Warning) A Map `Label` is empty, longer than 40 characters, or has characters AWS does
+    /// not allow in labels.
+    pub const INVALID_LABEL: &str = "invalid-label";
     /// (Warning) A reachable state can never reach a terminal state.
     pub const CYCLE_WITHOUT_EXIT: &str = "cycle-without-exit";
     /// The definition is valid, but uses a feature this runtime does not run.

@@ -174,7 +174,7 @@ pub(super) fn compile_rule(
         diags.push(Diagnostic::error(
             codes::CHOICE_RULE_NEXT,
             pointer,
-            "a top-level Choice rule must have Next",
+            "These fields are required: [Next]: a Choice rule names the state to go to when it matches",
         ));
     }
 

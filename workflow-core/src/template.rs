@@ -141,10 +141,23 @@ pub(crate) fn compile_dynamic(
         codes::INVALID_DYNAMIC_VALUE,
         pointer,
         format!(
-            "The value for the field '{field}' must be a valid JSONPath or a valid intrinsic function call"
+            "The value for the field '{field}' must be a valid JSONPath or a valid intrinsic function call{}",
+            path_hint(text)
+                .map(|p| format!(": a path starts with '$' (did you mean '{p}'?)"))
+                .unwrap_or_default()
         ),
     ));
     None
+}
+
+/// For a text that is not a path but would be one after `$.`: that path.
+pub(crate) fn path_hint(text: &str) -> Option<String> {
+    let looks_like_a_name = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let path = format!("$.{text}");
+    (!text.starts_with('$') && looks_like_a_name && Path::parse(&path).is_ok()).then_some(path)
 }
 
 /// A path or an intrinsic call.

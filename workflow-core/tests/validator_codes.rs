@@ -227,7 +227,7 @@ const CASES: &[Case] = &[
             "/States/Build request/Parameters/customerId.$",
             8,
             25,
-            "The value for the field 'customerId.$' must be a valid JSONPath or a valid intrinsic function call",
+            "The value for the field 'customerId.$' must be a valid JSONPath or a valid intrinsic function call: a path starts with '$' (did you mean '$.customer.id'?)",
         )],
     },
     Case {
@@ -287,7 +287,7 @@ const CASES: &[Case] = &[
             "/States/Shape/OutputPath",
             7,
             21,
-            "Value must be a valid JSONPath",
+            "Value must be a valid JSONPath: a path must start with '$' (did you mean '$.result'?)",
         )],
     },
     Case {
@@ -311,7 +311,7 @@ const CASES: &[Case] = &[
             "/States/Query/Resource",
             7,
             19,
-            "The resource provided arn:aws:states:::dynamodb:query is not recognized.",
+            "The resource provided arn:aws:states:::dynamodb:query is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. To call this API action, use the AWS SDK integration: arn:aws:states:::aws-sdk:dynamodb:query",
         )],
     },
     Case {

@@ -255,6 +255,29 @@ fn what_aws_might_accept_is_only_warned_about() {
             "/States/S/Assign/my var",
         )],
     );
+    // A Map processor that assigns a variable of the scope around it.
+    assert_gives(
+        json!({
+            "StartAt": "Count",
+            "States": {
+                "Count": {"Type": "Pass", "Assign": {"total": 0}, "Next": "Each"},
+                "Each": {
+                    "Type": "Map",
+                    "ItemProcessor": {
+                        "StartAt": "Add",
+                        "States": {"Add": {"Type": "Pass", "Assign": {"total.$": "$.n", "count": 1}, "End": true}}
+                    },
+                    "Assign": {"results.$": "$"},
+                    "End": true
+                }
+            }
+        }),
+        &[(
+            codes::INVALID_VARIABLE_NAME,
+            Warning,
+            "/States/Each/ItemProcessor/States/Add/Assign/total.$",
+        )],
+    );
     // A branch that can never finish, in a machine that can: AWS checks the machine as a
     // whole.
     assert_gives(

@@ -15,6 +15,7 @@ use crate::template::compile_dynamic;
 
 mod jsonata;
 mod map_fields;
+mod variables;
 
 use jsonata::{Site, is_jsonata};
 
@@ -40,6 +41,7 @@ pub(super) fn compile(
         scope_of: HashMap::new(),
         has_terminal: has_terminal(&machine.states),
         labels: HashMap::new(),
+        variable_scopes: Vec::new(),
     };
     c.collect_names(&machine.states, "");
     if let Some(t) = machine.timeout_seconds
@@ -99,6 +101,9 @@ struct Compiler<'m> {
     has_terminal: bool,
     /// Map labels seen so far, with the pointer of the first use.
     labels: HashMap<&'m str, String>,
+    /// The variables assigned in each scope around the one being compiled, with the pointer
+    /// of their first assignment.
+    variable_scopes: Vec<HashMap<String, String>>,
 }
 
 /// True when some state, at any depth, is a Succeed or Fail state or has `"End": true`.
@@ -324,6 +329,7 @@ impl<'m> Compiler<'m> {
         };
         let mut compiled = Vec::with_capacity(states.len());
         let mut ok = true;
+        self.enter_variable_scope(states, &states_pointer);
         for (name, state) in states {
             let pointer = push_pointer(&states_pointer, name);
             match self.state(name, state, &pointer, &names, &states_pointer) {
@@ -331,6 +337,7 @@ impl<'m> Compiler<'m> {
                 None => ok = false,
             }
         }
+        self.leave_variable_scope();
         self.graph_checks(states, &names, start, &states_pointer);
         if ok && let Some(start) = start {
             self.scopes[id] = Some(Scope {
@@ -444,7 +451,13 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::INVALID_PATH,
                     pointer,
-                    format!("Value must be a valid JSONPath: {}", e.message),
+                    format!(
+                        "Value must be a valid JSONPath: {}{}",
+                        e.message,
+                        crate::template::path_hint(text)
+                            .map(|p| format!(" (did you mean '{p}'?)"))
+                            .unwrap_or_default()
+                    ),
                 );
                 None
             }
@@ -530,7 +543,7 @@ impl<'m> Compiler<'m> {
             self.error(
                 codes::EMPTY_ERROR_EQUALS,
                 &ep,
-                "'ErrorEquals' must list at least one error name",
+                "'ErrorEquals' must list at least one error name (\"States.ALL\" matches every error)",
             );
         }
         for (i, name) in names.iter().enumerate() {
@@ -921,7 +934,7 @@ impl<'m> Compiler<'m> {
                 (Some(_), true) => self.error(
                     codes::NEXT_AND_END,
                     pointer,
-                    "A state cannot have both 'Next' and \"End\": true",
+                    "A state cannot have both 'Next' and \"End\": true: keep 'Next' to go on to another state, or \"End\": true to stop here",
                 ),
                 (None, false) => self.error(
                     codes::MISSING_TRANSITION,
@@ -1289,7 +1302,11 @@ impl<'m> Compiler<'m> {
             Ok(k) => Some(k),
             Err(message) => {
                 if !t.resource.is_empty() {
-                    self.error(codes::INVALID_RESOURCE, &rp, message);
+                    self.error(
+                        codes::INVALID_RESOURCE,
+                        &rp,
+                        format!("{message}{}", resource_hint(&t.resource)),
+                    );
                 }
                 None
             }
@@ -1301,12 +1318,12 @@ impl<'m> Compiler<'m> {
                 Integration::Sync => self.error(
                     codes::EXPRESS_UNSUPPORTED_INTEGRATION,
                     &rp,
-                    "Express state machine does not support '.sync' service integration",
+                    "Express state machine does not support '.sync' service integration: waiting for a job to finish needs a STANDARD state machine; without '.sync' the task starts the job and goes on",
                 ),
                 Integration::Callback => self.error(
                     codes::EXPRESS_UNSUPPORTED_INTEGRATION,
                     &rp,
-                    "Express state machine does not support '.waitForTaskToken' service integration ",
+                    "Express state machine does not support '.waitForTaskToken' service integration : waiting for a task token needs a STANDARD state machine",
                 ),
                 Integration::RequestResponse => {}
             }
@@ -1400,7 +1417,11 @@ impl<'m> Compiler<'m> {
                             ("Mode" | "ExecutionType", _) => self.error(
                                 codes::INVALID_VALUE,
                                 &push_pointer(&cp, k),
-                                format!("'{k}' has an invalid value: {v}"),
+                                if k == "Mode" {
+                                    format!("'Mode' must be \"INLINE\" or \"DISTRIBUTED\", not {v}")
+                                } else {
+                                    format!("'ExecutionType' must be \"STANDARD\" or \"EXPRESS\", not {v}")
+                                },
                             ),
                             _ => self.error(
                                 codes::UNKNOWN_FIELD,
@@ -1593,6 +1614,38 @@ impl<'m> Compiler<'m> {
                 .map(Count::Path),
             (None, None) => None,
         }
+    }
+}
+
+/// What to use instead of an optimized integration action AWS does not recognise: the AWS
+/// SDK integration reaches every API action (`dynamodb:query` is only there).
+fn resource_hint(resource: &str) -> String {
+    let Some(rest) = resource.strip_prefix("arn:aws:states:::") else {
+        return String::new();
+    };
+    let base = rest
+        .strip_suffix(".waitForTaskToken")
+        .or_else(|| rest.strip_suffix(".sync:2"))
+        .or_else(|| rest.strip_suffix(".sync"))
+        .unwrap_or(rest);
+    match base.split_once(':') {
+        Some((service, action))
+            if service != "aws-sdk"
+                && !action.is_empty()
+                && base == rest
+                && classify_resource(&format!("arn:aws:states:::aws-sdk:{base}")).is_ok() =>
+        {
+            format!(
+                " To call this API action, use the AWS SDK integration: arn:aws:states:::aws-sdk:{base}"
+            )
+        }
+        _ if base != rest && classify_resource(&format!("arn:aws:states:::{base}")).is_ok() => {
+            format!(
+                " The action is recognized, but not with '{}': this integration does not support that pattern",
+                &rest[base.len()..]
+            )
+        }
+        _ => String::new(),
     }
 }
 

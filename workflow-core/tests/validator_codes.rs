@@ -622,6 +622,54 @@ const CASES: &[Case] = &[
             "'End' must be a boolean, not a string",
         )],
     },
+    Case {
+        file: "invalid-jsonata.unclosed",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::INVALID_JSONATA,
+            Warning,
+            "/States/Greet/Output/greeting",
+            9,
+            21,
+            "This string starts with '{%' but does not end with '%}', so it is a literal string",
+        )],
+    },
+    Case {
+        file: "invalid-processor.both-processors",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::INVALID_PROCESSOR,
+            Warning,
+            "/States/Each/Iterator",
+            17,
+            7,
+            "A Map state has both 'ItemProcessor' and 'Iterator', its deprecated name",
+        )],
+    },
+    Case {
+        file: "no-terminal-state.branch",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::NO_TERMINAL_STATE,
+            Warning,
+            "/States/Watch/Branches/0/States",
+            10,
+            11,
+            "Workflow has no terminal state",
+        )],
+    },
+    Case {
+        file: "unknown-field.query-language",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::UNKNOWN_FIELD,
+            Error,
+            "/States/Fetch/ResultPath",
+            13,
+            7,
+            "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage",
+        )],
+    },
 ];
 
 fn fixtures(kind: &str) -> PathBuf {

@@ -3,7 +3,7 @@
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::model::StateMachine;
 use crate::plan::{CompileOptions, Plan, validate};
-use crate::source::{SourceMap, parse_definition};
+use crate::source::{SourceMap, read_definition};
 
 /// A state machine definition that passed validation.
 ///
@@ -29,11 +29,22 @@ pub struct Definition {
 impl Definition {
     /// Parses and validates JSON text. Fails with every problem found, each located by JSON
     /// pointer, line and column.
+    ///
+    /// Structural problems (an unknown field, a value of the wrong type, ...) do not hide the
+    /// others: the semantic checks run on what could be read, and only the problems that
+    /// merely follow from a structural one are left out.
     pub fn from_json_str(text: &str, options: &CompileOptions) -> Result<Definition, Diagnostics> {
-        let (machine, source) = parse_definition(text)?;
-        let mut diagnostics = validate(&machine, options);
-        source.locate(&mut diagnostics);
-        Self::finish(machine, Some(source), diagnostics, options)
+        let mut parsed = read_definition(text)?;
+        if !parsed.root_is_broken() {
+            let semantic = validate(&parsed.machine, options);
+            parsed.merge_semantic(semantic);
+        }
+        Self::finish(
+            parsed.machine,
+            Some(parsed.map),
+            parsed.diagnostics,
+            options,
+        )
     }
 
     /// Validates a model built in code (for example by the `workflow!` macro).

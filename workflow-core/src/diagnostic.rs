@@ -5,6 +5,10 @@ use std::fmt;
 
 /// The stable codes of definition problems. Tools may match on these; they never change
 /// meaning.
+///
+/// Most are errors (the definition is refused). Where AWS is not known to refuse a definition,
+/// the problem is a warning instead, so that nothing AWS accepts is refused here; a code's
+/// documentation says when it can be a warning.
 pub mod codes {
     /// The definition is not valid JSON.
     pub const INVALID_JSON: &str = "invalid-json";
@@ -13,13 +17,16 @@ pub mod codes {
     /// A required field is missing.
     pub const MISSING_FIELD: &str = "missing-field";
     /// A field is not allowed here (unknown, or not valid for this state type or query
-    /// language).
+    /// language). A warning for `Arguments` on JSONata Pass and Map states and for unknown
+    /// `ReaderConfig` fields.
     pub const UNKNOWN_FIELD: &str = "unknown-field";
     /// A field has the wrong JSON type.
     pub const WRONG_TYPE: &str = "wrong-type";
-    /// A field has a value outside what it allows.
+    /// A field has a value outside what it allows. A warning for a `Version` other than
+    /// "1.0" and for a Map with both `ItemSelector` and `Parameters`.
     pub const INVALID_VALUE: &str = "invalid-value";
-    /// A JSON object has the same key twice.
+    /// A JSON object has the same key twice: a warning (JSON parsers keep the last value).
+    /// An error when a payload template has the same key with and without `.$`.
     pub const DUPLICATE_KEY: &str = "duplicate-key";
     /// `Type` is not one of the eight state types.
     pub const UNKNOWN_STATE_TYPE: &str = "unknown-state-type";
@@ -31,7 +38,8 @@ pub mod codes {
     pub const CROSS_SCOPE_TRANSITION: &str = "cross-scope-transition";
     /// No transition leads to a state.
     pub const UNREACHABLE_STATE: &str = "unreachable-state";
-    /// A scope has no terminal state at all (no Succeed, no Fail, no `End: true`).
+    /// A scope has no terminal state at all (no Succeed, no Fail, no `End: true`). A warning
+    /// for a branch or processor when the machine has a terminal state elsewhere.
     pub const NO_TERMINAL_STATE: &str = "no-terminal-state";
     /// A state has neither `Next` nor `End: true`.
     pub const MISSING_TRANSITION: &str = "missing-transition";
@@ -55,7 +63,8 @@ pub mod codes {
     pub const STATES_ALL_NOT_LAST: &str = "states-all-not-last";
     /// An error name starts with `States.` but is not a predefined one.
     pub const UNKNOWN_ERROR_NAME: &str = "unknown-error-name";
-    /// A number is out of its allowed range (MaxAttempts < 0, BackoffRate < 1, ...).
+    /// A number is out of its allowed range (MaxAttempts < 0, BackoffRate < 1, ...). A warning
+    /// for `MaxInputBytesPerBatch` over 256 KiB.
     pub const OUT_OF_RANGE: &str = "out-of-range";
     /// HeartbeatSeconds is not smaller than TimeoutSeconds.
     pub const HEARTBEAT_NOT_BELOW_TIMEOUT: &str = "heartbeat-not-below-timeout";
@@ -69,13 +78,17 @@ pub mod codes {
     /// A path that must be a reference path (ResultPath) uses operators that select several
     /// nodes.
     pub const NOT_A_REFERENCE_PATH: &str = "not-a-reference-path";
-    /// A `.$` field's value is not a path or an intrinsic function call.
+    /// A `.$` field's value is not a path or an intrinsic function call. A warning for an
+    /// intrinsic function that does not give a string in a Fail state's `ErrorPath` or
+    /// `CausePath`.
     pub const INVALID_DYNAMIC_VALUE: &str = "invalid-dynamic-value";
     /// An intrinsic function does not parse.
     pub const INVALID_INTRINSIC: &str = "invalid-intrinsic";
-    /// An intrinsic function name is not one of the 18 functions.
+    /// (Warning) An intrinsic function name is not one of the 18 functions; the call fails
+    /// with `States.IntrinsicFailure` when it runs.
     pub const UNKNOWN_INTRINSIC: &str = "unknown-intrinsic";
-    /// An intrinsic function has the wrong number of arguments.
+    /// (Warning) An intrinsic function has the wrong number of arguments; the call fails with
+    /// `States.IntrinsicFailure` when it runs.
     pub const INTRINSIC_ARITY: &str = "intrinsic-arity";
     /// A Task resource is not a recognised ARN.
     pub const INVALID_RESOURCE: &str = "invalid-resource";
@@ -83,12 +96,26 @@ pub mod codes {
     pub const EXPRESS_UNSUPPORTED_INTEGRATION: &str = "express-unsupported-integration";
     /// QueryLanguage is JSONPath in a state of a JSONata state machine.
     pub const QUERY_LANGUAGE_DOWNGRADE: &str = "query-language-downgrade";
-    /// A JSONata expression is malformed (`{% ... %}` not closed, ...).
+    /// A JSONata expression does not parse (an unclosed bracket or string, an empty
+    /// expression). A string that starts with `{%` but does not end with `%}` is a literal, and
+    /// a warning.
     pub const INVALID_JSONATA: &str = "invalid-jsonata";
-    /// A variable name in Assign is not valid.
+    /// A JSONata expression parses, but AWS does not support it where it is: a field of the
+    /// top-level context (`{% phone %}`), `$$`, or `$states.result` / `$states.errorOutput`
+    /// outside the fields that have them.
+    pub const UNSUPPORTED_JSONATA: &str = "unsupported-jsonata";
+    /// (Warning) A variable name in Assign is not a valid name, or a branch or processor
+    /// assigns a variable of an enclosing scope.
     pub const INVALID_VARIABLE_NAME: &str = "invalid-variable-name";
-    /// A Map processor or Parallel branch is malformed.
+    /// A Map processor or Parallel branch is malformed (a distributed `ProcessorConfig`
+    /// without `ExecutionType`; as warnings, a Map with both `ItemProcessor` and `Iterator`, a
+    /// Parallel state without branches).
     pub const INVALID_PROCESSOR: &str = "invalid-processor";
+    /// Two Map states have the same `Label`.
+    pub const DUPLICATE_LABEL: &str = "duplicate-label";
+    /// (Warning) A Map `Label` is empty, longer than 40 characters, or has characters AWS does
+    /// not allow in labels.
+    pub const INVALID_LABEL: &str = "invalid-label";
     /// (Warning) A reachable state can never reach a terminal state.
     pub const CYCLE_WITHOUT_EXIT: &str = "cycle-without-exit";
     /// The definition is valid, but uses a feature this runtime does not run.

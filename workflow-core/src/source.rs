@@ -1,9 +1,9 @@
 //! Where things are in a definition's source text: JSON pointers mapped to lines and columns,
 //! and the duplicate keys that a JSON parser silently merges.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes, push_pointer};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, codes, push_pointer};
 use crate::model::{StateMachine, parse_value};
 
 /// The span of one value (and, for an object member, of its key) in the source text.
@@ -21,6 +21,8 @@ pub struct Span {
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     spans: HashMap<String, Span>,
+    /// Where the objects and arrays start.
+    containers: HashSet<usize>,
     line_starts: Vec<usize>,
     text_len: usize,
 }
@@ -38,25 +40,32 @@ impl SourceMap {
             text: text.as_bytes(),
             pos: 0,
             spans: HashMap::new(),
+            containers: HashSet::new(),
             duplicates: Vec::new(),
         };
         scanner.skip_ws();
         scanner.value(String::new(), None);
         let map = SourceMap {
             spans: scanner.spans,
+            containers: scanner.containers,
             line_starts,
             text_len: text.len(),
         };
+        // JSON parsers differ on duplicate keys; the common ones (serde_json here, Jackson at AWS)
+        // keep the last value, so the definition still means something: a warning.
         let duplicates = scanner
             .duplicates
             .into_iter()
-            .map(|(pointer, key)| {
+            .map(|(pointer, key, key_at, end)| {
                 let mut d = Diagnostic::error(
                     codes::DUPLICATE_KEY,
-                    pointer.clone(),
-                    format!("The key '{key}' appears more than once in the same object"),
+                    pointer,
+                    format!(
+                        "The key '{key}' appears more than once in the same object: only its last value counts. Remove or rename one of them"
+                    ),
                 );
-                d.location = map.location(&pointer);
+                d.severity = Severity::Warning;
+                d.location = Some(map.location_of(key_at, end));
                 d
             })
             .collect();
@@ -97,21 +106,55 @@ impl SourceMap {
         }
     }
 
-    /// Fills in the location of every diagnostic that has none.
+    /// Line and column of the member at `pointer`, starting at its key (the whole object for
+    /// the root or an array item); falls back like [`SourceMap::location`].
+    pub fn member_location(&self, pointer: &str) -> Option<Location> {
+        match self.spans.get(pointer) {
+            Some(span) => Some(self.location_of(span.key_start.unwrap_or(span.start), span.end)),
+            None => self.location(pointer),
+        }
+    }
+
+    /// Fills in the location of every diagnostic that has none. A problem with a member's name
+    /// (an unknown field, a state name) or with a whole object or array (a state, `Choices`)
+    /// points at the member's key; a problem with a scalar value points at the value.
     pub fn locate(&self, diagnostics: &mut [Diagnostic]) {
         for d in diagnostics {
             if d.location.is_none() {
-                d.location = self.location(&d.pointer);
+                let whole = KEY_CODES.contains(&d.code)
+                    || self
+                        .spans
+                        .get(&d.pointer)
+                        .is_some_and(|s| s.key_start.is_some() && self.is_container(s));
+                d.location = if whole {
+                    self.member_location(&d.pointer)
+                } else {
+                    self.location(&d.pointer)
+                };
             }
         }
     }
+
+    fn is_container(&self, span: &Span) -> bool {
+        self.containers.contains(&span.start)
+    }
 }
+
+/// Codes about a member's name rather than its value.
+const KEY_CODES: &[&str] = &[
+    codes::UNKNOWN_FIELD,
+    codes::DUPLICATE_STATE_NAME,
+    codes::INVALID_STATE_NAME,
+    codes::INVALID_VARIABLE_NAME,
+];
 
 struct Scanner<'t> {
     text: &'t [u8],
     pos: usize,
     spans: HashMap<String, Span>,
-    duplicates: Vec<(String, String)>,
+    containers: HashSet<usize>,
+    /// Pointer, key, where the repeated key starts and where its value ends.
+    duplicates: Vec<(String, String, usize, usize)>,
 }
 
 impl Scanner<'_> {
@@ -125,6 +168,9 @@ impl Scanner<'_> {
 
     fn value(&mut self, pointer: String, key_start: Option<usize>) {
         let start = self.pos;
+        if matches!(self.text.get(self.pos), Some(b'{' | b'[')) {
+            self.containers.insert(start);
+        }
         match self.text.get(self.pos) {
             Some(b'{') => {
                 self.pos += 1;
@@ -149,12 +195,14 @@ impl Scanner<'_> {
                             }
                             self.skip_ws();
                             let child = push_pointer(&pointer, &key);
-                            if seen.contains(&key) {
-                                self.duplicates.push((child.clone(), key.clone()));
-                            } else {
-                                seen.push(key);
+                            let repeated = seen.contains(&key);
+                            if !repeated {
+                                seen.push(key.clone());
                             }
-                            self.value(child, Some(key_at));
+                            self.value(child.clone(), Some(key_at));
+                            if repeated {
+                                self.duplicates.push((child, key, key_at, self.pos));
+                            }
                         }
                         _ => break,
                     }
@@ -226,9 +274,138 @@ impl Scanner<'_> {
     }
 }
 
-/// Parses a definition's text: JSON syntax, duplicate keys and the structural checks of the
-/// model. Every problem is reported at once, with its location.
-pub fn parse_definition(text: &str) -> Result<(StateMachine, SourceMap), Diagnostics> {
+/// A definition read from text, before the semantic checks.
+#[derive(Clone, Debug)]
+pub struct ParsedDefinition {
+    /// The model: best effort when there are structural errors.
+    pub machine: StateMachine,
+    /// Where things are.
+    pub map: SourceMap,
+    /// The JSON as read.
+    pub value: serde_json::Value,
+    /// Duplicate keys (warnings) and structural problems, located.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedDefinition {
+    /// True when the definition is too broken at its root (not an object, no `States` or no
+    /// `StartAt`) for the semantic checks to say anything useful.
+    pub fn root_is_broken(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error && d.pointer.is_empty())
+    }
+
+    /// Adds the semantic problems found on the best-effort model, leaving out those that
+    /// only follow from a structural error already reported (a state the parser could not
+    /// read is not also an unknown transition target, a misspelt `Next` does not also make
+    /// its target unreachable, ...).
+    pub fn merge_semantic(&mut self, mut semantic: Vec<Diagnostic>) {
+        let structural: Vec<(&str, Structure)> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.pointer.as_str(), structure(&d.pointer)))
+            .collect();
+        if !structural.is_empty() {
+            semantic.retain(|d| {
+                let at = structure(&d.pointer);
+                let cascade = structural.iter().any(|(pointer, s)| {
+                    let below = d.pointer == *pointer
+                        || d.pointer
+                            .strip_prefix(pointer)
+                            .is_some_and(|r| r.starts_with('/'));
+                    let same_state = s.state.is_some() && s.state == at.state;
+                    below
+                        || (same_state && STATE_CASCADES.contains(&d.code))
+                        || (s.scope == at.scope && GRAPH_CASCADES.contains(&d.code))
+                }) || (TARGET_CODES.contains(&d.code)
+                    && names_unread_state(&self.value, &d.pointer, &at.scope))
+                    || (d.code == codes::MISSING_FIELD
+                        && self
+                            .value
+                            .pointer(&d.pointer)
+                            .and_then(|v| v.as_object())
+                            .is_some_and(|o| !o.is_empty()));
+                !cascade
+            });
+        }
+        self.map.locate(&mut semantic);
+        self.diagnostics.extend(semantic);
+    }
+}
+
+/// Semantic codes that a structural problem in the same state can cause.
+const STATE_CASCADES: &[&str] = &[
+    codes::MISSING_TRANSITION,
+    codes::EMPTY_CHOICES,
+    codes::EMPTY_ERROR_EQUALS,
+    codes::MISSING_FIELD,
+];
+
+/// Graph codes that a structural problem in the same scope can cause.
+const GRAPH_CASCADES: &[&str] = &[
+    codes::UNREACHABLE_STATE,
+    codes::NO_TERMINAL_STATE,
+    codes::CYCLE_WITHOUT_EXIT,
+];
+
+const TARGET_CODES: &[&str] = &[codes::UNKNOWN_TARGET, codes::UNKNOWN_START_AT];
+
+// Also left out: a `States` found empty because the parser could read none of its states.
+
+/// True when the transition at `pointer` names a state that is in the text of its scope (so
+/// the parser dropped it, and said why).
+fn names_unread_state(value: &serde_json::Value, pointer: &str, scope: &str) -> bool {
+    let Some(target) = value.pointer(pointer).and_then(|v| v.as_str()) else {
+        return false;
+    };
+    value
+        .pointer(&format!("{scope}/States"))
+        .and_then(|v| v.as_object())
+        .is_some_and(|states| states.contains_key(target))
+}
+
+/// The innermost scope (top level, branch or item processor) and state a pointer is in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Structure {
+    scope: String,
+    state: Option<String>,
+}
+
+fn structure(pointer: &str) -> Structure {
+    let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+    let mut out = Structure::default();
+    let mut current = String::new();
+    let mut i = 0;
+    // At a scope: expect `States`, then a state name.
+    while i < tokens.len() {
+        if tokens[i] != "States" || i + 1 >= tokens.len() {
+            break;
+        }
+        let state = format!("{current}/States/{}", tokens[i + 1]);
+        out.state = Some(state.clone());
+        i += 2;
+        // Inside a state: a nested scope, or the end.
+        match tokens.get(i).copied() {
+            Some("Branches") if i + 1 < tokens.len() => {
+                current = format!("{state}/Branches/{}", tokens[i + 1]);
+                i += 2;
+            }
+            Some(field @ ("ItemProcessor" | "Iterator")) => {
+                current = format!("{state}/{field}");
+                i += 1;
+            }
+            _ => break,
+        }
+        out.scope = current.clone();
+    }
+    out
+}
+
+/// Reads a definition's text: JSON syntax, duplicate keys and the structural checks of the
+/// model. Fails only when the text is not JSON.
+pub fn read_definition(text: &str) -> Result<ParsedDefinition, Diagnostics> {
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -239,8 +416,6 @@ pub fn parse_definition(text: &str) -> Result<(StateMachine, SourceMap), Diagnos
             };
             let mut d = Diagnostic::error(codes::INVALID_JSON, "", message);
             if e.line() > 0 {
-                let map = SourceMap::scan("");
-                let _ = map;
                 d.location = Some(Location {
                     line: e.line(),
                     column: e.column(),
@@ -255,10 +430,28 @@ pub fn parse_definition(text: &str) -> Result<(StateMachine, SourceMap), Diagnos
     let (machine, mut structural) = parse_value(&value);
     map.locate(&mut structural);
     diagnostics.extend(structural);
-    if diagnostics.is_empty() {
-        Ok((machine, map))
+    Ok(ParsedDefinition {
+        machine,
+        map,
+        value,
+        diagnostics,
+    })
+}
+
+/// Parses a definition's text: JSON syntax and the structural checks of the model. Every
+/// structural error is reported at once, with its location (duplicate keys are warnings, and
+/// are not reported here).
+pub fn parse_definition(text: &str) -> Result<(StateMachine, SourceMap), Diagnostics> {
+    let parsed = read_definition(text)?;
+    let errors: Vec<Diagnostic> = parsed
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        Ok((parsed.machine, parsed.map))
     } else {
-        Err(Diagnostics(diagnostics))
+        Err(Diagnostics(errors))
     }
 }
 
@@ -297,7 +490,37 @@ mod tests {
         let (_, dups) = SourceMap::scan(text);
         assert_eq!(dups.len(), 1);
         assert_eq!(dups[0].code, codes::DUPLICATE_KEY);
+        assert_eq!(dups[0].severity, Severity::Warning);
         assert_eq!(dups[0].pointer, "/States/A");
+        // At the second key, the one to remove.
+        assert_eq!(dups[0].location.unwrap().column, 65);
+    }
+
+    #[test]
+    fn pointers_know_their_scope_and_state() {
+        assert_eq!(structure(""), Structure::default());
+        assert_eq!(structure("/StartAt"), Structure::default());
+        assert_eq!(
+            structure("/States/A/Next"),
+            Structure {
+                scope: String::new(),
+                state: Some("/States/A".into())
+            }
+        );
+        assert_eq!(
+            structure("/States/P/Branches/1/States/B/Retry/0"),
+            Structure {
+                scope: "/States/P/Branches/1".into(),
+                state: Some("/States/P/Branches/1/States/B".into())
+            }
+        );
+        assert_eq!(
+            structure("/States/M/ItemProcessor/States"),
+            Structure {
+                scope: "/States/M/ItemProcessor".into(),
+                state: Some("/States/M".into())
+            }
+        );
     }
 
     #[test]

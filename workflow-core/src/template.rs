@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, codes, push_pointer};
+use crate::diagnostic::{Diagnostic, Severity, codes, push_pointer};
 use crate::entropy::Entropy;
 use crate::error::names;
 use crate::intrinsics::{IntrinsicCall, is_intrinsic_call};
@@ -106,8 +106,24 @@ pub(crate) fn compile_dynamic(
         };
     }
     if is_intrinsic_call(text) {
-        return match IntrinsicCall::parse(text) {
-            Ok(call) => Some(Dynamic::Intrinsic(Box::new(call))),
+        return match IntrinsicCall::parse_lenient(text) {
+            Ok((call, problems)) => {
+                // An unknown function or a wrong number of arguments: surely a mistake, but
+                // whether AWS refuses it when the definition is created is not known.
+                for problem in problems {
+                    let mut d = Diagnostic::error(
+                        problem.code,
+                        pointer,
+                        format!(
+                            "{} (at character {} of '{field}'): the call fails with States.IntrinsicFailure when it runs",
+                            problem.message, problem.offset
+                        ),
+                    );
+                    d.severity = Severity::Warning;
+                    diags.push(d);
+                }
+                Some(Dynamic::Intrinsic(Box::new(call)))
+            }
             Err(e) => {
                 diags.push(Diagnostic::error(
                     e.code,
@@ -125,10 +141,23 @@ pub(crate) fn compile_dynamic(
         codes::INVALID_DYNAMIC_VALUE,
         pointer,
         format!(
-            "The value for the field '{field}' must be a valid JSONPath or a valid intrinsic function call"
+            "The value for the field '{field}' must be a valid JSONPath or a valid intrinsic function call{}",
+            path_hint(text)
+                .map(|p| format!(": a path starts with '$' (did you mean '{p}'?)"))
+                .unwrap_or_default()
         ),
     ));
     None
+}
+
+/// For a text that is not a path but would be one after `$.`: that path.
+pub(crate) fn path_hint(text: &str) -> Option<String> {
+    let looks_like_a_name = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let path = format!("$.{text}");
+    (!text.starts_with('$') && looks_like_a_name && Path::parse(&path).is_ok()).then_some(path)
 }
 
 /// A path or an intrinsic call.
@@ -177,11 +206,17 @@ fn select(path: &Path, env: &Env<'_>, field: &str) -> Result<Value, StateFailure
 
 impl Template {
     /// Compiles a template. Problems are pushed to `diags` with their pointers; `None` when
-    /// there was any.
+    /// there was an error (warnings do not count).
     pub fn compile(value: &Value, pointer: &str, diags: &mut Vec<Diagnostic>) -> Option<Template> {
-        let before = diags.len();
+        let errors = |diags: &Vec<Diagnostic>| {
+            diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count()
+        };
+        let before = errors(diags);
         let root = compile_node(value, pointer, diags);
-        (diags.len() == before).then_some(Template { root })
+        (errors(diags) == before).then_some(Template { root })
     }
 
     /// A template that always yields `value`.

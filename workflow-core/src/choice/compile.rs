@@ -174,7 +174,7 @@ pub(super) fn compile_rule(
         diags.push(Diagnostic::error(
             codes::CHOICE_RULE_NEXT,
             pointer,
-            "a top-level Choice rule must have Next",
+            "These fields are required: [Next]: a Choice rule names the state to go to when it matches",
         ));
     }
 
@@ -296,8 +296,8 @@ fn compile_operator(
                         codes::CHOICE_RULE_VALUE,
                         at,
                         format!(
-                            "{name} takes an RFC 3339 timestamp such as \
-                             '2016-03-14T01:59:00Z'; '{s}' is not one"
+                            "String does not match RFC3339 timestamp: {name} takes a timestamp \
+                             such as '2016-03-14T01:59:00Z', not '{s}'"
                         ),
                     ));
                     return None;

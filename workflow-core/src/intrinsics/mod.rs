@@ -251,6 +251,11 @@ enum Piece {
 #[derive(Clone, Debug)]
 struct Call {
     function: IntrinsicFunction,
+    /// Set when the call was accepted leniently (an unknown function name, a wrong number of
+    /// arguments): evaluating it fails with `States.IntrinsicFailure` and this message.
+    failure: Option<Box<str>>,
+    /// The function name was not one of the 18 (`function` is then a placeholder).
+    unknown: bool,
     args: Vec<Arg>,
     /// For `States.Format` with a literal template: the template split at its unescaped `{}`
     /// when the definition was parsed (escaped braces are text).
@@ -282,14 +287,32 @@ impl IntrinsicCall {
         })
     }
 
+    /// Parses like [`IntrinsicCall::parse`], except that an unknown function name or a wrong
+    /// number of arguments is not a syntax error: they come back as the second value, and
+    /// evaluating the call fails with `States.IntrinsicFailure`. (Whether AWS refuses them when
+    /// a definition is created is not known, so a validator may only warn about them.)
+    pub fn parse_lenient(
+        text: &str,
+    ) -> Result<(IntrinsicCall, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
+        let (call, problems) = parse::parse_lenient(text)?;
+        Ok((
+            IntrinsicCall {
+                text: text.into(),
+                call,
+            },
+            problems,
+        ))
+    }
+
     /// The call exactly as written.
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    /// The outermost function.
-    pub fn function(&self) -> IntrinsicFunction {
-        self.call.function
+    /// The outermost function; `None` when its name is unknown (see
+    /// [`IntrinsicCall::parse_lenient`]).
+    pub fn function(&self) -> Option<IntrinsicFunction> {
+        (!self.call.unknown).then_some(self.call.function)
     }
 
     /// Evaluates with `$` = env.input, `$$` = env.context, `$var` = env.variables.

@@ -9,17 +9,38 @@ use crate::path::Path;
 const PREFIX: &str = "States.";
 
 pub(super) fn parse(text: &str) -> Result<Call, IntrinsicSyntaxError> {
+    let (call, mut problems) = parse_with(text, false)?;
+    match problems.pop() {
+        Some(problem) => Err(problem),
+        None => Ok(call),
+    }
+}
+
+/// Parses; unknown names and wrong argument counts are returned beside the call instead of
+/// failing the parse.
+pub(super) fn parse_lenient(
+    text: &str,
+) -> Result<(Call, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
+    parse_with(text, true)
+}
+
+fn parse_with(
+    text: &str,
+    lenient: bool,
+) -> Result<(Call, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
     let mut p = Parser {
         src: text,
         pos: 0,
         calls: 0,
+        lenient,
+        problems: Vec::new(),
     };
     let call = p.call()?;
     p.skip_ws();
     if p.pos != text.len() {
         return Err(p.invalid("unexpected text after the closing ')'"));
     }
-    Ok(call)
+    Ok((call, p.problems))
 }
 
 struct Parser<'s> {
@@ -27,6 +48,9 @@ struct Parser<'s> {
     pos: usize,
     /// Calls seen so far, for the limit of [`MAX_CALLS`].
     calls: usize,
+    /// Whether unknown names and wrong argument counts go to `problems` instead of failing.
+    lenient: bool,
+    problems: Vec<IntrinsicSyntaxError>,
 }
 
 /// A string literal: its value, and the same text split at its unescaped `{}`.
@@ -108,16 +132,32 @@ impl<'s> Parser<'s> {
         if self.peek() != Some('(') {
             return Err(self.invalid(&format!("expected '(' after the function name '{name}'")));
         }
-        let Some(function) = IntrinsicFunction::from_name(name) else {
-            let known: Vec<&str> = IntrinsicFunction::ALL.iter().map(|f| f.name()).collect();
-            return Err(self.error_at(
-                codes::UNKNOWN_INTRINSIC,
-                start,
-                format!(
-                    "unknown intrinsic function '{name}'; the functions are {}",
-                    known.join(", ")
-                ),
-            ));
+        let mut failure = None;
+        let mut unknown = false;
+        let function = match IntrinsicFunction::from_name(name) {
+            Some(f) => f,
+            None => {
+                let known: Vec<&str> = IntrinsicFunction::ALL.iter().map(|f| f.name()).collect();
+                let hint = crate::suggest::closest(name, known.iter().copied())
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                let error = self.error_at(
+                    codes::UNKNOWN_INTRINSIC,
+                    start,
+                    format!(
+                        "unknown intrinsic function '{name}'{hint}; the functions are {}",
+                        known.join(", ")
+                    ),
+                );
+                if !self.lenient {
+                    return Err(error);
+                }
+                failure = Some(format!("unknown intrinsic function '{name}'").into());
+                unknown = true;
+                self.problems.push(error);
+                // Any function will do: the call fails before it is used.
+                IntrinsicFunction::Array
+            }
         };
         self.bump('(');
         let mut args = Vec::new();
@@ -145,17 +185,22 @@ impl<'s> Parser<'s> {
             }
         }
         let (min, max) = function.arity();
-        if args.len() < min || max.is_some_and(|m| args.len() > m) {
+        if failure.is_none() && (args.len() < min || max.is_some_and(|m| args.len() > m)) {
             let expected = match max {
                 Some(m) if m == min => plural(min, "argument"),
                 Some(m) => format!("{min} to {m} arguments"),
                 None => format!("at least {}", plural(min, "argument")),
             };
-            return Err(self.error_at(
+            let error = self.error_at(
                 codes::INTRINSIC_ARITY,
                 start,
                 format!("{name} takes {expected}, but {} given", given(args.len())),
-            ));
+            );
+            if !self.lenient {
+                return Err(error);
+            }
+            failure = Some(error.message.clone().into());
+            self.problems.push(error);
         }
         let template = if function == IntrinsicFunction::Format {
             first_literal
@@ -164,6 +209,8 @@ impl<'s> Parser<'s> {
         };
         Ok(Call {
             function,
+            failure,
+            unknown,
             args,
             template,
         })

@@ -83,7 +83,7 @@ fn keeps_text_and_function() {
     let call = parse("States.Format('{}', States.Array(1))");
     assert_eq!(call.text(), "States.Format('{}', States.Array(1))");
     assert_eq!(call.to_string(), call.text());
-    assert_eq!(call.function(), IntrinsicFunction::Format);
+    assert_eq!(call.function(), Some(IntrinsicFunction::Format));
     assert_eq!(call, parse("States.Format('{}', States.Array(1))"));
     assert_ne!(call, parse("States.Format('{}',States.Array(1))"));
 }
@@ -111,6 +111,39 @@ fn unknown_functions() {
     syntax_code("States.Uuid()", codes::UNKNOWN_INTRINSIC);
     let e = syntax_code("States.Array(1, States.Nope())", codes::UNKNOWN_INTRINSIC);
     assert_eq!(e.offset, 16);
+}
+
+#[test]
+fn lenient_parsing_defers_unknown_names_and_arity_to_run_time() {
+    let (call, problems) = IntrinsicCall::parse_lenient("States.Concat('a', 'b')").unwrap();
+    assert_eq!(call.function(), None);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].code, codes::UNKNOWN_INTRINSIC);
+    assert!(problems[0].message.contains("'States.Concat'"));
+    let err = call
+        .evaluate(&Env::document(&json!({})), &mut SplitMix64(1))
+        .unwrap_err();
+    assert_eq!(err.error, names::INTRINSIC_FAILURE);
+
+    let (call, problems) =
+        IntrinsicCall::parse_lenient("States.Array(States.ArrayGetItem($.items))").unwrap();
+    assert_eq!(call.function(), Some(IntrinsicFunction::Array));
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].code, codes::INTRINSIC_ARITY);
+    assert_eq!(problems[0].offset, 13);
+    let err = call
+        .evaluate(&Env::document(&json!({"items": [1]})), &mut SplitMix64(1))
+        .unwrap_err();
+    assert_eq!(err.error, names::INTRINSIC_FAILURE);
+    assert!(err.cause.unwrap().contains("takes 2 arguments"));
+
+    // Syntax errors are still errors.
+    assert_eq!(
+        IntrinsicCall::parse_lenient("States.Array(1")
+            .unwrap_err()
+            .code,
+        codes::INVALID_INTRINSIC
+    );
 }
 
 #[test]

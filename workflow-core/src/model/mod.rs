@@ -25,6 +25,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Number, Value};
 
 pub use parse::parse_value;
+pub(crate) use parse::type_name;
 
 /// The states of one scope, in definition order.
 pub type States = IndexMap<String, State>;

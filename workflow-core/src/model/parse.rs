@@ -4,7 +4,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::*;
-use crate::diagnostic::{Diagnostic, codes, push_pointer};
+use crate::diagnostic::{Diagnostic, Severity, codes, push_pointer};
 
 /// Fields of the top level.
 const MACHINE_FIELDS: &[&str] = &[
@@ -116,6 +116,23 @@ impl Parser {
         self.diags.push(Diagnostic::error(code, pointer, message));
     }
 
+    fn warn(&mut self, code: &'static str, pointer: &str, message: String) {
+        let mut d = Diagnostic::error(code, pointer, message);
+        d.severity = Severity::Warning;
+        self.diags.push(d);
+    }
+
+    /// AWS's wording for missing fields, then what they are for.
+    fn missing(&mut self, pointer: &str, fields: &[&str], help: &str) {
+        if !fields.is_empty() {
+            self.push(
+                codes::MISSING_FIELD,
+                pointer,
+                format!("These fields are required: [{}]{help}", fields.join(", ")),
+            );
+        }
+    }
+
     fn object<'v>(
         &mut self,
         value: &'v Value,
@@ -125,11 +142,15 @@ impl Parser {
         match value {
             Value::Object(map) => Some(map),
             other => {
-                self.push(
-                    codes::NOT_AN_OBJECT,
-                    pointer,
-                    format!("{what} must be a JSON object, not {}", type_name(other)),
-                );
+                let message = if pointer.is_empty() {
+                    format!(
+                        "Definition must be a valid JSON object, not {}: {{\"StartAt\": ..., \"States\": {{...}}}}",
+                        type_name(other)
+                    )
+                } else {
+                    format!("{what} must be a JSON object, not {}", type_name(other))
+                };
+                self.push(codes::NOT_AN_OBJECT, pointer, message);
                 None
             }
         }
@@ -144,7 +165,7 @@ impl Parser {
         self.push(
             codes::UNKNOWN_FIELD,
             &push_pointer(pointer, key),
-            format!("The field '{key}' is not supported {context}{hint}"),
+            format!("Field '{key}' is not supported {context}{hint}"),
         );
     }
 
@@ -297,13 +318,11 @@ impl Parser {
         if !map.contains_key("StartAt") {
             missing.push("StartAt");
         }
-        if !missing.is_empty() {
-            self.push(
-                codes::MISSING_FIELD,
-                "",
-                format!("These fields are required: [{}]", missing.join(", ")),
-            );
-        }
+        self.missing(
+            "",
+            &missing,
+            ": a state machine names its states in 'States' and the first one to run in 'StartAt'",
+        );
         for (key, v) in map {
             let pointer = push_pointer("", key);
             let Some(name) = known(key, MACHINE_FIELDS) else {
@@ -334,15 +353,15 @@ impl Parser {
         let Some(map) = self.object(value, pointer, what) else {
             return branch;
         };
-        for required in ["StartAt", "States"] {
-            if !map.contains_key(required) {
-                self.push(
-                    codes::MISSING_FIELD,
-                    pointer,
-                    format!("The field '{required}' is required in {what}"),
-                );
-            }
-        }
+        let missing: Vec<&str> = ["States", "StartAt"]
+            .into_iter()
+            .filter(|f| !map.contains_key(*f))
+            .collect();
+        self.missing(
+            pointer,
+            &missing,
+            &format!(" in {what}, which is a state machine of its own ('StartAt' and 'States')"),
+        );
         for (key, v) in map {
             let field_pointer = push_pointer(pointer, key);
             let Some(name) = known(key, BRANCH_FIELDS) else {
@@ -381,10 +400,10 @@ impl Parser {
         let map = self.object(value, pointer, "A state")?;
         let type_name = match map.get("Type") {
             None => {
-                self.push(
-                    codes::MISSING_FIELD,
+                self.missing(
                     pointer,
-                    "The field 'Type' is required in a state".to_string(),
+                    &["Type"],
+                    ": every state needs a 'Type': Pass, Task, Choice, Wait, Succeed, Fail, Parallel or Map",
                 );
                 return None;
             }
@@ -433,6 +452,10 @@ impl Parser {
                 self.common_field(&mut state, name, v, &fp);
                 continue;
             }
+            if type_name == "Map" && key == "Iterator" && map.contains_key("ItemProcessor") {
+                // Reported below; 'ItemProcessor' wins.
+                continue;
+            }
             let Some(name) = known(key, specific) else {
                 self.unknown_field(
                     pointer,
@@ -446,31 +469,35 @@ impl Parser {
             self.specific_field(&mut kind, name, v, &fp, pointer);
         }
         match &kind {
-            StateKind::Task(task) if !map.contains_key("Resource") => {
-                let _ = task;
-                self.push(
-                    codes::MISSING_FIELD,
-                    pointer,
-                    "The field 'Resource' is required in a Task state".to_string(),
-                );
-            }
-            StateKind::Choice(_) if !map.contains_key("Choices") => self.push(
-                codes::MISSING_FIELD,
+            StateKind::Task(_) if !map.contains_key("Resource") => self.missing(
                 pointer,
-                "The field 'Choices' is required in a Choice state".to_string(),
+                &["Resource"],
+                ": a Task state names what it runs in 'Resource' (a Lambda function, activity or service integration ARN)",
             ),
-            StateKind::Parallel(_) if !map.contains_key("Branches") => self.push(
-                codes::MISSING_FIELD,
+            StateKind::Choice(_) if !map.contains_key("Choices") => self.missing(
                 pointer,
-                "The field 'Branches' is required in a Parallel state".to_string(),
+                &["Choices"],
+                ": a Choice state needs a non-empty array of rules in 'Choices'",
+            ),
+            StateKind::Parallel(_) if !map.contains_key("Branches") => self.missing(
+                pointer,
+                &["Branches"],
+                ": a Parallel state runs the state machines listed in 'Branches'",
             ),
             StateKind::Map(_)
                 if !map.contains_key("ItemProcessor") && !map.contains_key("Iterator") =>
             {
-                self.push(
-                    codes::MISSING_FIELD,
+                self.missing(
                     pointer,
-                    "The field 'ItemProcessor' is required in a Map state".to_string(),
+                    &["ItemProcessor"],
+                    ": a Map state runs the state machine in 'ItemProcessor' for each item",
+                )
+            }
+            StateKind::Map(_) if map.contains_key("ItemProcessor") && map.contains_key("Iterator") => {
+                self.warn(
+                    codes::INVALID_PROCESSOR,
+                    &push_pointer(pointer, "Iterator"),
+                    "A Map state has both 'ItemProcessor' and 'Iterator', its deprecated name: only 'ItemProcessor' is used. Remove 'Iterator'".to_string(),
                 )
             }
             _ => {}
@@ -553,9 +580,7 @@ impl Parser {
             }
             StateKind::Map(map) => match name {
                 "ItemProcessor" | "Iterator" => {
-                    if name == "Iterator" {
-                        map.legacy_iterator = true;
-                    }
+                    map.legacy_iterator = name == "Iterator";
                     map.item_processor = self.branch(v, fp, &format!("a Map state's '{name}'"));
                 }
                 "ItemsPath" => map.items_path = self.string(v, fp, name),
@@ -601,10 +626,10 @@ impl Parser {
             };
             let mut r = Retrier::default();
             if !map.contains_key("ErrorEquals") {
-                self.push(
-                    codes::MISSING_FIELD,
+                self.missing(
                     &rp,
-                    "The field 'ErrorEquals' is required in a retrier".to_string(),
+                    &["ErrorEquals"],
+                    ": a retrier lists the errors it retries in 'ErrorEquals'",
                 );
             }
             for (key, v) in map {
@@ -645,15 +670,15 @@ impl Parser {
                 continue;
             };
             let mut c = Catcher::default();
-            for required in ["ErrorEquals", "Next"] {
-                if !map.contains_key(required) {
-                    self.push(
-                        codes::MISSING_FIELD,
-                        &cp,
-                        format!("The field '{required}' is required in a catcher"),
-                    );
-                }
-            }
+            let missing: Vec<&str> = ["ErrorEquals", "Next"]
+                .into_iter()
+                .filter(|f| !map.contains_key(*f))
+                .collect();
+            self.missing(
+                &cp,
+                &missing,
+                ": a catcher lists the errors it catches in 'ErrorEquals' and the state to go to in 'Next'",
+            );
             for (key, v) in map {
                 let fp = push_pointer(&cp, key);
                 let Some(name) = known(key, CATCHER_FIELDS) else {

@@ -13,6 +13,12 @@ use crate::model::{
 };
 use crate::template::compile_dynamic;
 
+mod jsonata;
+mod map_fields;
+mod variables;
+
+use jsonata::{Site, is_jsonata};
+
 /// Checks a definition and returns every problem found (errors and warnings), each with its
 /// JSON pointer. An empty list means the definition is valid. Features the local runtime does
 /// not run yet are not problems of the definition and are not reported here.
@@ -33,6 +39,9 @@ pub(super) fn compile(
         unsupported: Vec::new(),
         scopes: Vec::new(),
         scope_of: HashMap::new(),
+        has_terminal: has_terminal(&machine.states),
+        labels: HashMap::new(),
+        variable_scopes: Vec::new(),
     };
     c.collect_names(&machine.states, "");
     if let Some(t) = machine.timeout_seconds
@@ -47,10 +56,11 @@ pub(super) fn compile(
     if let Some(v) = &machine.version
         && v != "1.0"
     {
-        c.error(
+        // The only version there is; whether AWS refuses another one is not known.
+        c.warning(
             codes::INVALID_VALUE,
             "/Version",
-            format!("'Version' must be \"1.0\", not \"{v}\""),
+            format!("'Version' should be \"1.0\", the only version of the Amazon States Language, not \"{v}\""),
         );
     }
     c.scope(&machine.start_at, &machine.states, "", "/StartAt");
@@ -87,6 +97,26 @@ struct Compiler<'m> {
     /// Every state name in the machine, with the pointer of its scope's `States` and of the
     /// state itself (the first one, when duplicated).
     scope_of: HashMap<&'m str, (String, String)>,
+    /// Whether any state anywhere in the machine is terminal.
+    has_terminal: bool,
+    /// Map labels seen so far, with the pointer of the first use.
+    labels: HashMap<&'m str, String>,
+    /// The variables assigned in each scope around the one being compiled, with the pointer
+    /// of their first assignment.
+    variable_scopes: Vec<HashMap<String, String>>,
+}
+
+/// True when some state, at any depth, is a Succeed or Fail state or has `"End": true`.
+fn has_terminal(states: &States) -> bool {
+    states.values().any(|s| {
+        s.is_terminal_type()
+            || s.end == Some(true)
+            || match &s.kind {
+                StateKind::Parallel(p) => p.branches.iter().any(|b| has_terminal(&b.states)),
+                StateKind::Map(m) => has_terminal(&m.item_processor.states),
+                _ => false,
+            }
+    })
 }
 
 /// Which fields a state may carry, by type and query language.
@@ -141,11 +171,6 @@ fn allowed(field: &str, kind: &StateKind, lang: QueryLanguage) -> Result<(), Str
             "Field '{field}' is not supported by {type_name} states"
         ))
     }
-}
-
-fn is_jsonata(text: &str) -> bool {
-    let t = text.trim();
-    t.starts_with("{%") && t.ends_with("%}")
 }
 
 /// Variable names: a Unicode identifier of at most 80 characters; `states` is reserved.
@@ -271,10 +296,7 @@ impl<'m> Compiler<'m> {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i))
             .collect();
-        let start = if start_at.is_empty() && !states.is_empty() {
-            // The parser reported the missing StartAt already.
-            None
-        } else if states.is_empty() {
+        let start = if states.is_empty() {
             self.error(
                 codes::MISSING_FIELD,
                 &states_pointer,
@@ -284,6 +306,14 @@ impl<'m> Compiler<'m> {
         } else {
             match names.get(start_at) {
                 Some(i) => Some(*i),
+                None if start_at.is_empty() => {
+                    self.error(
+                        codes::UNKNOWN_START_AT,
+                        start_pointer,
+                        "Missing 'Next' target: 'StartAt' is empty; it must name the first state to run",
+                    );
+                    None
+                }
                 None => {
                     let hint = crate::suggest::closest(start_at, names.keys().copied())
                         .map(|s| format!(" (did you mean '{s}'?)"))
@@ -299,6 +329,7 @@ impl<'m> Compiler<'m> {
         };
         let mut compiled = Vec::with_capacity(states.len());
         let mut ok = true;
+        self.enter_variable_scope(states, &states_pointer);
         for (name, state) in states {
             let pointer = push_pointer(&states_pointer, name);
             match self.state(name, state, &pointer, &names, &states_pointer) {
@@ -306,6 +337,7 @@ impl<'m> Compiler<'m> {
                 None => ok = false,
             }
         }
+        self.leave_variable_scope();
         self.graph_checks(states, &names, start, &states_pointer);
         if ok && let Some(start) = start {
             self.scopes[id] = Some(Scope {
@@ -340,14 +372,22 @@ impl<'m> Compiler<'m> {
             .values()
             .map(|s| s.is_terminal_type() || s.end == Some(true))
             .collect();
-        if !terminal.iter().any(|t| *t) {
-            self.error(
-                codes::NO_TERMINAL_STATE,
-                states_pointer,
-                "Workflow has no terminal state: add a Succeed or Fail state, or \"End\": true on a state",
-            );
-            // AWS reports only this when there is no terminal state at all.
-            return;
+        let no_terminal = !terminal.iter().any(|t| *t);
+        if no_terminal {
+            let message = "Workflow has no terminal state: add a Succeed or Fail state, or \"End\": true on a state";
+            if self.has_terminal {
+                // AWS checks the machine as a whole; a scope of its own that can never end is
+                // surely a mistake, but not one AWS is known to refuse.
+                self.warning(
+                    codes::NO_TERMINAL_STATE,
+                    states_pointer,
+                    format!("{message} (this scope can never finish)"),
+                );
+            } else {
+                self.error(codes::NO_TERMINAL_STATE, states_pointer, message);
+                // AWS reports only this when there is no terminal state at all.
+                return;
+            }
         }
         let Some(start) = start else { return };
         let mut reached = vec![false; states.len()];
@@ -363,7 +403,7 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::UNREACHABLE_STATE,
                     &push_pointer(states_pointer, name),
-                    format!("State \"{name}\" is not reachable."),
+                    format!("State \"{name}\" is not reachable. No transition ('StartAt', 'Next', 'Default', a Choice rule or a Catch) leads to it: add one, or remove the state"),
                 );
             }
         }
@@ -387,7 +427,7 @@ impl<'m> Compiler<'m> {
             }
         }
         for (i, name) in states.keys().enumerate() {
-            if reached[i] && !can_finish[i] {
+            if reached[i] && !can_finish[i] && !no_terminal {
                 self.warning(
                     codes::CYCLE_WITHOUT_EXIT,
                     &push_pointer(states_pointer, name),
@@ -417,7 +457,13 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::INVALID_PATH,
                     pointer,
-                    format!("Value must be a valid JSONPath: {}", e.message),
+                    format!(
+                        "Value must be a valid JSONPath: {}{}",
+                        e.message,
+                        crate::template::path_hint(text)
+                            .map(|p| format!(" (did you mean '{p}'?)"))
+                            .unwrap_or_default()
+                    ),
                 );
                 None
             }
@@ -467,6 +513,7 @@ impl<'m> Compiler<'m> {
         value: &Option<Value>,
         pointer: &str,
         lang: QueryLanguage,
+        site: Site,
     ) -> Option<Template> {
         let value = value.as_ref()?;
         let Value::Object(map) = value else {
@@ -480,7 +527,9 @@ impl<'m> Compiler<'m> {
         for key in map.keys() {
             let name = key.strip_suffix(".$").unwrap_or(key);
             if let Err(message) = check_variable_name(name) {
-                self.error(
+                // The specification's rule; which parts of it AWS enforces when a definition
+                // is created is not known.
+                self.warning(
                     codes::INVALID_VARIABLE_NAME,
                     &push_pointer(pointer, key),
                     message,
@@ -488,37 +537,10 @@ impl<'m> Compiler<'m> {
             }
         }
         if lang == QueryLanguage::Jsonata {
-            self.jsonata_strings(value, pointer);
+            self.jsonata_value(value, pointer, site);
             return None;
         }
         Template::compile(value, pointer, &mut self.diags)
-    }
-
-    /// Checks that `{% ... %}` strings are closed (JSONata is evaluated by a later engine).
-    fn jsonata_strings(&mut self, value: &Value, pointer: &str) {
-        match value {
-            Value::String(s) => {
-                let t = s.trim();
-                if t.starts_with("{%") && !t.ends_with("%}") {
-                    self.error(
-                        codes::INVALID_JSONATA,
-                        pointer,
-                        "A JSONata expression must end with '%}'",
-                    );
-                }
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.jsonata_strings(item, &push_pointer(pointer, &i.to_string()));
-                }
-            }
-            Value::Object(map) => {
-                for (k, v) in map {
-                    self.jsonata_strings(v, &push_pointer(pointer, k));
-                }
-            }
-            _ => {}
-        }
     }
 
     fn error_equals(&mut self, names: &[String], pointer: &str, last: bool) {
@@ -527,7 +549,7 @@ impl<'m> Compiler<'m> {
             self.error(
                 codes::EMPTY_ERROR_EQUALS,
                 &ep,
-                "'ErrorEquals' must list at least one error name",
+                "'ErrorEquals' must list at least one error name (\"States.ALL\" matches every error)",
             );
         }
         for (i, name) in names.iter().enumerate() {
@@ -653,7 +675,17 @@ impl<'m> Compiler<'m> {
                 );
             }
             let result_path = self.result_path(&c.result_path, &push_pointer(&p, "ResultPath"));
-            let assign = self.assign(&c.assign, &push_pointer(&p, "Assign"), lang);
+            let assign = self.assign(
+                &c.assign,
+                &push_pointer(&p, "Assign"),
+                lang,
+                Site::ErrorOutput,
+            );
+            if lang == QueryLanguage::Jsonata
+                && let Some(output) = &c.output
+            {
+                self.jsonata_value(output, &push_pointer(&p, "Output"), Site::ErrorOutput);
+            }
             match next {
                 Some(next) => out.push(Catcher {
                     matcher: ErrorMatcher::new(&c.error_equals),
@@ -667,12 +699,41 @@ impl<'m> Compiler<'m> {
         ok.then_some(out)
     }
 
+    /// A string where a number goes: a JSONata expression in a JSONata state, an error
+    /// anywhere else.
+    fn expression_for_number(
+        &mut self,
+        text: &str,
+        pointer: &str,
+        field: &str,
+        what: &str,
+        jsonpath: bool,
+    ) {
+        if !jsonpath && is_jsonata(text) {
+            self.jsonata_string(text, pointer, Site::Plain);
+            return;
+        }
+        let hint = if is_jsonata(text) {
+            " (a JSONata expression is only evaluated in a state whose QueryLanguage is JSONata)"
+        } else if jsonpath {
+            ""
+        } else {
+            " or a JSONata expression (\"{% ... %}\")"
+        };
+        self.error(
+            codes::WRONG_TYPE,
+            pointer,
+            format!("'{field}' must be {what}{hint}, not the string \"{text}\""),
+        );
+    }
+
     fn seconds(
         &mut self,
         literal: &Option<Expr<i64>>,
         path: &Option<String>,
         pointer: &str,
         field: &str,
+        jsonpath: bool,
     ) -> Option<Seconds> {
         match (literal, path) {
             (Some(_), Some(_)) => {
@@ -694,13 +755,13 @@ impl<'m> Compiler<'m> {
                 Some(Seconds::Literal((*n).max(1) as u64))
             }
             (Some(Expr::Jsonata(s)), None) => {
-                if !is_jsonata(s) {
-                    self.error(
-                        codes::WRONG_TYPE,
-                        &push_pointer(pointer, field),
-                        format!("'{field}' must be an integer"),
-                    );
-                }
+                self.expression_for_number(
+                    s,
+                    &push_pointer(pointer, field),
+                    field,
+                    "a positive integer",
+                    jsonpath,
+                );
                 None
             }
             (None, Some(p)) => self
@@ -728,7 +789,26 @@ impl<'m> Compiler<'m> {
             ("Comment", false),
         ];
         for (field, is_present) in present {
-            if is_present && let Err(message) = allowed(field, &state.kind, lang) {
+            if !is_present {
+                continue;
+            }
+            if field == "Arguments"
+                && lang == QueryLanguage::Jsonata
+                && matches!(state.kind, StateKind::Pass(_) | StateKind::Map(_))
+            {
+                // The specification gives 'Arguments' to Task and Parallel states only; whether
+                // AWS refuses it elsewhere is not known.
+                let instead = if matches!(state.kind, StateKind::Pass(_)) {
+                    "'Output'"
+                } else {
+                    "'ItemSelector' (for each item) or 'Items'"
+                };
+                self.warning(
+                    codes::UNKNOWN_FIELD,
+                    &push_pointer(pointer, field),
+                    format!("Field 'Arguments' is not supported by {} states: the Amazon States Language gives it to Task and Parallel states only, and it is ignored here. Use {instead}", state.kind.type_name()),
+                );
+            } else if let Err(message) = allowed(field, &state.kind, lang) {
                 self.error(codes::UNKNOWN_FIELD, &push_pointer(pointer, field), message);
             }
         }
@@ -817,11 +897,17 @@ impl<'m> Compiler<'m> {
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        if name.is_empty() || name.chars().count() > 80 {
+        if name.is_empty() {
             self.error(
                 codes::INVALID_STATE_NAME,
                 pointer,
-                format!("Invalid State name: State '{name}' must have between 1 and 80 characters"),
+                "Invalid State name: a state name must not be empty (1 to 80 characters)",
+            );
+        } else if name.chars().count() > 80 {
+            self.error(
+                codes::INVALID_STATE_NAME,
+                pointer,
+                format!("Invalid State name: State '{name}' exceeds the 80-character limit allowed by the service ({} characters)", name.chars().count()),
             );
         }
         let lang = self.language(state);
@@ -854,7 +940,7 @@ impl<'m> Compiler<'m> {
                 (Some(_), true) => self.error(
                     codes::NEXT_AND_END,
                     pointer,
-                    "A state cannot have both 'Next' and \"End\": true",
+                    "A state cannot have both 'Next' and \"End\": true: keep 'Next' to go on to another state, or \"End\": true to stop here",
                 ),
                 (None, false) => self.error(
                     codes::MISSING_TRANSITION,
@@ -891,10 +977,29 @@ impl<'m> Compiler<'m> {
         } else {
             None
         };
-        let assign = self.assign(&state.assign, &push_pointer(pointer, "Assign"), lang);
-        for (field, value) in [("Arguments", &state.arguments), ("Output", &state.output)] {
-            if let Some(v) = value {
-                self.jsonata_strings(v, &push_pointer(pointer, field));
+        let has_result = matches!(
+            state.kind,
+            StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+        );
+        let result_site = if has_result {
+            Site::Result
+        } else {
+            Site::Plain
+        };
+        let assign = self.assign(
+            &state.assign,
+            &push_pointer(pointer, "Assign"),
+            lang,
+            result_site,
+        );
+        if lang == QueryLanguage::Jsonata {
+            for (field, value, site) in [
+                ("Arguments", &state.arguments, Site::Plain),
+                ("Output", &state.output, result_site),
+            ] {
+                if let Some(v) = value {
+                    self.jsonata_value(v, &push_pointer(pointer, field), site);
+                }
             }
         }
         let retry = self.retriers(state.retry.as_deref().unwrap_or_default(), pointer);
@@ -964,7 +1069,12 @@ impl<'m> Compiler<'m> {
                         // Condition::compile reports a missing Next.
                         None => None,
                     };
-                    let assign = self.assign(&rule.assign, &push_pointer(&rp, "Assign"), lang);
+                    let assign = self.assign(
+                        &rule.assign,
+                        &push_pointer(&rp, "Assign"),
+                        lang,
+                        Site::Plain,
+                    );
                     // The whole rule as written: the condition checks the keys around it.
                     let mut rule_object = rule.condition.clone();
                     if let Some(next) = &rule.next {
@@ -977,15 +1087,16 @@ impl<'m> Compiler<'m> {
                         rule_object.insert("Comment".into(), Value::String(comment.clone()));
                     }
                     let rule_value = Value::Object(rule_object);
-                    if crate::choice::is_jsonata_rule(&rule_value) || !jsonpath {
-                        if jsonpath {
-                            self.error(
-                                codes::UNKNOWN_FIELD,
-                                &push_pointer(&rp, "Condition"),
-                                "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage",
-                            );
-                        }
-                        self.jsonata_strings(&rule_value, &rp);
+                    if !jsonpath {
+                        self.jsonata_rule(rule, &rp);
+                        continue;
+                    }
+                    if crate::choice::is_jsonata_rule(&rule_value) {
+                        self.error(
+                            codes::UNKNOWN_FIELD,
+                            &push_pointer(&rp, "Condition"),
+                            "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage",
+                        );
                         continue;
                     }
                     if rule.output.is_some() {
@@ -1050,18 +1161,19 @@ impl<'m> Compiler<'m> {
                             Kind::Wait(WaitSpec::Seconds((*n).max(0) as u64))
                         }
                         Expr::Jsonata(text) => {
-                            if !is_jsonata(text) {
-                                self.error(
-                                    codes::WRONG_TYPE,
-                                    &push_pointer(pointer, "Seconds"),
-                                    "'Seconds' must be an integer",
-                                );
-                            }
+                            self.expression_for_number(
+                                text,
+                                &push_pointer(pointer, "Seconds"),
+                                "Seconds",
+                                "a non-negative integer",
+                                jsonpath,
+                            );
                             return None;
                         }
                     }
                 } else if let Some(ts) = &w.timestamp {
                     if !jsonpath && is_jsonata(ts) {
+                        self.jsonata_string(ts, &push_pointer(pointer, "Timestamp"), Site::Plain);
                         return None;
                     }
                     match crate::timestamp::parse_timestamp(ts) {
@@ -1091,12 +1203,28 @@ impl<'m> Compiler<'m> {
                 }
             }
             StateKind::Fail(f) => {
-                let error = self.fail_text(&f.error, &f.error_path, pointer, "Error")?;
-                let cause = self.fail_text(&f.cause, &f.cause_path, pointer, "Cause")?;
+                if !jsonpath {
+                    for (field, text) in [("Error", &f.error), ("Cause", &f.cause)] {
+                        if let Some(text) = text {
+                            self.jsonata_string(text, &push_pointer(pointer, field), Site::Plain);
+                        }
+                    }
+                }
+                let error = self.fail_text(&f.error, &f.error_path, pointer, "Error");
+                let cause = self.fail_text(&f.cause, &f.cause_path, pointer, "Cause");
+                let (error, cause) = (error?, cause?);
                 Kind::Fail { error, cause }
             }
             StateKind::Parallel(p) => {
                 let bp = push_pointer(pointer, "Branches");
+                if p.branches.is_empty() {
+                    // Whether AWS refuses this is not known; it does nothing useful.
+                    self.warning(
+                        codes::INVALID_PROCESSOR,
+                        &bp,
+                        "'Branches' is empty: a Parallel state runs its branches and outputs their results, so this one only outputs []",
+                    );
+                }
                 let mut branches = Vec::with_capacity(p.branches.len());
                 for (i, branch) in p.branches.iter().enumerate() {
                     let scope_pointer = push_pointer(&bp, &i.to_string());
@@ -1156,6 +1284,18 @@ impl<'m> Compiler<'m> {
                     );
                     return None;
                 }
+                if let crate::template::Dynamic::Intrinsic(call) = &dynamic
+                    && let Some(function) = call.function()
+                    && !function.allowed_in_fail_state()
+                {
+                    // AWS documents the functions that give a string for these fields; whether
+                    // it refuses the others when the definition is created is not known.
+                    self.warning(
+                        codes::INVALID_DYNAMIC_VALUE,
+                        &fp,
+                        format!("{} does not give a string: '{field_name}' takes a reference path or one of States.Format, States.JsonToString, States.ArrayGetItem, States.Base64Encode, States.Base64Decode, States.Hash and States.UUID", function),
+                    );
+                }
                 Some(FailText::Dynamic(dynamic))
             }
             (None, None) => Some(FailText::None),
@@ -1165,25 +1305,31 @@ impl<'m> Compiler<'m> {
     fn task(&mut self, t: &model::Task, pointer: &str, jsonpath: bool) -> Option<Kind> {
         let rp = push_pointer(pointer, "Resource");
         let resource_kind = match classify_resource(&t.resource) {
-            Ok(k) => k,
+            Ok(k) => Some(k),
             Err(message) => {
                 if !t.resource.is_empty() {
-                    self.error(codes::INVALID_RESOURCE, &rp, message);
+                    self.error(
+                        codes::INVALID_RESOURCE,
+                        &rp,
+                        format!("{message}{}", resource_hint(&t.resource)),
+                    );
                 }
-                return None;
+                None
             }
         };
-        if self.options.machine_type == MachineType::Express {
+        if self.options.machine_type == MachineType::Express
+            && let Some(resource_kind) = &resource_kind
+        {
             match resource_kind.integration() {
                 Integration::Sync => self.error(
                     codes::EXPRESS_UNSUPPORTED_INTEGRATION,
                     &rp,
-                    "Express state machine does not support '.sync' service integration",
+                    "Express state machine does not support '.sync' service integration: waiting for a job to finish needs a STANDARD state machine; without '.sync' the task starts the job and goes on",
                 ),
                 Integration::Callback => self.error(
                     codes::EXPRESS_UNSUPPORTED_INTEGRATION,
                     &rp,
-                    "Express state machine does not support '.waitForTaskToken' service integration ",
+                    "Express state machine does not support '.waitForTaskToken' service integration : waiting for a task token needs a STANDARD state machine",
                 ),
                 Integration::RequestResponse => {}
             }
@@ -1193,12 +1339,14 @@ impl<'m> Compiler<'m> {
             &t.timeout_seconds_path,
             pointer,
             "TimeoutSeconds",
+            jsonpath,
         );
         let heartbeat = self.seconds(
             &t.heartbeat_seconds,
             &t.heartbeat_seconds_path,
             pointer,
             "HeartbeatSeconds",
+            jsonpath,
         );
         if let (Some(Seconds::Literal(h)), Some(Seconds::Literal(to))) = (&heartbeat, &timeout)
             && h >= to
@@ -1226,13 +1374,14 @@ impl<'m> Compiler<'m> {
                 } else if jsonpath {
                     Template::compile(creds, &cp, &mut self.diags)
                 } else {
+                    self.jsonata_value(creds, &cp, Site::Plain);
                     None
                 }
             }
         };
         Some(Kind::Task(Box::new(TaskSpec {
             resource: Arc::from(t.resource.as_str()),
-            resource_kind,
+            resource_kind: resource_kind?,
             timeout,
             heartbeat,
             credentials,
@@ -1257,6 +1406,15 @@ impl<'m> Compiler<'m> {
             let cp = push_pointer(&scope_pointer, "ProcessorConfig");
             match config {
                 Value::Object(map) => {
+                    if map.get("Mode").and_then(Value::as_str) == Some("DISTRIBUTED")
+                        && !map.contains_key("ExecutionType")
+                    {
+                        self.error(
+                            codes::INVALID_PROCESSOR,
+                            &cp,
+                            "These fields are required: [ExecutionType]: a DISTRIBUTED Map runs each item as a child execution, whose type (\"STANDARD\" or \"EXPRESS\") 'ExecutionType' gives",
+                        );
+                    }
                     for (k, v) in map {
                         match (k.as_str(), v.as_str()) {
                             ("Mode", Some("INLINE")) => {}
@@ -1265,7 +1423,11 @@ impl<'m> Compiler<'m> {
                             ("Mode" | "ExecutionType", _) => self.error(
                                 codes::INVALID_VALUE,
                                 &push_pointer(&cp, k),
-                                format!("'{k}' has an invalid value: {v}"),
+                                if k == "Mode" {
+                                    format!("'Mode' must be \"INLINE\" or \"DISTRIBUTED\", not {v}")
+                                } else {
+                                    format!("'ExecutionType' must be \"STANDARD\" or \"EXPRESS\", not {v}")
+                                },
                             ),
                             _ => self.error(
                                 codes::UNKNOWN_FIELD,
@@ -1284,11 +1446,40 @@ impl<'m> Compiler<'m> {
         }
         let processor = self.branch(&m.item_processor, &scope_pointer);
         if m.item_selector.is_some() && state.parameters.is_some() {
-            self.error(
+            // Whether AWS refuses both is not known; 'ItemSelector' is the one used.
+            self.warning(
                 codes::INVALID_VALUE,
-                pointer,
-                "A Map state cannot have both 'ItemSelector' and its legacy name 'Parameters'",
+                &push_pointer(pointer, "Parameters"),
+                "A Map state has both 'ItemSelector' and 'Parameters', its deprecated name: only 'ItemSelector' is used. Remove 'Parameters'",
             );
+        }
+        if !jsonpath {
+            for (field, value) in [("ItemSelector", &m.item_selector), ("Items", &m.items)] {
+                if let Some(v) = value {
+                    self.jsonata_value(v, &push_pointer(pointer, field), Site::Plain);
+                }
+            }
+            if let Some(Value::String(s)) = &m.items
+                && !is_jsonata(s)
+            {
+                self.error(
+                    codes::WRONG_TYPE,
+                    &push_pointer(pointer, "Items"),
+                    "'Items' must be an array or a JSONata expression (\"{% ... %}\") that gives one",
+                );
+            }
+        }
+        if let Some(label) = &m.label {
+            self.label(label, &push_pointer(pointer, "Label"));
+        }
+        if let Some(reader) = &m.item_reader {
+            self.item_reader(reader, &push_pointer(pointer, "ItemReader"), jsonpath);
+        }
+        if let Some(batcher) = &m.item_batcher {
+            self.item_batcher(batcher, &push_pointer(pointer, "ItemBatcher"), jsonpath);
+        }
+        if let Some(writer) = &m.result_writer {
+            self.result_writer(writer, &push_pointer(pointer, "ResultWriter"), jsonpath);
         }
         let item_selector = if jsonpath {
             let (value, field) = match (&m.item_selector, &state.parameters) {
@@ -1308,12 +1499,14 @@ impl<'m> Compiler<'m> {
             &m.max_concurrency_path,
             pointer,
             "MaxConcurrency",
+            jsonpath,
         );
         let tolerated_count = self.count(
             &m.tolerated_failure_count,
             &m.tolerated_failure_count_path,
             pointer,
             "ToleratedFailureCount",
+            jsonpath,
         );
         let tolerated_percentage = match (
             &m.tolerated_failure_percentage,
@@ -1338,6 +1531,16 @@ impl<'m> Compiler<'m> {
                 }
                 Some(Percentage::Literal(v))
             }
+            (Some(Expr::Jsonata(s)), None) => {
+                self.expression_for_number(
+                    s,
+                    &push_pointer(pointer, "ToleratedFailurePercentage"),
+                    "ToleratedFailurePercentage",
+                    "a number between 0 and 100",
+                    jsonpath,
+                );
+                None
+            }
             (None, Some(p)) => self
                 .path(
                     p,
@@ -1345,7 +1548,7 @@ impl<'m> Compiler<'m> {
                     true,
                 )
                 .map(Percentage::Path),
-            _ => None,
+            (None, None) => None,
         };
         for (field, present) in [
             ("ItemReader", m.item_reader.is_some()),
@@ -1381,6 +1584,7 @@ impl<'m> Compiler<'m> {
         path: &Option<String>,
         pointer: &str,
         field: &str,
+        jsonpath: bool,
     ) -> Option<Count> {
         match (literal, path) {
             (Some(_), Some(_)) => {
@@ -1402,13 +1606,13 @@ impl<'m> Compiler<'m> {
                 Some(Count::Literal((*n).max(0) as u64))
             }
             (Some(Expr::Jsonata(s)), None) => {
-                if !is_jsonata(s) {
-                    self.error(
-                        codes::WRONG_TYPE,
-                        &push_pointer(pointer, field),
-                        format!("'{field}' must be an integer"),
-                    );
-                }
+                self.expression_for_number(
+                    s,
+                    &push_pointer(pointer, field),
+                    field,
+                    "a non-negative integer",
+                    jsonpath,
+                );
                 None
             }
             (None, Some(p)) => self
@@ -1416,6 +1620,38 @@ impl<'m> Compiler<'m> {
                 .map(Count::Path),
             (None, None) => None,
         }
+    }
+}
+
+/// What to use instead of an optimized integration action AWS does not recognise: the AWS
+/// SDK integration reaches every API action (`dynamodb:query` is only there).
+fn resource_hint(resource: &str) -> String {
+    let Some(rest) = resource.strip_prefix("arn:aws:states:::") else {
+        return String::new();
+    };
+    let base = rest
+        .strip_suffix(".waitForTaskToken")
+        .or_else(|| rest.strip_suffix(".sync:2"))
+        .or_else(|| rest.strip_suffix(".sync"))
+        .unwrap_or(rest);
+    match base.split_once(':') {
+        Some((service, action))
+            if service != "aws-sdk"
+                && !action.is_empty()
+                && base == rest
+                && classify_resource(&format!("arn:aws:states:::aws-sdk:{base}")).is_ok() =>
+        {
+            format!(
+                " To call this API action, use the AWS SDK integration: arn:aws:states:::aws-sdk:{base}"
+            )
+        }
+        _ if base != rest && classify_resource(&format!("arn:aws:states:::{base}")).is_ok() => {
+            format!(
+                " The action is recognized, but not with '{}': this integration does not support that pattern",
+                &rest[base.len()..]
+            )
+        }
+        _ => String::new(),
     }
 }
 

@@ -16,6 +16,7 @@
 //! ```
 
 mod compile;
+mod jsonata_check;
 mod resource;
 
 use std::sync::Arc;

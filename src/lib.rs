@@ -51,16 +51,26 @@
 pub use workflow_core as core;
 pub use workflow_runtime as runtime;
 
+pub mod dsl;
+
+pub use workflow_macros::{TaskError, task, workflow};
+
 /// The names most programs need.
 pub mod prelude {
+    pub use serde::{Deserialize, Serialize};
     pub use serde_json::{Value, json};
     pub use workflow_core::definition::Definition;
     pub use workflow_core::diagnostic::{Diagnostic, Diagnostics};
     pub use workflow_core::execution::{ExecutionStatus, Failure};
     pub use workflow_core::history::{EventType, HistoryEvent};
     pub use workflow_core::plan::{CompileOptions, MachineType};
+    /// `#[derive(TaskError)]`: an enum whose variants are the ASL error names a task raises.
+    pub use workflow_macros::TaskError;
     pub use workflow_runtime::{
         CallbackError, ExecutionHandle, LoadError, LoadOptions, Runtime, StartError, StartOptions,
         TaskContext, TaskError, TaskHandler, Workflow,
     };
+
+    pub use crate::dsl::{Callback, ErrorOutput, TaskErrorKind, WorkflowDefinition};
+    pub use crate::{task, workflow};
 }

@@ -251,7 +251,7 @@ impl Driver {
                     .into()
                 })
             }
-            ResourceKind::Substitution { name } => exact
+            ResourceKind::Substitution { name, .. } => exact
                 .or_else(|| bindings.exact.get(name).cloned())
                 .or(fallback)
                 .map(plain)

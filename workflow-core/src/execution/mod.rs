@@ -513,9 +513,9 @@ fn task_events(resource: &str, kind: &ResourceKind) -> TaskEvents {
             resource_type: service.clone(),
             resource: with_suffix(action, *integration),
         },
-        ResourceKind::Substitution { name } => TaskEvents::Task {
+        ResourceKind::Substitution { name, integration } => TaskEvents::Task {
             resource_type: "task".into(),
-            resource: name.clone(),
+            resource: with_suffix(name, *integration),
         },
     }
 }

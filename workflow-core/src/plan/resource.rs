@@ -41,10 +41,13 @@ pub enum ResourceKind {
         integration: Integration,
     },
     /// `${Name}`: a substitution variable, resolved when the definition is deployed or bound
-    /// by name when it runs here.
+    /// by name when it runs here. `${Name}.waitForTaskToken` is a callback task whose resource
+    /// is substituted (the `workflow!` macro writes `#[task(callback)]` functions so).
     Substitution {
         /// The variable name.
         name: String,
+        /// Request-response, or callback with the `.waitForTaskToken` suffix.
+        integration: Integration,
     },
 }
 
@@ -53,7 +56,8 @@ impl ResourceKind {
     pub fn integration(&self) -> Integration {
         match self {
             ResourceKind::LambdaInvoke { integration }
-            | ResourceKind::Service { integration, .. } => *integration,
+            | ResourceKind::Service { integration, .. }
+            | ResourceKind::Substitution { integration, .. } => *integration,
             _ => Integration::RequestResponse,
         }
     }
@@ -99,14 +103,21 @@ pub fn classify_resource(resource: &str) -> Result<ResourceKind, String> {
             "The resource provided {resource} is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."
         )
     };
-    if let Some(name) = resource
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        && !name.is_empty()
-    {
-        return Ok(ResourceKind::Substitution {
-            name: name.to_string(),
-        });
+    if let Some(rest) = resource.strip_prefix("${") {
+        let (rest, integration) = match rest.strip_suffix(".waitForTaskToken") {
+            Some(r) => (r, Integration::Callback),
+            None => (rest, Integration::RequestResponse),
+        };
+        if let Some(name) = rest.strip_suffix('}')
+            && !name.is_empty()
+            && !name.contains(['{', '}'])
+        {
+            return Ok(ResourceKind::Substitution {
+                name: name.to_string(),
+                integration,
+            });
+        }
+        return Err(not_recognized());
     }
     let parts: Vec<&str> = resource.splitn(7, ':').collect();
     if parts.len() < 6 || parts[0] != "arn" || parts[1].is_empty() {
@@ -220,7 +231,19 @@ mod tests {
         );
         assert!(classify_resource("arn:aws:states:::aws-sdk:dynamodb:query").is_ok());
         assert!(classify_resource("arn:aws:states:us-east-1:1:activity:approve").is_ok());
-        assert!(classify_resource("${ChargePayment}").is_ok());
+        assert_eq!(
+            classify_resource("${ChargePayment}"),
+            Ok(ResourceKind::Substitution {
+                name: "ChargePayment".into(),
+                integration: Integration::RequestResponse
+            })
+        );
+        assert_eq!(
+            classify_resource("${Approve}.waitForTaskToken")
+                .unwrap()
+                .integration(),
+            Integration::Callback
+        );
     }
 
     #[test]
@@ -237,6 +260,8 @@ mod tests {
             "arn:aws:states:::aws-sdk:s3:getObject.sync",
             "arn:aws:lambda:us-east-1:1:function:",
             "${}",
+            "${A}.sync",
+            "${A}b}",
         ] {
             assert!(classify_resource(bad).is_err(), "{bad}");
         }

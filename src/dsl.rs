@@ -1,0 +1,492 @@
+//! Support for the `#[task]` and `workflow!` macros: the traits the generated code
+//! implements, the typed start of a workflow, and the never-run helpers through which rustc
+//! checks a workflow's data flow.
+//!
+//! See the [`workflow!`](crate::workflow) macro for the syntax, and [`type_errors`] for how
+//! to read the compile errors it produces.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use workflow_core::definition::Definition;
+use workflow_core::execution::{ExecutionStatus, Failure};
+use workflow_core::history::HistoryEvent;
+use workflow_core::plan::{CompileOptions, MachineType};
+use workflow_runtime::{
+    ExecutionHandle, LoadError, LoadOptions, Runtime, StartError, StartOptions, TaskError,
+    TaskHandler, Workflow,
+};
+
+pub mod type_errors;
+
+/// A function marked `#[task]`: its input, output and error types, its name in ASL, and its
+/// handler. Implemented by the macro on a type of the same name as the function.
+pub trait Task: 'static {
+    /// What the task receives (its effective input, deserialized).
+    type Input: DeserializeOwned + Send + 'static;
+    /// What it returns (serialized into the state's result). For a callback task, what the
+    /// task token is eventually answered with.
+    type Output: Serialize + Send + 'static;
+    /// Its error type, whose variants are the ASL error names it can raise.
+    type Error: TaskErrorKind;
+    /// The task's name in the exported ASL: the resource is the substitution `${NAME}`.
+    const NAME: &'static str;
+    /// True for `#[task(callback)]`: a `.waitForTaskToken` task.
+    const CALLBACK: bool;
+    /// The handler the runtime calls.
+    fn handler() -> Arc<dyn TaskHandler>;
+}
+
+/// An error a task can raise: its ASL error name and cause. `#[derive(TaskError)]` implements
+/// it for an enum whose variants are the error names.
+pub trait TaskErrorKind: Send + 'static {
+    /// The ASL error name (what Retry and Catch match).
+    fn error_name(&self) -> String;
+    /// The cause, when there is one.
+    fn cause(&self) -> Option<String>;
+}
+
+impl TaskErrorKind for TaskError {
+    fn error_name(&self) -> String {
+        self.error.clone()
+    }
+
+    fn cause(&self) -> Option<String> {
+        self.cause.clone()
+    }
+}
+
+impl TaskErrorKind for std::convert::Infallible {
+    fn error_name(&self) -> String {
+        match *self {}
+    }
+
+    fn cause(&self) -> Option<String> {
+        match *self {}
+    }
+}
+
+/// What a `#[task(callback)]` function returns once it has sent its task token on its way:
+/// the task's result arrives later, through
+/// [`Runtime::send_task_success`](workflow_runtime::Runtime::send_task_success).
+pub struct Callback<T>(PhantomData<fn() -> T>);
+
+impl<T> Callback<T> {
+    /// The task now waits for its token to be answered.
+    pub fn pending() -> Callback<T> {
+        Callback(PhantomData)
+    }
+}
+
+impl<T> std::fmt::Debug for Callback<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Callback::pending()")
+    }
+}
+
+/// The document a Catch passes on: `{"Error": ..., "Cause": ...}`. Its fields carry the JSON
+/// names, so that paths such as `$.error.Cause` name them as they are.
+#[allow(non_snake_case)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorOutput {
+    /// The error name.
+    pub Error: String,
+    /// The cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub Cause: Option<String>,
+}
+
+/// A workflow defined with `workflow!`.
+pub trait WorkflowDefinition: 'static {
+    /// The execution input.
+    type Input: Serialize;
+    /// The execution output.
+    type Output: DeserializeOwned;
+    /// The workflow's name (the state machine name).
+    const NAME: &'static str;
+    /// The exported ASL, Task resources written as `${Name}` substitution variables.
+    const ASL: &'static str;
+    /// STANDARD or EXPRESS.
+    const MACHINE_TYPE: MachineType;
+    /// Every task of the workflow: its name and handler.
+    fn tasks() -> Vec<(&'static str, Arc<dyn TaskHandler>)>;
+}
+
+/// The validated definition of a workflow.
+pub fn definition<W: WorkflowDefinition>() -> Definition {
+    Definition::from_json_str(
+        W::ASL,
+        &CompileOptions {
+            machine_type: W::MACHINE_TYPE,
+        },
+    )
+    .unwrap_or_else(|d| {
+        // The macro validated the same text at compile time with the same validator.
+        panic!(
+            "the definition of {} was checked at compile time: {d}",
+            W::NAME
+        )
+    })
+}
+
+/// The exported ASL with each `${Name}` resource replaced by `resolve(Name)` (for example
+/// the Lambda ARN it is deployed as); names it returns `None` for are left as `${Name}`.
+pub fn resolve_asl(asl: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
+    let mut value: Value = serde_json::from_str(asl).unwrap_or(Value::Null);
+    resolve_resources(&mut value, &resolve);
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+fn resolve_resources(value: &mut Value, resolve: &dyn Fn(&str) -> Option<String>) {
+    match value {
+        Value::Object(map) => {
+            let is_task = map.get("Type").and_then(Value::as_str) == Some("Task");
+            for (key, v) in map.iter_mut() {
+                if is_task && key == "Resource" {
+                    let resolved = v.as_str().and_then(|r| {
+                        let rest = r.strip_prefix("${")?;
+                        let (name, suffix) = rest.split_once('}')?;
+                        Some(format!("{}{suffix}", resolve(name)?))
+                    });
+                    if let Some(resolved) = resolved {
+                        *v = Value::String(resolved);
+                    }
+                } else {
+                    resolve_resources(v, resolve);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                resolve_resources(item, resolve);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Binds every task of a workflow to its Rust function, by name (the `${Name}` resources).
+pub fn bind<W: WorkflowDefinition>(runtime: &Runtime) {
+    for (name, handler) in W::tasks() {
+        runtime.bind(name, SharedHandler(handler));
+    }
+}
+
+struct SharedHandler(Arc<dyn TaskHandler>);
+
+impl TaskHandler for SharedHandler {
+    fn call(
+        &self,
+        input: Value,
+        ctx: workflow_runtime::TaskContext,
+    ) -> workflow_runtime::BoxFuture<Result<Value, TaskError>> {
+        self.0.call(input, ctx)
+    }
+}
+
+/// Loads a workflow into a runtime (binding its tasks), ready to start.
+pub fn load<W: WorkflowDefinition>(runtime: &Runtime) -> Result<Workflow, LoadError> {
+    bind::<W>(runtime);
+    runtime.load_with(
+        W::ASL,
+        &LoadOptions {
+            name: W::NAME.to_string(),
+            machine_type: W::MACHINE_TYPE,
+        },
+    )
+}
+
+/// Starts a workflow with a typed input, binding its tasks first.
+pub fn start<W: WorkflowDefinition>(
+    runtime: &Runtime,
+    input: W::Input,
+) -> Result<TypedExecution<W::Output>, TypedStartError> {
+    let workflow = load::<W>(runtime).map_err(TypedStartError::Load)?;
+    let input = serde_json::to_value(input).map_err(TypedStartError::Input)?;
+    let handle = runtime
+        .start_with(&workflow, input, &StartOptions::default())
+        .map_err(TypedStartError::Start)?;
+    Ok(TypedExecution {
+        handle,
+        output: PhantomData,
+    })
+}
+
+/// Why a typed start failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TypedStartError {
+    /// The definition could not be loaded (only features the runtime does not run yet).
+    #[error(transparent)]
+    Load(LoadError),
+    /// The input could not be serialized.
+    #[error("the input could not be serialized to JSON: {0}")]
+    Input(serde_json::Error),
+    /// The execution could not start.
+    #[error(transparent)]
+    Start(StartError),
+}
+
+/// A running execution of a typed workflow.
+#[derive(Debug)]
+pub struct TypedExecution<O> {
+    handle: ExecutionHandle,
+    output: PhantomData<fn() -> O>,
+}
+
+/// How a typed execution ended when it did not succeed, or when its output did not fit the
+/// workflow's output type.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutionError {
+    /// The execution failed, timed out or was aborted.
+    #[error("the execution ended {status}: {failure:?}")]
+    Failed {
+        /// `FAILED`, `TIMED_OUT` or `ABORTED`.
+        status: &'static str,
+        /// Its error and cause.
+        failure: Failure,
+    },
+    /// The execution succeeded but its output does not deserialize into the output type.
+    #[error("the output does not fit the workflow's output type: {0}")]
+    Output(serde_json::Error),
+}
+
+impl<O: DeserializeOwned> TypedExecution<O> {
+    /// The untyped handle (history, stop, ...).
+    pub fn handle(&self) -> &ExecutionHandle {
+        &self.handle
+    }
+
+    /// Waits for the end and returns the typed output.
+    pub async fn output(&self) -> Result<O, ExecutionError> {
+        match self.handle.outcome().await {
+            ExecutionStatus::Succeeded(output) => {
+                O::deserialize(output.as_ref()).map_err(ExecutionError::Output)
+            }
+            other => Err(ExecutionError::Failed {
+                status: other.as_str(),
+                failure: other.failure().cloned().unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// Waits for the end and returns the untyped outcome.
+    pub async fn outcome(&self) -> ExecutionStatus {
+        self.handle.outcome().await
+    }
+
+    /// The history so far.
+    pub async fn history(&self) -> Vec<HistoryEvent> {
+        self.handle.history().await
+    }
+}
+
+/// Items the generated code uses. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde_json;
+    pub use workflow_core::plan::MachineType;
+    pub use workflow_runtime::{BoxFuture, TaskContext, TaskError, TaskHandler};
+
+    use super::*;
+
+    /// The cause of an error variant with one value: a string as is, anything else as JSON.
+    pub fn cause_of<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+        match serde_json::to_value(value) {
+            Ok(Value::String(s)) => Some(s),
+            Ok(Value::Null) => None,
+            Ok(other) => Some(other.to_string()),
+            Err(_) => None,
+        }
+    }
+
+    /// Converts a task function's error into an ASL error.
+    pub fn task_error<E: TaskErrorKind>(e: E) -> TaskError {
+        TaskError {
+            error: e.error_name(),
+            cause: e.cause(),
+        }
+    }
+
+    /// The input of a task, or an ASL error saying it did not deserialize.
+    pub fn task_input<T: DeserializeOwned>(task: &str, input: Value) -> Result<T, TaskError> {
+        serde_json::from_value(input).map_err(|e| {
+            TaskError::new(
+                "InvalidTaskInput",
+                format!("the input of task {task} does not deserialize: {e}"),
+            )
+        })
+    }
+
+    /// The result of a task as JSON.
+    pub fn task_output<T: Serialize>(task: &str, output: &T) -> Result<Value, TaskError> {
+        serde_json::to_value(output).map_err(|e| {
+            TaskError::new(
+                "InvalidTaskOutput",
+                format!("the output of task {task} does not serialize: {e}"),
+            )
+        })
+    }
+
+    /// A value of any type, for the never-run type checks.
+    pub fn never<T>() -> T {
+        unreachable!("the generated type checks are never run")
+    }
+
+    /// Steps into an optional field: `$.approval.approved` reads through `Option<Approval>`.
+    pub trait EnterOption<'a> {
+        /// The type inside the option.
+        type Inner: 'a;
+        /// Steps in.
+        fn __enter(self) -> &'a Self::Inner;
+    }
+
+    impl<'a, T> EnterOption<'a> for &'a Option<T> {
+        type Inner = T;
+        fn __enter(self) -> &'a T {
+            never()
+        }
+    }
+
+    /// Steps into any other field (the fallback of [`EnterOption`], by autoref).
+    pub trait EnterPlain<'a> {
+        /// The field's type.
+        type Target: ?Sized + 'a;
+        /// Steps in.
+        fn __enter(self) -> &'a Self::Target;
+    }
+
+    impl<'a, T: ?Sized> EnterPlain<'a> for &&'a T {
+        type Target = T;
+        fn __enter(self) -> &'a T {
+            self
+        }
+    }
+
+    /// A value flowing along a transition fits the next state's input.
+    #[diagnostic::on_unimplemented(
+        message = "the output of this state, `{Self}`, does not fit the input of the next state, `{B}`",
+        label = "the next state expects `{B}`",
+        note = "states linked by a transition share the type of the document that flows between them; adapt one of them with result_path, output_path or parameters"
+    )]
+    pub trait FlowsInto<B> {}
+    impl<T> FlowsInto<T> for T {}
+    /// Keeps rustc from resolving [`FlowsInto`] before both sides are known.
+    pub struct Undecided;
+    impl<T> FlowsInto<(Undecided, T)> for T {}
+
+    /// A further transition into a state whose input type is already set.
+    pub fn flow<A: FlowsInto<B>, B>(_value: A, _slot: &mut Option<B>) {}
+
+    /// The value given to a task fits its input type.
+    #[diagnostic::on_unimplemented(
+        message = "the task's input is `{B}`, but this gives it `{Self}`",
+        label = "expected `{B}`",
+        note = "a task receives the state's document, or the part of it that input_path selects, or what parameters builds"
+    )]
+    pub trait FitsInput<B> {}
+    impl<T> FitsInput<T> for T {}
+    impl<T> FitsInput<(Undecided, T)> for T {}
+
+    /// Checks a task's input.
+    pub fn task_gets<T: Task, V: FitsInput<T::Input>>(_value: &V) {}
+
+    /// A result written at a path fits the field there (a field of type `Option<T>` takes a
+    /// `T`).
+    #[diagnostic::on_unimplemented(
+        message = "a result of type `{V}` does not fit this field of type `{Self}`",
+        label = "this field is `{Self}`"
+    )]
+    pub trait Slot<V> {}
+    impl<T> Slot<T> for T {}
+    impl<T> Slot<T> for Option<T> {}
+    impl<T> Slot<(Undecided, T)> for T {}
+
+    /// Checks a write through result_path (only the types matter: it is never run).
+    pub fn put<S: Slot<V> + ?Sized, V>(_slot: &S, _value: V) {}
+
+    /// A number, for numeric comparisons.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a number: a numeric comparison needs a numeric field",
+        label = "not numeric",
+        note = "compare strings with a string literal (\"...\"), booleans with true or false"
+    )]
+    pub trait Numeric {}
+    macro_rules! numeric {
+        ($($t:ty),*) => { $(impl Numeric for $t {})* };
+    }
+    numeric!(
+        u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64
+    );
+    impl<T: Numeric> Numeric for Option<T> {}
+    impl Numeric for Value {}
+
+    /// A string, for string and timestamp comparisons.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a string: a string comparison needs a string field",
+        label = "not a string"
+    )]
+    pub trait Stringy {}
+    impl Stringy for String {}
+    impl Stringy for str {}
+    impl Stringy for &str {}
+    impl<T: Stringy> Stringy for Option<T> {}
+    impl Stringy for Value {}
+
+    /// A boolean, for boolean comparisons.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a boolean: a boolean comparison needs a bool field",
+        label = "not a boolean"
+    )]
+    pub trait Boolean {}
+    impl Boolean for bool {}
+    impl<T: Boolean> Boolean for Option<T> {}
+    impl Boolean for Value {}
+
+    /// An array, for a Map's items.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a list: a Map state iterates over an array",
+        label = "not a Vec or array"
+    )]
+    pub trait Items {
+        /// The item type.
+        type Item;
+    }
+    impl<T> Items for Vec<T> {
+        type Item = T;
+    }
+    impl<T, const N: usize> Items for [T; N] {
+        type Item = T;
+    }
+    impl<T> Items for [T] {
+        type Item = T;
+    }
+    impl Items for Value {
+        type Item = Value;
+    }
+
+    /// Checks a numeric comparison.
+    pub fn numeric<V: Numeric + ?Sized>(_: &V) {}
+    /// Checks a string comparison.
+    pub fn string<V: Stringy + ?Sized>(_: &V) {}
+    /// Checks a boolean comparison.
+    pub fn boolean<V: Boolean + ?Sized>(_: &V) {}
+    /// A Map's item type.
+    pub fn item_of<I: Items + ?Sized>(_: &I) -> I::Item {
+        never()
+    }
+    /// A path's value as an owned value of its type.
+    pub fn owned<T>(_: &T) -> T {
+        never()
+    }
+    /// The output of a task.
+    pub fn output_of<T: Task>() -> T::Output {
+        never()
+    }
+    /// The error type of a task, to check Catch patterns against.
+    pub fn error_of<T: Task>() -> T::Error {
+        never()
+    }
+}

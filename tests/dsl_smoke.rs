@@ -1,0 +1,144 @@
+use workflow::prelude::*;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Order {
+    pub id: String,
+    pub total: f64,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Item {
+    pub sku: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Receipt {
+    pub id: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Reservation {
+    pub sku: String,
+    pub reserved: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OrderDoc {
+    pub order: Order,
+    pub payment: Option<Receipt>,
+    pub reservations: Option<Vec<Reservation>>,
+    pub error: Option<ErrorOutput>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChargeRequest {
+    pub order_id: String,
+    pub amount: f64,
+}
+
+#[derive(Debug, TaskError)]
+pub enum OrderError {
+    Invalid { reason: String },
+}
+
+#[derive(Debug, TaskError)]
+pub enum PaymentError {
+    CardDeclined { code: String },
+    GatewayTimeout,
+}
+
+#[task]
+async fn validate_order(order: Order) -> Result<Order, OrderError> {
+    if order.items.is_empty() {
+        return Err(OrderError::Invalid {
+            reason: "no items".into(),
+        });
+    }
+    Ok(order)
+}
+
+#[task]
+async fn charge_payment(req: ChargeRequest) -> Result<Receipt, PaymentError> {
+    if req.amount > 10_000.0 {
+        return Err(PaymentError::CardDeclined {
+            code: "limit".into(),
+        });
+    }
+    Ok(Receipt {
+        id: format!("R-{}", req.order_id),
+    })
+}
+
+#[task]
+async fn reserve_item(item: Item) -> Result<Reservation, TaskError> {
+    Ok(Reservation {
+        sku: item.sku,
+        reserved: true,
+    })
+}
+
+workflow! {
+    /// Order processing.
+    pub OrderProcessing(OrderDoc) -> OrderDoc {
+        timeout_seconds: 3600,
+
+        task Validate = validate_order {
+            input_path: $.order,
+            result_path: $.order,
+            catch: [ OrderError::Invalid => Rejected { result_path: $.error } ],
+            next: CheckTotal,
+        }
+        choice CheckTotal {
+            when $.order.total > 1000 => CoolingOff,
+            default => ChargePayment,
+        }
+        wait CoolingOff { seconds: 900, next: ChargePayment }
+        task ChargePayment = charge_payment {
+            parameters: ChargeRequest { order_id: $.order.id, amount: $.order.total },
+            result_path: $.payment,
+            retry: [ PaymentError::GatewayTimeout | States.Timeout => {
+                interval_seconds: 2, max_attempts: 3, backoff_rate: 2.0 } ],
+            catch: [ States.ALL => PaymentFailed { result_path: $.error } ],
+            next: ReserveItems,
+        }
+        map ReserveItems {
+            items_path: $.order.items,
+            max_concurrency: 10,
+            item_processor {
+                task Reserve = reserve_item { end }
+            },
+            result_path: $.reservations,
+            next: Done,
+        }
+        succeed Done;
+        fail Rejected { error: "OrderRejected", cause: "order was not valid" }
+        fail PaymentFailed { error: "PaymentFailed", cause_path: $.error.Cause }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_order_workflow_runs_and_exports() {
+    let asl = OrderProcessing::asl_json();
+    assert!(asl.contains("${ChargePayment}"), "{asl}");
+    let runtime = Runtime::new();
+    let doc = OrderDoc {
+        order: Order {
+            id: "A1".into(),
+            total: 1200.0,
+            items: vec![Item { sku: "book".into() }, Item { sku: "lamp".into() }],
+        },
+        payment: None,
+        reservations: None,
+        error: None,
+    };
+    let execution = OrderProcessing::start(&runtime, doc.clone()).unwrap();
+    let out = execution.output().await.unwrap();
+    assert_eq!(out.payment, Some(Receipt { id: "R-A1".into() }));
+    assert_eq!(out.reservations.as_ref().map(Vec::len), Some(2));
+}
+
+#[test]
+fn print_asl() {
+    println!("{}", OrderProcessing::asl_json());
+}

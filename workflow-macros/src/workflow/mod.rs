@@ -1,0 +1,159 @@
+//! `workflow!`: parse, lower into the core model, validate with the core validator, report
+//! every problem on its token, and emit the workflow type.
+
+mod ast;
+mod lower;
+mod typecheck;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use workflow_core::diagnostic::{Severity, codes};
+use workflow_core::plan::{CompileOptions, MachineType, validate};
+
+pub use lower::pascal_case;
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    let def: ast::WorkflowDef = match syn::parse2(input) {
+        Ok(d) => d,
+        Err(e) => return e.to_compile_error(),
+    };
+    let lowered = lower::lower(&def);
+    let options = CompileOptions {
+        machine_type: lowered.machine_type,
+    };
+    let mut errors: Vec<syn::Error> = lowered.errors.clone();
+    if lowered.errors.is_empty() {
+        for d in validate(&lowered.machine, &options) {
+            // A cycle with no way out is only a warning for ASL files (AWS accepts it), but in
+            // Rust code it is almost always a mistake: the DSL refuses it.
+            let fatal = d.severity == Severity::Error || d.code == codes::CYCLE_WITHOUT_EXIT;
+            if !fatal {
+                continue;
+            }
+            let range = lowered
+                .range(&d.pointer)
+                .unwrap_or(ast::Range::one(def.name.span()));
+            errors.push(syn::Error::new_spanned(
+                range.tokens(),
+                format!("{} [{}]", d.message, d.code),
+            ));
+        }
+    }
+    let asl = lowered.machine.to_json_pretty();
+    let emitted = emit(&def, &asl, lowered.machine_type);
+    let typecheck = if typecheck::is_value_type(&def.input) {
+        quote!()
+    } else {
+        typecheck::generate(&def)
+    };
+    let errors = errors.iter().map(syn::Error::to_compile_error);
+    quote! {
+        #emitted
+        #typecheck
+        #(#errors)*
+    }
+}
+
+/// Every `#[task]` function the workflow uses, with its ASL name, once each.
+fn task_functions(body: &ast::Body, out: &mut Vec<(String, syn::Path)>) {
+    for state in &body.states {
+        match &state.kind {
+            ast::KindDef::Task(ast::TaskTarget::Function(path)) => {
+                let name = path
+                    .segments
+                    .last()
+                    .map(|s| pascal_case(&ast::unraw(&s.ident)))
+                    .unwrap_or_default();
+                if !out.iter().any(|(n, _)| *n == name) {
+                    out.push((name, path.clone()));
+                }
+            }
+            ast::KindDef::Parallel(branches) => {
+                for b in branches {
+                    task_functions(b, out);
+                }
+            }
+            ast::KindDef::Map(Some(b)) => task_functions(b, out),
+            _ => {}
+        }
+    }
+}
+
+fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenStream {
+    let name = &def.name;
+    let vis = &def.vis;
+    let attrs = &def.attrs;
+    let input = &def.input;
+    let output = match &def.output {
+        Some(t) => quote!(#t),
+        None => quote!(::workflow::dsl::__private::serde_json::Value),
+    };
+    let name_str = name.to_string();
+    let machine_type = match machine_type {
+        MachineType::Standard => quote!(::workflow::dsl::__private::MachineType::Standard),
+        MachineType::Express => quote!(::workflow::dsl::__private::MachineType::Express),
+    };
+    let mut tasks = Vec::new();
+    task_functions(&def.body, &mut tasks);
+    let task_entries = tasks
+        .iter()
+        .map(|(n, path)| quote!((#n, <#path as ::workflow::dsl::Task>::handler())));
+    let doc = format!(
+        "The `{name_str}` workflow, defined with `workflow!`.\n\nIts exported ASL:\n\n```json\n{asl}\n```"
+    );
+    let definition_cache = format_ident!("__{}_DEFINITION", name_str.to_uppercase());
+    quote! {
+        #(#attrs)*
+        #[doc = ""]
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #name;
+
+        impl ::workflow::dsl::WorkflowDefinition for #name {
+            type Input = #input;
+            type Output = #output;
+            const NAME: &'static str = #name_str;
+            const ASL: &'static str = #asl;
+            const MACHINE_TYPE: ::workflow::dsl::__private::MachineType = #machine_type;
+            fn tasks() -> ::std::vec::Vec<(&'static str, ::std::sync::Arc<dyn ::workflow::dsl::__private::TaskHandler>)> {
+                ::std::vec![#(#task_entries),*]
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #name {
+            /// The validated definition (checked at compile time by the same validator).
+            #vis fn definition() -> &'static ::workflow::core::definition::Definition {
+                static #definition_cache: ::std::sync::OnceLock<::workflow::core::definition::Definition> =
+                    ::std::sync::OnceLock::new();
+                #definition_cache.get_or_init(::workflow::dsl::definition::<#name>)
+            }
+
+            /// The ASL to deploy, each task's resource written as the `${Name}` substitution
+            /// variable of its function (`${ChargePayment}`), so one definition serves every
+            /// environment.
+            #vis fn asl_json() -> &'static str {
+                <#name as ::workflow::dsl::WorkflowDefinition>::ASL
+            }
+
+            /// The ASL with every `${Name}` resource resolved by `resolve` (to the ARN the task
+            /// is deployed as).
+            #vis fn asl_json_resolved(resolve: impl Fn(&str) -> ::core::option::Option<::std::string::String>) -> ::std::string::String {
+                ::workflow::dsl::resolve_asl(<#name as ::workflow::dsl::WorkflowDefinition>::ASL, resolve)
+            }
+
+            /// Binds every task of the workflow to its Rust function.
+            #vis fn bind(runtime: &::workflow::runtime::Runtime) {
+                ::workflow::dsl::bind::<#name>(runtime)
+            }
+
+            /// Starts the workflow on `runtime`, binding its tasks first.
+            #vis fn start(
+                runtime: &::workflow::runtime::Runtime,
+                input: #input,
+            ) -> ::core::result::Result<::workflow::dsl::TypedExecution<#output>, ::workflow::dsl::TypedStartError> {
+                ::workflow::dsl::start::<#name>(runtime, input)
+            }
+        }
+    }
+}

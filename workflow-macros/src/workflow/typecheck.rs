@@ -1,0 +1,923 @@
+//! The never-run function through which rustc checks a workflow's data flow.
+//!
+//! Every state gets a slot holding a value of its input type. The first transition into a
+//! state (in breadth-first order from the start) fixes that type; every other transition must
+//! bring a value of the same type (`flow`, with a message naming both types). Inside a state,
+//! paths become field accesses on the user's types (so a missing field is rustc's own error,
+//! on the path's token), tasks get checked inputs and produce their declared outputs, and
+//! result paths write into fields of matching types. Nothing of it runs.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use super::ast::*;
+
+/// A value in the generated code and whether its type is a Rust type we can step into
+/// (`false` for untyped JSON, `serde_json::Value`).
+#[derive(Clone)]
+struct Val {
+    expr: TokenStream,
+    typed: bool,
+}
+
+struct Ctx {
+    /// `$$.Map.Item.Value` inside an ItemSelector.
+    map_item: Option<TokenStream>,
+    /// `$$.Execution.Input`.
+    execution_input: TokenStream,
+}
+
+pub struct Checker {
+    stmts: Vec<TokenStream>,
+    counter: usize,
+    execution_input: TokenStream,
+}
+
+fn private() -> TokenStream {
+    quote!(::workflow::dsl::__private)
+}
+
+fn never_value() -> Val {
+    let p = private();
+    Val {
+        expr: quote!(#p::never::<#p::serde_json::Value>()),
+        typed: false,
+    }
+}
+
+impl Checker {
+    fn fresh(&mut self, prefix: &str) -> Ident {
+        self.counter += 1;
+        format_ident!("__{}_{}", prefix, self.counter)
+    }
+
+    /// A reference to the value at `path`, starting from `base` (a reference), or `None`
+    /// when the path is untyped (a string path, a variable, most of the context object).
+    fn path_ref(
+        &self,
+        base: &Val,
+        path: &PathExpr,
+        enter_last: bool,
+        ctx: &Ctx,
+    ) -> Option<TokenStream> {
+        if path.text.is_some() {
+            return None;
+        }
+        let p = private();
+        let (mut cur, skip) = match &path.root {
+            PathRoot::Input => {
+                if !base.typed {
+                    return None;
+                }
+                (base.expr.clone(), 0)
+            }
+            PathRoot::Variable(_) => return None,
+            PathRoot::Context => {
+                let names: Vec<String> = path
+                    .segments
+                    .iter()
+                    .map(|s| match s {
+                        PathSeg::Field(i) => unraw(i),
+                        PathSeg::Index(_) => String::new(),
+                    })
+                    .collect();
+                let n: Vec<&str> = names.iter().map(String::as_str).collect();
+                match n.as_slice() {
+                    ["Map", "Item", "Value", ..] => (ctx.map_item.clone()?, 3),
+                    ["Map", "Item", "Index"] => (quote!(&#p::never::<usize>()), 3),
+                    ["Execution", "Input", ..] => (ctx.execution_input.clone(), 2),
+                    ["Execution", "Id" | "Name" | "RoleArn" | "StartTime"]
+                    | ["State", "Name" | "EnteredTime"]
+                    | ["StateMachine", "Id" | "Name"]
+                    | ["Task", "Token"] => (quote!(&#p::never::<::std::string::String>()), 2),
+                    ["State", "RetryCount"] | ["Execution", "RedriveCount"] => {
+                        (quote!(&#p::never::<u32>()), 2)
+                    }
+                    _ => return None,
+                }
+            }
+        };
+        for seg in &path.segments[skip..] {
+            cur = match seg {
+                PathSeg::Field(ident) => {
+                    let span = ident.span();
+                    quote_spanned!(span=> (&(#cur).__enter().#ident))
+                }
+                PathSeg::Index(n) => {
+                    let span = n.span();
+                    quote_spanned!(span=> (&(#cur).__enter()[#n]))
+                }
+            };
+        }
+        if enter_last {
+            cur = quote!((#cur).__enter());
+        }
+        Some(cur)
+    }
+
+    /// The owned value at a path (entered through Options).
+    fn read(&self, base: &Val, path: &PathExpr, ctx: &Ctx) -> Val {
+        match self.path_ref(base, path, true, ctx) {
+            Some(r) => {
+                let p = private();
+                Val {
+                    expr: quote!(#p::owned(#r)),
+                    typed: true,
+                }
+            }
+            None => never_value(),
+        }
+    }
+
+    fn bind(&mut self, prefix: &str, val: Val) -> Val {
+        let name = self.fresh(prefix);
+        let expr = val.expr;
+        self.stmts.push(quote!(let #name = #expr;));
+        Val {
+            expr: quote!(#name),
+            typed: val.typed,
+        }
+    }
+
+    fn reference(v: &Val) -> Val {
+        let e = &v.expr;
+        Val {
+            expr: quote!(&#e),
+            typed: v.typed,
+        }
+    }
+
+    /// Checks the paths of a template and returns its value: a struct literal is typed, a
+    /// JSON object is not.
+    fn template(&mut self, t: &Template, base: &Val, ctx: &Ctx) -> Val {
+        let Template::Object { ty, entries, .. } = t;
+        let p = private();
+        match ty {
+            Some(ty) => {
+                let fields: Vec<TokenStream> = entries
+                    .iter()
+                    .map(|(key, value)| {
+                        let v = self.template_entry(value, base, ctx);
+                        if key_is_string(key) {
+                            let e = syn::Error::new(
+                                key.span(),
+                                "a struct literal names its fields without quotes",
+                            );
+                            e.to_compile_error()
+                        } else {
+                            quote!(#key: #v)
+                        }
+                    })
+                    .collect();
+                Val {
+                    expr: quote!(#ty { #(#fields),* }),
+                    typed: true,
+                }
+            }
+            None => {
+                for (_, value) in entries {
+                    let v = self.template_entry(value, base, ctx);
+                    self.stmts.push(quote!(let _ = #v;));
+                }
+                Val {
+                    expr: quote!(#p::never::<#p::serde_json::Value>()),
+                    typed: false,
+                }
+            }
+        }
+    }
+
+    fn template_entry(&mut self, value: &TemplateValue, base: &Val, ctx: &Ctx) -> TokenStream {
+        let p = private();
+        match value {
+            TemplateValue::Dynamic(Dynamic::Path(path)) => self.read(base, path, ctx).expr,
+            TemplateValue::Dynamic(Dynamic::Call(call)) => {
+                self.intrinsic_args(call, base, ctx);
+                quote!(#p::never())
+            }
+            TemplateValue::Object(t @ Template::Object { ty: Some(_), .. }) => {
+                self.template(t, base, ctx).expr
+            }
+            TemplateValue::Object(t) => {
+                self.template(t, base, ctx);
+                quote!(#p::never())
+            }
+            TemplateValue::Array(items, _) => {
+                for item in items {
+                    let v = self.template_entry(item, base, ctx);
+                    self.stmts.push(quote!(let _ = #v;));
+                }
+                quote!(#p::never())
+            }
+            _ => quote!(#p::never()),
+        }
+    }
+
+    fn intrinsic_args(&mut self, call: &Intrinsic, base: &Val, ctx: &Ctx) {
+        for arg in &call.args {
+            match arg {
+                IntrinsicArg::Dynamic(Dynamic::Path(path)) => {
+                    if let Some(r) = self.path_ref(base, path, true, ctx) {
+                        self.stmts.push(quote!(let _ = #r;));
+                    }
+                }
+                IntrinsicArg::Dynamic(Dynamic::Call(inner)) => {
+                    self.intrinsic_args(inner, base, ctx)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn dynamic_check(&mut self, d: &Dynamic, base: &Val, ctx: &Ctx, string: bool) {
+        let p = private();
+        match d {
+            Dynamic::Path(path) => {
+                if let Some(r) = self.path_ref(base, path, true, ctx) {
+                    let span = path.range.start;
+                    if string {
+                        self.stmts.push(quote_spanned!(span=> #p::string(#r);));
+                    } else {
+                        self.stmts.push(quote!(let _ = #r;));
+                    }
+                }
+            }
+            Dynamic::Call(call) => self.intrinsic_args(call, base, ctx),
+        }
+    }
+
+    fn field<'a>(fields: &'a [Field], name: &str) -> Option<&'a FieldValue> {
+        fields.iter().find(|f| f.key == name).map(|f| &f.value)
+    }
+
+    /// InputPath.
+    fn effective(&mut self, doc: &Val, fields: &[Field], ctx: &Ctx) -> Val {
+        match Self::field(fields, "input_path") {
+            Some(FieldValue::Path(path)) => {
+                let v = self.read(&Self::reference(doc), path, ctx);
+                self.bind("eff", v)
+            }
+            Some(FieldValue::Null(_)) => never_value(),
+            _ => doc.clone(),
+        }
+    }
+
+    /// Parameters (or ItemSelector), applied to the effective input.
+    fn parameters(&mut self, eff: &Val, fields: &[Field], key: &str, ctx: &Ctx) -> Val {
+        match Self::field(fields, key) {
+            Some(FieldValue::Template(t)) => {
+                let v = self.template(t, &Self::reference(eff), ctx);
+                self.bind("params", v)
+            }
+            Some(FieldValue::Lit(_) | FieldValue::Null(_)) => never_value(),
+            _ => eff.clone(),
+        }
+    }
+
+    /// ResultSelector, ResultPath, OutputPath.
+    fn place(&mut self, doc: &Val, result: Val, fields: &[Field], ctx: &Ctx) -> Val {
+        let p = private();
+        let result = match Self::field(fields, "result_selector") {
+            Some(FieldValue::Template(t)) => {
+                let r = self.bind("result", result);
+                let v = self.template(t, &Self::reference(&r), ctx);
+                self.bind("selected", v)
+            }
+            _ => result,
+        };
+        let placed = match Self::field(fields, "result_path") {
+            Some(FieldValue::Null(_)) => doc.clone(),
+            Some(FieldValue::Path(path)) if path.text.is_none() && path.segments.is_empty() => {
+                result
+            }
+            Some(FieldValue::Path(path)) => {
+                if let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx) {
+                    let span = path.range.start;
+                    let r = result.expr;
+                    self.stmts.push(quote_spanned!(span=> #p::put(#slot, #r);));
+                }
+                doc.clone()
+            }
+            _ => result,
+        };
+        let placed = self.bind(
+            "placed",
+            Val {
+                expr: {
+                    let e = &placed.expr;
+                    quote!(#p::owned(&#e))
+                },
+                typed: placed.typed,
+            },
+        );
+        match Self::field(fields, "output_path") {
+            Some(FieldValue::Path(path)) => {
+                let v = self.read(&Self::reference(&placed), path, ctx);
+                self.bind("out", v)
+            }
+            Some(FieldValue::Null(_)) => never_value(),
+            _ => placed,
+        }
+    }
+
+    fn variant_checks(&mut self, task: Option<&syn::Path>, patterns: &[ErrorPattern]) {
+        let p = private();
+        for pattern in patterns {
+            if let ErrorPattern::Variant(variant) = pattern {
+                let Some(task) = task else {
+                    let e = syn::Error::new(
+                        pattern.range().start,
+                        "a variant names an error of a #[task] function's error type; for other tasks write the error name as a string",
+                    );
+                    self.stmts.push(e.to_compile_error());
+                    continue;
+                };
+                let span = pattern.range().start;
+                self.stmts.push(quote_spanned!(span=>
+                    match #p::error_of::<#task>() { #variant { .. } => {} _ => {} }
+                ));
+            }
+        }
+    }
+
+    fn assign_checks(&mut self, fields: &[Field], base: &Val, ctx: &Ctx) {
+        if let Some(FieldValue::Template(t)) = Self::field(fields, "assign") {
+            self.template(t, &Self::reference(base), ctx);
+        }
+    }
+
+    /// One scope: its states in breadth-first order, each reading its slot. Returns whether
+    /// anything reached the scope's end (and so gave its output slot a type).
+    fn scope(
+        &mut self,
+        body: &Body,
+        input: Val,
+        ctx: &Ctx,
+        out_slot: &Ident,
+        out_declared: bool,
+    ) -> bool {
+        let names: HashMap<String, usize> = body
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.to_string(), i))
+            .collect();
+        let slots: Vec<Ident> = body.states.iter().map(|_| self.fresh("in")).collect();
+        for slot in &slots {
+            self.stmts
+                .push(quote!(let mut #slot = ::core::option::Option::None;));
+        }
+        if body.states.is_empty() {
+            return out_declared;
+        }
+        let mut typed: Vec<bool> = vec![true; body.states.len()];
+        let mut discovered: HashSet<usize> = HashSet::from([0]);
+        let mut out_assigned = out_declared;
+        let first = &slots[0];
+        let e = &input.expr;
+        self.stmts
+            .push(quote!(#first = ::core::option::Option::Some(#e);));
+        typed[0] = input.typed;
+        let mut queue = VecDeque::from([0usize]);
+        let mut done = HashSet::new();
+        while let Some(i) = queue.pop_front() {
+            if !done.insert(i) {
+                continue;
+            }
+            let state = &body.states[i];
+            let slot = &slots[i];
+            let doc = Val {
+                expr: quote!(#slot.take().unwrap()),
+                typed: typed[i],
+            };
+            let doc = self.bind("doc", doc);
+            let edges = self.state(state, &doc, ctx);
+            for edge in edges {
+                let value = edge.value;
+                let p = private();
+                // Never run, but borrow-checked: a value may leave on several transitions.
+                let e = &value.expr;
+                let expr = &quote!(#p::owned(&#e));
+                match edge.target {
+                    Target::State(target) => {
+                        let Some(&t) = names.get(&target.to_string()) else {
+                            continue;
+                        };
+                        let tslot = &slots[t];
+                        if discovered.insert(t) {
+                            typed[t] = value.typed;
+                            self.stmts
+                                .push(quote!(#tslot = ::core::option::Option::Some(#expr);));
+                            queue.push_back(t);
+                        } else {
+                            let span = target.span();
+                            self.stmts
+                                .push(quote_spanned!(span=> #p::flow(#expr, &mut #tslot);));
+                        }
+                    }
+                    Target::End(span) => {
+                        if out_assigned {
+                            self.stmts
+                                .push(quote_spanned!(span=> #p::flow(#expr, &mut #out_slot);));
+                        } else {
+                            out_assigned = true;
+                            self.stmts
+                                .push(quote!(#out_slot = ::core::option::Option::Some(#expr);));
+                        }
+                    }
+                }
+            }
+        }
+        out_assigned
+    }
+
+    /// Gives an output slot nothing reached a type, so that rustc need not guess.
+    fn settle_slot(&mut self, assigned: bool, slot: &Ident) {
+        if !assigned {
+            let p = private();
+            self.stmts
+                .push(quote!(#slot = ::core::option::Option::None::<#p::serde_json::Value>;));
+        }
+    }
+
+    /// A state's checks; returns its outgoing transitions and the values they carry.
+    fn state(&mut self, s: &StateDef, doc: &Val, ctx: &Ctx) -> Vec<Edge> {
+        let p = private();
+        let fields = &s.fields;
+        let mut edges = Vec::new();
+        let next = |edges: &mut Vec<Edge>, out: &Val| match Self::field(fields, "next") {
+            Some(FieldValue::Ident(target)) => edges.push(Edge {
+                target: Target::State(target.clone()),
+                value: out.clone(),
+            }),
+            _ => {
+                if let Some(f) = fields.iter().find(|f| f.key == "end") {
+                    edges.push(Edge {
+                        target: Target::End(f.key.span()),
+                        value: out.clone(),
+                    });
+                }
+            }
+        };
+        match &s.kind {
+            KindDef::Task(target) => {
+                let eff = self.effective(doc, fields, ctx);
+                let input = self.parameters(&eff, fields, "parameters", ctx);
+                let task = match target {
+                    TaskTarget::Function(path) => Some(path),
+                    TaskTarget::Resource(_) => None,
+                };
+                let result = match task {
+                    Some(task) => {
+                        let span = task
+                            .segments
+                            .last()
+                            .map_or(s.name.span(), |x| x.ident.span());
+                        if input.typed {
+                            let e = &input.expr;
+                            let at = match (
+                                Self::field(fields, "parameters"),
+                                Self::field(fields, "input_path"),
+                            ) {
+                                (Some(FieldValue::Template(Template::Object { brace, .. })), _) => {
+                                    *brace
+                                }
+                                (_, Some(FieldValue::Path(p))) => p.range.start,
+                                _ => span,
+                            };
+                            self.stmts
+                                .push(quote_spanned!(at=> #p::task_gets::<#task, _>(&#e);));
+                        }
+                        let callback = fields.iter().find(|f| f.key == "callback");
+                        let expected = callback.is_some();
+                        let flag_span = callback.map_or(span, |f| f.key.span());
+                        let message = if expected {
+                            "`callback` needs a #[task(callback)] function"
+                        } else {
+                            "this is a #[task(callback)] function: add `callback` to the state's fields"
+                        };
+                        self.stmts.push(quote_spanned!(flag_span=>
+                            const _: () = ::core::assert!(<#task as ::workflow::dsl::Task>::CALLBACK == #expected, #message);
+                        ));
+                        Val {
+                            expr: quote_spanned!(span=> #p::output_of::<#task>()),
+                            typed: true,
+                        }
+                    }
+                    None => never_value(),
+                };
+                let result = self.bind("result", result);
+                for f in fields {
+                    match &f.value {
+                        FieldValue::Retry(rs) => {
+                            for r in rs {
+                                self.variant_checks(task, &r.errors);
+                            }
+                        }
+                        FieldValue::Catch(cs) => {
+                            for c in cs {
+                                self.variant_checks(task, &c.errors);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                self.assign_checks(fields, &result, ctx);
+                let out = self.place(doc, result, fields, ctx);
+                next(&mut edges, &out);
+                self.catch_edges(fields, doc, ctx, &mut edges);
+            }
+            KindDef::Pass => {
+                let eff = self.effective(doc, fields, ctx);
+                let params = self.parameters(&eff, fields, "parameters", ctx);
+                let result = match Self::field(fields, "result") {
+                    Some(FieldValue::Template(t @ Template::Object { ty: Some(_), .. })) => {
+                        let v = self.template(t, &eff, ctx);
+                        self.bind("result", v)
+                    }
+                    Some(_) => never_value(),
+                    None => params,
+                };
+                self.assign_checks(fields, &result, ctx);
+                let out = self.place(doc, result, fields, ctx);
+                next(&mut edges, &out);
+            }
+            KindDef::Wait => {
+                let eff = self.effective(doc, fields, ctx);
+                for key in ["seconds_path", "timestamp_path"] {
+                    if let Some(FieldValue::Path(path)) = Self::field(fields, key)
+                        && let Some(r) = self.path_ref(&Self::reference(&eff), path, true, ctx)
+                    {
+                        let span = path.range.start;
+                        if key == "seconds_path" {
+                            self.stmts.push(quote_spanned!(span=> #p::numeric(#r);));
+                        } else {
+                            self.stmts.push(quote_spanned!(span=> #p::string(#r);));
+                        }
+                    }
+                }
+                self.assign_checks(fields, &eff, ctx);
+                let out = self.output_only(&eff, fields, ctx);
+                next(&mut edges, &out);
+            }
+            KindDef::Succeed => {
+                let eff = self.effective(doc, fields, ctx);
+                let out = self.output_only(&eff, fields, ctx);
+                edges.push(Edge {
+                    target: Target::End(s.name.span()),
+                    value: out,
+                });
+            }
+            KindDef::Fail => {
+                for key in ["error_path", "cause_path"] {
+                    match Self::field(fields, key) {
+                        Some(FieldValue::Path(path)) => self.dynamic_check(
+                            &Dynamic::Path(path.clone()),
+                            &Self::reference(doc),
+                            ctx,
+                            true,
+                        ),
+                        Some(FieldValue::Dynamic(d)) => {
+                            self.dynamic_check(d, &Self::reference(doc), ctx, false)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            KindDef::Choice(arms) => {
+                let eff = self.effective(doc, fields, ctx);
+                let eff_ref = Self::reference(&eff);
+                let out = self.output_only(&eff, fields, ctx);
+                for arm in arms {
+                    match arm {
+                        ChoiceArm::When {
+                            cond,
+                            target,
+                            assign,
+                            ..
+                        } => {
+                            self.condition(cond, &eff_ref, ctx);
+                            if let Some((_, t)) = assign {
+                                self.template(t, &eff_ref, ctx);
+                            }
+                            edges.push(Edge {
+                                target: Target::State(target.clone()),
+                                value: out.clone(),
+                            });
+                        }
+                        ChoiceArm::Default { target, .. } => edges.push(Edge {
+                            target: Target::State(target.clone()),
+                            value: out.clone(),
+                        }),
+                    }
+                }
+                self.assign_checks(fields, &eff, ctx);
+            }
+            KindDef::Parallel(branches) => {
+                let eff = self.effective(doc, fields, ctx);
+                let input = self.parameters(&eff, fields, "parameters", ctx);
+                let mut outs = Vec::new();
+                for branch in branches {
+                    let out_slot = self.fresh("bout");
+                    self.stmts
+                        .push(quote!(let mut #out_slot = ::core::option::Option::None;));
+                    let e = &input.expr;
+                    let branch_input = Val {
+                        expr: quote!(#p::owned(&#e)),
+                        typed: input.typed,
+                    };
+                    let reached = self.scope(branch, branch_input, ctx, &out_slot, false);
+                    self.settle_slot(reached, &out_slot);
+                    outs.push(quote!(#out_slot.unwrap()));
+                }
+                let result = self.bind(
+                    "result",
+                    Val {
+                        expr: quote!((#(#outs,)*)),
+                        typed: true,
+                    },
+                );
+                for f in fields {
+                    if let FieldValue::Catch(cs) = &f.value {
+                        for c in cs {
+                            self.variant_checks(None, &c.errors);
+                        }
+                    }
+                }
+                self.assign_checks(fields, &result, ctx);
+                let out = self.place(doc, result, fields, ctx);
+                next(&mut edges, &out);
+                self.catch_edges(fields, doc, ctx, &mut edges);
+            }
+            KindDef::Map(processor) => {
+                let eff = self.effective(doc, fields, ctx);
+                let eff_ref = Self::reference(&eff);
+                let item = match Self::field(fields, "items_path") {
+                    Some(FieldValue::Path(path)) => {
+                        match self.path_ref(&eff_ref, path, true, ctx) {
+                            Some(r) => {
+                                let span = path.range.start;
+                                Val {
+                                    expr: quote_spanned!(span=> #p::item_of(#r)),
+                                    typed: true,
+                                }
+                            }
+                            None => never_value(),
+                        }
+                    }
+                    _ if eff.typed => {
+                        let e = &eff_ref.expr;
+                        Val {
+                            expr: quote!(#p::item_of(#e)),
+                            typed: true,
+                        }
+                    }
+                    _ => never_value(),
+                };
+                let item = self.bind("item", item);
+                let item_ctx = Ctx {
+                    map_item: item.typed.then(|| {
+                        let e = &item.expr;
+                        quote!(&#e)
+                    }),
+                    execution_input: ctx.execution_input.clone(),
+                };
+                let selector = Self::field(fields, "item_selector")
+                    .or_else(|| Self::field(fields, "parameters"));
+                let iteration_input = match selector {
+                    Some(FieldValue::Template(t)) => {
+                        let v = self.template(t, &eff_ref, &item_ctx);
+                        self.bind("selected_item", v)
+                    }
+                    _ => item.clone(),
+                };
+                let out_slot = self.fresh("pout");
+                self.stmts
+                    .push(quote!(let mut #out_slot = ::core::option::Option::None;));
+                if let Some(body) = processor {
+                    let e = &iteration_input.expr;
+                    let proc_input = Val {
+                        expr: quote!(#p::owned(&#e)),
+                        typed: iteration_input.typed,
+                    };
+                    // The processor's own states do not see `$$.Map.Item`.
+                    let reached = self.scope(body, proc_input, ctx, &out_slot, false);
+                    self.settle_slot(reached, &out_slot);
+                } else {
+                    self.settle_slot(false, &out_slot);
+                }
+                let result = self.bind(
+                    "result",
+                    Val {
+                        expr: quote!(::std::vec![#out_slot.unwrap()]),
+                        typed: true,
+                    },
+                );
+                for f in fields {
+                    if let FieldValue::Catch(cs) = &f.value {
+                        for c in cs {
+                            self.variant_checks(None, &c.errors);
+                        }
+                    }
+                }
+                self.assign_checks(fields, &result, ctx);
+                let out = self.place(doc, result, fields, ctx);
+                next(&mut edges, &out);
+                self.catch_edges(fields, doc, ctx, &mut edges);
+            }
+        }
+        edges
+    }
+
+    /// InputPath then OutputPath, for states without a result (Choice, Wait, Succeed).
+    fn output_only(&mut self, eff: &Val, fields: &[Field], ctx: &Ctx) -> Val {
+        match Self::field(fields, "output_path") {
+            Some(FieldValue::Path(path)) => {
+                let v = self.read(&Self::reference(eff), path, ctx);
+                self.bind("out", v)
+            }
+            Some(FieldValue::Null(_)) => never_value(),
+            _ => eff.clone(),
+        }
+    }
+
+    fn catch_edges(&mut self, fields: &[Field], doc: &Val, ctx: &Ctx, edges: &mut Vec<Edge>) {
+        let p = private();
+        for f in fields {
+            let FieldValue::Catch(catchers) = &f.value else {
+                continue;
+            };
+            for c in catchers {
+                let error = Val {
+                    expr: quote!(#p::never::<::workflow::dsl::ErrorOutput>()),
+                    typed: true,
+                };
+                let value = match Self::field(&c.fields, "result_path") {
+                    Some(FieldValue::Null(_)) => doc.clone(),
+                    Some(FieldValue::Path(path))
+                        if path.text.is_none() && path.segments.is_empty() =>
+                    {
+                        error
+                    }
+                    Some(FieldValue::Path(path)) => {
+                        if let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx) {
+                            let span = path.range.start;
+                            let e = error.expr;
+                            self.stmts.push(quote_spanned!(span=> #p::put(#slot, #e);));
+                        }
+                        doc.clone()
+                    }
+                    _ => error,
+                };
+                let value = self.bind(
+                    "caught",
+                    Val {
+                        expr: {
+                            let e = &value.expr;
+                            quote!(#p::owned(&#e))
+                        },
+                        typed: value.typed,
+                    },
+                );
+                if let Some(FieldValue::Template(t)) = Self::field(&c.fields, "assign") {
+                    let r = Self::reference(&value);
+                    self.template(t, &r, ctx);
+                }
+                edges.push(Edge {
+                    target: Target::State(c.target.clone()),
+                    value,
+                });
+            }
+        }
+    }
+
+    fn condition(&mut self, cond: &Cond, base: &Val, ctx: &Ctx) {
+        let p = private();
+        match cond {
+            Cond::And(parts) | Cond::Or(parts) => {
+                for part in parts {
+                    self.condition(part, base, ctx);
+                }
+            }
+            Cond::Not(inner) => self.condition(inner, base, ctx),
+            Cond::Test { path, .. } => {
+                if let Some(r) = self.path_ref(base, path, false, ctx) {
+                    self.stmts.push(quote!(let _ = #r;));
+                }
+            }
+            Cond::Matches { path, .. } => {
+                if let Some(r) = self.path_ref(base, path, true, ctx) {
+                    let span = path.range.start;
+                    self.stmts.push(quote_spanned!(span=> #p::string(#r);));
+                }
+            }
+            Cond::Compare { left, right, .. } => {
+                let family = match (left, right) {
+                    (Operand::Path(_, Some(t)), _) | (_, Operand::Path(_, Some(t))) => {
+                        t.to_string()
+                    }
+                    (_, Operand::Lit(Lit::Int(_) | Lit::Float(_)) | Operand::Neg(_))
+                    | (Operand::Lit(Lit::Int(_) | Lit::Float(_)) | Operand::Neg(_), _) => {
+                        "numeric".into()
+                    }
+                    (_, Operand::Lit(Lit::Str(_))) | (Operand::Lit(Lit::Str(_)), _) => {
+                        "string".into()
+                    }
+                    (_, Operand::Lit(Lit::Bool(_))) | (Operand::Lit(Lit::Bool(_)), _) => {
+                        "boolean".into()
+                    }
+                    (_, Operand::Timestamp(_)) | (Operand::Timestamp(_), _) => "timestamp".into(),
+                    _ => return,
+                };
+                let check = match family.as_str() {
+                    "numeric" => quote!(numeric),
+                    "boolean" => quote!(boolean),
+                    _ => quote!(string),
+                };
+                for operand in [left, right] {
+                    if let Operand::Path(path, _) = operand
+                        && let Some(r) = self.path_ref(base, path, true, ctx)
+                    {
+                        let span = path.range.start;
+                        self.stmts.push(quote_spanned!(span=> #p::#check(#r);));
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct Edge {
+    target: Target,
+    value: Val,
+}
+
+enum Target {
+    State(Ident),
+    End(Span),
+}
+
+/// The never-run function for a workflow.
+pub fn generate(def: &WorkflowDef) -> TokenStream {
+    let input_ty = &def.input;
+    let untyped_input = is_value_type(input_ty);
+    let mut checker = Checker {
+        stmts: Vec::new(),
+        counter: 0,
+        execution_input: quote!(&__workflow_input),
+    };
+    let ctx = Ctx {
+        map_item: None,
+        execution_input: if untyped_input {
+            quote!(&__workflow_input)
+        } else {
+            checker.execution_input.clone()
+        },
+    };
+    let out_slot = format_ident!("__workflow_output");
+    let declare_out = match &def.output {
+        Some(ty) => {
+            quote!(let mut #out_slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
+        }
+        None => quote!(let mut #out_slot = ::core::option::Option::None;),
+    };
+    let p = private();
+    let reached = checker.scope(
+        &def.body,
+        Val {
+            expr: quote!(#p::owned(&__workflow_input)),
+            typed: !untyped_input,
+        },
+        &ctx,
+        &out_slot,
+        def.output.is_some(),
+    );
+    checker.settle_slot(reached, &out_slot);
+    let stmts = checker.stmts;
+    quote! {
+        #[allow(unused, unused_mut, unused_variables, unreachable_code, non_snake_case, clippy::all, dead_code)]
+        const _: () = {
+            use ::workflow::dsl::__private::{EnterOption as _, EnterPlain as _};
+            fn __workflow_typecheck(__workflow_input: #input_ty) {
+                #declare_out
+                #(#stmts)*
+                let _ = &#out_slot;
+            }
+        };
+    }
+}
+
+/// `Value`, `serde_json::Value`: an untyped workflow (no data-flow checks).
+pub fn is_value_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Value" || s.ident == "JsonValue"),
+        _ => false,
+    }
+}

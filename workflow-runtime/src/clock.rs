@@ -13,6 +13,13 @@ pub trait Clock: Send + Sync + 'static {
     fn now_millis(&self) -> i64;
     /// Completes once `now_millis()` has reached `deadline`.
     fn sleep_until(&self, deadline: i64) -> BoxFuture<()>;
+
+    /// True when waiting takes no time at all (a clock scaled to 0): the runtime then fires
+    /// a timer only once the execution's task handlers have finished, so that time does not
+    /// jump past work that is still under way.
+    fn is_instant(&self) -> bool {
+        false
+    }
 }
 
 /// The default clock: wall-clock time that advances with tokio's clock.
@@ -22,7 +29,10 @@ pub trait Clock: Send + Sync + 'static {
 /// timestamps in the history still move forward by the time waited.
 ///
 /// With a `scale` below 1, every wait is shortened by that factor (0.01 makes a minute last
-/// 0.6 s, 0 makes every wait instant) while the recorded time still moves by the full amount.
+/// 0.6 s) while the recorded time still moves by the full amount. A scale of 0 makes every
+/// wait instant: time then jumps to the next timer as soon as the execution's task handlers
+/// have finished, so a task's own run time counts as none (and a handler that never returns
+/// is never timed out).
 #[derive(Debug)]
 pub struct TokioClock {
     wall_start: i64,
@@ -73,6 +83,10 @@ impl Default for TokioClock {
 }
 
 impl Clock for TokioClock {
+    fn is_instant(&self) -> bool {
+        self.scale == 0.0
+    }
+
     fn now_millis(&self) -> i64 {
         self.wall_start + self.real_part() + self.skipped.load(Ordering::Relaxed)
     }

@@ -475,7 +475,22 @@ pub fn doc_comment(attrs: &[Attribute]) -> Option<String> {
             _ => None,
         })
         .collect();
-    (!lines.is_empty()).then(|| lines.join("\n"))
+    if lines.is_empty() {
+        return None;
+    }
+    // Lines of one paragraph join with spaces; a blank line starts a new paragraph.
+    let mut out = String::new();
+    for line in &lines {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push(' ');
+            }
+            out.push_str(line);
+        }
+    }
+    Some(out.trim().to_string())
 }
 
 fn starts_state(input: ParseStream) -> bool {

@@ -327,18 +327,34 @@ impl Checker {
         let p = private();
         for pattern in patterns {
             if let ErrorPattern::Variant(variant) = pattern {
-                let Some(task) = task else {
-                    let e = syn::Error::new(
-                        pattern.range().start,
-                        "a variant names an error of a #[task] function's error type; for other tasks write the error name as a string",
-                    );
-                    self.stmts.push(e.to_compile_error());
-                    continue;
-                };
                 let span = pattern.range().start;
-                self.stmts.push(quote_spanned!(span=>
-                    match #p::error_of::<#task>() { #variant { .. } => {} _ => {} }
-                ));
+                match task {
+                    // A task: the variant must be one its error type has.
+                    Some(task) => self.stmts.push(quote_spanned!(span=>
+                        match #p::error_of::<#task>() { #variant { .. } => {} _ => {} }
+                    )),
+                    // A Parallel or Map: the error comes from the states inside; the variant
+                    // must exist in its enum.
+                    None if variant.segments.len() >= 2 => {
+                        let mut enum_path = variant.clone();
+                        enum_path.segments.pop();
+                        let enum_path = {
+                            let segments = enum_path.segments.iter();
+                            let leading = enum_path.leading_colon;
+                            quote!(#leading #(#segments)::*)
+                        };
+                        self.stmts.push(quote_spanned!(span=>
+                            match #p::never::<#enum_path>() { #variant { .. } => {} _ => {} }
+                        ));
+                    }
+                    None => {
+                        let e = syn::Error::new(
+                            span,
+                            "write an error as States.Name, as a variant of an error enum (MyError::Variant), or as a string",
+                        );
+                        self.stmts.push(e.to_compile_error());
+                    }
+                }
             }
         }
     }

@@ -568,3 +568,42 @@ async fn a_timeout_seconds_beyond_a_year_is_capped_at_the_year() {
         vec![365 * 24 * 3600 * 1000 + 1, 365 * 24 * 3600 * 1000]
     );
 }
+
+/// On a clock scaled to 0, time jumps to the next timer only once the execution's handlers
+/// have finished: a handler still at work is not overtaken by the execution's timeout.
+#[tokio::test]
+async fn an_instant_clock_does_not_time_out_work_under_way() {
+    let rt = workflow_runtime::Runtime::builder()
+        .seed(3)
+        .clock(std::sync::Arc::new(workflow_runtime::TokioClock::scaled(
+            0.0,
+        )))
+        .build();
+    rt.bind_lambda(
+        "slow",
+        |input: serde_json::Value, _ctx: workflow_runtime::TaskContext| async move {
+            // Work that takes a while without sleeping: many turns of the scheduler.
+            for _ in 0..200 {
+                tokio::task::yield_now().await;
+            }
+            Ok::<_, workflow_runtime::TaskError>(input)
+        },
+    );
+    let wf = load(
+        &rt,
+        serde_json::json!({
+            "TimeoutSeconds": 1,
+            "StartAt": "Slow",
+            "States": {
+                "Slow": {"Type": "Task", "Resource": lambda("slow"), "Next": "Pause"},
+                "Pause": {"Type": "Wait", "Seconds": 3600, "End": true}
+            }
+        }),
+    );
+    // The Wait outlasts the execution's TimeoutSeconds, and that is the only timeout seen.
+    let (status, history) = run(&rt, &wf, serde_json::json!({"n": 1})).await;
+    assert_eq!(status.as_str(), "TIMED_OUT");
+    let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
+    assert!(types.contains(&"LambdaFunctionSucceeded"), "{types:?}");
+    assert!(types.contains(&"WaitStateEntered"), "{types:?}");
+}

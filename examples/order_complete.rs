@@ -1,0 +1,56 @@
+//! The complete order workflow, written with the `workflow!` DSL: validation, a manager's
+//! approval for large orders, payment with retries, a Map over the items and a Parallel
+//! fulfilment. Prints the outcome, a short history, and the ASL it deploys as.
+//!
+//! `cargo run --example order_complete`
+
+use std::sync::Arc;
+
+use order_workflows::report::{orders, print_run};
+use order_workflows::tasks::expect_approval_request;
+use order_workflows::{Approval, CompleteOrder, OrderDoc};
+use workflow::prelude::*;
+use workflow::runtime::TokioClock;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = Runtime::builder()
+        .clock(Arc::new(TokioClock::scaled(0.0)))
+        .build();
+    let order = orders::large();
+    let request = expect_approval_request(&order.id);
+    let manager = runtime.clone();
+    tokio::spawn(async move {
+        if let Ok(token) = request.await {
+            let approval = Approval {
+                approved: true,
+                by: "grace@example.com".into(),
+            };
+            let _ = manager
+                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default());
+        }
+    });
+
+    let execution = CompleteOrder::start(&runtime, OrderDoc::new(order))?;
+    let outcome = execution.outcome().await;
+    print_run("the complete order", &outcome, &execution.history().await);
+    let order = execution.output().await?;
+    println!(
+        "paid {:?}, {} items reserved, tracking {}",
+        order.payment.map(|p| p.amount),
+        order.reservations.map_or(0, |r| r.len()),
+        order
+            .notifications
+            .map(|n| n.0.tracking)
+            .unwrap_or_default()
+    );
+    println!(
+        "\nDeploy it with `${{Name}}` resources resolved to your functions; the first lines of its ASL:\n{}",
+        CompleteOrder::asl_json()
+            .lines()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! Native vs exported: every example workflow run through its Rust definition and through its
+//! exported ASL (the checked-in `examples/asl/<Name>.asl.json`, loaded back by the runtime with
+//! the same task functions bound by name) gives the same output and the same history event
+//! types, on the success path and on each failure path.
+
+use std::path::PathBuf;
+
+use order_workflows::report::orders;
+use order_workflows::tasks::expect_approval_request;
+use order_workflows::*;
+use workflow::dsl::WorkflowDefinition;
+use workflow::prelude::*;
+
+struct Run {
+    status: String,
+    output: Option<Value>,
+    failure: Option<(Option<String>, Option<String>)>,
+    events: Vec<&'static str>,
+}
+
+fn summarize(status: &ExecutionStatus, history: &[HistoryEvent]) -> Run {
+    Run {
+        status: status.as_str().to_string(),
+        output: status.output().cloned(),
+        failure: status.failure().map(|f| (f.error.clone(), f.cause.clone())),
+        events: history.iter().map(|e| e.event_type.as_str()).collect(),
+    }
+}
+
+/// Answers the approval request of `order_id` (if the workflow asks) with `approved`.
+fn manager(runtime: &Runtime, order_id: &str, approved: bool) {
+    let request = expect_approval_request(order_id);
+    let runtime = runtime.clone();
+    tokio::spawn(async move {
+        if let Ok(token) = request.await {
+            let approval = json!({"approved": approved, "by": "grace@example.com"});
+            let _ = runtime.send_task_success(&token, approval);
+        }
+    });
+}
+
+async fn native<W: WorkflowDefinition<Input = OrderDoc>>(order: &Order, approved: bool) -> Run {
+    let runtime = Runtime::builder().seed(11).build();
+    manager(&runtime, &order.id, approved);
+    let workflow = workflow::dsl::load::<W>(&runtime).expect("the definition loads");
+    let handle = runtime
+        .start(
+            &workflow,
+            serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
+        )
+        .unwrap();
+    let status = handle.outcome().await;
+    summarize(&status, &handle.history().await)
+}
+
+async fn typed<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
+    order: &Order,
+    approved: bool,
+) -> Run {
+    let runtime = Runtime::builder().seed(11).build();
+    manager(&runtime, &order.id, approved);
+    let execution = workflow::dsl::start::<W>(&runtime, OrderDoc::new(order.clone())).unwrap();
+    let status = execution.outcome().await;
+    summarize(&status, &execution.history().await)
+}
+
+async fn exported<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/asl")
+        .join(format!("{}.asl.json", W::NAME));
+    let text = std::fs::read_to_string(&path).expect("the exported ASL is checked in");
+    let runtime = Runtime::builder().seed(11).build();
+    // The same functions, bound by name to the `${Name}` resources of the file.
+    W::bind_by_name(&runtime);
+    manager(&runtime, &order.id, approved);
+    let workflow = runtime
+        .load_with(
+            &text,
+            &LoadOptions {
+                name: W::NAME.to_string(),
+                machine_type: W::MACHINE_TYPE,
+            },
+        )
+        .expect("the exported ASL loads");
+    let handle = runtime
+        .start(
+            &workflow,
+            serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
+        )
+        .unwrap();
+    let status = handle.outcome().await;
+    summarize(&status, &handle.history().await)
+}
+
+trait BindByName {
+    fn bind_by_name(runtime: &Runtime);
+}
+
+impl<W: WorkflowDefinition> BindByName for W {
+    fn bind_by_name(runtime: &Runtime) {
+        for (name, handler) in W::tasks() {
+            runtime.bind(name, Shared(handler));
+        }
+    }
+}
+
+struct Shared(std::sync::Arc<dyn TaskHandler>);
+
+impl TaskHandler for Shared {
+    fn call(
+        &self,
+        input: Value,
+        ctx: TaskContext,
+    ) -> workflow::runtime::BoxFuture<Result<Value, TaskError>> {
+        self.0.call(input, ctx)
+    }
+}
+
+async fn check<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
+    scenario: &str,
+    order: Order,
+    approved: bool,
+    expected_status: &str,
+) {
+    // Tests run in parallel and approvals are registered by order id: one id per scenario.
+    let order = Order {
+        id: format!("{}/{scenario}", W::NAME),
+        ..order
+    };
+    let a = native::<W>(&order, approved).await;
+    let b = exported::<W>(&order, approved).await;
+    let c = typed::<W>(&order, approved).await;
+    let name = W::NAME;
+    assert_eq!(
+        a.status, expected_status,
+        "{name} / {scenario}: {:?}",
+        a.failure
+    );
+    for (other, label) in [(&b, "exported ASL"), (&c, "typed start")] {
+        assert_eq!(
+            a.status, other.status,
+            "{name} / {scenario}: status vs {label}"
+        );
+        assert_eq!(
+            a.output, other.output,
+            "{name} / {scenario}: output vs {label}"
+        );
+        assert_eq!(
+            a.failure, other.failure,
+            "{name} / {scenario}: error vs {label}"
+        );
+        assert_eq!(
+            a.events, other.events,
+            "{name} / {scenario}: history vs {label}"
+        );
+    }
+    assert!(a.events.len() > 3, "{name} / {scenario}: {:?}", a.events);
+}
+
+fn with_card(card: &str) -> Order {
+    Order {
+        card: card.into(),
+        ..orders::small()
+    }
+}
+
+fn with_email(email: &str) -> Order {
+    Order {
+        email: email.into(),
+        ..orders::small()
+    }
+}
+
+fn out_of_stock() -> Order {
+    let mut order = orders::large();
+    order.items.push(Item {
+        sku: "discontinued-vase".into(),
+        quantity: 1,
+    });
+    order
+}
+
+fn invalid() -> Order {
+    Order {
+        items: vec![],
+        ..orders::small()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn sequential_order() {
+    check::<SequentialOrder>("success", orders::small(), true, "SUCCEEDED").await;
+    check::<SequentialOrder>("invalid order", invalid(), true, "FAILED").await;
+    check::<SequentialOrder>(
+        "declined card",
+        with_card("4000-0000-0000-0002"),
+        true,
+        "FAILED",
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn approval_order() {
+    check::<ApprovalOrder>("small: no approval", orders::small(), true, "SUCCEEDED").await;
+    check::<ApprovalOrder>("large: approved", orders::large(), true, "SUCCEEDED").await;
+    check::<ApprovalOrder>("large: declined", orders::large(), false, "FAILED").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn ship_and_notify() {
+    check::<ShipAndNotify>("success", orders::small(), true, "SUCCEEDED").await;
+    check::<ShipAndNotify>(
+        "bounced e-mail",
+        with_email("bounce@example.com"),
+        true,
+        "FAILED",
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn reserve_items() {
+    check::<ReserveItems>("success", orders::large(), true, "SUCCEEDED").await;
+    check::<ReserveItems>("out of stock", out_of_stock(), true, "FAILED").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn payment() {
+    check::<Payment>("success", orders::small(), true, "SUCCEEDED").await;
+    check::<Payment>(
+        "flaky gateway",
+        with_card("4000-0000-0000-0119"),
+        true,
+        "SUCCEEDED",
+    )
+    .await;
+    check::<Payment>(
+        "declined card",
+        with_card("4000-0000-0000-0002"),
+        true,
+        "FAILED",
+    )
+    .await;
+    check::<Payment>(
+        "gateway down",
+        with_card("4000-0000-0000-0000"),
+        true,
+        "FAILED",
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn complete_order() {
+    check::<CompleteOrder>("small", orders::small(), true, "SUCCEEDED").await;
+    check::<CompleteOrder>("large, approved", orders::large(), true, "SUCCEEDED").await;
+    check::<CompleteOrder>("large, not approved", orders::large(), false, "FAILED").await;
+    check::<CompleteOrder>("invalid", invalid(), true, "FAILED").await;
+    check::<CompleteOrder>("declined", with_card("4000-0000-0000-0002"), true, "FAILED").await;
+    check::<CompleteOrder>(
+        "gateway down",
+        with_card("4000-0000-0000-0000"),
+        true,
+        "FAILED",
+    )
+    .await;
+    check::<CompleteOrder>(
+        "flaky gateway",
+        with_card("4000-0000-0000-0119"),
+        true,
+        "SUCCEEDED",
+    )
+    .await;
+    check::<CompleteOrder>(
+        "out of stock",
+        Order {
+            total: 500.0,
+            ..out_of_stock()
+        },
+        true,
+        "FAILED",
+    )
+    .await;
+    check::<CompleteOrder>(
+        "bounced e-mail",
+        with_email("bounce@example.com"),
+        true,
+        "FAILED",
+    )
+    .await;
+}

@@ -1,7 +1,9 @@
-//! The macros of the workflow DSL: `#[task]`, `#[derive(TaskError)]` and `workflow!`.
+//! The macros of the workflow DSL: [`macro@task`], [`derive@TaskError`] and [`workflow!`].
 //!
-//! Use them through the `workflow` crate (`use workflow::prelude::*;`), whose documentation
-//! of [`workflow!`](macro@workflow) is the syntax reference.
+//! Use them through the `workflow` crate (`use workflow::prelude::*;`). A workflow written
+//! with them is checked when it compiles: its state graph by the same validator that checks
+//! ASL JSON files, its data flow by rustc; every mistake is reported on the token that caused
+//! it. It then runs natively on tokio and exports as Amazon States Language.
 #![warn(missing_docs)]
 
 use proc_macro::TokenStream;
@@ -10,22 +12,244 @@ mod task;
 mod task_error;
 mod workflow;
 
-/// Makes an `async fn` a task that `workflow!` can run. See the `workflow` crate's
-/// documentation of `task` for the whole reference.
+/// Makes an `async fn` a task that [`workflow!`] can run. The function stays a normal
+/// function you can call and test.
+///
+/// ```
+/// use workflow::prelude::*;
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct ChargeRequest { pub order_id: String, pub amount: f64 }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Receipt { pub id: String }
+///
+/// #[derive(Debug, TaskError)]
+/// pub enum PaymentError { CardDeclined { code: String }, GatewayTimeout }
+///
+/// #[task]
+/// pub async fn charge_payment(request: ChargeRequest) -> Result<Receipt, PaymentError> {
+///     if request.amount > 1000.0 {
+///         return Err(PaymentError::CardDeclined { code: "limit".into() });
+///     }
+///     Ok(Receipt { id: format!("R-{}", request.order_id) })
+/// }
+/// # fn main() {}
+/// ```
+///
+/// The function:
+/// - is `async`;
+/// - takes exactly one input, of a type that implements `Deserialize` (the task's JSON
+///   input), and optionally a `&TaskContext` (first or second) for its task token, retry
+///   count and heartbeats;
+/// - returns `Result<Output, Error>`: `Output` implements `Serialize` (the task's result);
+///   `Error` is a [`derive@TaskError`] enum (each variant an ASL error name that Retry and
+///   Catch match) or `TaskError` (any name).
+///
+/// `#[task(callback)]` makes a `.waitForTaskToken` task: the function returns
+/// `Result<Callback<T>, E>` once it has handed `ctx.task_token()` to whoever will answer;
+/// the task's result, of type `T`, arrives when `Runtime::send_task_success(token, ..)` is
+/// called (or its error with `send_task_failure`).
+///
+/// ```
+/// use workflow::prelude::*;
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct ApprovalRequest { pub order_id: String }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Approval { pub approved: bool }
+///
+/// #[task(callback)]
+/// pub async fn request_approval(ctx: &TaskContext, request: ApprovalRequest) -> Result<Callback<Approval>, TaskError> {
+///     let token = ctx.task_token().unwrap_or_default();
+///     println!("approve order {} with token {token}", request.order_id);
+///     Ok(Callback::pending())
+/// }
+/// # fn main() {}
+/// ```
+///
+/// Next to the function, `#[task]` defines a type of the same name (in the type namespace,
+/// so the function is unaffected) that implements `workflow::dsl::Task`: the input, output
+/// and error types, the task's ASL name (the function name in PascalCase:
+/// `charge_payment` is `ChargePayment`, its resource `${ChargePayment}`), and the handler
+/// the runtime calls.
+///
+/// Mistakes are compile errors on the signature: a function that is not `async`, that takes
+/// no input or two, that does not return a `Result`, or whose input does not deserialize.
 #[proc_macro_attribute]
 pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
     task::expand(attr.into(), item.into()).into()
 }
 
-/// An enum whose variants are the ASL error names a task can raise. See the `workflow`
-/// crate's documentation of `TaskError`.
+/// An enum whose variants are the ASL error names a task can raise.
+///
+/// ```
+/// use workflow::prelude::*;
+/// use workflow::dsl::TaskErrorKind;
+///
+/// #[derive(Debug, TaskError)]
+/// pub enum PaymentError {
+///     /// The error name is `CardDeclined`; its cause, the fields as JSON: {"code":"limit"}.
+///     CardDeclined { code: String },
+///     /// `GatewayTimeout`, no cause.
+///     GatewayTimeout,
+///     /// `Rejected`; the cause is the string itself.
+///     Rejected(String),
+/// }
+///
+/// assert_eq!(PaymentError::GatewayTimeout.error_name(), "GatewayTimeout");
+/// assert_eq!(PaymentError::CardDeclined { code: "limit".into() }.cause().unwrap(), r#"{"code":"limit"}"#);
+/// assert_eq!(PaymentError::Rejected("no".into()).cause().unwrap(), "no");
+/// ```
+///
+/// In a workflow, `retry` and `catch` name these variants (`PaymentError::GatewayTimeout`);
+/// rustc checks that the task's error type has them.
 #[proc_macro_derive(TaskError)]
 pub fn derive_task_error(input: TokenStream) -> TokenStream {
     task_error::expand(input.into()).into()
 }
 
-/// Defines a state machine in Rust, checked at compile time. See the `workflow` crate's
-/// documentation of `workflow!` for the syntax.
+/// Defines a state machine in Rust, checked when it compiles, that runs natively and exports
+/// as Amazon States Language (ASL).
+///
+/// ```
+/// use workflow::prelude::*;
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Order { pub id: String, pub total: f64, pub items: Vec<String> }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Receipt { pub id: String }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct ChargeRequest { pub order_id: String, pub amount: f64 }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct OrderDoc { pub order: Order, pub payment: Option<Receipt>, pub error: Option<ErrorOutput> }
+///
+/// #[derive(Debug, TaskError)]
+/// pub enum PaymentError { CardDeclined { code: String }, GatewayTimeout }
+///
+/// #[task]
+/// async fn charge_payment(request: ChargeRequest) -> Result<Receipt, PaymentError> {
+///     Ok(Receipt { id: format!("R-{}", request.order_id) })
+/// }
+///
+/// workflow! {
+///     /// Charges an order; large ones wait an hour first.
+///     pub ChargeOrder(OrderDoc) -> OrderDoc {
+///         timeout_seconds: 86400,
+///
+///         choice CheckTotal {
+///             when $.order.total > 1000 => CoolingOff,
+///             default => Charge,
+///         }
+///         wait CoolingOff { seconds: 3600, next: Charge }
+///         task Charge = charge_payment {
+///             parameters: ChargeRequest { order_id: $.order.id, amount: $.order.total },
+///             result_path: $.payment,
+///             retry: [ PaymentError::GatewayTimeout => { interval_seconds: 2, max_attempts: 3, backoff_rate: 2.0 } ],
+///             catch: [ PaymentError::CardDeclined => Declined { result_path: $.error } ],
+///             end,
+///         }
+///         fail Declined { error: "PaymentDeclined", cause_path: $.error.Cause }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let runtime = Runtime::new();
+/// let order = Order { id: "A1".into(), total: 20.0, items: vec!["book".into()] };
+/// let execution = ChargeOrder::start(&runtime, OrderDoc { order, payment: None, error: None }).unwrap();
+/// let done = execution.output().await.unwrap();
+/// assert_eq!(done.payment.unwrap().id, "R-A1");
+/// assert!(ChargeOrder::asl_json().contains("\"Resource\": \"${ChargePayment}\""));
+/// # }
+/// ```
+///
+/// # The header
+///
+/// `/// doc` (becomes the ASL `Comment`), visibility, name, the input type in parentheses,
+/// and optionally `-> Output`. With `Value` as the input type the workflow is untyped: its
+/// graph is still checked, its data is not.
+///
+/// Settings come first: `timeout_seconds: N` (the execution's TimeoutSeconds),
+/// `comment: "..."`, `machine_type: EXPRESS` (or `STANDARD`), `version: "1.0"`.
+///
+/// # States
+///
+/// States follow, the first being where the workflow starts. The keyword is the ASL type in
+/// lower case; the fields are the ASL fields in snake_case.
+///
+/// | state | syntax |
+/// |---|---|
+/// | Task | `task Name = function { ... }` (a `#[task]` function), or `task Name = "arn:..." { ... }` (an untyped resource) |
+/// | Pass | `pass Name { result: { ... }, ... }` |
+/// | Choice | `choice Name { when <condition> => Target, ..., default => Target }` |
+/// | Wait | `wait Name { seconds: 60 \| timestamp: "2030-01-01T00:00:00Z" \| seconds_path: $.s \| timestamp_path: $.t, next: X }` |
+/// | Succeed | `succeed Name;` (or with `{ input_path, output_path }`) |
+/// | Fail | `fail Name { error: "...", cause: "...", error_path: $.e, cause_path: $.c }` |
+/// | Parallel | `parallel Name { branch { states }, branch { states }, ... }` |
+/// | Map | `map Name { items_path: $.items, item_processor { states }, ... }` |
+///
+/// `///` doc comments on a state become its `Comment`.
+///
+/// Fields, by state type (the validator reports a field a state type does not allow):
+///
+/// | field | value | states |
+/// |---|---|---|
+/// | `next: State` / `end` | a state of the same scope, or end the scope | Task, Pass, Wait, Parallel, Map |
+/// | `input_path`, `output_path` | a path, or `null` | all but Fail |
+/// | `parameters` | a template | Task, Pass, Parallel, Map |
+/// | `result_selector` | a template | Task, Parallel, Map |
+/// | `result_path` | a reference path, or `null` | Task, Pass, Parallel, Map |
+/// | `assign` | `{ variable: value, ... }` | all but Succeed and Fail |
+/// | `retry: [ E1 \| E2 => { interval_seconds, max_attempts, backoff_rate, max_delay_seconds, jitter_strategy: FULL } ]` | retriers | Task, Parallel, Map |
+/// | `catch: [ E1 \| E2 => Target { result_path, assign } ]` | catchers | Task, Parallel, Map |
+/// | `timeout_seconds`, `heartbeat_seconds`, `timeout_seconds_path`, `heartbeat_seconds_path` | seconds, or a path | Task |
+/// | `callback` | a `#[task(callback)]` function (`.waitForTaskToken`) | Task |
+/// | `result` | a literal value (no paths) | Pass |
+/// | `items_path`, `item_selector`, `max_concurrency`, `max_concurrency_path`, `tolerated_failure_count`, `tolerated_failure_percentage` (and their `_path`), `mode: INLINE \| DISTRIBUTED`, `execution_type`, `label` | | Map |
+/// | `comment` | a string | all |
+///
+/// Errors in `retry` and `catch` are `States.ALL`, `States.Timeout`, ... (the predefined
+/// names), a variant of the task's error enum (`PaymentError::CardDeclined`), or a string.
+///
+/// # Paths, templates and conditions
+///
+/// Paths are tokens: `$` (the document), `$.order.total`, `$.items[0]`, `$$.Execution.Id`
+/// and `$$.Map.Item.Value` (the context object), `$name` (a variable). Paths tokens cannot
+/// express (wildcards, filters, slices, names with hyphens) are written as strings:
+/// `"$.items[*].sku"`; they are untyped.
+///
+/// A template is a struct literal, `ChargeRequest { order_id: $.order.id, amount: 10 }`
+/// (typed: rustc checks every field), or an object, `{ FunctionName: "f", "Payload": { id:
+/// $.id } }` (untyped). Values are literals, paths, nested objects and arrays, or intrinsic
+/// functions with double-quoted strings: `States.Format("Order {} shipped", $.order.id)`.
+///
+/// A condition compares a path with a literal, `$.total > 1000` (a number: Numeric*),
+/// `$.status == "paid"` (String*), `$.gift == true` (BooleanEquals),
+/// `$.due < timestamp("2030-01-01T00:00:00Z")` (Timestamp*); two paths with the type to
+/// compare as, `numeric($.a) <= $.b` (also `string`, `timestamp`, `boolean`); or tests
+/// `is_present($.x)`, `is_null`, `is_numeric`, `is_string`, `is_boolean`, `is_timestamp`,
+/// `matches($.name, "log-*")`; combined with `&&`, `||`, `!` and parentheses. A `when` arm
+/// may end with `assign: { ... }`.
+///
+/// # What is checked
+///
+/// The graph (by the validator that checks ASL files, errors on the token): unknown targets
+/// (with "did you mean"), unreachable states, missing `next`/`end`, a cycle with no way out,
+/// transitions into or out of a branch, `States.ALL` out of place, out-of-range numbers,
+/// malformed paths and intrinsics. The data (by rustc, errors on the token): a path to a
+/// field the document does not have, a task given the wrong input type, a result written
+/// into a field of another type, two states linked by a transition that disagree on the
+/// document's type, a comparison of the wrong type, a template struct missing a field, a
+/// Catch on an error the task cannot raise. See `workflow::dsl::type_errors` for how to read
+/// those errors.
+///
+/// # What it defines
+///
+/// A unit struct of the workflow's name implementing `workflow::dsl::WorkflowDefinition`,
+/// with `definition()` (the validated model), `asl_json()` (the ASL, task resources as
+/// `${Name}` substitution variables), `asl_json_resolved(|name| ...)` (resources resolved to
+/// ARNs), `bind(&runtime)` (binds every task to its function) and `start(&runtime, input)`
+/// (a typed execution whose `output().await` is the typed output).
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()

@@ -59,6 +59,11 @@ unsafe impl GlobalAlloc for CountingAllocator {
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
+mod fifty {
+    include!("fifty/tasks.rs");
+    include!("fifty/workflow.rs");
+}
+
 struct Workload {
     id: &'static str,
     workflow: Workflow,
@@ -199,4 +204,49 @@ fn main() {
     for l in &lines {
         println!("{l}");
     }
+    let (dsl, json) = dsl_overhead(&rt);
+    println!(
+        "DSL50: {dsl} transitions/s through workflow!, {json} transitions/s for the same ASL loaded from JSON"
+    );
+}
+
+/// The 50-state workflow, run through its `workflow!` type and through its exported ASL
+/// loaded from JSON: the same plan, so the same speed.
+fn dsl_overhead(rt: &tokio::runtime::Runtime) -> (u64, u64) {
+    use workflow::dsl::WorkflowDefinition;
+    let input = || fifty::FiftyDoc {
+        counter: fifty::Counter { count: 0 },
+        last: None,
+    };
+    let runtime = Runtime::builder().seed(1).build();
+    let from_json = runtime
+        .load(fifty::Fifty::asl_json())
+        .expect("the exported ASL loads");
+    fifty::Fifty::bind(&runtime);
+    let measure = |typed: bool| {
+        let mut times = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while times.len() < 5 || (Instant::now() < deadline && times.len() < 2000) {
+            let start = Instant::now();
+            rt.block_on(async {
+                if typed {
+                    let execution = fifty::Fifty::start(&runtime, input()).expect("starts");
+                    execution.output().await.expect("succeeds");
+                } else {
+                    let execution = runtime
+                        .start(
+                            &from_json,
+                            serde_json::to_value(input()).expect("serializes"),
+                        )
+                        .expect("starts");
+                    assert_eq!(execution.outcome().await.as_str(), "SUCCEEDED");
+                }
+            });
+            times.push(start.elapsed());
+        }
+        times.sort();
+        (50.0 / times[times.len() / 2].as_secs_f64()) as u64
+    };
+    let _ = <fifty::Fifty as WorkflowDefinition>::NAME;
+    (measure(true), measure(false))
 }

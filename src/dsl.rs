@@ -16,8 +16,7 @@ use workflow_core::execution::{ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{CompileOptions, MachineType};
 use workflow_runtime::{
-    ExecutionHandle, LoadError, LoadOptions, Runtime, StartError, StartOptions, TaskError,
-    TaskHandler, Workflow,
+    ExecutionHandle, LoadError, Runtime, StartError, StartOptions, TaskError, TaskHandler, Workflow,
 };
 
 pub mod type_errors;
@@ -113,6 +112,8 @@ pub trait WorkflowDefinition: 'static {
     const MACHINE_TYPE: MachineType;
     /// Every task of the workflow: its name and handler.
     fn tasks() -> Vec<(&'static str, Arc<dyn TaskHandler>)>;
+    /// The workflow compiled for running, once per program.
+    fn workflow() -> &'static Workflow;
 }
 
 /// The validated definition of a workflow.
@@ -187,16 +188,18 @@ impl TaskHandler for SharedHandler {
     }
 }
 
-/// Loads a workflow into a runtime (binding its tasks), ready to start.
+/// Compiles a workflow for running (the generated `WorkflowDefinition::workflow` caches it).
+pub fn compile<W: WorkflowDefinition>() -> Workflow {
+    Workflow::from_definition(W::NAME, definition::<W>()).unwrap_or_else(|d| {
+        // The DSL cannot express what the runtime does not run (JSONata, S3 item readers).
+        panic!("{} uses a feature the runtime does not run: {d}", W::NAME)
+    })
+}
+
+/// Binds a workflow's tasks in a runtime and returns the workflow, ready to start.
 pub fn load<W: WorkflowDefinition>(runtime: &Runtime) -> Result<Workflow, LoadError> {
     bind::<W>(runtime);
-    runtime.load_with(
-        W::ASL,
-        &LoadOptions {
-            name: W::NAME.to_string(),
-            machine_type: W::MACHINE_TYPE,
-        },
-    )
+    Ok(W::workflow().clone())
 }
 
 /// Starts a workflow with a typed input, binding its tasks first.

@@ -115,6 +115,20 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// A workflow from a validated definition, compiled for running. A workflow does not
+    /// belong to a runtime: any runtime with its tasks bound can start it.
+    pub fn from_definition(
+        name: impl Into<String>,
+        definition: Definition,
+    ) -> Result<Workflow, LoadError> {
+        let plan = definition.plan().map_err(LoadError::Unsupported)?;
+        Ok(Workflow {
+            name: name.into(),
+            definition: Arc::new(definition),
+            plan: Arc::new(plan),
+        })
+    }
+
     /// The state machine's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -118,6 +118,11 @@ fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenSt
             fn tasks() -> ::std::vec::Vec<(&'static str, ::std::sync::Arc<dyn ::workflow::dsl::__private::TaskHandler>)> {
                 ::std::vec![#(#task_entries),*]
             }
+            fn workflow() -> &'static ::workflow::runtime::Workflow {
+                static COMPILED: ::std::sync::OnceLock<::workflow::runtime::Workflow> =
+                    ::std::sync::OnceLock::new();
+                COMPILED.get_or_init(::workflow::dsl::compile::<#name>)
+            }
         }
 
         #[allow(dead_code)]

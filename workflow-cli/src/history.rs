@@ -41,7 +41,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         );
     }
     let mut out = anstream::stdout();
-    let _ = writeln!(out, "{}", table(events, args.width));
+    let _ = writeln!(out, "{}", trimmed(&table(events, args.width)));
     let _ = writeln!(out, "{}", summary(events));
     Ok(exit::OK)
 }
@@ -178,6 +178,16 @@ pub fn table(events: &[Value], width: usize) -> Table {
         ]);
     }
     table
+}
+
+/// The table's text without the padding at the end of each line.
+pub fn trimmed(table: &Table) -> String {
+    table
+        .to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `42 events over 1h 00m 06.000s; ends with ExecutionSucceeded`.

@@ -295,7 +295,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     let list = events["events"].as_array().cloned().unwrap_or_default();
     match &args.history_out {
         None => {
-            let _ = writeln!(out, "{}", history::table(&list, 60));
+            let _ = writeln!(out, "{}", history::trimmed(&history::table(&list, 48)));
             let _ = writeln!(out, "{}", history::summary(&list));
         }
         Some(path) => {

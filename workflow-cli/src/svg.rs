@@ -152,10 +152,10 @@ pub fn render(g: &Graph) -> String {
         let (x, y) = (a.x - pad, a.y - pad - 14.0);
         let (w, h) = (b.x - a.x + 2.0 * pad, b.y - a.y + 2.0 * pad + 14.0);
         canvas.grow(Point::new(x + w, y + h));
-        let _ = write!(
+        let _ = writeln!(
             boxes,
             "<g class=\"group\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"10\" fill=\"#eef3f8\" fill-opacity=\"0.6\" stroke=\"#90a4ae\" stroke-dasharray=\"6,4\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#546e7a\">{}</text></g>\n",
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#546e7a\">{}</text></g>",
             x + 8.0,
             y + 14.0,
             esc(&g.groups[gi].label)

@@ -13,6 +13,13 @@ pub trait Clock: Send + Sync + 'static {
     fn now_millis(&self) -> i64;
     /// Completes once `now_millis()` has reached `deadline`.
     fn sleep_until(&self, deadline: i64) -> BoxFuture<()>;
+
+    /// True when waits take no time at all: the driver then fires no timer while a task
+    /// handler is still running, so that a timeout cannot overtake a handler that answers
+    /// (time only jumps when nothing else can happen).
+    fn is_instant(&self) -> bool {
+        false
+    }
 }
 
 /// The default clock: wall-clock time that advances with tokio's clock.
@@ -73,6 +80,10 @@ impl Default for TokioClock {
 }
 
 impl Clock for TokioClock {
+    fn is_instant(&self) -> bool {
+        self.scale == 0.0
+    }
+
     fn now_millis(&self) -> i64 {
         self.wall_start + self.real_part() + self.skipped.load(Ordering::Relaxed)
     }

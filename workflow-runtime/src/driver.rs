@@ -85,7 +85,12 @@ pub(crate) async fn drive(
         if *execution.status() != ExecutionStatus::Running {
             break;
         }
-        let next_timer = d.timers.first().copied();
+        // On an instant clock, time jumps only when no handler is running.
+        let next_timer = if d.shared.clock.is_instant() && !d.running.is_empty() {
+            None
+        } else {
+            d.timers.first().copied()
+        };
         let sleep = next_timer.map(|(at, _)| d.shared.clock.sleep_until(at));
         tokio::select! {
             biased;

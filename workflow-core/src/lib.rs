@@ -11,6 +11,7 @@ pub mod error;
 pub mod execution;
 pub mod history;
 pub mod intrinsics;
+pub mod lint;
 pub mod model;
 pub mod path;
 pub mod plan;
@@ -18,6 +19,7 @@ pub mod source;
 pub mod suggest;
 pub mod template;
 pub mod timestamp;
+pub mod transitions;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use entropy::Entropy;

@@ -1,0 +1,205 @@
+//! `workflow history FILE`, and the history table `workflow run` prints.
+//!
+//! Reads the JSON of `workflow run --history-out` or of `aws stepfunctions
+//! get-execution-history` (`{"events": [...]}`), or a bare array of events.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use comfy_table::{ContentArrangement, Table, TableComponent, presets};
+use serde_json::Value;
+
+use crate::exit;
+use crate::input;
+use crate::render::short;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A saved history: `workflow run --history-out FILE`, or `aws stepfunctions
+    /// get-execution-history --execution-arn ARN > FILE`.
+    file: PathBuf,
+    /// Width of the detail column, in characters.
+    #[arg(long, default_value_t = 60)]
+    width: usize,
+}
+
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let text = input::read(&args.file)?;
+    let file = args.file.display();
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
+    let events = events_of(&value)
+        .ok_or_else(|| anyhow::anyhow!("{file} is not an execution history: expected {{\"events\": [...]}} or an array of events"))?;
+    if let Some(bad) = events
+        .iter()
+        .position(|e| e.get("type").and_then(Value::as_str).is_none())
+    {
+        bail!(
+            "{file} is not an execution history: event {} has no \"type\"",
+            bad + 1
+        );
+    }
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "{}", trimmed(&table(events, args.width)));
+    let _ = writeln!(out, "{}", summary(events));
+    Ok(exit::OK)
+}
+
+/// The events of a history document.
+pub fn events_of(v: &Value) -> Option<&Vec<Value>> {
+    match v {
+        Value::Array(a) => Some(a),
+        Value::Object(o) => o.get("events").and_then(Value::as_array),
+        _ => None,
+    }
+}
+
+/// Milliseconds since the epoch of an event's `timestamp`: an RFC 3339 string, or seconds
+/// since the epoch as a number (the AWS CLI prints either, depending on its settings).
+fn millis(event: &Value) -> Option<i64> {
+    match event.get("timestamp")? {
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.timestamp_millis()),
+        Value::Number(n) => n.as_f64().map(|s| (s * 1000.0).round() as i64),
+        _ => None,
+    }
+}
+
+/// The member holding an event's details (`stateEnteredEventDetails`, ...).
+fn details(event: &Value) -> Option<&serde_json::Map<String, Value>> {
+    event.as_object()?.iter().find_map(|(k, v)| {
+        if k.ends_with("EventDetails") {
+            v.as_object()
+        } else {
+            None
+        }
+    })
+}
+
+/// The state an event belongs to, when it says.
+pub fn state_name(event: &Value) -> Option<String> {
+    let d = details(event)?;
+    let name = d.get("name")?.as_str()?;
+    match d.get("index").and_then(Value::as_u64) {
+        Some(i) => Some(format!("{name}[{i}]")),
+        None => Some(name.to_string()),
+    }
+}
+
+fn detail(event: &Value, width: usize) -> String {
+    let Some(d) = details(event) else {
+        return String::new();
+    };
+    // Inputs and outputs are JSON text inside the JSON.
+    let data = |key: &str| {
+        d.get(key).and_then(Value::as_str).map(|s| {
+            let compact = serde_json::from_str::<Value>(s)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| s.to_string());
+            short(&compact, width)
+        })
+    };
+    if let Some(error) = d.get("error").and_then(Value::as_str) {
+        let cause = d.get("cause").and_then(Value::as_str).unwrap_or("");
+        return short(&format!("{error}: {cause}"), width);
+    }
+    if d.contains_key("cause") {
+        return short(d["cause"].as_str().unwrap_or(""), width);
+    }
+    let t = event["type"].as_str().unwrap_or("");
+    if t == "TaskScheduled" {
+        let rt = d.get("resourceType").and_then(Value::as_str).unwrap_or("");
+        let r = d.get("resource").and_then(Value::as_str).unwrap_or("");
+        return short(
+            &format!("{rt}:{r} {}", data("parameters").unwrap_or_default()),
+            width,
+        );
+    }
+    if t == "LambdaFunctionScheduled" {
+        return short(
+            &format!(
+                "{} {}",
+                d.get("resource").and_then(Value::as_str).unwrap_or(""),
+                data("input").unwrap_or_default()
+            ),
+            width,
+        );
+    }
+    if t == "MapStateStarted" {
+        return format!(
+            "{} items",
+            d.get("length").and_then(Value::as_u64).unwrap_or(0)
+        );
+    }
+    data("output").or_else(|| data("input")).unwrap_or_default()
+}
+
+/// `+1h 02m 03.5s`-style offsets.
+fn offset(ms: i64) -> String {
+    let s = ms as f64 / 1000.0;
+    if ms < 60_000 {
+        format!("+{s:.3}s")
+    } else if ms < 3_600_000 {
+        format!("+{}m{:06.3}s", ms / 60_000, (ms % 60_000) as f64 / 1000.0)
+    } else {
+        format!(
+            "+{}h{:02}m{:06.3}s",
+            ms / 3_600_000,
+            (ms % 3_600_000) / 60_000,
+            (ms % 60_000) as f64 / 1000.0
+        )
+    }
+}
+
+/// The events as a table: id, time since the first event, type, state, detail.
+pub fn table(events: &[Value], width: usize) -> Table {
+    let first = events.iter().find_map(millis).unwrap_or(0);
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_style(TableComponent::HeaderLines, '─')
+        .set_style(TableComponent::MiddleHeaderIntersections, '─')
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec!["id", "time", "event", "state", "detail"]);
+    for (i, e) in events.iter().enumerate() {
+        let id = e
+            .get("id")
+            .and_then(Value::as_u64)
+            .map_or_else(|| (i + 1).to_string(), |n| n.to_string());
+        let time = millis(e).map(|t| offset(t - first)).unwrap_or_default();
+        table.add_row(vec![
+            id,
+            time,
+            e["type"].as_str().unwrap_or("").to_string(),
+            state_name(e).unwrap_or_default(),
+            detail(e, width),
+        ]);
+    }
+    table
+}
+
+/// The table's text without the padding at the end of each line.
+pub fn trimmed(table: &Table) -> String {
+    table
+        .to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `42 events over 1h 00m 06.000s; ends with ExecutionSucceeded`.
+pub fn summary(events: &[Value]) -> String {
+    let times: Vec<i64> = events.iter().filter_map(millis).collect();
+    let span = match (times.iter().min(), times.iter().max()) {
+        (Some(a), Some(b)) => offset(b - a).trim_start_matches('+').to_string(),
+        _ => "?".into(),
+    };
+    let last = events
+        .last()
+        .and_then(|e| e["type"].as_str())
+        .unwrap_or("nothing");
+    format!("{} events over {span}; the last is {last}", events.len())
+}

@@ -1,0 +1,201 @@
+//! `workflow lint FILE...`: the best-practice rules of `workflow_core::lint`, rendered.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use serde_json::json;
+use workflow_core::lint::{Finding, LintSeverity, lint, rule, rules};
+use workflow_core::plan::{CompileOptions, MachineType};
+
+use crate::input::{self, Loaded};
+use crate::render::{self, GOOD, INFO, Report, WARNING};
+use crate::{Format, MachineTypeArg, exit};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// ASL definition files (JSON).
+    #[arg(required_unless_present = "rules")]
+    files: Vec<PathBuf>,
+    /// Lint as this type of state machine (EXPRESS adds its five-minute and integration rules).
+    #[arg(long = "type", value_enum, default_value = "standard")]
+    machine_type: MachineTypeArg,
+    /// Silence a rule (repeatable): `--allow task-no-timeout`.
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+    /// Fail (exit 1) on warnings too, not only on errors.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// List the rules and exit.
+    #[arg(long)]
+    rules: bool,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+fn style(s: LintSeverity) -> anstyle::Style {
+    match s {
+        LintSeverity::Error => render::ERROR,
+        LintSeverity::Warning => WARNING,
+        LintSeverity::Info => INFO,
+    }
+}
+
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let mut out = anstream::stdout();
+    if args.rules {
+        if args.format == Format::Json {
+            let list: Vec<_> = rules::ALL
+                .iter()
+                .map(|r| json!({"id": r.id, "severity": r.severity.as_str(), "explanation": r.explanation}))
+                .collect();
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&list)?);
+        } else {
+            for r in rules::ALL {
+                let s = style(r.severity);
+                let _ = writeln!(
+                    out,
+                    "{:<32} {s}{:<8}{s:#} {}",
+                    r.id, r.severity, r.explanation
+                );
+            }
+        }
+        return Ok(exit::OK);
+    }
+    for id in &args.allow {
+        if rule(id).is_none() {
+            let ids: Vec<&str> = rules::ALL.iter().map(|r| r.id).collect();
+            bail!(
+                "--allow {id}: no such rule; the rules are {}",
+                ids.join(", ")
+            );
+        }
+    }
+    let machine_type: MachineType = args.machine_type.into();
+    // Accept what AWS accepts for a STANDARD machine: what EXPRESS refuses is a lint error.
+    let accept = CompileOptions::default();
+    let options = CompileOptions { machine_type };
+    let mut code = exit::OK;
+    let mut results = Vec::new();
+    for path in &args.files {
+        let file = path.display().to_string();
+        let text = match input::read(path) {
+            Ok(t) => t,
+            Err(e) => {
+                render::error_line(&format!("{e:#}"));
+                code = exit::USAGE;
+                continue;
+            }
+        };
+        let def = match input::load(&text, &accept) {
+            Loaded::Valid(def) => def,
+            Loaded::Invalid(d) => {
+                code = code.max(exit::PROBLEMS);
+                if args.format == Format::Human {
+                    render::diagnostics(&file, &text, &d.0);
+                }
+                render::error_line(&format!(
+                    "{file} is not a valid state machine: run `workflow validate {file}`"
+                ));
+                results.push(json!({"file": file, "valid": false, "findings": []}));
+                continue;
+            }
+            Loaded::NotJson(d) => {
+                code = code.max(exit::PROBLEMS);
+                render::error_line(&input::not_json_line(path, &d));
+                results.push(json!({"file": file, "valid": false, "findings": []}));
+                continue;
+            }
+            Loaded::NotStateMachine(why) => {
+                code = code.max(exit::PROBLEMS);
+                render::error_line(&format!("{file} is not a state machine: {why}"));
+                results.push(json!({"file": file, "valid": false, "findings": []}));
+                continue;
+            }
+        };
+        let findings: Vec<Finding> = lint(def.machine(), &options)
+            .into_iter()
+            .filter(|f| !args.allow.iter().any(|a| a == f.rule.id))
+            .collect();
+        let fails = |f: &Finding| {
+            f.severity() == LintSeverity::Error
+                || (args.deny_warnings && f.severity() == LintSeverity::Warning)
+        };
+        if findings.iter().any(fails) {
+            code = code.max(exit::PROBLEMS);
+        }
+        let source = def.source();
+        if args.format == Format::Json {
+            let list: Vec<_> = findings
+                .iter()
+                .map(|f| {
+                    let mut v = json!({
+                        "rule": f.rule.id, "severity": f.severity().as_str(), "message": f.message,
+                        "pointer": f.pointer, "explanation": f.rule.explanation,
+                    });
+                    if let Some(loc) = source.and_then(|s| s.location(&f.pointer)) {
+                        v["line"] = json!(loc.line);
+                        v["column"] = json!(loc.column);
+                    }
+                    v
+                })
+                .collect();
+            results.push(json!({"file": file, "valid": true, "findings": list}));
+            continue;
+        }
+        for f in &findings {
+            let location = source.and_then(|s| s.location(&f.pointer)).map(|mut l| {
+                // Underline the state's name, not its whole body.
+                if let Some(span) = source.and_then(|s| s.span(&f.pointer))
+                    && let Some(key) = span.key_start
+                    && f.pointer.matches('/').count() >= 2
+                    && !f.pointer.ends_with("/Resource")
+                    && !f.pointer.contains("/Retry/")
+                    && !f.pointer.ends_with("Seconds")
+                    && !f.pointer.contains("/Parameters/")
+                {
+                    let s = source.map(|s| s.location_of(key, key)).unwrap_or(l);
+                    let name_len = text[key..]
+                        .find(':')
+                        .map_or(1, |i| text[key..key + i].trim_end().len());
+                    l = s;
+                    l.length = name_len;
+                }
+                l
+            });
+            render::report(
+                &mut out,
+                &text,
+                &Report {
+                    level: f.severity().as_str(),
+                    style: style(f.severity()),
+                    code: f.rule.id,
+                    message: &f.message,
+                    file: &file,
+                    location,
+                    notes: vec![format!("why: {}", f.rule.explanation)],
+                },
+            );
+        }
+        let count = |s: LintSeverity| findings.iter().filter(|f| f.severity() == s).count();
+        let (e, w, i) = (
+            count(LintSeverity::Error),
+            count(LintSeverity::Warning),
+            count(LintSeverity::Info),
+        );
+        if findings.is_empty() {
+            let _ = writeln!(out, "{GOOD}clean{GOOD:#}: {file}");
+        } else {
+            let _ = writeln!(out, "{file}: {e} error(s), {w} warning(s), {i} info");
+        }
+    }
+    if args.format == Format::Json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json!({"files": results}))?
+        );
+    }
+    Ok(code)
+}

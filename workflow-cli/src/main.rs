@@ -1,0 +1,113 @@
+//! `workflow`: validate, lint, run, graph, price and read the history of Amazon States
+//! Language state machines, locally.
+#![warn(missing_docs)]
+
+mod bind;
+mod clock;
+mod cost;
+mod graph;
+mod history;
+mod input;
+mod lint;
+mod mock;
+mod render;
+mod run;
+mod svg;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+// The allocator the benchmarks measure with (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Exit codes, for scripts.
+pub mod exit {
+    /// Everything is fine: valid, no lint errors, the execution SUCCEEDED.
+    pub const OK: u8 = 0;
+    /// The definition has problems, or the execution FAILED.
+    pub const PROBLEMS: u8 = 1;
+    /// The command could not do its work: bad arguments, a file that cannot be read, an input
+    /// that is not JSON, a definition that cannot run.
+    pub const USAGE: u8 = 2;
+    /// The execution TIMED_OUT.
+    pub const TIMED_OUT: u8 = 3;
+    /// The execution was ABORTED.
+    pub const ABORTED: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "workflow",
+    version,
+    about = "AWS Step Functions (Amazon States Language) state machines, checked, run and drawn locally",
+    after_help = "Exit codes: 0 ok; 1 the definition has problems or the execution FAILED; 2 the command could not do its work (bad arguments, unreadable file); 3 TIMED_OUT; 4 ABORTED."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check definitions: every problem, with its line and column.
+    Validate(validate::Args),
+    /// Best-practice rules: missing Retry, timeouts, hard-coded ARNs, EXPRESS limits, ...
+    Lint(lint::Args),
+    /// Run a definition locally, with tasks bound to mocks, commands or HTTP endpoints.
+    Run(run::Args),
+    /// Print a saved execution history as a table.
+    History(history::Args),
+    /// Draw the state graph as Mermaid, DOT or SVG.
+    Graph(graph::Args),
+    /// Transitions per execution and the monthly price on STANDARD and EXPRESS.
+    Cost(cost::Args),
+}
+
+/// Output format for the commands that have one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// One JSON document on stdout, for tools.
+    Json,
+}
+
+/// STANDARD or EXPRESS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MachineTypeArg {
+    /// Long-running, billed per state transition.
+    Standard,
+    /// At most five minutes, billed per request and duration.
+    Express,
+}
+
+impl From<MachineTypeArg> for workflow_core::plan::MachineType {
+    fn from(t: MachineTypeArg) -> Self {
+        match t {
+            MachineTypeArg::Standard => workflow_core::plan::MachineType::Standard,
+            MachineTypeArg::Express => workflow_core::plan::MachineType::Express,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate::main(args),
+        Command::Lint(args) => lint::main(args),
+        Command::Run(args) => run::main(args),
+        Command::History(args) => history::main(args),
+        Command::Graph(args) => graph::main(args),
+        Command::Cost(args) => cost::main(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            render::error_line(&format!("{e:#}"));
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}

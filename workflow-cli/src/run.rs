@@ -1,0 +1,341 @@
+//! `workflow run FILE --input JSON`: one execution, locally.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use workflow_core::plan::CompileOptions;
+use workflow_runtime::{
+    ExecutionStatus, HistoryEvent, LoadOptions, Runtime, StartOptions, TaskContext,
+};
+
+use crate::clock::ScaledClock;
+use crate::render::{BOLD, ERROR, GOOD, WARNING};
+use crate::{Format, MachineTypeArg, bind, exit, history, input, mock};
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    /// The ASL definition (JSON).
+    pub file: PathBuf,
+    /// The execution input: JSON text, `@file`, or `-` for stdin.
+    #[arg(long, short, default_value = "{}")]
+    pub input: String,
+    #[command(flatten)]
+    pub tasks: TaskArgs,
+    /// Write the history as JSON in the shape of GetExecutionHistory (instead of printing the
+    /// table).
+    #[arg(long, value_name = "FILE")]
+    pub history_out: Option<PathBuf>,
+    /// `human` (output and a history table) or `json` (one object on stdout, for scripts).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+/// How tasks are served and time passes: shared by `run` and `cost --input`.
+#[derive(clap::Args, Clone)]
+pub struct TaskArgs {
+    /// A MockConfigFile of AWS Step Functions Local.
+    #[arg(long, value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
+    /// The test case of the mock config to use (may be left out when there is only one).
+    #[arg(long, value_name = "NAME", requires = "mock_config")]
+    pub test_case: Option<String>,
+    /// The state machine of the mock config (default: the only one, or the file's name).
+    #[arg(long, value_name = "NAME", requires = "mock_config")]
+    pub state_machine: Option<String>,
+    /// Serve a resource with a command (input on stdin, result on stdout) or an http://
+    /// endpoint (input POSTed): `--bind charge=./charge.sh`. Repeatable; wins over mocks.
+    #[arg(long, value_name = "RESOURCE=TARGET")]
+    pub bind: Vec<String>,
+    /// Scale every wait (Wait states, Retry intervals, timeouts): 0.01 runs a minute in
+    /// 0.6 s, 0 makes waits instant. The history records the full durations.
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub time_scale: f64,
+    /// STANDARD or EXPRESS.
+    #[arg(long = "type", value_enum, default_value = "standard")]
+    pub machine_type: MachineTypeArg,
+    /// The state machine's name in ARNs and `$$.StateMachine.Name` (default: the file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The region in ARNs.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// The account in ARNs.
+    #[arg(long, default_value = "123456789012")]
+    pub account: String,
+    /// Seed the random numbers (retry jitter, States.UUID, names) for a reproducible run.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// An execution that ended.
+pub struct Ran {
+    pub status: ExecutionStatus,
+    pub history: Vec<HistoryEvent>,
+    pub elapsed: Duration,
+}
+
+fn stem(path: &Path) -> String {
+    let s = path
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_else(|| "StateMachine".into());
+    let s = s.strip_suffix(".json").unwrap_or(&s);
+    let s = s.strip_suffix(".asl").unwrap_or(s);
+    s.to_string()
+}
+
+/// Validates, binds and runs `file` with `input`.
+pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> anyhow::Result<Ran> {
+    if !(tasks.time_scale.is_finite() && tasks.time_scale >= 0.0) {
+        bail!("--time-scale {}: expected a number >= 0", tasks.time_scale);
+    }
+    let bindings = tasks
+        .bind
+        .iter()
+        .map(|b| bind::parse(b))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let machine_type = tasks.machine_type.into();
+    let (text, _) = input::definition(file, &CompileOptions { machine_type })?;
+    let name = tasks.name.clone().unwrap_or_else(|| stem(file));
+    let test_case = match &tasks.mock_config {
+        Some(path) => Some(mock::load(
+            path,
+            tasks.state_machine.as_deref(),
+            &name,
+            tasks.test_case.as_deref(),
+        )?),
+        None => None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    rt.block_on(async move {
+        let clock = ScaledClock::new(tasks.time_scale);
+        let mut builder = Runtime::builder()
+            .clock(clock.clone())
+            .region(tasks.region.clone())
+            .account(tasks.account.clone());
+        if let Some(seed) = tasks.seed {
+            builder = builder.seed(seed);
+        }
+        let runtime = builder.build();
+        for b in &bindings {
+            bind::register(&runtime, &clock, b);
+        }
+        match test_case {
+            Some(case) => {
+                let answer = case.handler();
+                let rt2 = runtime.clone();
+                let clock2 = clock.clone();
+                runtime.bind_fallback(move |input: Value, ctx: TaskContext| {
+                    let guard = clock2.enter();
+                    let result = answer(input, ctx.clone()).into_inner();
+                    let rt2 = rt2.clone();
+                    // The guard lives until the result is handed back.
+                    async move { bind::answer_callback(&rt2, &ctx, result, guard) }
+                });
+            }
+            None => {
+                runtime.bind_fallback(|_input: Value, ctx: TaskContext| {
+                    std::future::ready(Err(workflow_runtime::TaskError::new(
+                        "States.Runtime",
+                        format!(
+                            "Nothing serves the resource {} (state '{}'): give it a --bind RESOURCE=COMMAND, or a --mock-config with a --test-case.",
+                            ctx.resource(),
+                            ctx.state_name()
+                        ),
+                    )))
+                });
+            }
+        }
+        let options = LoadOptions {
+            name,
+            machine_type,
+        };
+        let workflow = runtime.load_with(&text, &options).map_err(|e| {
+            anyhow::anyhow!(
+                "{} cannot run here: {}",
+                file.display(),
+                e.diagnostics()
+                    .0
+                    .iter()
+                    .map(|d| format!("{} (at {})", d.message, d.pointer))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })?;
+        let started = Instant::now();
+        let execution = runtime
+            .start_with(&workflow, input, &StartOptions::default())
+            .map_err(|e| anyhow::anyhow!("cannot start the execution: {e}"))?;
+        let status = if progress {
+            watch(&execution).await
+        } else {
+            execution.outcome().await
+        };
+        let elapsed = started.elapsed();
+        let history = execution.history().await;
+        Ok(Ran {
+            status,
+            history,
+            elapsed,
+        })
+    })
+}
+
+/// Waits for the end, showing progress on a terminal once the run lasts.
+async fn watch(execution: &workflow_runtime::ExecutionHandle) -> ExecutionStatus {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let outcome = execution.outcome();
+    tokio::pin!(outcome);
+    // Short runs show nothing.
+    if let Ok(status) = tokio::time::timeout(Duration::from_millis(500), &mut outcome).await {
+        return status;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    loop {
+        let history = execution.history().await;
+        bar.set_message(progress_line(&history));
+        bar.tick();
+        tokio::select! {
+            status = &mut outcome => {
+                bar.finish_and_clear();
+                return status;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+}
+
+/// `12 states entered · Map items 40/100 · now in Charge`.
+pub fn progress_line(history: &[HistoryEvent]) -> String {
+    use workflow_core::history::{EventDetails, EventType};
+    let mut entered = 0;
+    let mut items = 0;
+    let mut items_done = 0;
+    let mut current = String::new();
+    for e in history {
+        match (&e.event_type, &e.details) {
+            (_, EventDetails::StateEntered { name, .. }) => {
+                entered += 1;
+                current = name.to_string();
+            }
+            (_, EventDetails::MapStarted { length }) => items += length,
+            (EventType::MapIterationSucceeded | EventType::MapIterationFailed, _) => {
+                items_done += 1
+            }
+            _ => {}
+        }
+    }
+    let mut line = format!("{entered} states entered");
+    if items > 0 {
+        line.push_str(&format!(" · Map items {items_done}/{items}"));
+    }
+    if !current.is_empty() {
+        line.push_str(&format!(" · last entered {current}"));
+    }
+    line
+}
+
+/// The history as `{"events": [...]}`, the shape of GetExecutionHistory.
+pub fn history_json(history: &[HistoryEvent]) -> Value {
+    json!({"events": history.iter().map(HistoryEvent::to_aws_json).collect::<Vec<_>>()})
+}
+
+/// The exit code of an outcome.
+pub fn exit_code(status: &ExecutionStatus) -> u8 {
+    match status {
+        ExecutionStatus::Succeeded(_) => exit::OK,
+        ExecutionStatus::Failed(_) | ExecutionStatus::Running => exit::PROBLEMS,
+        ExecutionStatus::TimedOut(_) => exit::TIMED_OUT,
+        ExecutionStatus::Aborted(_) => exit::ABORTED,
+    }
+}
+
+/// `{"status": ..., "output": ...}` or `{"status": ..., "error": ..., "cause": ...}`.
+pub fn outcome_json(status: &ExecutionStatus) -> Value {
+    let mut v = json!({"status": status.as_str()});
+    if let Some(output) = status.output() {
+        v["output"] = output.clone();
+    }
+    if let Some(f) = status.failure() {
+        if let Some(e) = &f.error {
+            v["error"] = json!(e);
+        }
+        if let Some(c) = &f.cause {
+            v["cause"] = json!(c);
+        }
+    }
+    v
+}
+
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let input = input::json_argument(&args.input, "--input")?;
+    let ran = execute(&args.file, input, &args.tasks, args.format == Format::Human)?;
+    let code = exit_code(&ran.status);
+    let events = history_json(&ran.history);
+    if let Some(path) = &args.history_out {
+        let text = serde_json::to_string_pretty(&events)?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.format == Format::Json {
+        let _ = writeln!(std::io::stdout(), "{}", outcome_json(&ran.status));
+        return Ok(code);
+    }
+    let mut out = anstream::stdout();
+    let list = events["events"].as_array().cloned().unwrap_or_default();
+    match &args.history_out {
+        None => {
+            let _ = writeln!(out, "{}", history::trimmed(&history::table(&list, 48)));
+            let _ = writeln!(out, "{}", history::summary(&list));
+        }
+        Some(path) => {
+            let _ = writeln!(
+                out,
+                "history: {} events written to {}",
+                list.len(),
+                path.display()
+            );
+        }
+    }
+    let style = match &ran.status {
+        ExecutionStatus::Succeeded(_) => GOOD,
+        ExecutionStatus::Failed(_) => ERROR,
+        _ => WARNING,
+    };
+    let _ = writeln!(
+        out,
+        "\n{style}{}{style:#} in {:.3} s",
+        ran.status.as_str(),
+        ran.elapsed.as_secs_f64()
+    );
+    if let Some(output) = ran.status.output() {
+        let _ = writeln!(
+            out,
+            "{BOLD}output{BOLD:#}: {}",
+            serde_json::to_string_pretty(output)?
+        );
+    }
+    if let Some(f) = ran.status.failure() {
+        let _ = writeln!(
+            out,
+            "{BOLD}error{BOLD:#}: {}",
+            f.error.as_deref().unwrap_or("(none)")
+        );
+        let _ = writeln!(
+            out,
+            "{BOLD}cause{BOLD:#}: {}",
+            f.cause.as_deref().unwrap_or("(none)")
+        );
+    }
+    Ok(code)
+}

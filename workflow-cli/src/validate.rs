@@ -1,0 +1,143 @@
+//! `workflow validate FILE...`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use workflow_core::diagnostic::{Diagnostic, Severity};
+use workflow_core::plan::CompileOptions;
+
+use crate::input::{self, Loaded};
+use crate::render::{self, GOOD, WARNING};
+use crate::{Format, MachineTypeArg, exit};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// ASL definition files (JSON).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Validate as this type of state machine.
+    #[arg(long = "type", value_enum, default_value = "standard")]
+    machine_type: MachineTypeArg,
+    /// `human` (rustc-style, with the source underlined) or `json` (for tools).
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+fn diagnostic_json(d: &Diagnostic) -> Value {
+    let mut v = json!({
+        "code": d.code,
+        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "message": d.message,
+        "pointer": d.pointer,
+    });
+    if let Some(loc) = d.location {
+        v["line"] = json!(loc.line);
+        v["column"] = json!(loc.column);
+        v["offset"] = json!(loc.offset);
+        v["length"] = json!(loc.length);
+    }
+    v
+}
+
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let options = CompileOptions {
+        machine_type: args.machine_type.into(),
+    };
+    let mut code = exit::OK;
+    let mut results = Vec::new();
+    let mut out = anstream::stdout();
+    for path in &args.files {
+        let file = path.display().to_string();
+        let text = match input::read(path) {
+            Ok(t) => t,
+            Err(e) => {
+                code = exit::USAGE;
+                if args.format == Format::Json {
+                    results.push(json!({"file": file, "valid": false, "error": format!("{e:#}"), "diagnostics": []}));
+                } else {
+                    render::error_line(&format!("{e:#}"));
+                }
+                continue;
+            }
+        };
+        match input::load(&text, &options) {
+            Loaded::Valid(def) => {
+                let states = input::count_states(&def.machine().states);
+                let unsupported = def.plan().err();
+                if args.format == Format::Json {
+                    let mut diagnostics: Vec<Value> =
+                        def.warnings().iter().map(diagnostic_json).collect();
+                    if let Some(u) = &unsupported {
+                        diagnostics.extend(u.0.iter().map(|d| {
+                            let mut v = diagnostic_json(d);
+                            v["severity"] = json!("note");
+                            v
+                        }));
+                    }
+                    results.push(json!({"file": file, "valid": true, "states": states, "diagnostics": diagnostics}));
+                    continue;
+                }
+                render::diagnostics(&file, &text, def.warnings());
+                let _ = writeln!(
+                    out,
+                    "{GOOD}valid{GOOD:#}: {file} ({states} state{}{})",
+                    if states == 1 { "" } else { "s" },
+                    if def.warnings().is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} warning(s)", def.warnings().len())
+                    }
+                );
+                if let Some(u) = unsupported {
+                    for d in &u.0 {
+                        let _ = writeln!(
+                            out,
+                            "  {WARNING}note{WARNING:#}: `workflow run` cannot run it yet: {} (at {})",
+                            d.message, d.pointer
+                        );
+                    }
+                }
+            }
+            Loaded::Invalid(d) => {
+                code = code.max(exit::PROBLEMS);
+                let errors = d.0.iter().filter(|d| d.severity == Severity::Error).count();
+                if args.format == Format::Json {
+                    results.push(json!({"file": file, "valid": false, "diagnostics": d.0.iter().map(diagnostic_json).collect::<Vec<_>>()}));
+                    continue;
+                }
+                render::diagnostics(&file, &text, &d.0);
+                render::error_line(&format!(
+                    "{file} is not a valid state machine: {errors} error{}",
+                    if errors == 1 { "" } else { "s" }
+                ));
+            }
+            Loaded::NotJson(d) => {
+                code = code.max(exit::PROBLEMS);
+                let line = input::not_json_line(path, &d);
+                if args.format == Format::Json {
+                    results.push(json!({"file": file, "valid": false, "error": line, "diagnostics": [diagnostic_json(&d)]}));
+                } else {
+                    render::error_line(&line);
+                }
+            }
+            Loaded::NotStateMachine(why) => {
+                code = code.max(exit::PROBLEMS);
+                let line = format!("{file} is not a state machine: {why}");
+                if args.format == Format::Json {
+                    results.push(json!({"file": file, "valid": false, "error": line, "diagnostics": [{
+                        "code": input::NOT_A_STATE_MACHINE, "severity": "error", "message": why, "pointer": ""
+                    }]}));
+                } else {
+                    render::error_line(&line);
+                }
+            }
+        }
+    }
+    if args.format == Format::Json {
+        let valid = results.iter().all(|r| r["valid"] == true);
+        let doc = json!({"valid": valid, "files": results});
+        let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc)?);
+    }
+    Ok(code)
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `workflow!` costs at build time: a crate with the 50-state workflow of
 # benches/fifty/ (40 Pass and 10 Task states, typed), built with and without the workflow!
-# invocation, after its dependencies are built. Prints the median of five incremental builds
-# of each, and the difference.
+# invocation, after its dependencies are built. Prints the median of five rebuilds
+# of each, and the difference. Incremental compilation is off, so that each build compiles the
+# crate in full (an edit to the workflow recompiles it; a bare `touch` could reuse cached work).
 #
 #   bash benches/dsl-build-time.sh
 set -euo pipefail
@@ -24,6 +25,7 @@ serde = { version = "1", features = ["derive"] }
 [workspace]
 TOML
 export CARGO_TARGET_DIR="$dir/target"
+export CARGO_INCREMENTAL=0
 
 write() {
   cat "$repo/benches/fifty/tasks.rs" > "$dir/src/lib.rs"

@@ -189,9 +189,9 @@ fn main() {
         COUNTING.store(false, Ordering::Relaxed);
         let peak = PEAK.load(Ordering::Relaxed).saturating_sub(1 << 40);
         memory.push(format!(
-            "{} peak heap: {:.1} MiB over {} transitions ({} runs timed, median {:.3} ms)",
+            "{} peak heap: {} over {} transitions ({} runs timed, median {:.3} ms)",
             w.id,
-            peak as f64 / (1024.0 * 1024.0),
+            human_bytes(peak),
             t,
             times.len(),
             median.as_secs_f64() * 1000.0
@@ -208,6 +208,16 @@ fn main() {
     println!(
         "DSL50: {dsl} transitions/s through workflow!, {json} transitions/s for the same ASL loaded from JSON"
     );
+}
+
+/// `1.1 MiB`, or `34 KiB` below one MiB.
+fn human_bytes(bytes: usize) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    if bytes as f64 >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
 }
 
 /// The 50-state workflow, run through its `workflow!` type and through its exported ASL

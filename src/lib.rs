@@ -1,16 +1,21 @@
 //! # workflow: AWS Step Functions, done natively in Rust
 //!
-//! Run Amazon States Language (ASL) state machines in-process on tokio, with the semantics of
-//! AWS Step Functions: Retry with back-off and jitter, Catch, timeouts and heartbeats,
-//! Parallel, Map with MaxConcurrency, Wait, task tokens, variables, intrinsic functions, and an
-//! execution history in AWS's format. Any ASL JSON that runs on AWS runs here (JSONPath
-//! states today), far faster than an emulator, with every definition problem reported at once
-//! with its line and column.
+//! Write workflows as Rust code with [`workflow!`] and [`#[task]`](macro@task), checked at
+//! compile time, or load Amazon States Language (ASL) JSON; run either in-process on tokio,
+//! with the semantics of AWS Step Functions: Retry with back-off and jitter, Catch, timeouts
+//! and heartbeats, Parallel, Map with MaxConcurrency, Wait, task tokens, variables, intrinsic
+//! functions, and an execution history in AWS's format. A `workflow!` exports as ASL to deploy
+//! on AWS; any ASL JSON that runs on AWS runs here (JSONPath states today), far faster than an
+//! emulator, with every definition problem reported at once with its line and column.
 //!
 //! The workspace:
 //! * [`core`] (`workflow-core`): the ASL model, the validator, JSONPath, payload templates,
 //!   intrinsic functions, Choice rules and the deterministic step logic. Pure and synchronous.
 //! * [`runtime`] (`workflow-runtime`): the tokio driver, task handlers, timers and history.
+//! * [`dsl`] and the macros ([`workflow!`], [`#[task]`](macro@task),
+//!   [`#[derive(TaskError)]`](derive@TaskError)) from `workflow-macros`: typed workflows.
+//!
+//! Loading ASL JSON and binding its resources to Rust code:
 //!
 //! ```
 //! use workflow::prelude::*;
@@ -74,3 +79,8 @@ pub mod prelude {
     pub use crate::dsl::{Callback, ErrorOutput, TaskErrorKind, WorkflowDefinition};
     pub use crate::{task, workflow};
 }
+
+/// The README's Rust code, compiled and run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

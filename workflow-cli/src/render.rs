@@ -59,7 +59,11 @@ pub fn report(out: &mut impl Write, source: &str, r: &Report<'_>) {
         loc.line, loc.column
     );
     let lines: Vec<&str> = source.lines().collect();
-    let width = (loc.line + 2).to_string().len();
+    // The gutter is as wide as the last line number shown (a span shows at most three lines).
+    let span_lines = source
+        .get(loc.offset..(loc.offset + loc.length).min(source.len()))
+        .map_or(0, |s| s.trim_end_matches('\n').matches('\n').count());
+    let width = (loc.line + span_lines.min(2)).to_string().len();
     let pad = " ".repeat(width);
     let _ = writeln!(out, "{pad} {GUTTER}|{GUTTER:#}");
     // The span may cover several lines (an object): show at most three, underline each.

@@ -98,11 +98,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
     let asl = lowered.machine.to_json_pretty();
     let emitted = emit(&def, &asl, lowered.machine_type);
-    let typecheck = if typecheck::is_value_type(&def.input) {
-        quote!()
-    } else {
-        typecheck::generate(&def)
-    };
+    // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
+    // flags, caught error variants and struct literals are still checked.
+    let typecheck = typecheck::generate(&def);
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote! {
         #emitted

@@ -41,6 +41,11 @@ pub trait Task: 'static {
 
 /// An error a task can raise: its ASL error name and cause. `#[derive(TaskError)]` implements
 /// it for an enum whose variants are the error names.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error type of a task",
+    label = "not a #[derive(TaskError)] enum",
+    note = "a task's error is a #[derive(TaskError)] enum, whose variants are the ASL error names it raises, or TaskError (any name)"
+)]
 pub trait TaskErrorKind: Send + 'static {
     /// The ASL error name (what Retry and Catch match).
     fn error_name(&self) -> String;
@@ -333,6 +338,74 @@ pub mod __private {
         })
     }
 
+    /// The handler of a `#[task]` function (`name` in messages), `call` running it. Generic over the
+    /// task, so that a type that does not fit `Task`'s bounds (an input that does not
+    /// deserialize, an output that does not serialize, an error type that is not a
+    /// `TaskErrorKind`) is reported once, on the function's signature, and not again here.
+    pub fn handler<T, F, Fut>(name: &'static str, call: F) -> Arc<dyn TaskHandler>
+    where
+        T: Task,
+        F: Fn(T::Input, TaskContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<T::Output, T::Error>> + Send + 'static,
+    {
+        let call = Arc::new(call);
+        Arc::new(
+            move |input: Value, ctx: TaskContext| -> BoxFuture<Result<Value, TaskError>> {
+                let call = Arc::clone(&call);
+                Box::pin(async move {
+                    let input: T::Input = task_input(name, input)?;
+                    match call(input, ctx).await {
+                        Ok(output) => task_output(name, &output),
+                        Err(error) => Err(task_error(error)),
+                    }
+                })
+            },
+        )
+    }
+
+    /// The handler of a `#[task(callback)]` function: its result arrives later, through the
+    /// task token.
+    pub fn callback_handler<T, F, Fut>(name: &'static str, call: F) -> Arc<dyn TaskHandler>
+    where
+        T: Task,
+        F: Fn(T::Input, TaskContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Callback<T::Output>, T::Error>> + Send + 'static,
+    {
+        let call = Arc::new(call);
+        Arc::new(
+            move |input: Value, ctx: TaskContext| -> BoxFuture<Result<Value, TaskError>> {
+                let call = Arc::clone(&call);
+                Box::pin(async move {
+                    let input: T::Input = task_input(name, input)?;
+                    match call(input, ctx).await {
+                        Ok(_pending) => Ok(Value::Null),
+                        Err(error) => Err(task_error(error)),
+                    }
+                })
+            },
+        )
+    }
+
+    /// Implemented by `#[task(callback)]` functions: only they run in a state marked
+    /// `callback`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a #[task(callback)] function: a state marked `callback` waits for a task token that only a callback task sends",
+        label = "remove `callback`, or make the function #[task(callback)]"
+    )]
+    pub trait CallbackTask {}
+
+    /// Implemented by plain `#[task]` functions: they run in a state without `callback`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is a #[task(callback)] function: its state must be marked `callback`",
+        label = "add `callback` to this state's fields"
+    )]
+    pub trait PlainTask {}
+
+    /// Checks that a state marked `callback` runs a callback task.
+    pub fn callback_task<T: CallbackTask>() {}
+    /// Checks that a state without `callback` runs a plain task.
+    pub fn plain_task<T: PlainTask>() {}
+
     /// A value of any type, for the never-run type checks.
     pub fn never<T>() -> T {
         unreachable!("the generated type checks are never run")
@@ -395,6 +468,38 @@ pub mod __private {
 
     /// Checks a task's input.
     pub fn task_gets<T: Task, V: FitsInput<T::Input>>(_value: &V) {}
+
+    /// Checks a transition into a task state that gives its task the whole document.
+    pub fn flow_into_task<T: Task, V: FlowsInto<T::Input>>(_value: &V) {}
+
+    /// The value that ends a workflow, a branch or an item processor fits its output.
+    #[diagnostic::on_unimplemented(
+        message = "this ends with `{Self}`, but the output is `{B}`",
+        label = "the output is `{B}`",
+        note = "a workflow's output is the type it declares (`-> Type`); every end of a branch or item processor gives the same type"
+    )]
+    pub trait EndsWith<B> {}
+    impl<T> EndsWith<T> for T {}
+    impl<T> EndsWith<(Undecided, T)> for T {}
+
+    /// A further end of a workflow, branch or item processor whose output type is set.
+    pub fn end<A: EndsWith<B>, B>(_value: A, _slot: &mut Option<B>) {}
+
+    /// A value read at a path fits the field of the struct literal it is given to (a field of
+    /// type `Option<T>` takes a `T`).
+    #[diagnostic::on_unimplemented(
+        message = "this path gives `{Self}`, but the field is `{F}`",
+        label = "expected `{F}`"
+    )]
+    pub trait FitsField<F> {}
+    impl<T> FitsField<T> for T {}
+    impl<T> FitsField<Option<T>> for T {}
+    impl<T> FitsField<(Undecided, T)> for T {}
+
+    /// The value of a struct literal's field, read at a path.
+    pub fn field<F, V: FitsField<F> + ?Sized>(_value: &V) -> F {
+        never()
+    }
 
     /// A result written at a path fits the field there (a field of type `Option<T>` takes a
     /// `T`).
@@ -470,6 +575,59 @@ pub mod __private {
         type Item = Value;
     }
 
+    /// An item of a list, or of the result of a Parallel state (a tuple, one item per
+    /// branch), at a constant index: `$.items[0]`, `$[1]`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` has no item at this index",
+        label = "not a Vec, an array, or the result of a Parallel state with so many branches"
+    )]
+    pub trait Nth<const I: usize> {
+        /// The item's type.
+        type Output: ?Sized;
+    }
+    impl<T, const I: usize> Nth<I> for Vec<T> {
+        type Output = T;
+    }
+    impl<T, const I: usize> Nth<I> for [T] {
+        type Output = T;
+    }
+    impl<T, const N: usize, const I: usize> Nth<I> for [T; N] {
+        type Output = T;
+    }
+    impl<const I: usize> Nth<I> for Value {
+        type Output = Value;
+    }
+    macro_rules! tuple_nth {
+        ($generics:tt $tuple:ty; $($i:tt => $item:ident),+) => {
+            $( tuple_nth!(@one $generics $tuple; $i => $item); )+
+        };
+        (@one [$($t:ident),+] $tuple:ty; $i:tt => $item:ident) => {
+            impl<$($t),+> Nth<$i> for $tuple {
+                type Output = $item;
+            }
+        };
+    }
+    tuple_nth!([A] (A,); 0 => A);
+    tuple_nth!([A, B] (A, B); 0 => A, 1 => B);
+    tuple_nth!([A, B, C] (A, B, C); 0 => A, 1 => B, 2 => C);
+    tuple_nth!([A, B, C, D] (A, B, C, D); 0 => A, 1 => B, 2 => C, 3 => D);
+    tuple_nth!([A, B, C, D, E] (A, B, C, D, E); 0 => A, 1 => B, 2 => C, 3 => D, 4 => E);
+    tuple_nth!([A, B, C, D, E, F] (A, B, C, D, E, F);
+        0 => A, 1 => B, 2 => C, 3 => D, 4 => E, 5 => F);
+    tuple_nth!([A, B, C, D, E, F, G] (A, B, C, D, E, F, G);
+        0 => A, 1 => B, 2 => C, 3 => D, 4 => E, 5 => F, 6 => G);
+    tuple_nth!([A, B, C, D, E, F, G, H] (A, B, C, D, E, F, G, H);
+        0 => A, 1 => B, 2 => C, 3 => D, 4 => E, 5 => F, 6 => G, 7 => H);
+
+    /// The item at index `I`.
+    pub fn nth<T, O, const I: usize>(_list: &T) -> &O
+    where
+        T: Nth<I, Output = O> + ?Sized,
+        O: ?Sized,
+    {
+        never()
+    }
+
     /// Checks a numeric comparison.
     pub fn numeric<V: Numeric + ?Sized>(_: &V) {}
     /// Checks a string comparison.
@@ -477,7 +635,10 @@ pub mod __private {
     /// Checks a boolean comparison.
     pub fn boolean<V: Boolean + ?Sized>(_: &V) {}
     /// A Map's item type.
-    pub fn item_of<I: Items + ?Sized>(_: &I) -> I::Item {
+    pub fn item_of<I, T>(_: &I) -> T
+    where
+        I: Items<Item = T> + ?Sized,
+    {
         never()
     }
     /// A path's value as an owned value of its type.

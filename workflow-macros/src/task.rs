@@ -151,12 +151,15 @@ fn task(func: &ItemFn, callback: bool) -> syn::Result<TokenStream> {
     let call = match context_first {
         Some(true) => quote!(#name(&ctx, input).await),
         Some(false) => quote!(#name(input, &ctx).await),
-        None => quote!(#name(input).await),
+        None => quote!({
+            ::core::mem::drop(ctx);
+            #name(input).await
+        }),
     };
-    let ok = if callback {
-        quote!(Ok(_pending) => Ok(#p::serde_json::Value::Null))
+    let (make_handler, kind) = if callback {
+        (quote!(callback_handler), quote!(CallbackTask))
     } else {
-        quote!(Ok(output) => #p::task_output(#name_str, &output))
+        (quote!(handler), quote!(PlainTask))
     };
     let doc = format!(
         "The task of [`{name_str}`](fn@{name_str}): its types and handler, as `workflow!` uses them (ASL name `{asl_name}`)."
@@ -177,17 +180,14 @@ fn task(func: &ItemFn, callback: bool) -> syn::Result<TokenStream> {
             const NAME: &'static str = #asl_name;
             const CALLBACK: bool = #callback;
             fn handler() -> ::std::sync::Arc<dyn #p::TaskHandler> {
-                ::std::sync::Arc::new(|input: #p::serde_json::Value, ctx: #p::TaskContext| -> #p::BoxFuture<::core::result::Result<#p::serde_json::Value, #p::TaskError>> {
-                    ::std::boxed::Box::pin(async move {
-                        let input: #input_ty = #p::task_input(#name_str, input)?;
-                        match #call {
-                            #ok,
-                            Err(error) => Err(#p::task_error(error)),
-                        }
-                    })
-                })
+                #p::#make_handler::<#name, _, _>(
+                    #name_str,
+                    |input: #input_ty, ctx: #p::TaskContext| async move { #call },
+                )
             }
         }
+
+        impl #p::#kind for #name {}
 
     })
 }

@@ -1,10 +1,129 @@
 //! Compile-fail and compile-pass tests of the DSL: every mistake becomes a compile error on
-//! the token that caused it. One mistake per file under `tests/ui/fail/`; the expected
-//! errors are in the `.stderr` files next to them.
+//! the token that caused it. One mistake per file under `tests/ui/fail/`, named after what it
+//! checks; the expected errors are in the `.stderr` files next to them (regenerate them with
+//! `TRYBUILD=overwrite cargo test -p workflow-macros --test ui`, then read each one: it must
+//! point at the right token and say something helpful). The files under `tests/ui/pass/` must
+//! compile, and their `main` checks the exported ASL (and, for some, runs the workflow).
+//!
+//! # Parity with the validator
+//!
+//! Every code of `workflow_core::diagnostic::codes` that a `workflow!` can produce has a fail
+//! case whose `.stderr` shows it (`[code]` ends each message; the macro's own checks that
+//! stand for a validator rule carry the same code). [`every_validator_code_has_a_case`] reads
+//! the codes from the source and checks this, so a new code needs a case here or a reason in
+//! [`NOT_EXPRESSIBLE`]. Warnings of the validator (what AWS is not known to refuse in an ASL
+//! file) are compile errors in the DSL, so they have cases too.
+//!
+//! The codes the DSL cannot express, and why:
+//!
+//! - `invalid-json`, `not-an-object`: the macro builds the model directly, there is no JSON
+//!   text to be malformed.
+//! - `unknown-state-type`: the state keywords are fixed; any other word is a parse error
+//!   (`unknown_state_keyword.rs`).
+//! - `unknown-start-at`: the first state written is where the workflow starts.
+//! - `choice-rule-comparisons`: each `when` lowers to exactly one comparison (or And/Or/Not).
+//! - `choice-rule-next`: a `when` always has `=> Target`, and the conditions nested in
+//!   `&&`, `||` and `!` never have one.
+//! - `empty-error-equals`: a retrier or catcher is written with at least one error name.
+//! - `query-language-downgrade`, `invalid-jsonata`, `unsupported-jsonata`: the DSL writes
+//!   JSONPath workflows only.
+//! - `unsupported`: not a validator diagnostic; the runtime reports it when it loads a
+//!   definition it cannot run yet.
+//!
+//! Some validator warnings have a second, DSL-only form: a duplicate JSON key (only the form
+//! with and without `.$` is expressible; the macro refuses a key given twice itself,
+//! `template_key_twice.rs`), an empty `Branches` (`parallel_without_branches.rs`).
+
+use std::collections::BTreeSet;
+use std::path::Path;
 
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/fail/*.rs");
+}
+
+/// Validator codes no `workflow!` can produce, with the reason (see the module documentation).
+const NOT_EXPRESSIBLE: &[(&str, &str)] = &[
+    ("invalid-json", "no JSON text"),
+    ("not-an-object", "no JSON text"),
+    ("unknown-state-type", "the state keywords are fixed"),
+    (
+        "unknown-start-at",
+        "the first state is where a workflow starts",
+    ),
+    ("choice-rule-comparisons", "a `when` is one comparison"),
+    (
+        "choice-rule-next",
+        "a `when` always has a target, nested conditions never",
+    ),
+    (
+        "empty-error-equals",
+        "retry and catch name at least one error",
+    ),
+    ("query-language-downgrade", "JSONPath only"),
+    ("invalid-jsonata", "JSONPath only"),
+    ("unsupported-jsonata", "JSONPath only"),
+    (
+        "unsupported",
+        "reported when loading into the runtime, not by the validator",
+    ),
+];
+
+/// The codes declared in `workflow_core::diagnostic::codes`, read from its source.
+fn declared_codes() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflow-core/src/diagnostic.rs");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let start = source.find("pub mod codes {").expect("the codes module");
+    let end = start
+        + source[start..]
+            .find("\n}")
+            .expect("the end of the codes module");
+    source[start..end]
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("pub const ")?;
+            let (_, rest) = rest.split_once(": &str = \"")?;
+            Some(rest.strip_suffix("\";")?.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_validator_code_has_a_case() {
+    let codes = declared_codes();
+    assert!(codes.len() >= 40, "could not read the codes: {codes:?}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
+    let mut shown = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for code in &codes {
+                if text.contains(&format!("[{code}]")) {
+                    shown.insert(code.clone());
+                }
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for code in &codes {
+        let excused = NOT_EXPRESSIBLE.iter().any(|(c, _)| c == code);
+        match (shown.contains(code), excused) {
+            (false, false) => problems.push(format!(
+                "{code}: no tests/ui/fail case shows it, and it is not in NOT_EXPRESSIBLE"
+            )),
+            (true, true) => problems.push(format!(
+                "{code}: a case shows it, but NOT_EXPRESSIBLE says the DSL cannot express it"
+            )),
+            _ => {}
+        }
+    }
+    for (code, _) in NOT_EXPRESSIBLE {
+        if !codes.iter().any(|c| c == code) {
+            problems.push(format!("NOT_EXPRESSIBLE: '{code}' is not a code"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

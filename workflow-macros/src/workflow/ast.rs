@@ -651,7 +651,8 @@ fn parse_field(input: ParseStream) -> syn::Result<Field> {
             }
         }
         _ => {
-            if input.peek(Token![$]) {
+            // A path field also takes a path written as a string (wildcards, filters).
+            if input.peek(Token![$]) || (name.ends_with("_path") && input.peek(LitStr)) {
                 FieldValue::Path(parse_path(input)?)
             } else if input.peek(kw::null) {
                 FieldValue::Null(input.call(syn::ext::IdentExt::parse_any)?)

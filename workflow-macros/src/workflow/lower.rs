@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Number, Value};
 use syn::Ident;
-use workflow_core::diagnostic::push_pointer;
+use workflow_core::diagnostic::{codes, push_pointer};
 use workflow_core::model::{
     Branch, Catcher, Choice, ChoiceRule, Expr, Fail, Parallel, Pass, PathField, Retrier, State,
     StateKind, StateMachine, States, Task, Wait,
@@ -18,6 +18,8 @@ pub struct Lowered {
     pub machine_type: MachineType,
     /// JSON pointers and the tokens that produced them.
     pub spans: Vec<(String, Range)>,
+    /// JSON pointers of template entries and the keys that produced them.
+    pub keys: Vec<(String, Range)>,
     /// Mistakes found while lowering (before the validator runs).
     pub errors: Vec<syn::Error>,
 }
@@ -35,6 +37,15 @@ impl Lowered {
                 None => return None,
             }
         }
+    }
+
+    /// The key of the template entry at a pointer.
+    pub fn key_range(&self, pointer: &str) -> Option<Range> {
+        self.keys
+            .iter()
+            .rev()
+            .find(|(q, _)| q == pointer)
+            .map(|(_, r)| *r)
     }
 }
 
@@ -95,12 +106,14 @@ const SETTINGS: &[&str] = &["timeout_seconds", "comment", "machine_type", "versi
 
 struct Lowerer {
     spans: Vec<(String, Range)>,
+    keys: Vec<(String, Range)>,
     errors: Vec<syn::Error>,
 }
 
 pub fn lower(def: &WorkflowDef) -> Lowered {
     let mut l = Lowerer {
         spans: Vec::new(),
+        keys: Vec::new(),
         errors: Vec::new(),
     };
     let mut machine = StateMachine {
@@ -149,6 +162,7 @@ pub fn lower(def: &WorkflowDef) -> Lowered {
         machine,
         machine_type,
         spans: l.spans,
+        keys: l.keys,
         errors: l.errors,
     }
 }
@@ -213,7 +227,13 @@ impl Lowerer {
             .map(|s| s.name.to_string())
             .unwrap_or_default();
         if body.states.is_empty() {
-            self.error(body.brace, "a workflow, branch or item processor needs at least one state (the first one is where it starts)");
+            self.error(
+                body.brace,
+                format!(
+                    "a workflow, branch or item processor needs at least one state (the first one is where it starts) [{}]",
+                    codes::MISSING_FIELD
+                ),
+            );
         }
         if let Some(first) = body.states.first() {
             self.record(
@@ -228,7 +248,11 @@ impl Lowerer {
             if states.contains_key(&s.name.to_string()) {
                 self.error(
                     s.name.span(),
-                    format!("Duplicate State name: {} (state names must be unique in the whole workflow)", s.name),
+                    format!(
+                        "Duplicate State name: {} (state names must be unique in the whole workflow) [{}]",
+                        s.name,
+                        codes::DUPLICATE_STATE_NAME
+                    ),
                 );
             }
             states.insert(s.name.to_string(), state);
@@ -295,7 +319,10 @@ impl Lowerer {
                 if branches.is_empty() {
                     self.error(
                         s.name.span(),
-                        "a parallel state needs at least one `branch { ... }`",
+                        format!(
+                            "a parallel state needs at least one `branch {{ ... }}` [{}]",
+                            codes::INVALID_PROCESSOR
+                        ),
                     );
                 }
                 for (i, b) in branches.iter().enumerate() {
@@ -456,16 +483,22 @@ impl Lowerer {
                         );
                     }
                     let json_key = format!("{k}.$");
-                    self.record(&push_pointer(pointer, &json_key), d.range());
+                    let p = push_pointer(pointer, &json_key);
+                    self.record(&p, d.range());
+                    self.keys.push((p, Range::one(key.span())));
                     (json_key, Value::String(d.asl()))
                 }
                 other => {
                     let p = push_pointer(pointer, &k);
+                    self.keys.push((p.clone(), Range::one(key.span())));
                     (k.clone(), self.template_entry(other, &p, literal_only))
                 }
             };
             if map.contains_key(&json_key) {
-                self.error(key.span(), format!("the key `{k}` is given twice"));
+                self.error(
+                    key.span(),
+                    format!("the key `{k}` is given twice [{}]", codes::DUPLICATE_KEY),
+                );
             }
             map.insert(json_key, json);
         }
@@ -649,8 +682,8 @@ impl Lowerer {
             }
             (StateKind::Map(m), "label") => m.label = self.lit_str(v, fp, k),
             (StateKind::Map(m), "mode" | "execution_type") => {
-                let value = match v {
-                    FieldValue::Ident(i) => i.to_string(),
+                let (value, value_span) = match v {
+                    FieldValue::Ident(i) => (i.to_string(), i.span()),
                     _ => {
                         self.error(k.span(), format!("`{key}` takes INLINE or DISTRIBUTED (mode) / STANDARD or EXPRESS (execution_type)"));
                         return;
@@ -665,9 +698,16 @@ impl Lowerer {
                 }
                 let config_pointer =
                     push_pointer(&push_pointer(pointer, "ItemProcessor"), "ProcessorConfig");
+                // A problem of the whole ProcessorConfig (DISTRIBUTED without an
+                // ExecutionType) is on `mode: ...` or `execution_type: ...`.
+                let range = Range {
+                    start: k.span(),
+                    end: value_span,
+                };
+                self.record(&config_pointer, range);
                 self.record(
                     &push_pointer(&config_pointer, &pascal_case(&key)),
-                    Range::one(k.span()),
+                    Range::one(value_span),
                 );
             }
             _ => {
@@ -675,8 +715,9 @@ impl Lowerer {
                     self.error(
                         k.span(),
                         format!(
-                            "Field '{}' is not supported by {type_name} states",
-                            pascal_case(&key)
+                            "Field '{}' is not supported by {type_name} states [{}]",
+                            pascal_case(&key),
+                            codes::UNKNOWN_FIELD
                         ),
                     );
                 } else {

@@ -7,7 +7,7 @@ mod typecheck;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use workflow_core::diagnostic::{Severity, codes};
+use workflow_core::diagnostic::codes;
 use workflow_core::plan::{CompileOptions, MachineType, validate};
 
 pub use lower::pascal_case;
@@ -23,29 +23,84 @@ pub fn expand(input: TokenStream) -> TokenStream {
     };
     let mut errors: Vec<syn::Error> = lowered.errors.clone();
     if lowered.errors.is_empty() {
-        for d in validate(&lowered.machine, &options) {
-            // A cycle with no way out is only a warning for ASL files (AWS accepts it), but in
-            // Rust code it is almost always a mistake: the DSL refuses it.
-            let fatal = d.severity == Severity::Error || d.code == codes::CYCLE_WITHOUT_EXIT;
-            if !fatal {
+        let diagnostics = validate(&lowered.machine, &options);
+        // A transition to a state that is not there, or a state without one, leaves the graph
+        // incomplete: the reachability and termination problems that follow only repeat that
+        // mistake.
+        let broken_graph = diagnostics.iter().any(|d| {
+            [
+                codes::UNKNOWN_TARGET,
+                codes::CROSS_SCOPE_TRANSITION,
+                codes::MISSING_TRANSITION,
+            ]
+            .contains(&d.code)
+        });
+        // The states of a cycle with no way out are reported once, where the cycle starts
+        // (the first of them), naming the others.
+        let mut cycles: Vec<(&str, Vec<&str>)> = Vec::new();
+        for d in &diagnostics {
+            if d.code == codes::CYCLE_WITHOUT_EXIT {
+                let (scope, name) = d.pointer.rsplit_once('/').unwrap_or_default();
+                match cycles.iter_mut().find(|(s, _)| *s == scope) {
+                    Some((_, names)) => names.push(name),
+                    None => cycles.push((scope, vec![name])),
+                }
+            }
+        }
+        for d in &diagnostics {
+            // Warnings are refused too. They are what AWS is not known to refuse in an ASL
+            // file (a cycle with no way out, an unknown `States.` error name or intrinsic
+            // function, a branch assigning an outer variable, ...), but in Rust code each
+            // is almost surely a mistake.
+            if broken_graph
+                && [
+                    codes::UNREACHABLE_STATE,
+                    codes::NO_TERMINAL_STATE,
+                    codes::CYCLE_WITHOUT_EXIT,
+                ]
+                .contains(&d.code)
+            {
                 continue;
             }
-            let range = lowered
-                .range(&d.pointer)
+            let mut message = d.message.clone();
+            if d.code == codes::CYCLE_WITHOUT_EXIT {
+                let (scope, name) = d.pointer.rsplit_once('/').unwrap_or_default();
+                let Some((_, names)) = cycles.iter().find(|(s, _)| *s == scope) else {
+                    continue;
+                };
+                if names.first() != Some(&name) {
+                    continue;
+                }
+                if names.len() > 1 {
+                    let others: Vec<String> =
+                        names[1..].iter().map(|n| format!("\"{n}\"")).collect();
+                    message = format!("{message}; neither can {}", others.join(", "));
+                }
+            }
+            // Where the validator points at a whole state or a whole template entry, the DSL
+            // has a more precise token: `end` for next-and-end, the key for a variable name or a
+            // key given twice.
+            let range = match d.code {
+                codes::NEXT_AND_END => lowered.range(&format!("{}/End", d.pointer)),
+                codes::INVALID_VARIABLE_NAME | codes::DUPLICATE_KEY => {
+                    lowered.key_range(&d.pointer)
+                }
+                _ => None,
+            };
+            let range = range
+                .or_else(|| lowered.range(&d.pointer))
                 .unwrap_or(ast::Range::one(def.name.span()));
             errors.push(syn::Error::new_spanned(
                 range.tokens(),
-                format!("{} [{}]", d.message, d.code),
+                format!("{message} [{}]", d.code),
             ));
         }
     }
     let asl = lowered.machine.to_json_pretty();
     let emitted = emit(&def, &asl, lowered.machine_type);
-    let typecheck = if typecheck::is_value_type(&def.input) {
-        quote!()
-    } else {
-        typecheck::generate(&def)
-    };
+    // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
+    // flags, caught error variants and struct literals are still checked.
+    let typecheck = typecheck::generate(&def);
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote! {
         #emitted

@@ -36,8 +36,46 @@ pub struct Checker {
     execution_input: TokenStream,
 }
 
+/// The support items of the generated code. Checks written with `quote_spanned!` spell the
+/// path out instead, so that all their tokens carry the DSL token's span and rustc reports
+/// them there rather than on the whole macro.
 fn private() -> TokenStream {
     quote!(::workflow::dsl::__private)
+}
+
+/// A path with its identifiers respanned on `span`.
+fn respan(path: &syn::Path, span: Span) -> syn::Path {
+    let mut path = path.clone();
+    for seg in &mut path.segments {
+        seg.ident.set_span(span);
+    }
+    path
+}
+
+/// True when a template value's expression has a type of its own (a path, a struct
+/// literal); the others are `never()`, whose type only the context gives.
+fn gives_a_type(value: &TemplateValue) -> bool {
+    matches!(
+        value,
+        TemplateValue::Dynamic(Dynamic::Path(_))
+            | TemplateValue::Object(Template::Object { ty: Some(_), .. })
+    )
+}
+
+/// A `#[task]` state whose task receives the whole document (no `input_path`, no
+/// `parameters`): what flows into the state is what the task gets.
+fn direct_task(state: &StateDef) -> Option<&syn::Path> {
+    match &state.kind {
+        KindDef::Task(TaskTarget::Function(path))
+            if !state
+                .fields
+                .iter()
+                .any(|f| f.key == "input_path" || f.key == "parameters") =>
+        {
+            Some(path)
+        }
+        _ => None,
+    }
 }
 
 fn never_value() -> Val {
@@ -107,13 +145,18 @@ impl Checker {
                     quote_spanned!(span=> (&(#cur).__enter().#ident))
                 }
                 PathSeg::Index(n) => {
+                    // Through a trait rather than `[n]`: a Parallel state's result is a tuple.
                     let span = n.span();
-                    quote_spanned!(span=> (&(#cur).__enter()[#n]))
+                    let n = syn::LitInt::new(n.base10_digits(), span);
+                    quote_spanned!(span=> (::workflow::dsl::__private::nth::<_, _, #n>((#cur).__enter())))
                 }
             };
         }
         if enter_last {
-            cur = quote!((#cur).__enter());
+            // Spanned on the path's last token, so that rustc's errors about the value's
+            // type land there.
+            let span = path.range.end;
+            cur = quote_spanned!(span=> (#cur).__enter());
         }
         Some(cur)
     }
@@ -122,9 +165,9 @@ impl Checker {
     fn read(&self, base: &Val, path: &PathExpr, ctx: &Ctx) -> Val {
         match self.path_ref(base, path, true, ctx) {
             Some(r) => {
-                let p = private();
+                let span = path.range.end;
                 Val {
-                    expr: quote!(#p::owned(#r)),
+                    expr: quote_spanned!(span=> ::workflow::dsl::__private::owned(#r)),
                     typed: true,
                 }
             }
@@ -157,30 +200,48 @@ impl Checker {
         let p = private();
         match ty {
             Some(ty) => {
-                let fields: Vec<TokenStream> = entries
-                    .iter()
-                    .map(|(key, value)| {
-                        let v = self.template_entry(value, base, ctx);
-                        if key_is_string(key) {
-                            let e = syn::Error::new(
-                                key.span(),
-                                "a struct literal names its fields without quotes",
-                            );
-                            e.to_compile_error()
-                        } else {
-                            quote!(#key: #v)
+                let mut fields: Vec<TokenStream> = Vec::new();
+                let mut rest = quote!();
+                for (key, value) in entries {
+                    if key_is_string(key) {
+                        let e = syn::Error::new(
+                            key.span(),
+                            format!(
+                                "a struct literal names its fields without quotes: write `{}: ...`",
+                                key_text(key)
+                            ),
+                        );
+                        self.stmts.push(e.to_compile_error());
+                        // The other fields are still checked; the missing one is not reported.
+                        rest = quote!(..#p::never());
+                        continue;
+                    }
+                    let v = match value {
+                        // rustc checks the field's type against the path's, and says so.
+                        TemplateValue::Dynamic(Dynamic::Path(path)) => {
+                            match self.path_ref(base, path, true, ctx) {
+                                Some(r) => {
+                                    let span = path.range.end;
+                                    quote_spanned!(span=> ::workflow::dsl::__private::field(#r))
+                                }
+                                None => quote!(#p::never()),
+                            }
                         }
-                    })
-                    .collect();
+                        _ => self.template_entry(value, base, ctx),
+                    };
+                    fields.push(quote!(#key: #v));
+                }
                 Val {
-                    expr: quote!(#ty { #(#fields),* }),
+                    expr: quote!(#ty { #(#fields,)* #rest }),
                     typed: true,
                 }
             }
             None => {
                 for (_, value) in entries {
                     let v = self.template_entry(value, base, ctx);
-                    self.stmts.push(quote!(let _ = #v;));
+                    if gives_a_type(value) {
+                        self.stmts.push(quote!(let _ = #v;));
+                    }
                 }
                 Val {
                     expr: quote!(#p::never::<#p::serde_json::Value>()),
@@ -208,7 +269,9 @@ impl Checker {
             TemplateValue::Array(items, _) => {
                 for item in items {
                     let v = self.template_entry(item, base, ctx);
-                    self.stmts.push(quote!(let _ = #v;));
+                    if gives_a_type(item) {
+                        self.stmts.push(quote!(let _ = #v;));
+                    }
                 }
                 quote!(#p::never())
             }
@@ -233,13 +296,13 @@ impl Checker {
     }
 
     fn dynamic_check(&mut self, d: &Dynamic, base: &Val, ctx: &Ctx, string: bool) {
-        let p = private();
         match d {
             Dynamic::Path(path) => {
                 if let Some(r) = self.path_ref(base, path, true, ctx) {
-                    let span = path.range.start;
+                    let span = path.range.end;
                     if string {
-                        self.stmts.push(quote_spanned!(span=> #p::string(#r);));
+                        self.stmts
+                            .push(quote_spanned!(span=> ::workflow::dsl::__private::string(#r);));
                     } else {
                         self.stmts.push(quote!(let _ = #r;));
                     }
@@ -294,10 +357,15 @@ impl Checker {
                 result
             }
             Some(FieldValue::Path(path)) => {
-                if let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx) {
-                    let span = path.range.start;
+                // An untyped result (a JSON object template, an untyped task) cannot be
+                // checked against the field it goes into.
+                if result.typed
+                    && let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx)
+                {
+                    let span = path.range.end;
                     let r = result.expr;
-                    self.stmts.push(quote_spanned!(span=> #p::put(#slot, #r);));
+                    self.stmts
+                        .push(quote_spanned!(span=> ::workflow::dsl::__private::put(#slot, #r);));
                 }
                 doc.clone()
             }
@@ -324,14 +392,13 @@ impl Checker {
     }
 
     fn variant_checks(&mut self, task: Option<&syn::Path>, patterns: &[ErrorPattern]) {
-        let p = private();
         for pattern in patterns {
             if let ErrorPattern::Variant(variant) = pattern {
                 let span = pattern.range().start;
                 match task {
                     // A task: the variant must be one its error type has.
                     Some(task) => self.stmts.push(quote_spanned!(span=>
-                        match #p::error_of::<#task>() { #variant { .. } => {} _ => {} }
+                        match ::workflow::dsl::__private::error_of::<#task>() { #variant { .. } => {} _ => {} }
                     )),
                     // A Parallel or Map: the error comes from the states inside; the variant
                     // must exist in its enum.
@@ -344,7 +411,7 @@ impl Checker {
                             quote!(#leading #(#segments)::*)
                         };
                         self.stmts.push(quote_spanned!(span=>
-                            match #p::never::<#enum_path>() { #variant { .. } => {} _ => {} }
+                            match ::workflow::dsl::__private::never::<#enum_path>() { #variant { .. } => {} _ => {} }
                         ));
                     }
                     None => {
@@ -392,6 +459,7 @@ impl Checker {
         let mut typed: Vec<bool> = vec![true; body.states.len()];
         let mut discovered: HashSet<usize> = HashSet::from([0]);
         let mut out_assigned = out_declared;
+        let mut out_typed = true;
         let first = &slots[0];
         let e = &input.expr;
         self.stmts
@@ -410,41 +478,61 @@ impl Checker {
                 typed: typed[i],
             };
             let doc = self.bind("doc", doc);
-            let edges = self.state(state, &doc, ctx);
+            let edges = self.state(state, &doc, ctx, i == 0);
             for edge in edges {
                 let value = edge.value;
-                let p = private();
-                // Never run, but borrow-checked: a value may leave on several transitions.
                 let e = &value.expr;
-                let expr = &quote!(#p::owned(&#e));
                 match edge.target {
                     Target::State(target) => {
                         let Some(&t) = names.get(&target.to_string()) else {
                             continue;
                         };
+                        // Never run, but borrow-checked: a value may leave on several
+                        // transitions. Spanned on the target, so that a type error about the
+                        // transition lands on `next: Target`.
+                        let span = target.span();
+                        let expr = quote_spanned!(span=> (::workflow::dsl::__private::owned(&#e)));
                         let tslot = &slots[t];
+                        let direct = direct_task(&body.states[t]).filter(|_| value.typed);
+                        if let Some(task) = direct {
+                            let task = respan(task, span);
+                            self.stmts.push(
+                                quote_spanned!(span=> ::workflow::dsl::__private::flow_into_task::<#task, _>(&#expr);),
+                            );
+                        }
                         if discovered.insert(t) {
                             typed[t] = value.typed;
                             self.stmts
                                 .push(quote!(#tslot = ::core::option::Option::Some(#expr);));
                             queue.push_back(t);
-                        } else {
-                            let span = target.span();
+                        } else if direct.is_none() && value.typed && typed[t] {
+                            // (An untyped value, or an untyped state, is not checked.)
                             self.stmts
-                                .push(quote_spanned!(span=> #p::flow(#expr, &mut #tslot);));
+                                .push(quote_spanned!(span=> ::workflow::dsl::__private::flow(#expr, &mut #tslot);));
                         }
                     }
                     Target::End(span) => {
+                        let expr = quote_spanned!(span=> (::workflow::dsl::__private::owned(&#e)));
                         if out_assigned {
-                            self.stmts
-                                .push(quote_spanned!(span=> #p::flow(#expr, &mut #out_slot);));
+                            if value.typed && out_typed {
+                                self.stmts
+                                    .push(quote_spanned!(span=> ::workflow::dsl::__private::end(#expr, &mut #out_slot);));
+                            }
                         } else {
                             out_assigned = true;
+                            out_typed = value.typed;
                             self.stmts
                                 .push(quote!(#out_slot = ::core::option::Option::Some(#expr);));
                         }
                     }
                 }
+            }
+        }
+        // States no transition reaches (reported by the validator) are not checked; their
+        // slots still need a type.
+        for (i, slot) in slots.iter().enumerate() {
+            if !discovered.contains(&i) {
+                self.settle_slot(false, slot);
             }
         }
         out_assigned
@@ -460,7 +548,7 @@ impl Checker {
     }
 
     /// A state's checks; returns its outgoing transitions and the values they carry.
-    fn state(&mut self, s: &StateDef, doc: &Val, ctx: &Ctx) -> Vec<Edge> {
+    fn state(&mut self, s: &StateDef, doc: &Val, ctx: &Ctx, is_start: bool) -> Vec<Edge> {
         let p = private();
         let fields = &s.fields;
         let mut edges = Vec::new();
@@ -492,7 +580,9 @@ impl Checker {
                             .segments
                             .last()
                             .map_or(s.name.span(), |x| x.ident.span());
-                        if input.typed {
+                        // A task that gets the whole document is checked on each transition
+                        // into its state (`flow_into_task`), and here only as the first state.
+                        if input.typed && (is_start || direct_task(s).is_none()) {
                             let e = &input.expr;
                             let at = match (
                                 Self::field(fields, "parameters"),
@@ -501,25 +591,23 @@ impl Checker {
                                 (Some(FieldValue::Template(Template::Object { brace, .. })), _) => {
                                     *brace
                                 }
-                                (_, Some(FieldValue::Path(p))) => p.range.start,
+                                (_, Some(FieldValue::Path(p))) => p.range.end,
                                 _ => span,
                             };
                             self.stmts
-                                .push(quote_spanned!(at=> #p::task_gets::<#task, _>(&#e);));
+                                .push(quote_spanned!(at=> ::workflow::dsl::__private::task_gets::<#task, _>(&(#e));));
                         }
                         let callback = fields.iter().find(|f| f.key == "callback");
                         let expected = callback.is_some();
                         let flag_span = callback.map_or(span, |f| f.key.span());
-                        let message = if expected {
-                            "`callback` needs a #[task(callback)] function"
+                        let task_flag = respan(task, flag_span);
+                        self.stmts.push(if expected {
+                            quote_spanned!(flag_span=> ::workflow::dsl::__private::callback_task::<#task_flag>();)
                         } else {
-                            "this is a #[task(callback)] function: add `callback` to the state's fields"
-                        };
-                        self.stmts.push(quote_spanned!(flag_span=>
-                            const _: () = ::core::assert!(<#task as ::workflow::dsl::Task>::CALLBACK == #expected, #message);
-                        ));
+                            quote_spanned!(flag_span=> ::workflow::dsl::__private::plain_task::<#task_flag>();)
+                        });
                         Val {
-                            expr: quote_spanned!(span=> #p::output_of::<#task>()),
+                            expr: quote_spanned!(span=> ::workflow::dsl::__private::output_of::<#task>()),
                             typed: true,
                         }
                     }
@@ -567,11 +655,15 @@ impl Checker {
                     if let Some(FieldValue::Path(path)) = Self::field(fields, key)
                         && let Some(r) = self.path_ref(&Self::reference(&eff), path, true, ctx)
                     {
-                        let span = path.range.start;
+                        let span = path.range.end;
                         if key == "seconds_path" {
-                            self.stmts.push(quote_spanned!(span=> #p::numeric(#r);));
+                            self.stmts.push(
+                                quote_spanned!(span=> ::workflow::dsl::__private::numeric(#r);),
+                            );
                         } else {
-                            self.stmts.push(quote_spanned!(span=> #p::string(#r);));
+                            self.stmts.push(
+                                quote_spanned!(span=> ::workflow::dsl::__private::string(#r);),
+                            );
                         }
                     }
                 }
@@ -675,19 +767,22 @@ impl Checker {
                     Some(FieldValue::Path(path)) => {
                         match self.path_ref(&eff_ref, path, true, ctx) {
                             Some(r) => {
-                                let span = path.range.start;
+                                let span = path.range.end;
                                 Val {
-                                    expr: quote_spanned!(span=> #p::item_of(#r)),
+                                    expr: quote_spanned!(span=> ::workflow::dsl::__private::item_of(#r)),
                                     typed: true,
                                 }
                             }
                             None => never_value(),
                         }
                     }
+                    // Without items_path, the input itself is the list: an error is on the
+                    // state's name.
                     _ if eff.typed => {
                         let e = &eff_ref.expr;
+                        let span = s.name.span();
                         Val {
-                            expr: quote!(#p::item_of(#e)),
+                            expr: quote_spanned!(span=> ::workflow::dsl::__private::item_of(::core::convert::identity(#e))),
                             typed: true,
                         }
                     }
@@ -776,17 +871,19 @@ impl Checker {
                     Some(FieldValue::Path(path))
                         if path.text.is_none() && path.segments.is_empty() =>
                     {
-                        error
+                        error.clone()
                     }
                     Some(FieldValue::Path(path)) => {
                         if let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx) {
-                            let span = path.range.start;
-                            let e = error.expr;
-                            self.stmts.push(quote_spanned!(span=> #p::put(#slot, #e);));
+                            let span = path.range.end;
+                            let e = &error.expr;
+                            self.stmts.push(
+                                quote_spanned!(span=> ::workflow::dsl::__private::put(#slot, #e);),
+                            );
                         }
                         doc.clone()
                     }
-                    _ => error,
+                    _ => error.clone(),
                 };
                 let value = self.bind(
                     "caught",
@@ -798,9 +895,10 @@ impl Checker {
                         typed: value.typed,
                     },
                 );
+                // A catcher's Assign reads the error output, not the state's output.
                 if let Some(FieldValue::Template(t)) = Self::field(&c.fields, "assign") {
-                    let r = Self::reference(&value);
-                    self.template(t, &r, ctx);
+                    let error = self.bind("error", error);
+                    self.template(t, &Self::reference(&error), ctx);
                 }
                 edges.push(Edge {
                     target: Target::State(c.target.clone()),
@@ -811,7 +909,6 @@ impl Checker {
     }
 
     fn condition(&mut self, cond: &Cond, base: &Val, ctx: &Ctx) {
-        let p = private();
         match cond {
             Cond::And(parts) | Cond::Or(parts) => {
                 for part in parts {
@@ -826,8 +923,9 @@ impl Checker {
             }
             Cond::Matches { path, .. } => {
                 if let Some(r) = self.path_ref(base, path, true, ctx) {
-                    let span = path.range.start;
-                    self.stmts.push(quote_spanned!(span=> #p::string(#r);));
+                    let span = path.range.end;
+                    self.stmts
+                        .push(quote_spanned!(span=> ::workflow::dsl::__private::string(#r);));
                 }
             }
             Cond::Compare { left, right, .. } => {
@@ -849,16 +947,18 @@ impl Checker {
                     _ => return,
                 };
                 let check = match family.as_str() {
-                    "numeric" => quote!(numeric),
-                    "boolean" => quote!(boolean),
-                    _ => quote!(string),
+                    "numeric" => "numeric",
+                    "boolean" => "boolean",
+                    _ => "string",
                 };
                 for operand in [left, right] {
                     if let Operand::Path(path, _) = operand
                         && let Some(r) = self.path_ref(base, path, true, ctx)
                     {
-                        let span = path.range.start;
-                        self.stmts.push(quote_spanned!(span=> #p::#check(#r);));
+                        let span = path.range.end;
+                        let check = Ident::new(check, span);
+                        self.stmts
+                            .push(quote_spanned!(span=> ::workflow::dsl::__private::#check(#r);));
                     }
                 }
             }

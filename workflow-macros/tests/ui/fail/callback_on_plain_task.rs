@@ -1,0 +1,27 @@
+// `callback` on a task whose function is not #[task(callback)].
+use workflow::prelude::*;
+
+#[derive(Serialize, Deserialize)]
+pub struct Payment {
+    pub order_id: String,
+    pub amount: f64,
+}
+
+#[derive(Debug, TaskError)]
+pub enum PaymentError {
+    CardDeclined,
+    GatewayTimeout,
+}
+
+#[task]
+async fn charge_payment(payment: Payment) -> Result<Payment, PaymentError> {
+    Ok(payment)
+}
+
+workflow! {
+    pub Checkout(Payment) {
+        task Charge = charge_payment { callback, end }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,30 @@
+// max_attempts cannot be negative: the error is on the literal.
+use workflow::prelude::*;
+
+#[derive(Serialize, Deserialize)]
+pub struct Payment {
+    pub order_id: String,
+    pub amount: f64,
+}
+
+#[derive(Debug, TaskError)]
+pub enum PaymentError {
+    CardDeclined,
+    GatewayTimeout,
+}
+
+#[task]
+async fn charge_payment(payment: Payment) -> Result<Payment, PaymentError> {
+    Ok(payment)
+}
+
+workflow! {
+    pub Checkout(Payment) {
+        task Charge = charge_payment {
+            retry: [ PaymentError::GatewayTimeout => { max_attempts: -1 } ],
+            end,
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,49 @@
+// Two transitions bring different types into Ship: the error is on the second `next:` target.
+use workflow::prelude::*;
+
+#[derive(Serialize, Deserialize)]
+pub struct Order {
+    pub id: String,
+    pub total: f64,
+    pub items: Vec<String>,
+    pub receipt: Option<Receipt>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Payment {
+    pub order_id: String,
+    pub amount: f64,
+}
+
+#[task]
+async fn charge_payment(payment: Payment) -> Result<Receipt, TaskError> {
+    Ok(Receipt {
+        id: payment.order_id,
+    })
+}
+
+#[task]
+async fn ship_order(order: Order) -> Result<Order, TaskError> {
+    Ok(order)
+}
+
+workflow! {
+    pub Checkout(Order) {
+        choice Route {
+            when $.total > 100 => Charge,
+            default => Ship,
+        }
+        task Charge = charge_payment {
+            parameters: Payment { order_id: $.id, amount: $.total },
+            next: Ship,
+        }
+        pass Ship { end }
+    }
+}
+
+fn main() {}

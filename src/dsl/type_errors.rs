@@ -19,9 +19,16 @@
 //! | ``the output of this state, `Receipt`, does not fit the input of the next state, `Order` `` | two states linked by a transition disagree on the document's type | keep the document with `result_path: $.field`, or pick a part with `output_path` |
 //! | ``the task's input is `ChargeRequest`, but this gives it `Order` `` | the state gives its task the wrong type | select the right part with `input_path`, or build the input with `parameters: ChargeRequest { .. }` |
 //! | ``a result of type `Receipt` does not fit this field of type `Order` `` | `result_path` writes the task's result into a field of another type | point `result_path` at a field of the result's type (an `Option<T>` field takes a `T`) |
+//! | ``this path gives `String`, but the field is `f64` `` | a path in a `parameters` struct reads a field of another type than the struct's field | point the path at a field of the struct field's type, or change the struct |
+//! | ``this ends with `Receipt`, but the output is `OrderDoc` `` | a state that ends the workflow (or a branch, or an item processor) leaves a document of another type than the declared output | keep the document with `result_path`, or change `-> Type` |
 //! | ``missing field `amount` in initializer of `ChargeRequest` `` | a `parameters` struct leaves a field out | give it a value or a path |
 //! | ``` `String` is not a number: a numeric comparison needs a numeric field ``` | `when $.x > 1` on a string field | compare with a string, or use a numeric field |
 //! | ``no variant named `Declined` found for enum `PaymentError` `` | a `catch` or `retry` names an error the task cannot raise | use a variant of the task's error type |
+//! | ``` `Receipt` is not a list: a Map state iterates over an array ``` | `items_path` selects something other than a `Vec` or array | point `items_path` at a list field |
+//! | ``` `Receipt` has no item at this index ``` | `$.field[2]` on a value that is not a list, or on a Parallel result with fewer branches | index a `Vec`, an array, or a Parallel result within its branches |
+//! | ``` `charge_payment` is not a #[task(callback)] function ``` | a state is marked `callback` but its task does not wait for a token | remove `callback`, or make the function `#[task(callback)]` |
+//! | ``` `request_approval` is a #[task(callback)] function: its state must be marked `callback` ``` | a callback task's state lacks `callback` | add `callback` to the state's fields |
+//! | ``` `String` cannot be the error type of a task ``` | a `#[task]` returns `Result<T, E>` with an `E` that is not a `#[derive(TaskError)]` enum | derive `TaskError` on the enum, or return `TaskError` |
 //! | `#[task] functions must be async` | `#[task]` is on a plain `fn` | make it `async fn` |
 //!
 //! A note on `Option`: a path steps through `Option` fields as if they were plain

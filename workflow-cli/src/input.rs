@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::Value;
 use workflow_core::definition::Definition;
 use workflow_core::diagnostic::{Diagnostic, Diagnostics, codes};
@@ -61,26 +61,38 @@ pub fn load(text: &str, options: &CompileOptions) -> Loaded {
     }
 }
 
+/// A definition that is not JSON, not a state machine, or not valid: the command's answer
+/// is "the definition has problems" (exit 1), as for `validate`, not "could not work" (2).
+#[derive(Debug)]
+pub struct DefinitionProblem(pub String);
+
+impl std::fmt::Display for DefinitionProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DefinitionProblem {}
+
 /// Reads and validates a definition, failing with a one-line reason or the full list of
 /// problems already printed.
 pub fn definition(path: &Path, options: &CompileOptions) -> anyhow::Result<(String, Definition)> {
     let text = read(path)?;
-    match load(&text, options) {
-        Loaded::Valid(def) => Ok((text, *def)),
-        Loaded::NotJson(d) => bail!("{}", not_json_line(path, &d)),
-        Loaded::NotStateMachine(why) => {
-            bail!("{} is not a state machine: {why}", path.display())
-        }
+    let problem = match load(&text, options) {
+        Loaded::Valid(def) => return Ok((text, *def)),
+        Loaded::NotJson(d) => not_json_line(path, &d),
+        Loaded::NotStateMachine(why) => format!("{} is not a state machine: {why}", path.display()),
         Loaded::Invalid(d) => {
             crate::render::diagnostics(&path.display().to_string(), &text, &d.0);
-            bail!(
+            format!(
                 "{} is not a valid state machine ({} problem{})",
                 path.display(),
                 d.0.len(),
                 if d.0.len() == 1 { "" } else { "s" }
             )
         }
-    }
+    };
+    Err(DefinitionProblem(problem).into())
 }
 
 /// `file:line:column: not JSON: <reason>`.

@@ -27,10 +27,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod exit {
     /// Everything is fine: valid, no lint errors, the execution SUCCEEDED.
     pub const OK: u8 = 0;
-    /// The definition has problems, or the execution FAILED.
+    /// The definition has problems (not JSON, not a state machine, or invalid), or the
+    /// execution FAILED.
     pub const PROBLEMS: u8 = 1;
     /// The command could not do its work: bad arguments, a file that cannot be read, an input
-    /// that is not JSON, a definition that cannot run.
+    /// that is not JSON.
     pub const USAGE: u8 = 2;
     /// The execution TIMED_OUT.
     pub const TIMED_OUT: u8 = 3;
@@ -43,7 +44,7 @@ pub mod exit {
     name = "workflow",
     version,
     about = "AWS Step Functions (Amazon States Language) state machines, checked, run and drawn locally",
-    after_help = "Exit codes: 0 ok; 1 the definition has problems or the execution FAILED; 2 the command could not do its work (bad arguments, unreadable file); 3 TIMED_OUT; 4 ABORTED."
+    after_help = "Exit codes: 0 ok; 1 the definition has problems (not JSON, not a state machine, invalid) or the execution FAILED; 2 the command could not do its work (bad arguments, unreadable file, an --input that is not JSON); 3 TIMED_OUT; 4 ABORTED."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -107,7 +108,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             render::error_line(&format!("{e:#}"));
-            ExitCode::from(exit::USAGE)
+            if e.downcast_ref::<input::DefinitionProblem>().is_some() {
+                ExitCode::from(exit::PROBLEMS)
+            } else {
+                ExitCode::from(exit::USAGE)
+            }
         }
     }
 }

@@ -516,13 +516,14 @@ fn run_with_an_http_endpoint() {
 
 #[test]
 fn run_bad_inputs() {
+    // A definition with problems is exit 1, as for validate; a file not read is exit 2.
     let o = workflow(&["run", "invalid.asl.json"]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("error[unknown-field]"));
     assert!(stderr(&o).contains("invalid.asl.json is not a valid state machine (2 problems)"));
 
     let o = workflow(&["run", "not-json.yaml"]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
     assert_eq!(stderr(&o).lines().count(), 1);
 
     let o = workflow(&["run", "missing.json"]);
@@ -767,7 +768,15 @@ fn graph_svg_is_valid_svg() {
     let o = workflow(&["graph", "--format", "svg", "missing.json"]);
     assert_eq!(code(&o), 2);
     let o = workflow(&["graph", "not-json.yaml"]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
+    let o = workflow(&["graph", "invalid.asl.json"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("error[unknown-field]"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("invalid.asl.json is not a valid state machine (2 problems)"));
 }
 
 // ---------------------------------------------------------------- cost
@@ -885,9 +894,11 @@ fn cost_bad_files() {
     let o = workflow(&["cost", "missing.json"]);
     assert_eq!(code(&o), 2);
     let o = workflow(&["cost", "invalid.asl.json"]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
     let o = workflow(&["cost", "not-json.yaml"]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
+    let o = workflow(&["cost", "not-a-machine.json"]);
+    assert_eq!(code(&o), 1);
     let bad = temp("bad-prices.json");
     std::fs::write(&bad, r#"{"typo": 1}"#).unwrap();
     let o = workflow(&["cost", "eight.asl.json", "--prices", bad.to_str().unwrap()]);

@@ -23,6 +23,10 @@ use workflow::core::history::EventType;
 use workflow::core::plan::{CompileOptions, MachineType};
 use workflow::runtime::{ExecutionStatus, LoadError, LoadOptions, Runtime, TaskContext, TaskError};
 
+#[path = "support/recording.rs"]
+mod recording;
+use recording::{json_matches, placeholders, string_matches};
+
 const LIST: &str = "tests/conformance-expected-failures.txt";
 
 struct Case {
@@ -75,77 +79,6 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     }
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases
-}
-
-/// The placeholders a case's notes list.
-fn placeholders(notes: &str) -> Vec<String> {
-    let Some(start) = notes.find("recording placeholders (") else {
-        return Vec::new();
-    };
-    let rest = &notes[start + "recording placeholders (".len()..];
-    let end = rest.find(')').unwrap_or(rest.len());
-    rest[..end]
-        .split(", ")
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// Glob match: `pattern` pieces separated by wildcards.
-fn glob(pieces: &[&str], text: &str) -> bool {
-    match pieces.split_first() {
-        None => text.is_empty(),
-        Some((first, [])) => text == *first,
-        Some((first, rest)) => {
-            let Some(after) = text.strip_prefix(first) else {
-                return false;
-            };
-            // Try every split point for the wildcard that follows `first`.
-            (0..=after.len())
-                .filter(|i| after.is_char_boundary(*i))
-                .any(|i| glob(rest, &after[i..]))
-        }
-    }
-}
-
-fn string_matches(expected: &str, actual: &str, placeholders: &[String]) -> bool {
-    if expected == actual {
-        return true;
-    }
-    let bracketed: Vec<&String> = placeholders.iter().filter(|p| p.starts_with('<')).collect();
-    if bracketed.iter().all(|p| !expected.contains(p.as_str())) {
-        return false;
-    }
-    // Split the expected text at every bracketed placeholder.
-    let mut pieces: Vec<String> = vec![expected.to_string()];
-    for p in bracketed {
-        pieces = pieces
-            .iter()
-            .flat_map(|s| s.split(p.as_str()).map(str::to_string).collect::<Vec<_>>())
-            .collect();
-    }
-    let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-    glob(&refs, actual)
-}
-
-fn json_matches(expected: &Value, actual: &Value, placeholders: &[String]) -> bool {
-    match (expected, actual) {
-        (Value::String(e), _) if placeholders.iter().any(|p| p == e) => true,
-        (Value::String(e), Value::String(a)) => string_matches(e, a, placeholders),
-        (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
-        (Value::Array(e), Value::Array(a)) => {
-            e.len() == a.len()
-                && e.iter()
-                    .zip(a)
-                    .all(|(x, y)| json_matches(x, y, placeholders))
-        }
-        (Value::Object(e), Value::Object(a)) => {
-            e.len() == a.len()
-                && e.iter()
-                    .all(|(k, v)| a.get(k).is_some_and(|w| json_matches(v, w, placeholders)))
-        }
-        _ => expected == actual,
-    }
 }
 
 fn short(v: &impl std::fmt::Display) -> String {

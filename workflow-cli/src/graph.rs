@@ -408,6 +408,51 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+/// How a text format writes nodes and groups: Mermaid and DOT lay them out alike, each with
+/// its own syntax for opening and closing a group.
+struct GroupSyntax<'a> {
+    /// One level of indentation.
+    unit: &'a str,
+    /// The line(s) opening a group, given its indentation.
+    open: &'a dyn Fn(&Group, &str) -> String,
+    /// The line closing a group, given its indentation.
+    close: &'a dyn Fn(&str) -> String,
+    /// A node's line, without indentation.
+    node_line: &'a dyn Fn(&Node) -> String,
+}
+
+/// Writes the nodes outside any group, then each group (a Parallel branch or a Map processor)
+/// with its nodes and nested groups, one indentation unit deeper per level.
+fn write_nodes_and_groups(g: &Graph, out: &mut String, syntax: &GroupSyntax) {
+    fn group(g: &Graph, gi: usize, depth: usize, out: &mut String, syntax: &GroupSyntax) {
+        let pad = syntax.unit.repeat(depth);
+        out.push_str(&(syntax.open)(&g.groups[gi], &pad));
+        for n in g.nodes.iter().filter(|n| n.group == Some(gi)) {
+            out.push_str(&format!("{pad}{}{}\n", syntax.unit, (syntax.node_line)(n)));
+        }
+        for (ci, _) in g
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.parent == Some(gi))
+        {
+            group(g, ci, depth + 1, out, syntax);
+        }
+        out.push_str(&(syntax.close)(&pad));
+    }
+    for n in g.nodes.iter().filter(|n| n.group.is_none()) {
+        out.push_str(&format!("{}{}\n", syntax.unit, (syntax.node_line)(n)));
+    }
+    for (gi, _) in g
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(_, gr)| gr.parent.is_none())
+    {
+        group(g, gi, 1, out, syntax);
+    }
+}
+
 fn mermaid_text(s: &str) -> String {
     s.replace('"', "#quot;")
         .replace('<', "#lt;")
@@ -425,43 +470,22 @@ pub fn mermaid(g: &Graph) -> String {
             kind => format!("{}[\"{label}<br/><small>{kind}</small>\"]", n.id),
         }
     };
-    for n in g.nodes.iter().filter(|n| n.group.is_none()) {
-        out.push_str(&format!("    {}\n", node_line(n)));
-    }
-    fn group_block(
-        g: &Graph,
-        gi: usize,
-        depth: usize,
-        out: &mut String,
-        node_line: &dyn Fn(&Node) -> String,
-    ) {
-        let pad = "    ".repeat(depth);
-        out.push_str(&format!(
-            "{pad}subgraph {}[\"{}\"]\n",
-            g.groups[gi].id,
-            mermaid_text(&g.groups[gi].label)
-        ));
-        for n in g.nodes.iter().filter(|n| n.group == Some(gi)) {
-            out.push_str(&format!("{pad}    {}\n", node_line(n)));
-        }
-        for (ci, _) in g
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.parent == Some(gi))
-        {
-            group_block(g, ci, depth + 1, out, node_line);
-        }
-        out.push_str(&format!("{pad}end\n"));
-    }
-    for (gi, _) in g
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(_, gr)| gr.parent.is_none())
-    {
-        group_block(g, gi, 1, &mut out, &node_line);
-    }
+    write_nodes_and_groups(
+        g,
+        &mut out,
+        &GroupSyntax {
+            unit: "    ",
+            open: &|group, pad| {
+                format!(
+                    "{pad}subgraph {}[\"{}\"]\n",
+                    group.id,
+                    mermaid_text(&group.label)
+                )
+            },
+            close: &|pad| format!("{pad}end\n"),
+            node_line: &node_line,
+        },
+    );
     let mut highlighted = Vec::new();
     for (i, e) in g.edges.iter().enumerate() {
         let arrow = match (e.kind, e.label.is_empty()) {
@@ -530,43 +554,22 @@ pub fn dot(g: &Graph) -> String {
         }
         format!("{} [{attrs}];", n.id)
     };
-    for n in g.nodes.iter().filter(|n| n.group.is_none()) {
-        out.push_str(&format!("  {}\n", node_line(n)));
-    }
-    fn cluster(
-        g: &Graph,
-        gi: usize,
-        depth: usize,
-        out: &mut String,
-        node_line: &dyn Fn(&Node) -> String,
-    ) {
-        let pad = "  ".repeat(depth);
-        out.push_str(&format!(
-            "{pad}subgraph cluster_{} {{\n{pad}  label=\"{}\"; style=\"rounded,dashed\"; color=\"#7f8c8d\"; fontname=\"DejaVu Sans\";\n",
-            g.groups[gi].id,
-            dot_text(&g.groups[gi].label)
-        ));
-        for n in g.nodes.iter().filter(|n| n.group == Some(gi)) {
-            out.push_str(&format!("{pad}  {}\n", node_line(n)));
-        }
-        for (ci, _) in g
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.parent == Some(gi))
-        {
-            cluster(g, ci, depth + 1, out, node_line);
-        }
-        out.push_str(&format!("{pad}}}\n"));
-    }
-    for (gi, _) in g
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(_, gr)| gr.parent.is_none())
-    {
-        cluster(g, gi, 1, &mut out, &node_line);
-    }
+    write_nodes_and_groups(
+        g,
+        &mut out,
+        &GroupSyntax {
+            unit: "  ",
+            open: &|group, pad| {
+                format!(
+                    "{pad}subgraph cluster_{} {{\n{pad}  label=\"{}\"; style=\"rounded,dashed\"; color=\"#7f8c8d\"; fontname=\"DejaVu Sans\";\n",
+                    group.id,
+                    dot_text(&group.label)
+                )
+            },
+            close: &|pad| format!("{pad}}}\n"),
+            node_line: &node_line,
+        },
+    );
     for e in &g.edges {
         let mut attrs = Vec::new();
         if !e.label.is_empty() {

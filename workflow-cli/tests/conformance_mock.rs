@@ -17,6 +17,10 @@ use std::process::Command;
 
 use serde_json::{Map, Value, json};
 
+#[path = "../../tests/support/recording.rs"]
+mod recording;
+use recording::{json_matches, placeholders, string_matches};
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases")
 }
@@ -129,70 +133,6 @@ fn mocked(b: &Value, invoke: bool) -> Option<Value> {
             Some(Value::Object(m))
         }
         _ => None,
-    }
-}
-
-fn placeholders(notes: &str) -> Vec<String> {
-    let Some(start) = notes.find("recording placeholders (") else {
-        return Vec::new();
-    };
-    let rest = &notes[start + "recording placeholders (".len()..];
-    let end = rest.find(')').unwrap_or(rest.len());
-    rest[..end]
-        .split(", ")
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-fn glob(pieces: &[&str], text: &str) -> bool {
-    match pieces.split_first() {
-        None => text.is_empty(),
-        Some((first, [])) => text == *first,
-        Some((first, rest)) => {
-            let Some(after) = text.strip_prefix(first) else {
-                return false;
-            };
-            (0..=after.len())
-                .filter(|i| after.is_char_boundary(*i))
-                .any(|i| glob(rest, &after[i..]))
-        }
-    }
-}
-
-fn string_matches(expected: &str, actual: &str, ph: &[String]) -> bool {
-    if expected == actual {
-        return true;
-    }
-    let bracketed: Vec<&String> = ph.iter().filter(|p| p.starts_with('<')).collect();
-    if bracketed.iter().all(|p| !expected.contains(p.as_str())) {
-        return false;
-    }
-    let mut pieces = vec![expected.to_string()];
-    for p in bracketed {
-        pieces = pieces
-            .iter()
-            .flat_map(|s| s.split(p.as_str()).map(str::to_string).collect::<Vec<_>>())
-            .collect();
-    }
-    let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-    glob(&refs, actual)
-}
-
-fn json_matches(e: &Value, a: &Value, ph: &[String]) -> bool {
-    match (e, a) {
-        (Value::String(s), _) if ph.iter().any(|p| p == s) => true,
-        (Value::String(x), Value::String(y)) => string_matches(x, y, ph),
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_matches(p, q, ph))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_matches(v, w, ph)))
-        }
-        _ => e == a,
     }
 }
 

@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 use workflow::core::definition::Definition;
-use workflow::core::history::EventType;
 use workflow::core::plan::{CompileOptions, MachineType};
 use workflow::runtime::{ExecutionStatus, LoadError, LoadOptions, Runtime, TaskContext, TaskError};
 
@@ -288,7 +287,6 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
             }
         }
     }
-    let _ = EventType::ExecutionStarted;
     Ok(())
 }
 
@@ -331,12 +329,10 @@ fn main() {
     let mut failed = 0;
     let mut unexpected = Vec::new();
     let mut stale = Vec::new();
-    let mut ran = std::collections::HashSet::new();
     for case in &cases {
         if !filters.is_empty() && !filters.iter().any(|f| case.name.contains(f.as_str())) {
             continue;
         }
-        ran.insert(case.name.clone());
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(&case.case, &rt)))
                 .unwrap_or_else(|_| Err("the runner panicked".to_string()));
@@ -402,7 +398,6 @@ fn main() {
             println!("  {m}");
         }
     }
-    let _ = ran;
     if !ok {
         std::process::exit(1);
     }

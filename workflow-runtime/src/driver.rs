@@ -85,6 +85,27 @@ pub(crate) async fn drive(
         if *execution.status() != ExecutionStatus::Running {
             break;
         }
+        if execution.has_pending_work() {
+            // The step logic stopped at its budget of states (a long loop of Pass and Choice
+            // states): let other tasks run and a stop in, and fire the timers that are due on
+            // a clock that really passes (the execution's time limit), then go on.
+            tokio::task::yield_now().await;
+            while let Ok(msg) = rx.try_recv() {
+                d.on_message(msg, &execution);
+            }
+            if !d.shared.clock.is_instant() {
+                let now = d.shared.clock.now_millis();
+                while let Some(&(at, timer)) = d.timers.first()
+                    && at <= now
+                {
+                    d.timers.remove(&(at, timer));
+                    d.timer_at.remove(&timer);
+                    d.pending.push_back(Event::TimerFired { timer });
+                }
+            }
+            d.pending.push_back(Event::Continue);
+            continue;
+        }
         let mut next_timer = d.timers.first().copied();
         if next_timer.is_some() && d.shared.clock.is_instant() {
             // On a clock where waiting takes no time, time may only jump forward once nothing

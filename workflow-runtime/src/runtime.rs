@@ -100,10 +100,38 @@ impl LoadOptions {
 }
 
 /// How to start an execution.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StartOptions {
     /// The execution's name; a UUID when absent.
     pub name: Option<String>,
+    /// AWS's history quota, 25,000 events by default: a STANDARD execution fails when its
+    /// 25,000th event would be anything but `ExecutionSucceeded`, and an EXPRESS history keeps
+    /// its first 25,000 events and its last. `None` lifts it: every event is kept and nothing
+    /// fails, for local runs that AWS would refuse (an inline Map over a long list).
+    pub history_limit: Option<usize>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            name: None,
+            history_limit: Some(workflow_core::execution::HISTORY_LIMIT),
+        }
+    }
+}
+
+impl StartOptions {
+    /// With this execution name.
+    pub fn name(mut self, name: impl Into<String>) -> StartOptions {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Without AWS's history quota (see [`StartOptions::history_limit`]).
+    pub fn without_history_limit(mut self) -> StartOptions {
+        self.history_limit = None;
+        self
+    }
 }
 
 /// A loaded, validated and compiled state machine, ready to run any number of times.
@@ -414,6 +442,7 @@ impl Runtime {
             region: self.shared.region.clone(),
             account: self.shared.account.clone(),
             role_arn: None,
+            history_limit: options.history_limit,
         };
         let now = self.shared.clock.now_millis();
         let (execution, commands) =

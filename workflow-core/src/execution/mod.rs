@@ -172,6 +172,10 @@ pub struct ExecutionConfig {
     pub account: String,
     /// The execution role; a default role of the account when absent.
     pub role_arn: Option<String>,
+    /// AWS's history quota, [`HISTORY_LIMIT`] events by default: a STANDARD execution fails
+    /// at it, an EXPRESS history keeps that many events and its last. `None` lifts it (every
+    /// event is kept and nothing fails), for local work that AWS would refuse.
+    pub history_limit: Option<usize>,
 }
 
 impl Default for ExecutionConfig {
@@ -182,6 +186,7 @@ impl Default for ExecutionConfig {
             region: "us-east-1".to_string(),
             account: "123456789012".to_string(),
             role_arn: None,
+            history_limit: Some(HISTORY_LIMIT),
         }
     }
 }
@@ -225,6 +230,9 @@ pub enum Event {
         /// The error to record.
         failure: Failure,
     },
+    /// Nothing happened outside: go on with the work the last call left when it reached its
+    /// budget of [`STATES_PER_CALL`] states (see [`Execution::has_pending_work`]).
+    Continue,
 }
 
 /// A task to run.
@@ -427,7 +435,29 @@ pub struct Execution {
     commands: Vec<Command>,
     work: Vec<Work>,
     now: Millis,
+    /// The id of the last event recorded (events an EXPRESS history does not keep count too).
+    last_event_id: u64,
+    /// States this call may still enter before it hands back to the driver.
+    budget: u32,
+    /// A STANDARD execution's 25,000th event would not have been `ExecutionSucceeded`: it fails.
+    history_exhausted: bool,
+    /// ... and its `ExecutionFailed` is recorded.
+    history_limit_recorded: bool,
+    /// See [`ExecutionConfig::history_limit`].
+    history_limit: Option<usize>,
 }
+
+/// At most this many states are entered per call to [`Execution::start`] or
+/// [`Execution::handle`]: a loop of Pass and Choice states would otherwise never give its
+/// driver a chance to let time pass, a stop in, or other work run. What is left is run by
+/// [`Event::Continue`]; [`Execution::has_pending_work`] says when that is needed.
+pub const STATES_PER_CALL: u32 = 10_000;
+
+/// A STANDARD execution's history holds at most this many events: AWS fails the execution
+/// when its 25,000th event would be anything but `ExecutionSucceeded`. An EXPRESS execution
+/// has no such limit (AWS keeps no history for it); here its history keeps its first
+/// `HISTORY_LIMIT` events and its last one, so that a long run does not grow without bound.
+pub const HISTORY_LIMIT: usize = 25_000;
 
 /// A version-4 UUID from the given randomness.
 pub fn uuid_v4(entropy: &mut dyn Entropy) -> String {
@@ -602,6 +632,11 @@ impl Execution {
             commands: Vec::new(),
             work: Vec::new(),
             now,
+            last_event_id: 0,
+            budget: STATES_PER_CALL,
+            history_exhausted: false,
+            history_limit_recorded: false,
+            history_limit: config.history_limit,
         };
         execution.record(
             None,
@@ -662,7 +697,9 @@ impl Execution {
         if self.status != ExecutionStatus::Running {
             return Vec::new();
         }
+        self.budget = STATES_PER_CALL;
         match event {
+            Event::Continue => {}
             Event::TaskSucceeded { task, output } => self.on_task_result(task, Ok(output), entropy),
             Event::TaskFailed { task, failure } => self.on_task_result(task, Err(failure), entropy),
             Event::TaskSubmitted { task, output } => self.on_task_submitted(task, output),
@@ -672,6 +709,12 @@ impl Execution {
         }
         self.drain(entropy);
         std::mem::take(&mut self.commands)
+    }
+
+    /// True when the last call stopped at its budget of [`STATES_PER_CALL`] states with work
+    /// left: the driver should send [`Event::Continue`] (after letting other work run).
+    pub fn has_pending_work(&self) -> bool {
+        self.status == ExecutionStatus::Running && !self.work.is_empty()
     }
 
     /// Where the execution stands.
@@ -751,9 +794,42 @@ impl Execution {
         let previous = match &frame {
             Some(f) if f.silent => return 0,
             Some(f) => f.last_event,
-            None => self.history.last().map_or(0, |e| e.id),
+            None => self.last_event_id,
         };
-        let id = self.history.len() as u64 + 1;
+        if self.history_exhausted {
+            return 0;
+        }
+        let id = self.last_event_id + 1;
+        let limit = self.history_limit.unwrap_or(usize::MAX);
+        match self.info.machine_type {
+            MachineType::Standard
+                if self.history.len() + 1 == limit
+                    && event_type != EventType::ExecutionSucceeded =>
+            {
+                // The drain loop ends the execution before anything else happens.
+                self.history_exhausted = true;
+                return 0;
+            }
+            MachineType::Express
+                if self.history.len() >= limit
+                    && !matches!(
+                        event_type,
+                        EventType::ExecutionSucceeded
+                            | EventType::ExecutionFailed
+                            | EventType::ExecutionTimedOut
+                            | EventType::ExecutionAborted
+                    ) =>
+            {
+                // Counted, not kept.
+                self.last_event_id = id;
+                if let Some(f) = frame {
+                    f.last_event = id;
+                }
+                return id;
+            }
+            _ => {}
+        }
+        self.last_event_id = id;
         self.history.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -765,6 +841,46 @@ impl Execution {
             f.last_event = id;
         }
         id
+    }
+
+    /// Ends a STANDARD execution whose history is full: whatever runs is cancelled without
+    /// further events, and the 25,000th event is `ExecutionFailed`.
+    fn fail_on_full_history(&mut self) {
+        let tops: Vec<FrameRef> = self
+            .frames
+            .iter()
+            .flatten()
+            .filter(|f| f.parent.is_none())
+            .map(|f| f.me)
+            .collect();
+        for top in tops {
+            self.abort_frame(top);
+        }
+        let timer = self.execution_timer.take();
+        self.cancel_timer(timer);
+        let limit = self.history_limit.unwrap_or(HISTORY_LIMIT);
+        let failure = Failure::new(
+            names::RUNTIME,
+            format!(
+                "The execution reached the limit of {limit} events in its history (a STANDARD execution's hard quota)."
+            ),
+        );
+        // The last event there is room for, past the checks of `record`.
+        self.last_event_id += 1;
+        self.history.push(HistoryEvent {
+            id: self.last_event_id,
+            previous_event_id: self.last_event_id - 1,
+            timestamp: self.now,
+            event_type: EventType::ExecutionFailed,
+            details: EventDetails::Failure {
+                error: failure.error.clone(),
+                cause: failure.cause.clone(),
+                resource: None,
+            },
+        });
+        self.history_limit_recorded = true;
+        self.status = ExecutionStatus::Failed(failure);
+        self.work.clear();
     }
 
     fn start_timer(
@@ -789,7 +905,14 @@ impl Execution {
     }
 
     fn drain(&mut self, entropy: &mut dyn Entropy) {
-        while let Some(work) = self.work.pop() {
+        loop {
+            if self.history_exhausted && !self.history_limit_recorded {
+                self.fail_on_full_history();
+            }
+            if self.budget == 0 {
+                break;
+            }
+            let Some(work) = self.work.pop() else { break };
             if self.status != ExecutionStatus::Running {
                 self.work.clear();
                 break;
@@ -826,7 +949,16 @@ impl Execution {
         let outcome = loop {
             let state = &plan.scopes[frame.scope].states[frame.state];
             match frame.phase {
-                Phase::Enter => self.enter(&mut frame, state),
+                Phase::Enter if self.budget == 0 => {
+                    // The rest is for the next call (Event::Continue).
+                    self.put(r, frame);
+                    self.work.push(Work::Advance(r));
+                    return;
+                }
+                Phase::Enter => {
+                    self.budget -= 1;
+                    self.enter(&mut frame, state)
+                }
                 Phase::Run => match self.run(r, &mut frame, state, entropy) {
                     Outcome::Continue => {}
                     other => break other,

@@ -529,7 +529,7 @@ impl Execution {
                 self.info.account,
                 self.info.state_machine_name,
                 state.name,
-                self.history.len()
+                self.last_event_id
             );
             self.record(
                 Some(frame),

@@ -1,7 +1,7 @@
 //! The 256 KiB payload limit.
 
 use serde_json::{Value, json};
-use workflow_runtime::{EventType, StartError, TaskContext, TaskError};
+use workflow_runtime::{EventType, LoadOptions, StartError, TaskContext, TaskError};
 
 use crate::common::*;
 
@@ -170,5 +170,152 @@ async fn a_task_input_over_the_limit_after_parameters_fails_before_the_call() {
     assert_eq!(
         types(&history),
         ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
+    );
+}
+
+/// A Pass state that loops through a Choice until `$.done` is present: forever, unless the
+/// input says otherwise.
+fn endless_loop() -> Value {
+    json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.done", "IsPresent": true, "Next": "D"}], "Default": "A"},
+            "D": {"Type": "Succeed"}
+        }
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_standard_history_fails_at_its_25000th_event() {
+    let rt = runtime();
+    let wf = load(&rt, endless_loop());
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    let (error, cause) = failed(&status);
+    assert_eq!(error, Some("States.Runtime"));
+    assert!(
+        cause.unwrap_or_default().contains("25000 events"),
+        "{cause:?}"
+    );
+    assert_eq!(history.len(), 25_000);
+    let last = history.last().expect("events");
+    assert_eq!(last.id, 25_000);
+    assert_eq!(last.event_type, EventType::ExecutionFailed);
+    assert_eq!(last.previous_event_id, 24_999);
+    // Every event before it is the loop's, ids in order.
+    assert!(
+        history
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.id == i as u64 + 1)
+    );
+    assert_eq!(count(&history, EventType::ExecutionFailed), 1);
+}
+
+/// A chain of `n` Pass states: 2n + 2 events.
+fn pass_chain(n: usize) -> Value {
+    let mut states = serde_json::Map::new();
+    for i in 0..n {
+        let mut state = json!({"Type": "Pass"});
+        if i + 1 == n {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(format!("P{}", i + 1));
+        }
+        states.insert(format!("P{i}"), state);
+    }
+    json!({"StartAt": "P0", "States": states})
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_standard_execution_whose_25000th_event_is_its_success_succeeds() {
+    let rt = runtime();
+    // 12,499 states: 1 + 2 × 12,499 + 1 = 25,000 events, the last ExecutionSucceeded.
+    let wf = load(&rt, pass_chain(12_499));
+    let (status, history) = run(&rt, &wf, json!({"n": 1})).await;
+    assert_eq!(output(&status), &json!({"n": 1}));
+    assert_eq!(history.len(), 25_000);
+    assert_eq!(
+        history.last().map(|e| e.event_type),
+        Some(EventType::ExecutionSucceeded)
+    );
+
+    // One state more: the 25,000th event would be a PassStateEntered.
+    let wf = load(&rt, pass_chain(12_500));
+    let (status, history) = run(&rt, &wf, json!({"n": 1})).await;
+    assert_eq!(failed(&status).0, Some("States.Runtime"));
+    assert_eq!(history.len(), 25_000);
+    assert_eq!(count(&history, EventType::PassStateEntered), 12_499);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_express_history_keeps_its_first_25000_events_and_its_last() {
+    let rt = runtime();
+    let wf = load_with(&rt, pass_chain(20_000), &LoadOptions::express());
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    assert_eq!(output(&status), &json!({}));
+    // 40,002 events happened; the first 25,000 and the ExecutionSucceeded are kept.
+    assert_eq!(history.len(), 25_001);
+    assert_eq!(history[24_999].id, 25_000);
+    let last = history.last().expect("events");
+    assert_eq!(last.event_type, EventType::ExecutionSucceeded);
+    assert_eq!(last.id, 40_002);
+    assert_eq!(last.previous_event_id, 40_001);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_endless_express_loop_can_be_stopped() {
+    let rt = runtime();
+    let wf = load_with(&rt, endless_loop(), &LoadOptions::express());
+    let handle = rt.start(&wf, json!({})).expect("starts");
+    // The loop runs in slices: the stop gets in between two of them.
+    tokio::task::yield_now().await;
+    handle.stop(Some("Enough".into()), Some("stopped by the test".into()));
+    let status = outcome_within(&handle, std::time::Duration::from_secs(60)).await;
+    assert_eq!(status.as_str(), "ABORTED");
+    let history = handle.history().await;
+    assert!(history.len() <= 25_001, "{} events kept", history.len());
+    assert_eq!(
+        history.last().map(|e| e.event_type),
+        Some(EventType::ExecutionAborted)
+    );
+}
+
+/// A clock whose every reading is a second later than the one before: time passes while
+/// a loop runs, as on a real clock, but deterministically.
+struct TickingClock(std::sync::atomic::AtomicI64);
+
+impl workflow_runtime::Clock for TickingClock {
+    fn now_millis(&self) -> i64 {
+        self.0.fetch_add(1000, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn sleep_until(&self, deadline: i64) -> workflow_runtime::BoxFuture<()> {
+        self.0
+            .fetch_max(deadline, std::sync::atomic::Ordering::Relaxed);
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_endless_express_loop_times_out_after_five_minutes() {
+    let rt = workflow_runtime::Runtime::builder()
+        .seed(7)
+        .clock(std::sync::Arc::new(TickingClock(
+            std::sync::atomic::AtomicI64::new(1_700_000_000_000),
+        )))
+        .build();
+    let wf = load_with(&rt, endless_loop(), &LoadOptions::express());
+    let handle = rt.start(&wf, json!({})).expect("starts");
+    let status = outcome_within(&handle, std::time::Duration::from_secs(60)).await;
+    assert_eq!(status.as_str(), "TIMED_OUT");
+    assert_eq!(
+        status.failure().and_then(|f| f.error.as_deref()),
+        Some("States.Timeout")
+    );
+    let history = handle.history().await;
+    assert_eq!(
+        history.last().map(|e| e.event_type),
+        Some(EventType::ExecutionTimedOut)
     );
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
-use workflow_runtime::{EventType, Runtime, TaskContext, TaskError};
+use workflow_runtime::{EventType, LoadOptions, Runtime, TaskContext, TaskError};
 
 use crate::common::*;
 
@@ -519,11 +519,10 @@ async fn items_path_that_is_not_an_array_is_a_runtime_error() {
 
 #[tokio::test(start_paused = true)]
 async fn ten_thousand_items_finish() {
-    // Note: on AWS an inline Map this large would exceed the 25,000-event history quota
-    // (four events per iteration); this engine does not enforce that quota. The distributed
-    // variant below is the AWS-valid form.
+    // An inline Map this large has over 25,000 events (four per iteration): a STANDARD
+    // execution fails at its history quota (see the next test), an EXPRESS one runs.
     let rt = runtime();
-    let wf = load(
+    let wf = load_with(
         &rt,
         json!({
             "StartAt": "M",
@@ -534,12 +533,15 @@ async fn ten_thousand_items_finish() {
                 "End": true
             }}
         }),
+        &LoadOptions::express(),
     );
     let wall = std::time::Instant::now();
     let (status, history) = run(&rt, &wf, items(10_000)).await;
     assert_eq!(output(&status), &items(10_000));
-    // 4 events per iteration, plus the Map's own.
-    assert_eq!(count(&history, EventType::MapIterationSucceeded), 10_000);
+    // 4 events per iteration, plus the execution's and the Map's own: the history keeps the
+    // first 25,000 and the last.
+    assert_eq!(history.len(), 25_001);
+    assert_eq!(history.last().map(|e| e.id), Some(4 * 10_000 + 6));
     assert!(
         wall.elapsed() < Duration::from_secs(60),
         "{:?}",
@@ -548,7 +550,30 @@ async fn ten_thousand_items_finish() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn ten_thousand_task_items_with_a_concurrency_limit_finish() {
+async fn an_inline_map_past_the_history_quota_fails_a_standard_execution() {
+    let rt = runtime();
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "M",
+            "States": {"M": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+                "End": true
+            }}
+        }),
+    );
+    let (status, history) = run(&rt, &wf, items(10_000)).await;
+    assert_eq!(failed(&status).0, Some("States.Runtime"));
+    assert_eq!(history.len(), 25_000);
+    assert_eq!(
+        history.last().map(|e| e.event_type),
+        Some(EventType::ExecutionFailed)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_thousand_task_items_with_a_concurrency_limit_finish() {
     let rt = runtime();
     let gauge = Gauge::default();
     let g = gauge.clone();
@@ -561,13 +586,14 @@ async fn ten_thousand_task_items_with_a_concurrency_limit_finish() {
         }
     });
     let wf = load(&rt, map_of_work(Some(40)));
-    let (status, history) = run(&rt, &wf, items(10_000)).await;
-    assert_eq!(output(&status), &items(10_000));
+    // Seven events per item: 3,000 items stay under the 25,000-event history quota.
+    let (status, history) = run(&rt, &wf, items(3_000)).await;
+    assert_eq!(output(&status), &items(3_000));
     assert_eq!(gauge.max(), 40);
-    // 250 rounds of 10 ms.
+    // 75 rounds of 10 ms.
     let entered = times_of(&history, EventType::MapStateEntered)[0];
     let exited = times_of(&history, EventType::MapStateExited)[0];
-    assert_eq!(exited - entered, 2_500);
+    assert_eq!(exited - entered, 750);
 }
 
 #[tokio::test(start_paused = true)]

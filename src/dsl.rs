@@ -139,7 +139,8 @@ pub fn definition<W: WorkflowDefinition>() -> Definition {
 }
 
 /// The exported ASL with each `${Name}` resource replaced by `resolve(Name)` (for example
-/// the Lambda ARN it is deployed as); names it returns `None` for are left as `${Name}`.
+/// the Lambda ARN it is deployed as), in a Task's `Resource` and in the `FunctionName` of a
+/// callback task's Lambda invocation; names it returns `None` for are left as `${Name}`.
 pub fn resolve_asl(asl: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
     let mut value: Value = serde_json::from_str(asl).unwrap_or(Value::Null);
     resolve_resources(&mut value, &resolve);
@@ -150,16 +151,24 @@ fn resolve_resources(value: &mut Value, resolve: &dyn Fn(&str) -> Option<String>
     match value {
         Value::Object(map) => {
             let is_task = map.get("Type").and_then(Value::as_str) == Some("Task");
+            let substitute = |v: &mut Value| {
+                let resolved = v.as_str().and_then(|r| {
+                    let rest = r.strip_prefix("${")?;
+                    let (name, suffix) = rest.split_once('}')?;
+                    Some(format!("{}{suffix}", resolve(name)?))
+                });
+                if let Some(resolved) = resolved {
+                    *v = Value::String(resolved);
+                }
+            };
             for (key, v) in map.iter_mut() {
                 if is_task && key == "Resource" {
-                    let resolved = v.as_str().and_then(|r| {
-                        let rest = r.strip_prefix("${")?;
-                        let (name, suffix) = rest.split_once('}')?;
-                        Some(format!("{}{suffix}", resolve(name)?))
-                    });
-                    if let Some(resolved) = resolved {
-                        *v = Value::String(resolved);
+                    substitute(v);
+                } else if is_task && key == "Parameters" {
+                    if let Some(function) = v.get_mut("FunctionName") {
+                        substitute(function);
                     }
+                    resolve_resources(v, resolve);
                 } else {
                     resolve_resources(v, resolve);
                 }

@@ -1,7 +1,8 @@
 //! Native vs exported: every example workflow run through its Rust definition and through its
 //! exported ASL (the checked-in `examples/asl/<Name>.asl.json`, loaded back by the runtime with
 //! the same task functions bound by name) gives the same output and the same history event
-//! types, on the success path and on each failure path.
+//! types, on the success path and on each failure path. The ASL as deployed
+//! (`examples/asl/resolved/`, the functions bound as Lambda functions) gives the same outcome.
 
 use std::path::PathBuf;
 
@@ -92,6 +93,39 @@ async fn exported<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
     summarize(&status, &handle.history().await)
 }
 
+/// The ASL as deployed (`examples/asl/resolved/`: each task a Lambda function ARN, a callback
+/// task a `lambda:invoke.waitForTaskToken` of its function), each function bound as the
+/// Lambda function of that name. Its history differs in kind (`LambdaFunction*` events where
+/// a `${Name}` task records `Task*` events); its outcome may not.
+async fn deployed<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/asl/resolved")
+        .join(format!("{}.asl.json", W::NAME));
+    let text = std::fs::read_to_string(&path).expect("the resolved ASL is checked in");
+    let runtime = Runtime::builder().seed(11).build();
+    for (name, handler) in W::tasks() {
+        runtime.bind_lambda(name, Shared(handler));
+    }
+    manager(&runtime, &order.id, approved);
+    let workflow = runtime
+        .load_with(
+            &text,
+            &LoadOptions {
+                name: W::NAME.to_string(),
+                machine_type: W::MACHINE_TYPE,
+            },
+        )
+        .expect("the resolved ASL loads");
+    let handle = runtime
+        .start(
+            &workflow,
+            serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
+        )
+        .unwrap();
+    let status = handle.outcome().await;
+    summarize(&status, &handle.history().await)
+}
+
 trait BindByName {
     fn bind_by_name(runtime: &Runtime);
 }
@@ -130,6 +164,7 @@ async fn check<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
     let a = native::<W>(&order, approved).await;
     let b = exported::<W>(&order, approved).await;
     let c = typed::<W>(&order, approved).await;
+    let d = deployed::<W>(&order, approved).await;
     let name = W::NAME;
     assert_eq!(
         a.status, expected_status,
@@ -155,6 +190,24 @@ async fn check<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
         );
     }
     assert!(a.events.len() > 3, "{name} / {scenario}: {:?}", a.events);
+    assert_eq!(
+        a.status, d.status,
+        "{name} / {scenario}: status as deployed"
+    );
+    assert_eq!(
+        a.output, d.output,
+        "{name} / {scenario}: output as deployed"
+    );
+    assert_eq!(
+        a.failure, d.failure,
+        "{name} / {scenario}: error as deployed"
+    );
+    assert_eq!(
+        a.events.len(),
+        d.events.len(),
+        "{name} / {scenario}: history as deployed: {:?}",
+        d.events
+    );
 }
 
 fn with_card(card: &str) -> Order {

@@ -6,17 +6,16 @@
 use std::path::PathBuf;
 
 use order_workflows::*;
+use serde_json::Value;
 use workflow::dsl::WorkflowDefinition;
 
 /// Each example workflow: its name, exported ASL and ASL resolved with example ARNs.
 fn exported() -> Vec<(&'static str, String, String)> {
     fn entry<W: WorkflowDefinition>() -> (&'static str, String, String) {
         let resolved = workflow::dsl::resolve_asl(W::ASL, |name| {
-            Some(match name {
-                // A callback task: the token travels with a Lambda invocation.
-                "RequestApproval" => "arn:aws:states:::lambda:invoke".to_string(),
-                _ => format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
-            })
+            Some(format!(
+                "arn:aws:lambda:us-east-1:123456789012:function:{name}"
+            ))
         });
         (W::NAME, format!("{}\n", W::ASL), format!("{resolved}\n"))
     }
@@ -74,5 +73,20 @@ fn resolved_asl_is_valid_and_keeps_callbacks() {
         .into_iter()
         .find(|(n, ..)| *n == "ApprovalOrder")
         .unwrap();
-    assert!(approval.contains("arn:aws:states:::lambda:invoke.waitForTaskToken"));
+    // The callback task invokes its Lambda function with the task token in the payload.
+    let machine: Value = serde_json::from_str(&approval).unwrap();
+    let task = &machine["States"]["RequestApproval"];
+    assert_eq!(
+        task["Resource"],
+        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    );
+    assert_eq!(
+        task["Parameters"]["FunctionName"],
+        "arn:aws:lambda:us-east-1:123456789012:function:RequestApproval"
+    );
+    assert_eq!(
+        task["Parameters"]["Payload"]["TaskToken.$"],
+        "$$.Task.Token"
+    );
+    assert_eq!(task["Parameters"]["Payload"]["order_id.$"], "$.order.id");
 }

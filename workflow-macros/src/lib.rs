@@ -48,7 +48,12 @@ mod workflow;
 /// `#[task(callback)]` makes a `.waitForTaskToken` task: the function returns
 /// `Result<Callback<T>, E>` once it has handed `ctx.task_token()` to whoever will answer;
 /// the task's result, of type `T`, arrives when `Runtime::send_task_success(token, ..)` is
-/// called (or its error with `send_task_failure`).
+/// called (or its error with `send_task_failure`). In the exported ASL such a task is what
+/// AWS runs: `"Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"` with
+/// `"FunctionName": "${RequestApproval}"` and a `Payload` that is the task's input (its
+/// `parameters`, or the state's input) plus the token as `"TaskToken.$": "$$.Task.Token"`, so
+/// the deployed Lambda function finds the token in its event's `TaskToken` field. (Without
+/// `parameters`, the state's input must be a JSON object, for the token to be added to it.)
 ///
 /// ```
 /// use workflow::prelude::*;

@@ -271,7 +271,14 @@ impl Driver {
                         ),
                     ));
                 };
-                if let Some(h) = bindings.lambda.get(lambda::function_name(function)) {
+                // `${Name}`: a function bound by name, as `workflow!` exports a callback task.
+                let by_name = function
+                    .strip_prefix("${")
+                    .and_then(|f| f.strip_suffix('}'))
+                    .and_then(|name| bindings.exact.get(name));
+                if let Some(h) =
+                    by_name.or_else(|| bindings.lambda.get(lambda::function_name(function)))
+                {
                     let payload = inv
                         .input
                         .get("Payload")

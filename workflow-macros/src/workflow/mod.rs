@@ -2,6 +2,7 @@
 //! every problem on its token, and emit the workflow type.
 
 mod ast;
+mod deploy;
 mod lower;
 mod typecheck;
 
@@ -96,7 +97,23 @@ pub fn expand(input: TokenStream) -> TokenStream {
             ));
         }
     }
-    let asl = lowered.machine.to_json_pretty();
+    let mut machine = lowered.machine.clone();
+    deploy::callbacks_as_lambda_invocations(&mut machine);
+    if errors.is_empty() {
+        // The rewrite keeps the machine valid; should it not, say so rather than export it.
+        for d in validate(&machine, &options).iter() {
+            if d.severity == workflow_core::diagnostic::Severity::Error {
+                errors.push(syn::Error::new(
+                    def.name.span(),
+                    format!(
+                        "internal error in workflow!: the exported ASL is not valid: {} at {} [{}]",
+                        d.message, d.pointer, d.code
+                    ),
+                ));
+            }
+        }
+    }
+    let asl = machine.to_json_pretty();
     let emitted = emit(&def, &asl, lowered.machine_type);
     // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
     // flags, caught error variants and struct literals are still checked.

@@ -1,5 +1,5 @@
-// A callback task: `callback` on the state, `.waitForTaskToken` in the ASL, the token passed
-// with `$$.Task.Token`; `main` answers it and checks the output.
+// A callback task: `callback` on the state, `lambda:invoke.waitForTaskToken` in the ASL, the
+// token passed with `$$.Task.Token`; `main` answers it and checks the output.
 use workflow::prelude::*;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -52,15 +52,17 @@ workflow! {
 }
 
 fn main() {
+    // Exported as AWS runs it: a Lambda invocation of the function, which waits for the
+    // token; the payload is the task's parameters plus the token.
     let asl: Value = serde_json::from_str(Approve::asl_json()).unwrap();
+    let ask = &asl["States"]["Ask"];
     assert_eq!(
-        asl["States"]["Ask"]["Resource"],
-        "${RequestApproval}.waitForTaskToken"
+        ask["Resource"],
+        "arn:aws:states:::lambda:invoke.waitForTaskToken"
     );
-    assert_eq!(
-        asl["States"]["Ask"]["Parameters"]["token.$"],
-        "$$.Task.Token"
-    );
+    assert_eq!(ask["Parameters"]["FunctionName"], "${RequestApproval}");
+    assert_eq!(ask["Parameters"]["Payload"]["token.$"], "$$.Task.Token");
+    assert_eq!(ask["Parameters"]["Payload"]["TaskToken.$"], "$$.Task.Token");
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()

@@ -8,10 +8,10 @@ use super::eval::{numbers_equal, select_segments};
 /// A filter expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FilterExpr {
-    /// `a && b`.
-    And(Box<FilterExpr>, Box<FilterExpr>),
-    /// `a || b`.
-    Or(Box<FilterExpr>, Box<FilterExpr>),
+    /// `a && b && ...` (a chain is one node, so that its length is not a depth).
+    And(Vec<FilterExpr>),
+    /// `a || b || ...`.
+    Or(Vec<FilterExpr>),
     /// `!a`.
     Not(Box<FilterExpr>),
     /// `@.x`: true when the path matches something.
@@ -77,8 +77,8 @@ impl FilterExpr {
     /// Tests `current` (with `root` as the document for `$` operands).
     pub(crate) fn test(&self, current: &Value, root: &Value) -> bool {
         match self {
-            FilterExpr::And(a, b) => a.test(current, root) && b.test(current, root),
-            FilterExpr::Or(a, b) => a.test(current, root) || b.test(current, root),
+            FilterExpr::And(all) => all.iter().all(|e| e.test(current, root)),
+            FilterExpr::Or(any) => any.iter().any(|e| e.test(current, root)),
             FilterExpr::Not(a) => !a.test(current, root),
             FilterExpr::Exists(operand) => operand.resolve(current, root).is_some(),
             FilterExpr::Compare { left, op, right } => {

@@ -8,6 +8,7 @@ pub(super) fn parse_path(text: &str) -> Result<Path, PathSyntaxError> {
         src: text,
         pos: 0,
         in_filter: false,
+        depth: 0,
     };
     let root = p.root()?;
     let segments = p.segments()?;
@@ -35,7 +36,12 @@ pub(super) struct Parser<'s> {
     pub(super) pos: usize,
     /// Inside a filter, paths end at operators and closing parentheses.
     pub(super) in_filter: bool,
+    /// How deep the filter being parsed nests.
+    pub(super) depth: u32,
 }
+
+/// How deep a filter may nest: far past any real filter, far below what exhausts a stack.
+pub(crate) const MAX_FILTER_DEPTH: u32 = 64;
 
 impl<'s> Parser<'s> {
     pub(super) fn error(&self, message: &str) -> PathSyntaxError {
@@ -316,33 +322,52 @@ impl<'s> Parser<'s> {
     fn filter_expr(&mut self) -> Result<FilterExpr, PathSyntaxError> {
         let saved = self.in_filter;
         self.in_filter = true;
-        let result = self.filter_or();
+        let result = self.nested(Self::filter_or);
         self.in_filter = saved;
         result
     }
 
+    /// Parses one level deeper, refusing what nests past [`MAX_FILTER_DEPTH`] (parentheses,
+    /// `!` and filters within filters), so that no input can exhaust the stack.
+    fn nested<T>(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<T, PathSyntaxError>,
+    ) -> Result<T, PathSyntaxError> {
+        if self.depth >= MAX_FILTER_DEPTH {
+            return Err(self.error(&format!(
+                "the filter nests more than {MAX_FILTER_DEPTH} levels deep"
+            )));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
+    }
+
     fn filter_or(&mut self) -> Result<FilterExpr, PathSyntaxError> {
-        let mut left = self.filter_and()?;
+        let mut any = vec![self.filter_and()?];
         loop {
             self.skip_ws();
             if self.eat_str("||") {
-                let right = self.filter_and()?;
-                left = FilterExpr::Or(Box::new(left), Box::new(right));
+                any.push(self.filter_and()?);
+            } else if any.len() == 1 {
+                return Ok(any.pop().expect("one operand"));
             } else {
-                return Ok(left);
+                return Ok(FilterExpr::Or(any));
             }
         }
     }
 
     fn filter_and(&mut self) -> Result<FilterExpr, PathSyntaxError> {
-        let mut left = self.filter_unary()?;
+        let mut all = vec![self.filter_unary()?];
         loop {
             self.skip_ws();
             if self.eat_str("&&") {
-                let right = self.filter_unary()?;
-                left = FilterExpr::And(Box::new(left), Box::new(right));
+                all.push(self.filter_unary()?);
+            } else if all.len() == 1 {
+                return Ok(all.pop().expect("one operand"));
             } else {
-                return Ok(left);
+                return Ok(FilterExpr::And(all));
             }
         }
     }
@@ -351,12 +376,12 @@ impl<'s> Parser<'s> {
         self.skip_ws();
         if self.peek() == Some('!') && self.peek_at(1) != Some('=') {
             self.pos += 1;
-            let inner = self.filter_unary()?;
+            let inner = self.nested(Self::filter_unary)?;
             return Ok(FilterExpr::Not(Box::new(inner)));
         }
         if self.peek() == Some('(') {
             self.pos += 1;
-            let inner = self.filter_or()?;
+            let inner = self.nested(Self::filter_or)?;
             self.skip_ws();
             if !self.eat(')') {
                 return Err(self.error("expected ')'"));

@@ -190,3 +190,29 @@ fn copying_writes_match_in_place_writes() {
         );
     }
 }
+
+#[test]
+fn deep_filters_are_refused_and_long_chains_are_flat() {
+    let doc = json!({"a": [{"b": 1}, {"b": 2}]});
+    // Nesting past the limit is a syntax error, not an exhausted stack.
+    for depth in [65, 2_000, 50_000] {
+        let parens = format!("$.a[?({}@.b == 1{})]", "(".repeat(depth), ")".repeat(depth));
+        let e = Path::parse(&parens).unwrap_err();
+        assert!(e.message.contains("nests more than 64 levels"), "{e:?}");
+        let nots = format!("$.a[?({}@.b == 1)]", "!".repeat(depth));
+        assert!(Path::parse(&nots).is_err());
+    }
+    // Up to the limit, nesting works.
+    let parens = format!("$.a[?({}@.b == 1{})]", "(".repeat(60), ")".repeat(60));
+    assert_eq!(sel(&parens, &doc).unwrap(), json!([{"b": 1}]));
+    let nots = format!("$.a[?({}@.b == 1)]", "!".repeat(60));
+    assert_eq!(sel(&nots, &doc).unwrap(), json!([{"b": 1}]));
+    // A chain of 20,000 conditions is one node: parsed, evaluated and dropped flat.
+    let chain = vec!["@.b > 0"; 20_000].join(" && ");
+    assert_eq!(
+        sel(&format!("$.a[?({chain})]"), &doc).unwrap(),
+        json!([{"b": 1}, {"b": 2}])
+    );
+    let chain = vec!["@.b == 5"; 20_000].join(" || ");
+    assert_eq!(sel(&format!("$.a[?({chain} || @.b == 2)]"), &doc).unwrap(), json!([{"b": 2}]));
+}

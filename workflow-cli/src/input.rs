@@ -63,36 +63,56 @@ pub fn load(text: &str, options: &CompileOptions) -> Loaded {
 
 /// A definition that is not JSON, not a state machine, or not valid: the command's answer
 /// is "the definition has problems" (exit 1), as for `validate`, not "could not work" (2).
+/// The problems go with it, for the caller to show (rustc-style, or in JSON).
 #[derive(Debug)]
-pub struct DefinitionProblem(pub String);
+pub struct DefinitionProblem {
+    /// One line: what is wrong.
+    pub message: String,
+    /// The file, as named on the command line.
+    pub file: String,
+    /// Its text.
+    pub source: String,
+    /// Every problem (one for a file that is not JSON; none for one that is not a state
+    /// machine).
+    pub diagnostics: Vec<Diagnostic>,
+}
 
 impl std::fmt::Display for DefinitionProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for DefinitionProblem {}
 
-/// Reads and validates a definition, failing with a one-line reason or the full list of
-/// problems already printed.
+/// Reads and validates a definition, failing with a one-line reason or a
+/// [`DefinitionProblem`] that lists every problem.
 pub fn definition(path: &Path, options: &CompileOptions) -> anyhow::Result<(String, Definition)> {
     let text = read(path)?;
-    let problem = match load(&text, options) {
+    let (message, diagnostics) = match load(&text, options) {
         Loaded::Valid(def) => return Ok((text, *def)),
-        Loaded::NotJson(d) => not_json_line(path, &d),
-        Loaded::NotStateMachine(why) => format!("{} is not a state machine: {why}", path.display()),
-        Loaded::Invalid(d) => {
-            crate::render::diagnostics(&path.display().to_string(), &text, &d.0);
+        Loaded::NotJson(d) => (not_json_line(path, &d), vec![d]),
+        Loaded::NotStateMachine(why) => (
+            format!("{} is not a state machine: {why}", path.display()),
+            Vec::new(),
+        ),
+        Loaded::Invalid(d) => (
             format!(
                 "{} is not a valid state machine ({} problem{})",
                 path.display(),
                 d.0.len(),
                 if d.0.len() == 1 { "" } else { "s" }
-            )
-        }
+            ),
+            d.0,
+        ),
     };
-    Err(DefinitionProblem(problem).into())
+    Err(DefinitionProblem {
+        message,
+        file: path.display().to_string(),
+        source: text,
+        diagnostics,
+    }
+    .into())
 }
 
 /// `file:line:column: not JSON: <reason>`.

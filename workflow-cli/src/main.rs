@@ -107,12 +107,21 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            render::error_line(&format!("{e:#}"));
-            if e.downcast_ref::<input::DefinitionProblem>().is_some() {
-                ExitCode::from(exit::PROBLEMS)
-            } else {
-                ExitCode::from(exit::USAGE)
+            let problem = e.downcast_ref::<input::DefinitionProblem>();
+            // A file that is not JSON says so in its one line; an invalid one lists its problems.
+            if let Some(p) = problem.filter(|p| {
+                p.diagnostics
+                    .iter()
+                    .all(|d| d.code != workflow_core::diagnostic::codes::INVALID_JSON)
+            }) {
+                render::diagnostics(&p.file, &p.source, &p.diagnostics);
             }
+            render::error_line(&format!("{e:#}"));
+            ExitCode::from(if problem.is_some() {
+                exit::PROBLEMS
+            } else {
+                exit::USAGE
+            })
         }
     }
 }

@@ -150,3 +150,22 @@ pub fn short(s: &str, max: usize) -> String {
         cut
     }
 }
+
+/// A diagnostic as JSON, for tools: code, severity, message, pointer and, when known, line,
+/// column, offset and length.
+pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
+    use serde_json::json;
+    let mut v = json!({
+        "code": d.code,
+        "severity": match d.severity { workflow_core::diagnostic::Severity::Error => "error", workflow_core::diagnostic::Severity::Warning => "warning" },
+        "message": d.message,
+        "pointer": d.pointer,
+    });
+    if let Some(loc) = d.location {
+        v["line"] = json!(loc.line);
+        v["column"] = json!(loc.column);
+        v["offset"] = json!(loc.offset);
+        v["length"] = json!(loc.length);
+    }
+    v
+}

@@ -278,8 +278,35 @@ pub fn outcome_json(status: &ExecutionStatus) -> Value {
 }
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
-    let input = input::json_argument(&args.input, "--input")?;
-    let ran = execute(&args.file, input, &args.tasks, args.format == Format::Human)?;
+    let ran = input::json_argument(&args.input, "--input")
+        .and_then(|input| execute(&args.file, input, &args.tasks, args.format == Format::Human));
+    let ran = match ran {
+        Ok(ran) => ran,
+        Err(e) if args.format == Format::Json => {
+            // Scripts get one JSON object on stdout whatever happens.
+            let problem = e.downcast_ref::<input::DefinitionProblem>();
+            let mut v = json!({
+                "status": "NOT_STARTED",
+                "error": if problem.is_some() { "InvalidDefinition" } else { "CannotRun" },
+                "cause": format!("{e:#}"),
+            });
+            if let Some(p) = problem {
+                v["diagnostics"] = p
+                    .diagnostics
+                    .iter()
+                    .map(crate::render::diagnostic_json)
+                    .collect();
+            }
+            let _ = writeln!(std::io::stdout(), "{v}");
+            crate::render::error_line(&format!("{e:#}"));
+            return Ok(if problem.is_some() {
+                exit::PROBLEMS
+            } else {
+                exit::USAGE
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let code = exit_code(&ran.status);
     let events = history_json(&ran.history);
     if let Some(path) = &args.history_out {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use workflow_core::diagnostic::{Diagnostic, Severity};
+use workflow_core::diagnostic::Severity;
 use workflow_core::plan::CompileOptions;
 
 use crate::input::{self, Loaded};
@@ -22,22 +22,6 @@ pub struct Args {
     /// `human` (rustc-style, with the source underlined) or `json` (for tools).
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-}
-
-fn diagnostic_json(d: &Diagnostic) -> Value {
-    let mut v = json!({
-        "code": d.code,
-        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
-        "message": d.message,
-        "pointer": d.pointer,
-    });
-    if let Some(loc) = d.location {
-        v["line"] = json!(loc.line);
-        v["column"] = json!(loc.column);
-        v["offset"] = json!(loc.offset);
-        v["length"] = json!(loc.length);
-    }
-    v
 }
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
@@ -67,10 +51,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 let unsupported = def.plan().err();
                 if args.format == Format::Json {
                     let mut diagnostics: Vec<Value> =
-                        def.warnings().iter().map(diagnostic_json).collect();
+                        def.warnings().iter().map(render::diagnostic_json).collect();
                     if let Some(u) = &unsupported {
                         diagnostics.extend(u.0.iter().map(|d| {
-                            let mut v = diagnostic_json(d);
+                            let mut v = render::diagnostic_json(d);
                             v["severity"] = json!("note");
                             v
                         }));
@@ -103,7 +87,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 code = code.max(exit::PROBLEMS);
                 let errors = d.0.iter().filter(|d| d.severity == Severity::Error).count();
                 if args.format == Format::Json {
-                    results.push(json!({"file": file, "valid": false, "diagnostics": d.0.iter().map(diagnostic_json).collect::<Vec<_>>()}));
+                    results.push(json!({"file": file, "valid": false, "diagnostics": d.0.iter().map(render::diagnostic_json).collect::<Vec<_>>()}));
                     continue;
                 }
                 render::diagnostics(&file, &text, &d.0);
@@ -116,7 +100,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 code = code.max(exit::PROBLEMS);
                 let line = input::not_json_line(path, &d);
                 if args.format == Format::Json {
-                    results.push(json!({"file": file, "valid": false, "error": line, "diagnostics": [diagnostic_json(&d)]}));
+                    results.push(json!({"file": file, "valid": false, "error": line, "diagnostics": [render::diagnostic_json(&d)]}));
                 } else {
                     render::error_line(&line);
                 }

@@ -568,6 +568,28 @@ fn run_bad_inputs() {
 }
 
 #[test]
+fn run_json_is_one_object_whatever_happens() {
+    let o = workflow(&["run", "invalid.asl.json", "--input", "{}", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let v = json_out(&o);
+    assert_eq!(v["status"], "NOT_STARTED");
+    assert_eq!(v["error"], "InvalidDefinition");
+    assert_eq!(v["diagnostics"][0]["code"], "unknown-field");
+    assert_eq!(v["diagnostics"][1]["code"], "unknown-state-type");
+
+    let o = workflow(&["run", "missing.json", "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    let v = json_out(&o);
+    assert_eq!(v["status"], "NOT_STARTED");
+    assert_eq!(v["error"], "CannotRun");
+    assert!(v["cause"].as_str().unwrap().contains("cannot read missing.json"));
+
+    let o = workflow(&["run", "order.asl.json", "--input", "{not json", "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(json_out(&o)["error"], "CannotRun");
+}
+
+#[test]
 fn run_unbound_task_fails_clearly() {
     let o = workflow(&[
         "run",

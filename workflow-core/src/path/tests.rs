@@ -214,5 +214,8 @@ fn deep_filters_are_refused_and_long_chains_are_flat() {
         json!([{"b": 1}, {"b": 2}])
     );
     let chain = vec!["@.b == 5"; 20_000].join(" || ");
-    assert_eq!(sel(&format!("$.a[?({chain} || @.b == 2)]"), &doc).unwrap(), json!([{"b": 2}]));
+    assert_eq!(
+        sel(&format!("$.a[?({chain} || @.b == 2)]"), &doc).unwrap(),
+        json!([{"b": 2}])
+    );
 }

@@ -176,6 +176,23 @@ fn failure_from(body: &str, fallback_cause: String) -> TaskError {
     TaskError::new("States.TaskFailed", fallback_cause)
 }
 
+/// A command's process group, killed when dropped before the command ended (its task was
+/// cancelled: the future running it is dropped).
+struct ProcessGroup(Option<u32>);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: kill(2) with a negative pid signals the process group the command leads
+            // (it was spawned with process_group(0)); it touches no memory of ours.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<Value, TaskError> {
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
@@ -191,12 +208,17 @@ async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<
     if let Some(token) = ctx.task_token() {
         cmd.env("WORKFLOW_TASK_TOKEN", token);
     }
+    // Its own process group, so that a cancelled task (a timeout, the execution's end) stops
+    // everything the shell started, not only the shell.
+    #[cfg(unix)]
+    cmd.process_group(0);
     let mut child = cmd.spawn().map_err(|e| {
         TaskError::new(
             "States.TaskFailed",
             format!("cannot start `{command}`: {e}"),
         )
     })?;
+    let mut group = ProcessGroup(child.id());
     let body = input.to_string();
     let mut stdin = child.stdin.take();
     let writer = async move {
@@ -208,6 +230,8 @@ async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<
         drop(stdin);
     };
     let (_, output) = tokio::join!(writer, child.wait_with_output());
+    // It ended by itself: what it left running in the background is its own business.
+    group.0 = None;
     let output = output.map_err(|e| {
         TaskError::new(
             "States.TaskFailed",

@@ -569,7 +569,14 @@ fn run_bad_inputs() {
 
 #[test]
 fn run_json_is_one_object_whatever_happens() {
-    let o = workflow(&["run", "invalid.asl.json", "--input", "{}", "--format", "json"]);
+    let o = workflow(&[
+        "run",
+        "invalid.asl.json",
+        "--input",
+        "{}",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 1);
     let v = json_out(&o);
     assert_eq!(v["status"], "NOT_STARTED");
@@ -582,11 +589,63 @@ fn run_json_is_one_object_whatever_happens() {
     let v = json_out(&o);
     assert_eq!(v["status"], "NOT_STARTED");
     assert_eq!(v["error"], "CannotRun");
-    assert!(v["cause"].as_str().unwrap().contains("cannot read missing.json"));
+    assert!(
+        v["cause"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read missing.json")
+    );
 
-    let o = workflow(&["run", "order.asl.json", "--input", "{not json", "--format", "json"]);
+    let o = workflow(&[
+        "run",
+        "order.asl.json",
+        "--input",
+        "{not json",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 2);
     assert_eq!(json_out(&o)["error"], "CannotRun");
+}
+
+#[test]
+fn a_timed_out_command_leaves_nothing_running() {
+    // The shell stays the parent of `sleep` (a second command follows): both must go when
+    // the task times out.
+    let definition = temp("timeout.asl.json");
+    std::fs::write(
+        &definition,
+        r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "TimeoutSeconds": 2,
+            "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "End": true}}}"#,
+    )
+    .unwrap();
+    let marker = format!("sleep 61.{}", std::process::id());
+    let o = workflow(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--bind",
+        &format!("f={marker}; echo {{}}"),
+        "--time-scale",
+        "0.01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json_out(&o)["error"], "States.Timeout");
+    let still_running = || {
+        Command::new("pgrep")
+            .args(["-f", &marker])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    // SIGKILL is immediate, but the process table may take a moment to say so.
+    for _ in 0..50 {
+        if !still_running() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("`{marker}` is still running after its task timed out");
 }
 
 #[test]

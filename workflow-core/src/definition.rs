@@ -1,6 +1,6 @@
 //! A validated definition: the model, where it came from, and its warnings.
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity, codes};
 use crate::model::StateMachine;
 use crate::plan::{CompileOptions, Plan, validate};
 use crate::source::{SourceMap, read_definition};
@@ -28,7 +28,7 @@ pub struct Definition {
 
 impl Definition {
     /// Parses and validates JSON text. Fails with every problem found, each located by JSON
-    /// pointer, line and column.
+    /// pointer, line and column (the warnings among them, when there are errors).
     ///
     /// Structural problems (an unknown field, a value of the wrong type, ...) do not hide the
     /// others: the semantic checks run on what could be read, and only the problems that
@@ -62,19 +62,33 @@ impl Definition {
         diagnostics: Vec<Diagnostic>,
         options: &CompileOptions,
     ) -> Result<Definition, Diagnostics> {
-        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
-            .into_iter()
-            .partition(|d| d.severity == Severity::Error);
-        if errors.is_empty() {
-            Ok(Definition {
-                machine,
-                source,
-                warnings,
-                options: options.clone(),
-            })
-        } else {
-            Err(Diagnostics(errors))
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            // Every problem at once: the warnings too, in the order they were found, but for
+            // those that only follow from a transition that goes nowhere (a scope that cannot
+            // finish, a cycle without a way out, once its way out is misspelled).
+            let broken_graph = diagnostics.iter().any(|d| {
+                [
+                    codes::UNKNOWN_TARGET,
+                    codes::CROSS_SCOPE_TRANSITION,
+                    codes::MISSING_TRANSITION,
+                ]
+                .contains(&d.code)
+            });
+            let follows = |d: &Diagnostic| {
+                broken_graph
+                    && d.severity == Severity::Warning
+                    && [codes::NO_TERMINAL_STATE, codes::CYCLE_WITHOUT_EXIT].contains(&d.code)
+            };
+            return Err(Diagnostics(
+                diagnostics.into_iter().filter(|d| !follows(d)).collect(),
+            ));
         }
+        Ok(Definition {
+            machine,
+            source,
+            warnings: diagnostics,
+            options: options.clone(),
+        })
     }
 
     /// The model.
@@ -101,5 +115,35 @@ impl Definition {
             }
             d
         })
+    }
+}
+
+#[cfg(test)]
+mod warnings_with_errors {
+    use super::*;
+
+    #[test]
+    fn a_definition_with_errors_reports_its_warnings_too() {
+        let text = r#"{
+          "StartAt": "A",
+          "States": {
+            "A": {"Type": "Pass", "Parameters": {"x.$": "States.Nope(1)"}, "Next": "B"},
+            "B": {"Type": "Pass", "Nxt": "C", "End": true},
+            "C": {"Type": "Succeed"}
+          }
+        }"#;
+        let problems = Definition::from_json_str(text, &CompileOptions::default())
+            .err()
+            .expect("invalid");
+        let codes: Vec<(&str, Severity)> =
+            problems.0.iter().map(|d| (d.code, d.severity)).collect();
+        assert!(
+            codes.contains(&(codes::UNKNOWN_FIELD, Severity::Error)),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&(codes::UNKNOWN_INTRINSIC, Severity::Warning)),
+            "{codes:?}"
+        );
     }
 }

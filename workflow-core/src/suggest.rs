@@ -1,7 +1,8 @@
 //! "Did you mean ...?" suggestions for misspelled names.
 
 /// The candidate closest to `word` by edit distance (case-insensitive), when it is close
-/// enough to be a plausible typo.
+/// enough to be a plausible typo; of equally close ones, the first in alphabetical order (the
+/// same answer whatever order the candidates come in).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
@@ -11,7 +12,7 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
         let d = distance(&lower, &candidate.to_lowercase());
         let limit = (candidate.chars().count().max(word.chars().count()) / 3).max(1);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+        if d <= limit && best.is_none_or(|(bd, bc)| (d, candidate) < (bd, bc)) {
             best = Some((d, candidate));
         }
     }
@@ -52,5 +53,11 @@ mod tests {
         assert_eq!(closest("Dnoe", names), Some("Done"));
         assert_eq!(closest("Unrelated", names), None);
         assert_eq!(closest("Nxt", ["Next", "End"]), Some("Next"));
+    }
+
+    #[test]
+    fn ties_give_the_same_answer_in_any_order() {
+        assert_eq!(closest("Bb", ["B", "Cb"]), Some("B"));
+        assert_eq!(closest("Bb", ["Cb", "B"]), Some("B"));
     }
 }

@@ -15,6 +15,31 @@ pub fn read(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))
 }
 
+/// Reads a definition file: one that cannot be read is the command's problem (exit 2), one
+/// that is not text is the definition's ([`DefinitionProblem`], exit 1), like one that is not
+/// JSON.
+pub fn read_definition(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        DefinitionProblem {
+            message: format!("{} is not JSON: it is not UTF-8 text", path.display()),
+            file: path.display().to_string(),
+            source: String::new(),
+            diagnostics: Vec::new(),
+        }
+        .into()
+    })
+}
+
+/// The exit code for a definition file that could not be read or is not text.
+pub fn read_failure_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<DefinitionProblem>().is_some() {
+        crate::exit::PROBLEMS
+    } else {
+        crate::exit::USAGE
+    }
+}
+
 /// What a file turned out to be.
 pub enum Loaded {
     /// A valid definition.
@@ -88,7 +113,7 @@ impl std::error::Error for DefinitionProblem {}
 /// Reads and validates a definition, failing with a one-line reason or a
 /// [`DefinitionProblem`] that lists every problem.
 pub fn definition(path: &Path, options: &CompileOptions) -> anyhow::Result<(String, Definition)> {
-    let text = read(path)?;
+    let text = read_definition(path)?;
     let (message, diagnostics) = match load(&text, options) {
         Loaded::Valid(def) => return Ok((text, *def)),
         Loaded::NotJson(d) => (not_json_line(path, &d), vec![d]),

@@ -80,11 +80,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     let mut results = Vec::new();
     for path in &args.files {
         let file = path.display().to_string();
-        let text = match input::read(path) {
+        let text = match input::read_definition(path) {
             Ok(t) => t,
             Err(e) => {
                 render::error_line(&format!("{e:#}"));
-                code = exit::USAGE;
+                code = code.max(input::read_failure_code(&e));
                 continue;
             }
         };

@@ -33,10 +33,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     let mut out = anstream::stdout();
     for path in &args.files {
         let file = path.display().to_string();
-        let text = match input::read(path) {
+        let text = match input::read_definition(path) {
             Ok(t) => t,
             Err(e) => {
-                code = exit::USAGE;
+                code = code.max(input::read_failure_code(&e));
                 if args.format == Format::Json {
                     results.push(json!({"file": file, "valid": false, "error": format!("{e:#}"), "diagnostics": []}));
                 } else {

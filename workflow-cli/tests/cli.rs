@@ -104,6 +104,38 @@ fn validate_not_json_and_not_a_state_machine_are_one_line() {
 }
 
 #[test]
+fn validate_binary_and_empty_files_are_definition_problems() {
+    let binary = temp("binary.json");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
+    let empty = temp("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    for (command, file) in [
+        ("validate", &binary),
+        ("lint", &binary),
+        ("run", &binary),
+        ("graph", &binary),
+        ("validate", &empty),
+    ] {
+        let o = workflow(&[command, file.to_str().unwrap()]);
+        assert_eq!(code(&o), 1, "{command} {}: {}", file.display(), stderr(&o));
+    }
+    let o = workflow(&["validate", binary.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("is not JSON: it is not UTF-8 text"),
+        "{}",
+        stderr(&o)
+    );
+    // An empty file's error is at line 1, column 1 (not 0).
+    let o = workflow(&["validate", "--format", "json", empty.to_str().unwrap()]);
+    let d = &json_out(&o)["files"][0]["diagnostics"][0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(1)),
+        "{d}"
+    );
+}
+
+#[test]
 fn validate_missing_file() {
     let o = workflow(&["validate", "order.asl.json", "no-such-file.json"]);
     assert_eq!(code(&o), 2);

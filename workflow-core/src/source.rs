@@ -416,10 +416,12 @@ pub fn read_definition(text: &str) -> Result<ParsedDefinition, Diagnostics> {
             };
             let mut d = Diagnostic::error(codes::INVALID_JSON, "", message);
             if e.line() > 0 {
+                // serde_json says column 0 at the start of a line (an empty file's end).
+                let column = e.column().max(1);
                 d.location = Some(Location {
                     line: e.line(),
-                    column: e.column(),
-                    offset: line_column_offset(text, e.line(), e.column()),
+                    column,
+                    offset: line_column_offset(text, e.line(), column),
                     length: 1,
                 });
             }

@@ -63,7 +63,15 @@ pub enum CallbackError {
         "no running task has this token: it is unknown, already answered, timed out, or its execution ended"
     )]
     TaskDoesNotExist,
+    /// The call's fields are out of AWS's bounds (SendTaskFailure: an error of at most 256
+    /// characters, a cause of at most 32,768): AWS refuses it with a ValidationException.
+    #[error("{0}")]
+    Invalid(String),
 }
+
+/// SendTaskFailure's bounds on AWS.
+const MAX_ERROR_CHARS: usize = 256;
+const MAX_CAUSE_CHARS: usize = 32_768;
 
 /// How to load a definition.
 #[derive(Clone, Debug)]
@@ -511,6 +519,17 @@ impl Runtime {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<(), CallbackError> {
+        for (field, value, max) in [
+            ("error", &error, MAX_ERROR_CHARS),
+            ("cause", &cause, MAX_CAUSE_CHARS),
+        ] {
+            let length = value.as_deref().map_or(0, |v| v.chars().count());
+            if length > max {
+                return Err(CallbackError::Invalid(format!(
+                    "the {field} is {length} characters long; SendTaskFailure takes at most {max}"
+                )));
+            }
+        }
         self.callback(token, |task| Msg::TaskDone {
             task,
             result: Err(Failure { error, cause }),

@@ -147,6 +147,16 @@ async fn uncaught_send_task_failure_fails_the_execution() {
     let wf = load(&rt, callback_machine(json!({})));
     let handle = rt.start(&wf, json!({"job": 1})).unwrap();
     let (token, _) = tokens.recv().await.unwrap();
+    // Out of AWS's bounds: refused, and the task still waits.
+    let too_long = |n: usize| Some("x".repeat(n));
+    assert!(matches!(
+        rt.send_task_failure(&token, too_long(257), None),
+        Err(CallbackError::Invalid(m)) if m.contains("at most 256")
+    ));
+    assert!(matches!(
+        rt.send_task_failure(&token, None, too_long(32_769)),
+        Err(CallbackError::Invalid(m)) if m.contains("at most 32768")
+    ));
     rt.send_task_failure(&token, Some("Nope".into()), None)
         .unwrap();
     let status = handle.outcome().await;

@@ -132,9 +132,9 @@ mod warnings_with_errors {
             "C": {"Type": "Succeed"}
           }
         }"#;
-        let problems = Definition::from_json_str(text, &CompileOptions::default())
-            .err()
-            .expect("invalid");
+        let Err(problems) = Definition::from_json_str(text, &CompileOptions::default()) else {
+            panic!("the definition has an unknown field");
+        };
         let codes: Vec<(&str, Severity)> =
             problems.0.iter().map(|d| (d.code, d.severity)).collect();
         assert!(

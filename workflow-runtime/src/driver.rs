@@ -30,6 +30,8 @@ pub(crate) enum Msg {
     Submitted { task: TaskId, output: Value },
     /// A task is alive.
     Heartbeat { task: TaskId },
+    /// Every task under way is alive.
+    HeartbeatAll,
     /// Stop the execution.
     Stop(Failure),
     /// Send back the history so far.
@@ -206,6 +208,20 @@ impl Driver {
                     .push_back(Event::TaskSubmitted { task, output });
             }
             Msg::Heartbeat { task } => self.pending.push_back(Event::TaskHeartbeat { task }),
+            Msg::HeartbeatAll => {
+                // Running handlers and callbacks waiting for their token.
+                let mut tasks: Vec<TaskId> = self
+                    .running
+                    .keys()
+                    .chain(self.tokens.keys())
+                    .copied()
+                    .collect();
+                tasks.sort_by_key(|t| t.0);
+                tasks.dedup();
+                for task in tasks {
+                    self.pending.push_back(Event::TaskHeartbeat { task });
+                }
+            }
             Msg::Stop(failure) => self.pending.push_back(Event::Stop { failure }),
             Msg::History(reply) => {
                 let _ = reply.send(execution.history().to_vec());

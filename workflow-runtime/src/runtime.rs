@@ -639,4 +639,14 @@ impl ExecutionHandle {
             let _ = tx.send(Msg::Stop(Failure { error, cause }));
         }
     }
+
+    /// Sends a heartbeat for every task of this execution that is under way: each one's
+    /// HeartbeatSeconds timer starts again, as `SendTaskHeartbeat` does for one task token.
+    /// For work done outside the task handlers (a callback answered by another system)
+    /// without handing the tokens around.
+    pub fn heartbeat(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Msg::HeartbeatAll);
+        }
+    }
 }

@@ -202,6 +202,48 @@ async fn send_task_heartbeat_keeps_a_callback_alive() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_execution_handle_heartbeats_its_tasks() {
+    // A callback waiting for its token, kept alive from the handle.
+    let rt = runtime();
+    let mut tokens = sqs(&rt);
+    let wf = load(&rt, callback_machine(json!({"HeartbeatSeconds": 10})));
+    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
+    let (token, _) = tokens.recv().await.unwrap();
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        handle.heartbeat();
+    }
+    assert!(handle.try_outcome().is_none());
+    rt.send_task_success(&token, json!("done")).unwrap();
+    assert_eq!(output(&handle.outcome().await), &json!("done"));
+
+    // A handler that works for 30 s and sends no heartbeat of its own.
+    let rt = runtime();
+    rt.bind_lambda("slow", |_: Value, _ctx: TaskContext| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok::<_, TaskError>(json!("worked"))
+    });
+    let machine = json!({
+        "StartAt": "Work",
+        "States": {"Work": {"Type": "Task", "Resource": lambda("slow"), "HeartbeatSeconds": 10, "End": true}}
+    });
+    let wf = load(&rt, machine.clone());
+    let handle = rt.start(&wf, json!({})).unwrap();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        handle.heartbeat();
+    }
+    assert_eq!(output(&handle.outcome().await), &json!("worked"));
+    // Without them, the same task times out.
+    let wf = load(&rt, machine);
+    let handle = rt.start(&wf, json!({})).unwrap();
+    assert_eq!(
+        failed(&handle.outcome().await).0,
+        Some("States.HeartbeatTimeout")
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_callback_without_heartbeats_times_out_and_its_token_dies() {
     let rt = runtime();
     let mut tokens = sqs(&rt);

@@ -36,8 +36,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     print_run("the complete order", &outcome, &execution.history().await);
     let order = execution.output().await?;
     println!(
-        "paid {:?}, {} items reserved, tracking {}",
-        order.payment.map(|p| p.amount),
+        "paid {}, {} items reserved, tracking {}",
+        order
+            .payment
+            .map_or("nothing".to_string(), |p| format!("{:.2}", p.amount)),
         order.reservations.map_or(0, |r| r.len()),
         order
             .notifications

@@ -65,14 +65,23 @@ async fn typed<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
     summarize(&status, &execution.history().await)
 }
 
-async fn exported<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
+/// Runs the ASL file `examples/asl/<dir>/<Name>.asl.json` with the workflow's functions
+/// bound by `bind`.
+async fn run_file<W: WorkflowDefinition>(
+    dir: &str,
+    bind: impl Fn(&Runtime, &'static str, Shared),
+    order: &Order,
+    approved: bool,
+) -> Run {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("examples/asl")
+        .join(dir)
         .join(format!("{}.asl.json", W::NAME));
     let text = std::fs::read_to_string(&path).expect("the exported ASL is checked in");
     let runtime = Runtime::builder().seed(11).build();
-    // The same functions, bound by name to the `${Name}` resources of the file.
-    W::bind_by_name(&runtime);
+    for (name, handler) in W::tasks() {
+        bind(&runtime, name, Shared(handler));
+    }
     manager(&runtime, &order.id, approved);
     let workflow = runtime
         .load_with(
@@ -93,49 +102,33 @@ async fn exported<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
     summarize(&status, &handle.history().await)
 }
 
+/// The exported ASL, the same functions bound by name to its `${Name}` resources.
+async fn exported<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
+    run_file::<W>(
+        "",
+        |runtime, name, handler| {
+            runtime.bind(name, handler);
+        },
+        order,
+        approved,
+    )
+    .await
+}
+
 /// The ASL as deployed (`examples/asl/resolved/`: each task a Lambda function ARN, a callback
 /// task a `lambda:invoke.waitForTaskToken` of its function), each function bound as the
 /// Lambda function of that name. Its history differs in kind (`LambdaFunction*` events where
 /// a `${Name}` task records `Task*` events); its outcome may not.
 async fn deployed<W: WorkflowDefinition>(order: &Order, approved: bool) -> Run {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/asl/resolved")
-        .join(format!("{}.asl.json", W::NAME));
-    let text = std::fs::read_to_string(&path).expect("the resolved ASL is checked in");
-    let runtime = Runtime::builder().seed(11).build();
-    for (name, handler) in W::tasks() {
-        runtime.bind_lambda(name, Shared(handler));
-    }
-    manager(&runtime, &order.id, approved);
-    let workflow = runtime
-        .load_with(
-            &text,
-            &LoadOptions {
-                name: W::NAME.to_string(),
-                machine_type: W::MACHINE_TYPE,
-            },
-        )
-        .expect("the resolved ASL loads");
-    let handle = runtime
-        .start(
-            &workflow,
-            serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
-        )
-        .unwrap();
-    let status = handle.outcome().await;
-    summarize(&status, &handle.history().await)
-}
-
-trait BindByName {
-    fn bind_by_name(runtime: &Runtime);
-}
-
-impl<W: WorkflowDefinition> BindByName for W {
-    fn bind_by_name(runtime: &Runtime) {
-        for (name, handler) in W::tasks() {
-            runtime.bind(name, Shared(handler));
-        }
-    }
+    run_file::<W>(
+        "resolved",
+        |runtime, name, handler| {
+            runtime.bind_lambda(name, handler);
+        },
+        order,
+        approved,
+    )
+    .await
 }
 
 struct Shared(std::sync::Arc<dyn TaskHandler>);

@@ -846,18 +846,7 @@ impl Execution {
     /// Ends a STANDARD execution whose history is full: whatever runs is cancelled without
     /// further events, and the 25,000th event is `ExecutionFailed`.
     fn fail_on_full_history(&mut self) {
-        let tops: Vec<FrameRef> = self
-            .frames
-            .iter()
-            .flatten()
-            .filter(|f| f.parent.is_none())
-            .map(|f| f.me)
-            .collect();
-        for top in tops {
-            self.abort_frame(top);
-        }
-        let timer = self.execution_timer.take();
-        self.cancel_timer(timer);
+        self.abort_everything();
         let limit = self.history_limit.unwrap_or(HISTORY_LIMIT);
         let failure = Failure::new(
             names::RUNTIME,

@@ -1140,8 +1140,8 @@ impl Execution {
         self.end_execution(EventType::ExecutionAborted, failure);
     }
 
-    /// Ends the execution from outside (stop, timeout): everything running is aborted.
-    fn end_execution(&mut self, event_type: EventType, failure: Failure) {
+    /// Aborts every scope under way and the execution's time limit.
+    pub(super) fn abort_everything(&mut self) {
         let tops: Vec<FrameRef> = self
             .frames
             .iter()
@@ -1154,6 +1154,11 @@ impl Execution {
         }
         let timer = self.execution_timer.take();
         self.cancel_timer(timer);
+    }
+
+    /// Ends the execution from outside (stop, timeout): everything running is aborted.
+    fn end_execution(&mut self, event_type: EventType, failure: Failure) {
+        self.abort_everything();
         self.record(
             None,
             event_type,

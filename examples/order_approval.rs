@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use order_workflows::report::{orders, print_run};
-use order_workflows::tasks::expect_approval_request;
-use order_workflows::{Approval, ApprovalOrder, OrderDoc};
+use order_workflows::tasks::approve_when_asked;
+use order_workflows::{ApprovalOrder, OrderDoc};
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
 
@@ -20,18 +20,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let order = orders::large();
 
     // The manager: waits for the approval request, then approves.
-    let request = expect_approval_request(&order.id);
-    let manager = runtime.clone();
-    tokio::spawn(async move {
-        if let Ok(token) = request.await {
-            println!("manager: approving with task token {}...", &token[..12]);
-            let approval = Approval {
-                approved: true,
-                by: "grace@example.com".into(),
-            };
-            let _ = manager
-                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default());
-        }
+    approve_when_asked(&runtime, &order.id, true, |token| {
+        println!("manager: approving with task token {}...", &token[..12]);
     });
 
     let execution = ApprovalOrder::start(&runtime, OrderDoc::new(order))?;

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use order_workflows::report::{orders, print_run};
-use order_workflows::tasks::expect_approval_request;
-use order_workflows::{Approval, CompleteOrder, OrderDoc};
+use order_workflows::tasks::approve_when_asked;
+use order_workflows::{CompleteOrder, OrderDoc};
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
 
@@ -18,18 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .clock(Arc::new(TokioClock::scaled(0.0)))
         .build();
     let order = orders::large();
-    let request = expect_approval_request(&order.id);
-    let manager = runtime.clone();
-    tokio::spawn(async move {
-        if let Ok(token) = request.await {
-            let approval = Approval {
-                approved: true,
-                by: "grace@example.com".into(),
-            };
-            let _ = manager
-                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default());
-        }
-    });
+    approve_when_asked(&runtime, &order.id, true, |_| {});
 
     let execution = CompleteOrder::start(&runtime, OrderDoc::new(order))?;
     let outcome = execution.outcome().await;

@@ -24,7 +24,7 @@ use workflow::runtime::{ExecutionStatus, LoadError, LoadOptions, Runtime, TaskCo
 
 #[path = "support/recording.rs"]
 mod recording;
-use recording::{json_matches, placeholders, string_matches};
+use recording::{cause_matches, json_matches, placeholders};
 
 const LIST: &str = "tests/conformance-expected-failures.txt";
 
@@ -218,21 +218,12 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
                 ));
             }
             let expected_cause = expected["cause"].as_str();
-            let same = match (expected_cause, failure.cause.as_deref()) {
-                (None, None) => true,
-                (Some(e), Some(a)) if notes.contains("compare `cause` as JSON") => {
-                    match (
-                        serde_json::from_str::<Value>(e),
-                        serde_json::from_str::<Value>(a),
-                    ) {
-                        (Ok(e), Ok(a)) => json_matches(&e, &a, &placeholders),
-                        _ => e == a,
-                    }
-                }
-                (Some(e), Some(a)) => string_matches(e, a, &placeholders),
-                _ => false,
-            };
-            if !same {
+            if !cause_matches(
+                expected_cause,
+                failure.cause.as_deref(),
+                notes,
+                &placeholders,
+            ) {
                 return Err(format!(
                     "cause {:?} expected {:?}",
                     failure.cause.as_deref().map(|c| short(&c)),

@@ -148,15 +148,28 @@ fn the_exported_asl_is_a_valid_definition_with_substitution_resources() {
     assert_eq!(machine["StartAt"], "Validate");
 }
 
-/// Where `hold` leaves the token it was given, in its input and in its context.
-static HELD: std::sync::Mutex<Option<(String, Option<String>)>> = std::sync::Mutex::new(None);
+/// What `hold` was given, for the test to check: a panic in the task would only fail the
+/// task (States.TaskFailed), not the test.
+struct Held {
+    /// The token in its context.
+    token: String,
+    /// The token in its input.
+    from_input: Option<String>,
+    /// Its whole input.
+    parcel: Value,
+}
+
+/// Where `hold` leaves what it was given.
+static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
 
 /// A callback task whose input is the state's whole input (no `parameters`).
 #[task(callback)]
 async fn hold(ctx: &TaskContext, parcel: Value) -> Result<Callback<Value>, TaskError> {
-    let from_input = parcel["TaskToken"].as_str().map(str::to_string);
-    assert_eq!(parcel["id"], "P1", "the input is kept: {parcel}");
-    *HELD.lock().unwrap() = Some((ctx.task_token().unwrap_or_default().to_string(), from_input));
+    *HELD.lock().unwrap() = Some(Held {
+        token: ctx.task_token().unwrap_or_default().to_string(),
+        from_input: parcel["TaskToken"].as_str().map(str::to_string),
+        parcel,
+    });
     Ok(Callback::pending())
 }
 
@@ -178,12 +191,21 @@ async fn a_callback_task_without_parameters_gets_the_token_in_its_input() {
     );
     let runtime = Runtime::new();
     let execution = Hold::start(&runtime, json!({"id": "P1"})).unwrap();
-    let (token, from_input) = loop {
+    // A bounded wait: busy yielding never lets the paused clock reach a timeout.
+    let mut held = None;
+    for _ in 0..10_000 {
         tokio::task::yield_now().await;
-        if let Some(held) = HELD.lock().unwrap().take() {
-            break held;
+        held = HELD.lock().unwrap().take();
+        if held.is_some() {
+            break;
         }
-    };
+    }
+    let Held {
+        token,
+        from_input,
+        parcel,
+    } = held.expect("the callback task was never called");
+    assert_eq!(parcel["id"], "P1", "the input is kept: {parcel}");
     assert!(!token.is_empty());
     assert_eq!(from_input.as_deref(), Some(token.as_str()));
     runtime

@@ -40,18 +40,23 @@ fn manager(runtime: &Runtime, order_id: &str, approved: bool) {
     });
 }
 
-async fn native<W: WorkflowDefinition<Input = OrderDoc>>(order: &Order, approved: bool) -> Run {
-    let runtime = Runtime::builder().seed(11).build();
-    manager(&runtime, &order.id, approved);
-    let workflow = workflow::dsl::load::<W>(&runtime).expect("the definition loads");
+/// Starts `workflow` on the document of `order` and summarizes its end.
+async fn start_and_summarize(runtime: &Runtime, workflow: &Workflow, order: &Order) -> Run {
     let handle = runtime
         .start(
-            &workflow,
+            workflow,
             serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
         )
         .unwrap();
     let status = handle.outcome().await;
     summarize(&status, &handle.history().await)
+}
+
+async fn native<W: WorkflowDefinition<Input = OrderDoc>>(order: &Order, approved: bool) -> Run {
+    let runtime = Runtime::builder().seed(11).build();
+    manager(&runtime, &order.id, approved);
+    let workflow = workflow::dsl::load::<W>(&runtime).expect("the definition loads");
+    start_and_summarize(&runtime, &workflow, order).await
 }
 
 async fn typed<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
@@ -92,14 +97,7 @@ async fn run_file<W: WorkflowDefinition>(
             },
         )
         .expect("the exported ASL loads");
-    let handle = runtime
-        .start(
-            &workflow,
-            serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
-        )
-        .unwrap();
-    let status = handle.outcome().await;
-    summarize(&status, &handle.history().await)
+    start_and_summarize(&runtime, &workflow, order).await
 }
 
 /// The exported ASL, the same functions bound by name to its `${Name}` resources.
@@ -143,6 +141,14 @@ impl TaskHandler for Shared {
     }
 }
 
+/// Checks that `other` ended as `a` did: the same status, output and error. `at` names the
+/// scenario, `against` what `other` is ("vs exported ASL", "as deployed").
+fn assert_same_outcome(a: &Run, other: &Run, at: &str, against: &str) {
+    assert_eq!(a.status, other.status, "{at}: status {against}");
+    assert_eq!(a.output, other.output, "{at}: output {against}");
+    assert_eq!(a.failure, other.failure, "{at}: error {against}");
+}
+
 async fn check<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
     scenario: &str,
     order: Order,
@@ -158,47 +164,18 @@ async fn check<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
     let b = exported::<W>(&order, approved).await;
     let c = typed::<W>(&order, approved).await;
     let d = deployed::<W>(&order, approved).await;
-    let name = W::NAME;
-    assert_eq!(
-        a.status, expected_status,
-        "{name} / {scenario}: {:?}",
-        a.failure
-    );
+    let at = format!("{} / {scenario}", W::NAME);
+    assert_eq!(a.status, expected_status, "{at}: {:?}", a.failure);
     for (other, label) in [(&b, "exported ASL"), (&c, "typed start")] {
-        assert_eq!(
-            a.status, other.status,
-            "{name} / {scenario}: status vs {label}"
-        );
-        assert_eq!(
-            a.output, other.output,
-            "{name} / {scenario}: output vs {label}"
-        );
-        assert_eq!(
-            a.failure, other.failure,
-            "{name} / {scenario}: error vs {label}"
-        );
-        assert_eq!(
-            a.events, other.events,
-            "{name} / {scenario}: history vs {label}"
-        );
+        assert_same_outcome(&a, other, &at, &format!("vs {label}"));
+        assert_eq!(a.events, other.events, "{at}: history vs {label}");
     }
-    assert!(a.events.len() > 3, "{name} / {scenario}: {:?}", a.events);
-    assert_eq!(
-        a.status, d.status,
-        "{name} / {scenario}: status as deployed"
-    );
-    assert_eq!(
-        a.output, d.output,
-        "{name} / {scenario}: output as deployed"
-    );
-    assert_eq!(
-        a.failure, d.failure,
-        "{name} / {scenario}: error as deployed"
-    );
+    assert!(a.events.len() > 3, "{at}: {:?}", a.events);
+    assert_same_outcome(&a, &d, &at, "as deployed");
     assert_eq!(
         a.events.len(),
         d.events.len(),
-        "{name} / {scenario}: history as deployed: {:?}",
+        "{at}: history as deployed: {:?}",
         d.events
     );
 }

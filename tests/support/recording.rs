@@ -77,3 +77,28 @@ pub fn json_matches(expected: &Value, actual: &Value, placeholders: &[String]) -
         _ => expected == actual,
     }
 }
+
+/// Whether a FAILED execution's cause matches the recorded one: both absent, or both present
+/// and matching (as JSON documents when the case's notes say "compare `cause` as JSON" and
+/// both parse, else as strings), the placeholders matching whatever stands in their place.
+pub fn cause_matches(
+    expected: Option<&str>,
+    actual: Option<&str>,
+    notes: &str,
+    placeholders: &[String],
+) -> bool {
+    match (expected, actual) {
+        (None, None) => true,
+        (Some(e), Some(a)) if notes.contains("compare `cause` as JSON") => {
+            match (
+                serde_json::from_str::<Value>(e),
+                serde_json::from_str::<Value>(a),
+            ) {
+                (Ok(e), Ok(a)) => json_matches(&e, &a, placeholders),
+                _ => e == a,
+            }
+        }
+        (Some(e), Some(a)) => string_matches(e, a, placeholders),
+        _ => false,
+    }
+}

@@ -87,26 +87,19 @@ pub fn parse(arg: &str) -> anyhow::Result<Binding> {
 /// functions (so `lambda:invoke` calls get their `Payload` and the invoke response shape);
 /// every resource is also bound by its exact text (which covers `${Name}` substitutions).
 pub fn register(runtime: &Runtime, clock: &Arc<ScaledClock>, binding: &Binding) {
-    let handler = Arc::new(External {
+    let handler = External {
         target: binding.target.clone(),
         runtime: runtime.clone(),
         clock: clock.clone(),
-    });
+    };
     let r = &binding.resource;
     if r.starts_with("arn:aws:lambda:") || !r.contains(':') {
-        runtime.bind_lambda(r, Shared(handler.clone()));
+        runtime.bind_lambda(r, handler.clone());
     }
-    runtime.bind(r.clone(), Shared(handler));
+    runtime.bind(r.clone(), handler);
 }
 
-struct Shared(Arc<External>);
-
-impl TaskHandler for Shared {
-    fn call(&self, input: Value, ctx: TaskContext) -> BoxFuture<Result<Value, TaskError>> {
-        self.0.call(input, ctx)
-    }
-}
-
+#[derive(Clone)]
 struct External {
     target: Target,
     runtime: Runtime,

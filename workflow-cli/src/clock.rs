@@ -8,18 +8,13 @@
 //! handlers).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
-use workflow_runtime::{BoxFuture, Clock};
+use workflow_runtime::{BoxFuture, Clock, TokioClock};
 
 /// A scaled clock that knows how many task handlers are in flight.
 pub struct ScaledClock {
-    wall_start: i64,
-    instant_start: tokio::time::Instant,
-    scale: f64,
-    skipped: Arc<AtomicI64>,
+    inner: TokioClock,
     in_flight: watch::Sender<usize>,
 }
 
@@ -36,15 +31,8 @@ impl Drop for InFlight {
 impl ScaledClock {
     /// A clock whose waits last `scale` times as long.
     pub fn new(scale: f64) -> Arc<ScaledClock> {
-        let wall_start = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default();
         Arc::new(ScaledClock {
-            wall_start,
-            instant_start: tokio::time::Instant::now(),
-            scale: scale.max(0.0),
-            skipped: Arc::new(AtomicI64::new(0)),
+            inner: TokioClock::scaled(scale),
             in_flight: watch::channel(0).0,
         })
     }
@@ -54,54 +42,38 @@ impl ScaledClock {
         self.in_flight.send_modify(|n| *n += 1);
         InFlight(self.in_flight.clone())
     }
-
-    fn real_part(&self) -> i64 {
-        if self.scale > 0.0 {
-            (self.instant_start.elapsed().as_millis() as f64 / self.scale) as i64
-        } else {
-            0
-        }
-    }
 }
 
+// Not `is_instant`: this clock holds timers back itself, until every handler in flight (the
+// command that answers a callback's token included) is done.
 impl Clock for ScaledClock {
     fn now_millis(&self) -> i64 {
-        self.wall_start + self.real_part() + self.skipped.load(Ordering::Relaxed)
+        self.inner.now_millis()
     }
 
     fn sleep_until(&self, deadline: i64) -> BoxFuture<()> {
-        let remaining = (deadline - self.now_millis()).max(0);
-        let real = Duration::from_micros((remaining as f64 * self.scale * 1000.0) as u64);
-        let target = deadline - self.wall_start;
-        let start = self.instant_start;
-        let scale = self.scale;
-        let skipped = self.skipped.clone();
-        let mut idle = self.in_flight.subscribe();
-        Box::pin(async move {
-            if scale > 0.0 {
-                if !real.is_zero() {
-                    tokio::time::sleep(real).await;
-                }
-            } else {
-                // Instant, but only once no handler runs.
+        let sleep = self.inner.sleep_until(deadline);
+        if self.inner.is_instant() {
+            // Instant, but only once no handler runs.
+            let mut idle = self.in_flight.subscribe();
+            Box::pin(async move {
                 while *idle.borrow_and_update() > 0 {
                     if idle.changed().await.is_err() {
                         break;
                     }
                 }
-            }
-            let real_part = if scale > 0.0 {
-                (start.elapsed().as_millis() as f64 / scale) as i64
-            } else {
-                0
-            };
-            skipped.fetch_max(target - real_part, Ordering::Relaxed);
-        })
+                sleep.await;
+            })
+        } else {
+            sleep
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test]

@@ -116,7 +116,7 @@ impl Graph {
             });
         }
         for (name, state) in &machine.states {
-            if state.is_terminal_type() || state.end == Some(true) {
+            if state.is_terminal() {
                 g.edges.push(Edge {
                     from: ids[name.as_str()].clone(),
                     to: END.into(),

@@ -145,24 +145,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             continue;
         }
         for f in &findings {
-            let location = source.and_then(|s| s.location(&f.pointer)).map(|mut l| {
-                // Underline the state's name, not its whole body.
-                if let Some(span) = source.and_then(|s| s.span(&f.pointer))
-                    && let Some(key) = span.key_start
-                    && f.pointer.matches('/').count() >= 2
-                    && !f.pointer.ends_with("/Resource")
-                    && !f.pointer.contains("/Retry/")
-                    && !f.pointer.ends_with("Seconds")
-                    && !f.pointer.contains("/Parameters/")
-                {
-                    let s = source.map(|s| s.location_of(key, key)).unwrap_or(l);
-                    let name_len = text[key..]
-                        .find(':')
-                        .map_or(1, |i| text[key..key + i].trim_end().len());
-                    l = s;
-                    l.length = name_len;
-                }
-                l
+            // Underline a state's name (or a field's), not its whole body.
+            let location = source.and_then(|s| {
+                s.key_location(&f.pointer)
+                    .or_else(|| s.location(&f.pointer))
             });
             render::report(
                 &mut out,

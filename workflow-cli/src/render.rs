@@ -114,9 +114,10 @@ pub fn report(out: &mut impl Write, source: &str, r: &Report<'_>) {
 pub fn diagnostics(file: &str, source: &str, diagnostics: &[Diagnostic]) {
     let mut out = anstream::stdout();
     for d in diagnostics {
-        let (level, style) = match d.severity {
-            Severity::Error => ("error", ERROR),
-            Severity::Warning => ("warning", WARNING),
+        let level = d.severity.as_str();
+        let style = match d.severity {
+            Severity::Error => ERROR,
+            Severity::Warning => WARNING,
         };
         let notes = if d.pointer.is_empty() {
             Vec::new()
@@ -157,7 +158,7 @@ pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
     use serde_json::json;
     let mut v = json!({
         "code": d.code,
-        "severity": match d.severity { workflow_core::diagnostic::Severity::Error => "error", workflow_core::diagnostic::Severity::Warning => "warning" },
+        "severity": d.severity.as_str(),
         "message": d.message,
         "pointer": d.pointer,
     });

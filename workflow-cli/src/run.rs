@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use workflow_core::plan::CompileOptions;
 use workflow_runtime::{
-    ExecutionStatus, HistoryEvent, LoadOptions, Runtime, StartOptions, TaskContext,
+    ExecutionStatus, HistoryEvent, Runtime, StartOptions, TaskContext, Workflow,
 };
 
 use crate::clock::ScaledClock;
@@ -98,7 +98,7 @@ pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> a
         .map(|b| bind::parse(b))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let machine_type = tasks.machine_type.into();
-    let (text, _) = input::definition(file, &CompileOptions { machine_type })?;
+    let (_, definition) = input::definition(file, &CompileOptions { machine_type })?;
     let name = tasks.name.clone().unwrap_or_else(|| stem(file));
     let test_case = match &tasks.mock_config {
         Some(path) => Some(mock::load(
@@ -152,11 +152,7 @@ pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> a
                 });
             }
         }
-        let options = LoadOptions {
-            name,
-            machine_type,
-        };
-        let workflow = runtime.load_with(&text, &options).map_err(|e| {
+        let workflow = Workflow::from_definition(name, definition).map_err(|e| {
             anyhow::anyhow!(
                 "{} cannot run here: {}",
                 file.display(),
@@ -308,6 +304,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         Err(e) => return Err(e),
     };
     let code = exit_code(&ran.status);
+    if args.format == Format::Json && args.history_out.is_none() {
+        let _ = writeln!(std::io::stdout(), "{}", outcome_json(&ran.status));
+        return Ok(code);
+    }
     let events = history_json(&ran.history);
     if let Some(path) = &args.history_out {
         let text = serde_json::to_string_pretty(&events)?;
@@ -319,11 +319,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         return Ok(code);
     }
     let mut out = anstream::stdout();
-    let list = events["events"].as_array().cloned().unwrap_or_default();
+    let list = events["events"].as_array().map_or(&[][..], Vec::as_slice);
     match &args.history_out {
         None => {
-            let _ = writeln!(out, "{}", history::trimmed(&history::table(&list, 48)));
-            let _ = writeln!(out, "{}", history::summary(&list));
+            let _ = writeln!(out, "{}", history::trimmed(&history::table(list, 48)));
+            let _ = writeln!(out, "{}", history::summary(list));
         }
         Some(path) => {
             let _ = writeln!(

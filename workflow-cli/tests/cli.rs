@@ -321,9 +321,10 @@ fn lint_rules_and_json() {
 
 const ORDER_INPUT: &str = r#"{"total": 1500, "items": [{"sku": "book"}, {"sku": "lamp"}]}"#;
 
-#[test]
-fn run_with_a_mock_config() {
-    let o = workflow(&[
+/// `workflow run order.asl.json` on [`ORDER_INPUT`] with the test case `case` of
+/// `order.mock.json`, then the `extra` arguments.
+fn run_order(case: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
         "run",
         "order.asl.json",
         "--input",
@@ -331,12 +332,15 @@ fn run_with_a_mock_config() {
         "--mock-config",
         "order.mock.json",
         "--test-case",
-        "HappyPath",
-        "--time-scale",
-        "0",
-        "--format",
-        "json",
-    ]);
+        case,
+    ];
+    args.extend_from_slice(extra);
+    workflow(&args)
+}
+
+#[test]
+fn run_with_a_mock_config() {
+    let o = run_order("HappyPath", &["--time-scale", "0", "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         json_out(&o),
@@ -346,20 +350,7 @@ fn run_with_a_mock_config() {
             "reservations": [{"reserved": true}, {"reserved": true}]
         }})
     );
-    let o = workflow(&[
-        "run",
-        "order.asl.json",
-        "--input",
-        ORDER_INPUT,
-        "--mock-config",
-        "order.mock.json",
-        "--test-case",
-        "Declined",
-        "--time-scale",
-        "0",
-        "--format",
-        "json",
-    ]);
+    let o = run_order("Declined", &["--time-scale", "0", "--format", "json"]);
     assert_eq!(code(&o), 1);
     assert_eq!(
         json_out(&o),
@@ -370,18 +361,7 @@ fn run_with_a_mock_config() {
 #[test]
 fn run_prints_a_history_table_and_writes_aws_json() {
     let history = temp("order-history.json");
-    let o = workflow(&[
-        "run",
-        "order.asl.json",
-        "--input",
-        ORDER_INPUT,
-        "--mock-config",
-        "order.mock.json",
-        "--test-case",
-        "HappyPath",
-        "--time-scale",
-        "0",
-    ]);
+    let o = run_order("HappyPath", &["--time-scale", "0"]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
     // Two timeouts, retried after 2 s and 4 s, then the hour-long Wait: the history records
@@ -394,20 +374,15 @@ fn run_prints_a_history_table_and_writes_aws_json() {
     assert!(out.contains("SUCCEEDED in"), "{out}");
     assert!(out.contains(r#""receipt": "R-42""#), "{out}");
 
-    let o = workflow(&[
-        "run",
-        "order.asl.json",
-        "--input",
-        ORDER_INPUT,
-        "--mock-config",
-        "order.mock.json",
-        "--test-case",
+    let o = run_order(
         "HappyPath",
-        "--time-scale",
-        "0",
-        "--history-out",
-        history.to_str().unwrap(),
-    ]);
+        &[
+            "--time-scale",
+            "0",
+            "--history-out",
+            history.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("events written to"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
@@ -463,6 +438,28 @@ fn run_with_commands() {
     );
 
     // A command that fails without a document: States.TaskFailed with its stderr.
+    let definition = temp("stderr.asl.json");
+    std::fs::write(
+        &definition,
+        r#"{"StartAt": "Charge", "States": {"Charge": {"Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:111111111111:function:charge-card", "End": true}}}"#,
+    )
+    .unwrap();
+    let o = workflow(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--bind",
+        "charge-card=echo 'the card service is down' >&2; exit 4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        json_out(&o),
+        json!({"status": "FAILED", "error": "States.TaskFailed", "cause": "the card service is down"})
+    );
+
+    // A machine without tasks needs no --bind.
     let o = workflow(&["run", "eight.asl.json", "--format", "json"]);
     assert_eq!(json_out(&o)["status"], "SUCCEEDED");
 }
@@ -702,20 +699,7 @@ fn run_unbound_task_fails_clearly() {
 fn run_scaled_time() {
     // The hour-long Wait at a scale of 0.0001 lasts 0.36 s.
     let started = std::time::Instant::now();
-    let o = workflow(&[
-        "run",
-        "order.asl.json",
-        "--input",
-        ORDER_INPUT,
-        "--mock-config",
-        "order.mock.json",
-        "--test-case",
-        "HappyPath",
-        "--time-scale",
-        "0.0001",
-        "--format",
-        "json",
-    ]);
+    let o = run_order("HappyPath", &["--time-scale", "0.0001", "--format", "json"]);
     let took = started.elapsed();
     assert_eq!(code(&o), 0);
     assert!(took.as_secs_f64() > 0.36, "{took:?}");
@@ -795,18 +779,7 @@ fn graph_mermaid_and_dot() {
 #[test]
 fn graph_highlights_a_history() {
     let path = temp("declined-history.json");
-    let o = workflow(&[
-        "run",
-        "order.asl.json",
-        "--input",
-        ORDER_INPUT,
-        "--mock-config",
-        "order.mock.json",
-        "--test-case",
-        "Declined",
-        "--history-out",
-        path.to_str().unwrap(),
-    ]);
+    let o = run_order("Declined", &["--history-out", path.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let o = workflow(&[
         "graph",

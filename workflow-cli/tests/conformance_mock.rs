@@ -19,7 +19,8 @@ use serde_json::{Map, Value, json};
 
 #[path = "../../tests/support/recording.rs"]
 mod recording;
-use recording::{json_matches, placeholders, string_matches};
+use recording::{cause_matches, json_matches, placeholders};
+use workflow_runtime::lambda::function_name;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases")
@@ -34,13 +35,6 @@ fn expected_failures() -> HashSet<String> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
-}
-
-fn function_name(s: &str) -> &str {
-    match s.split(':').collect::<Vec<_>>().as_slice() {
-        ["arn", _, "lambda", _, _, "function", name, ..] => name,
-        _ => s,
-    }
 }
 
 /// Every Task state of a definition, nested ones included: (name, resource, FunctionName).
@@ -334,20 +328,12 @@ fn run_reproduces_the_corpus_with_a_mock_config() {
                     && o.status.code() == Some(0)
             }
             Some("FAILED") => {
-                let cause_ok = match (expected["cause"].as_str(), actual["cause"].as_str()) {
-                    (None, None) => true,
-                    (Some(e), Some(a)) if notes.contains("compare `cause` as JSON") => {
-                        match (
-                            serde_json::from_str::<Value>(e),
-                            serde_json::from_str::<Value>(a),
-                        ) {
-                            (Ok(x), Ok(y)) => json_matches(&x, &y, &ph),
-                            _ => e == a,
-                        }
-                    }
-                    (Some(e), Some(a)) => string_matches(e, a, &ph),
-                    _ => false,
-                };
+                let cause_ok = cause_matches(
+                    expected["cause"].as_str(),
+                    actual["cause"].as_str(),
+                    notes,
+                    &ph,
+                );
                 actual["status"] == "FAILED"
                     && actual.get("error") == expected.get("error")
                     && cause_ok

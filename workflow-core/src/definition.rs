@@ -1,8 +1,11 @@
 //! A validated definition: the model, where it came from, and its warnings.
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity, codes};
+use std::sync::Arc;
+
+use crate::diagnostic::{BROKEN_GRAPH, Diagnostic, Diagnostics, GRAPH_CASCADES, Severity};
 use crate::model::StateMachine;
-use crate::plan::{CompileOptions, Plan, validate};
+use crate::plan::compile::{Compiled, compile};
+use crate::plan::{CompileOptions, Plan};
 use crate::source::{SourceMap, read_definition};
 
 /// A state machine definition that passed validation.
@@ -23,7 +26,9 @@ pub struct Definition {
     machine: StateMachine,
     source: Option<SourceMap>,
     warnings: Vec<Diagnostic>,
-    options: CompileOptions,
+    /// The plan, compiled by the walk that validated the definition, or what the runtime
+    /// cannot run yet.
+    plan: Result<Arc<Plan>, Diagnostics>,
 }
 
 impl Definition {
@@ -35,15 +40,17 @@ impl Definition {
     /// merely follow from a structural one are left out.
     pub fn from_json_str(text: &str, options: &CompileOptions) -> Result<Definition, Diagnostics> {
         let mut parsed = read_definition(text)?;
-        if !parsed.root_is_broken() {
-            let semantic = validate(&parsed.machine, options);
-            parsed.merge_semantic(semantic);
+        if parsed.root_is_broken() {
+            return Err(Self::problems(parsed.diagnostics));
         }
+        let compiled = compile(&parsed.machine, options);
+        let semantic = compiled.diagnostics.clone();
+        parsed.merge_semantic(semantic);
         Self::finish(
             parsed.machine,
             Some(parsed.map),
             parsed.diagnostics,
-            options,
+            compiled,
         )
     }
 
@@ -52,43 +59,44 @@ impl Definition {
         machine: StateMachine,
         options: &CompileOptions,
     ) -> Result<Definition, Diagnostics> {
-        let diagnostics = validate(&machine, options);
-        Self::finish(machine, None, diagnostics, options)
+        let compiled = compile(&machine, options);
+        let diagnostics = compiled.diagnostics.clone();
+        Self::finish(machine, None, diagnostics, compiled)
     }
 
     fn finish(
         machine: StateMachine,
         source: Option<SourceMap>,
         diagnostics: Vec<Diagnostic>,
-        options: &CompileOptions,
+        compiled: Compiled,
     ) -> Result<Definition, Diagnostics> {
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-            // Every problem at once: the warnings too, in the order they were found, but for
-            // those that only follow from a transition that goes nowhere (a scope that cannot
-            // finish, a cycle without a way out, once its way out is misspelled).
-            let broken_graph = diagnostics.iter().any(|d| {
-                [
-                    codes::UNKNOWN_TARGET,
-                    codes::CROSS_SCOPE_TRANSITION,
-                    codes::MISSING_TRANSITION,
-                ]
-                .contains(&d.code)
-            });
-            let follows = |d: &Diagnostic| {
-                broken_graph
-                    && d.severity == Severity::Warning
-                    && [codes::NO_TERMINAL_STATE, codes::CYCLE_WITHOUT_EXIT].contains(&d.code)
-            };
-            return Err(Diagnostics(
-                diagnostics.into_iter().filter(|d| !follows(d)).collect(),
-            ));
+            return Err(Self::problems(diagnostics));
         }
+        let plan = compiled.into_plan().map(Arc::new).map_err(|mut d| {
+            if let Some(source) = &source {
+                source.locate(&mut d.0);
+            }
+            d
+        });
         Ok(Definition {
             machine,
             source,
             warnings: diagnostics,
-            options: options.clone(),
+            plan,
         })
+    }
+
+    /// The problems of a definition that has errors.
+    fn problems(diagnostics: Vec<Diagnostic>) -> Diagnostics {
+        // Every problem at once: the warnings too, in the order they were found, but for
+        // those that only follow from a transition that goes nowhere (a scope that cannot
+        // finish, a cycle without a way out, once its way out is misspelled).
+        let broken_graph = diagnostics.iter().any(|d| BROKEN_GRAPH.contains(&d.code));
+        let follows = |d: &Diagnostic| {
+            broken_graph && d.severity == Severity::Warning && GRAPH_CASCADES.contains(&d.code)
+        };
+        Diagnostics(diagnostics.into_iter().filter(|d| !follows(d)).collect())
     }
 
     /// The model.
@@ -108,19 +116,15 @@ impl Definition {
 
     /// Compiles the definition for running. Fails only for features the runtime does not run
     /// yet (JSONata states, Map item readers and writers).
-    pub fn plan(&self) -> Result<Plan, Diagnostics> {
-        Plan::compile(&self.machine, &self.options).map_err(|mut d| {
-            if let Some(source) = &self.source {
-                source.locate(&mut d.0);
-            }
-            d
-        })
+    pub fn plan(&self) -> Result<Arc<Plan>, Diagnostics> {
+        self.plan.clone()
     }
 }
 
 #[cfg(test)]
 mod warnings_with_errors {
     use super::*;
+    use crate::diagnostic::codes;
 
     #[test]
     fn a_definition_with_errors_reports_its_warnings_too() {

@@ -122,6 +122,22 @@ pub mod codes {
     pub const UNSUPPORTED: &str = "unsupported";
 }
 
+/// Problems that leave the state graph incomplete: a transition to a state that is not
+/// there, or a state without one.
+pub const BROKEN_GRAPH: &[&str] = &[
+    codes::UNKNOWN_TARGET,
+    codes::CROSS_SCOPE_TRANSITION,
+    codes::MISSING_TRANSITION,
+];
+
+/// Problems of reachability and termination, which only repeat an incomplete graph's
+/// mistake when the graph is incomplete.
+pub const GRAPH_CASCADES: &[&str] = &[
+    codes::UNREACHABLE_STATE,
+    codes::NO_TERMINAL_STATE,
+    codes::CYCLE_WITHOUT_EXIT,
+];
+
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -129,6 +145,16 @@ pub enum Severity {
     Error,
     /// The definition is accepted but probably wrong.
     Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// Where something is in the source text.
@@ -178,6 +204,18 @@ impl Diagnostic {
             message: message.into(),
             pointer: pointer.into(),
             location: None,
+        }
+    }
+
+    /// A warning without a location yet.
+    pub fn warning(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, pointer, message)
         }
     }
 }

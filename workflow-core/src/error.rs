@@ -65,22 +65,6 @@ impl AslError {
     pub fn intrinsic(cause: impl Into<String>) -> AslError {
         AslError::new(names::INTRINSIC_FAILURE, cause)
     }
-
-    /// The `{"Error": ..., "Cause": ...}` document a Catch passes on.
-    pub fn to_error_output(&self) -> serde_json::Value {
-        let mut map = serde_json::Map::new();
-        map.insert(
-            "Error".to_string(),
-            serde_json::Value::String(self.error.clone()),
-        );
-        if let Some(cause) = &self.cause {
-            map.insert(
-                "Cause".to_string(),
-                serde_json::Value::String(cause.clone()),
-            );
-        }
-        serde_json::Value::Object(map)
-    }
 }
 
 impl fmt::Display for AslError {

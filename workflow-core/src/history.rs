@@ -139,21 +139,6 @@ impl EventType {
             EvaluationFailed => "EvaluationFailed",
         }
     }
-
-    /// The entered event of a state type.
-    pub fn entered(type_name: &str) -> EventType {
-        use EventType::*;
-        match type_name {
-            "Pass" => PassStateEntered,
-            "Task" => TaskStateEntered,
-            "Choice" => ChoiceStateEntered,
-            "Wait" => WaitStateEntered,
-            "Succeed" => SucceedStateEntered,
-            "Fail" => FailStateEntered,
-            "Parallel" => ParallelStateEntered,
-            _ => MapStateEntered,
-        }
-    }
 }
 
 impl fmt::Display for EventType {

@@ -312,11 +312,7 @@ impl Linter<'_> {
                     );
                 }
                 self.history(name, m, pointer);
-                let field = if m.legacy_iterator {
-                    "Iterator"
-                } else {
-                    "ItemProcessor"
-                };
+                let field = m.processor_field();
                 self.states(&m.item_processor.states, &format!("{pointer}/{field}"));
             }
             _ => {}

@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, codes, push_pointer};
+use crate::diagnostic::{
+    Diagnostic, Diagnostics, GRAPH_CASCADES, Location, Severity, codes, push_pointer,
+};
 use crate::model::{StateMachine, parse_value};
 
 /// The span of one value (and, for an object member, of its key) in the source text.
@@ -15,6 +17,8 @@ pub struct Span {
     pub end: usize,
     /// Byte offset of the member's key, when the value is an object member.
     pub key_start: Option<usize>,
+    /// Byte offset just past the member's key (its closing quote), when it has one.
+    pub key_end: Option<usize>,
 }
 
 /// JSON pointers of a source text, each with its span.
@@ -57,14 +61,13 @@ impl SourceMap {
             .duplicates
             .into_iter()
             .map(|(pointer, key, key_at, end)| {
-                let mut d = Diagnostic::error(
+                let mut d = Diagnostic::warning(
                     codes::DUPLICATE_KEY,
                     pointer,
                     format!(
                         "The key '{key}' appears more than once in the same object: only its last value counts. Remove or rename one of them"
                     ),
                 );
-                d.severity = Severity::Warning;
                 d.location = Some(map.location_of(key_at, end));
                 d
             })
@@ -135,6 +138,18 @@ impl SourceMap {
         }
     }
 
+    /// Line and column of the key of the member at `pointer`, when its value is an object or
+    /// an array (a state, `Catch`): what names it, rather than its whole body.
+    pub fn key_location(&self, pointer: &str) -> Option<Location> {
+        let span = self.spans.get(pointer)?;
+        match (span.key_start, span.key_end) {
+            (Some(start), Some(end)) if self.is_container(span) => {
+                Some(self.location_of(start, end))
+            }
+            _ => None,
+        }
+    }
+
     fn is_container(&self, span: &Span) -> bool {
         self.containers.contains(&span.start)
     }
@@ -166,7 +181,7 @@ impl Scanner<'_> {
         }
     }
 
-    fn value(&mut self, pointer: String, key_start: Option<usize>) {
+    fn value(&mut self, pointer: String, key: Option<(usize, usize)>) {
         let start = self.pos;
         if matches!(self.text.get(self.pos), Some(b'{' | b'[')) {
             self.containers.insert(start);
@@ -189,6 +204,7 @@ impl Scanner<'_> {
                         Some(b'"') => {
                             let key_at = self.pos;
                             let key = self.string();
+                            let key_end = self.pos;
                             self.skip_ws();
                             if self.text.get(self.pos) == Some(&b':') {
                                 self.pos += 1;
@@ -199,7 +215,7 @@ impl Scanner<'_> {
                             if !repeated {
                                 seen.push(key.clone());
                             }
-                            self.value(child.clone(), Some(key_at));
+                            self.value(child.clone(), Some((key_at, key_end)));
                             if repeated {
                                 self.duplicates.push((child, key, key_at, self.pos));
                             }
@@ -251,7 +267,8 @@ impl Scanner<'_> {
         self.spans.entry(pointer).or_insert(Span {
             start,
             end: self.pos,
-            key_start,
+            key_start: key.map(|(start, _)| start),
+            key_end: key.map(|(_, end)| end),
         });
     }
 
@@ -343,12 +360,7 @@ const STATE_CASCADES: &[&str] = &[
     codes::MISSING_FIELD,
 ];
 
-/// Graph codes that a structural problem in the same scope can cause.
-const GRAPH_CASCADES: &[&str] = &[
-    codes::UNREACHABLE_STATE,
-    codes::NO_TERMINAL_STATE,
-    codes::CYCLE_WITHOUT_EXIT,
-];
+// Graph codes that a structural problem in the same scope can cause: `GRAPH_CASCADES`.
 
 const TARGET_CODES: &[&str] = &[codes::UNKNOWN_TARGET, codes::UNKNOWN_START_AT];
 

@@ -42,6 +42,16 @@ impl StateFailure {
     }
 }
 
+/// An error from a path or an intrinsic: its cause becomes the detail.
+impl From<crate::AslError> for StateFailure {
+    fn from(e: crate::AslError) -> StateFailure {
+        StateFailure {
+            error: e.error,
+            detail: e.cause.unwrap_or_default(),
+        }
+    }
+}
+
 /// Message for a `.$` field whose path matched nothing.
 pub(crate) fn path_not_found(path: &Path, field: &str, input: &Value) -> StateFailure {
     StateFailure::runtime(format!(
@@ -78,8 +88,7 @@ struct Field {
 #[derive(Clone, Debug)]
 enum FieldValue {
     Node(Node),
-    Path(Path),
-    Intrinsic(Box<IntrinsicCall>),
+    Dynamic(Dynamic),
 }
 
 /// Parses the value of a `.$` field (or of ErrorPath/CausePath): a path or an intrinsic call.
@@ -111,16 +120,14 @@ pub(crate) fn compile_dynamic(
                 // An unknown function or a wrong number of arguments: surely a mistake, but
                 // whether AWS refuses it when the definition is created is not known.
                 for problem in problems {
-                    let mut d = Diagnostic::error(
+                    diags.push(Diagnostic::warning(
                         problem.code,
                         pointer,
                         format!(
                             "{} (at character {} of '{field}'): the call fails with States.IntrinsicFailure when it runs",
                             problem.message, problem.offset
                         ),
-                    );
-                    d.severity = Severity::Warning;
-                    diags.push(d);
+                    ));
                 }
                 Some(Dynamic::Intrinsic(Box::new(call)))
             }
@@ -179,18 +186,7 @@ impl Dynamic {
     ) -> Result<Value, StateFailure> {
         match self {
             Dynamic::Path(p) => select(p, env, field),
-            Dynamic::Intrinsic(call) => call.evaluate(env, entropy).map_err(|e| StateFailure {
-                error: e.error,
-                detail: e.cause.unwrap_or_default(),
-            }),
-        }
-    }
-
-    /// The text as written.
-    pub fn text(&self) -> &str {
-        match self {
-            Dynamic::Path(p) => p.text(),
-            Dynamic::Intrinsic(c) => c.text(),
+            Dynamic::Intrinsic(call) => call.evaluate(env, entropy).map_err(StateFailure::from),
         }
     }
 }
@@ -217,13 +213,6 @@ impl Template {
         let before = errors(diags);
         let root = compile_node(value, pointer, diags);
         (errors(diags) == before).then_some(Template { root })
-    }
-
-    /// A template that always yields `value`.
-    pub fn literal(value: Value) -> Template {
-        Template {
-            root: Node::Literal(value),
-        }
     }
 
     /// Evaluates the template against `env`.
@@ -254,8 +243,7 @@ fn compile_node(value: &Value, pointer: &str, diags: &mut Vec<Diagnostic>) -> No
                     let value = match v {
                         Value::String(text) => {
                             match compile_dynamic(text, key, &field_pointer, diags) {
-                                Some(Dynamic::Path(p)) => FieldValue::Path(p),
-                                Some(Dynamic::Intrinsic(c)) => FieldValue::Intrinsic(c),
+                                Some(dynamic) => FieldValue::Dynamic(dynamic),
                                 None => FieldValue::Node(Node::Literal(Value::Null)),
                             }
                         }
@@ -327,13 +315,7 @@ fn eval_node(node: &Node, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
             for field in fields {
                 let value = match &field.value {
                     FieldValue::Node(n) => eval_node(n, env, entropy)?,
-                    FieldValue::Path(p) => select(p, env, &field.written)?,
-                    FieldValue::Intrinsic(call) => {
-                        call.evaluate(env, entropy).map_err(|e| StateFailure {
-                            error: e.error,
-                            detail: e.cause.unwrap_or_default(),
-                        })?
-                    }
+                    FieldValue::Dynamic(d) => d.evaluate(env, entropy, &field.written)?,
                 };
                 out.insert(field.key.clone(), value);
             }

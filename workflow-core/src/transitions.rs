@@ -114,10 +114,10 @@ pub fn scope_bounds(
             continue;
         };
         let here = d + cost(state).0;
-        if ends(state) {
+        if state.is_terminal() {
             min_end = Some(min_end.map_or(here, |m| m.min(here)));
         }
-        for (_, next) in state.transitions() {
+        for next in state.transitions() {
             if let Some((n, _)) = states.get_key_value(next) {
                 queue.push(std::cmp::Reverse((here, n.as_str())));
             }
@@ -148,7 +148,7 @@ fn longest<'s>(
     visiting.push(key);
     let own = cost(state).1;
     let mut rest = Some(0u64);
-    for (_, next) in state.transitions() {
+    for next in state.transitions() {
         let after = longest(next, states, cost, memo, visiting);
         rest = match (rest, after) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -162,10 +162,6 @@ fn longest<'s>(
     };
     memo.insert(key, total);
     total
-}
-
-fn ends(state: &State) -> bool {
-    state.is_terminal_type() || state.end == Some(true)
 }
 
 /// The transitions one state makes, nested states included: (fewest, most).
@@ -214,7 +210,7 @@ fn cyclic_states(states: &States) -> Vec<&str> {
             let mut seen: Vec<&str> = Vec::new();
             let mut stack: Vec<&str> = states
                 .get(name.as_str())
-                .map(|s| s.transitions().into_iter().map(|(_, n)| n).collect())
+                .map(|s| s.transitions())
                 .unwrap_or_default();
             while let Some(n) = stack.pop() {
                 if n == name.as_str() {
@@ -225,7 +221,7 @@ fn cyclic_states(states: &States) -> Vec<&str> {
                 }
                 seen.push(n);
                 if let Some(s) = states.get(n) {
-                    stack.extend(s.transitions().into_iter().map(|(_, t)| t));
+                    stack.extend(s.transitions());
                 }
             }
             false
@@ -254,7 +250,7 @@ fn walk<'s>(
         return;
     }
     on_path.push(key);
-    if ends(state) {
+    if state.is_terminal() {
         let mut min = 0u64;
         let mut max = Some(0u64);
         for s in on_path.iter() {
@@ -279,7 +275,7 @@ fn walk<'s>(
         });
     }
     let mut seen_next: Vec<&str> = Vec::new();
-    for (_, next) in state.transitions() {
+    for next in state.transitions() {
         if !seen_next.contains(&next) {
             seen_next.push(next);
             walk(next, states, cost, cyclic, on_path, paths, truncated);

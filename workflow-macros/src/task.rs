@@ -5,7 +5,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
-use crate::workflow::pascal_case;
+use crate::workflow::task_name;
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let callback = match attr.to_string().trim() {
@@ -146,7 +146,7 @@ fn task(func: &ItemFn, callback: bool) -> syn::Result<TokenStream> {
     let vis = &func.vis;
     let name = &sig.ident;
     let name_str = name.to_string();
-    let asl_name = pascal_case(name_str.trim_start_matches("r#"));
+    let asl_name = task_name(&name.clone().into());
     let p = quote!(::workflow::dsl::__private);
     let call = match context_first {
         Some(true) => quote!(#name(&ctx, input).await),

@@ -67,12 +67,16 @@ impl TokioClock {
     }
 
     fn real_part(&self) -> i64 {
-        let elapsed = self.instant_start.elapsed().as_millis() as f64;
-        if self.scale > 0.0 {
-            (elapsed / self.scale) as i64
-        } else {
-            0
-        }
+        real_part(self.instant_start, self.scale)
+    }
+}
+
+/// The virtual time that real time has moved since `start`, at `scale`.
+fn real_part(start: tokio::time::Instant, scale: f64) -> i64 {
+    if scale > 0.0 {
+        (start.elapsed().as_millis() as f64 / scale) as i64
+    } else {
+        0
     }
 }
 
@@ -103,13 +107,7 @@ impl Clock for TokioClock {
             if !real.is_zero() {
                 tokio::time::sleep(real).await;
             }
-            let elapsed = start.elapsed().as_millis() as f64;
-            let real_part = if scale > 0.0 {
-                (elapsed / scale) as i64
-            } else {
-                0
-            };
-            skipped.fetch_max(target - real_part, Ordering::Relaxed);
+            skipped.fetch_max(target - real_part(start, scale), Ordering::Relaxed);
         })
     }
 }

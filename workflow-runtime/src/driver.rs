@@ -100,9 +100,7 @@ pub(crate) async fn drive(
                 while let Some(&(at, timer)) = d.timers.first()
                     && at <= now
                 {
-                    d.timers.remove(&(at, timer));
-                    d.timer_at.remove(&timer);
-                    d.pending.push_back(Event::TimerFired { timer });
+                    d.fire_timer(at, timer);
                 }
             }
             d.pending.push_back(Event::Continue);
@@ -137,9 +135,7 @@ pub(crate) async fn drive(
             }
             _ = async { if let Some(s) = sleep { s.await } }, if next_timer.is_some() => {
                 if let Some((at, timer)) = next_timer {
-                    d.timers.remove(&(at, timer));
-                    d.timer_at.remove(&timer);
-                    d.pending.push_back(Event::TimerFired { timer });
+                    d.fire_timer(at, timer);
                 }
             }
         }
@@ -157,18 +153,7 @@ impl Driver {
         for command in commands {
             match command {
                 Command::Invoke(invocation) => self.invoke(*invocation),
-                Command::Cancel { task } => {
-                    if let Some(handle) = self.running.remove(&task) {
-                        handle.abort();
-                    }
-                    if let Some(token) = self.tokens.remove(&task) {
-                        self.shared
-                            .callbacks
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&token);
-                    }
-                }
+                Command::Cancel { task } => self.release(task),
                 Command::StartTimer { timer, at } => {
                     self.timers.insert((at, timer));
                     self.timer_at.insert(timer, at);
@@ -187,16 +172,7 @@ impl Driver {
             Msg::TaskDone { task, result } => {
                 // A callback's handler may still be running when its token is answered:
                 // the task is over, so its call is cancelled (a no-op for a finished one).
-                if let Some(handle) = self.running.remove(&task) {
-                    handle.abort();
-                }
-                if let Some(token) = self.tokens.remove(&task) {
-                    self.shared
-                        .callbacks
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .remove(&token);
-                }
+                self.release(task);
                 self.pending.push_back(match result {
                     Ok(output) => Event::TaskSucceeded { task, output },
                     Err(failure) => Event::TaskFailed { task, failure },
@@ -229,26 +205,39 @@ impl Driver {
         }
     }
 
+    /// A task is over: its call is cancelled (a no-op for a finished one) and its token
+    /// forgotten.
+    fn release(&mut self, task: TaskId) {
+        if let Some(handle) = self.running.remove(&task) {
+            handle.abort();
+        }
+        if let Some(token) = self.tokens.remove(&task) {
+            self.shared.callbacks().remove(&token);
+        }
+    }
+
+    fn fire_timer(&mut self, at: i64, timer: TimerId) {
+        self.timers.remove(&(at, timer));
+        self.timer_at.remove(&timer);
+        self.pending.push_back(Event::TimerFired { timer });
+    }
+
     fn forget_tokens(&mut self) {
         if self.tokens.is_empty() {
             return;
         }
-        let mut callbacks = self
-            .shared
-            .callbacks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut callbacks = self.shared.callbacks();
         for (_, token) in self.tokens.drain() {
             callbacks.remove(&token);
         }
     }
 
-    /// Finds the handler for an invocation, and what it gets as input.
+    /// Finds the handler for an invocation, and the shape of its input and output.
     fn resolve(
         &self,
         inv: &TaskInvocation,
         request_id: &str,
-    ) -> Result<(Arc<dyn TaskHandler>, Value, Shape), Failure> {
+    ) -> Result<(Arc<dyn TaskHandler>, Shape), Failure> {
         let bindings = self
             .shared
             .bindings
@@ -256,7 +245,7 @@ impl Driver {
             .unwrap_or_else(|p| p.into_inner());
         let exact = bindings.exact.get(&*inv.resource).cloned();
         let fallback = bindings.fallback.clone();
-        let plain = |h: Arc<dyn TaskHandler>| (h, inv.input.clone(), Shape::Plain);
+        let plain = |h: Arc<dyn TaskHandler>| (h, Shape::Plain);
         match &inv.resource_kind {
             ResourceKind::LambdaFunction { function } => exact
                 .or_else(|| bindings.lambda.get(function).cloned())
@@ -295,12 +284,7 @@ impl Driver {
                 if let Some(h) =
                     by_name.or_else(|| bindings.lambda.get(lambda::function_name(function)))
                 {
-                    let payload = inv
-                        .input
-                        .get("Payload")
-                        .cloned()
-                        .unwrap_or_else(|| Value::Object(Default::default()));
-                    return Ok((h.clone(), payload, Shape::LambdaInvoke));
+                    return Ok((h.clone(), Shape::LambdaInvoke));
                 }
                 fallback.map(plain).ok_or_else(|| {
                     lambda::not_found(
@@ -321,22 +305,29 @@ impl Driver {
         }
     }
 
-    fn invoke(&mut self, inv: TaskInvocation) {
+    fn invoke(&mut self, mut inv: TaskInvocation) {
         let task = inv.task;
         let request_id = format!("00000000-0000-4000-8000-{:012x}", task.0);
-        let (handler, input, shape) = match self.resolve(&inv, &request_id) {
+        let (handler, shape) = match self.resolve(&inv, &request_id) {
             Ok(resolved) => resolved,
             Err(failure) => {
                 self.pending.push_back(Event::TaskFailed { task, failure });
                 return;
             }
         };
+        // The handler's input is moved out of the invocation, never copied.
+        let input = match shape {
+            Shape::Plain => std::mem::take(&mut inv.input),
+            Shape::LambdaInvoke => inv
+                .input
+                .as_object_mut()
+                .and_then(|parameters| parameters.remove("Payload"))
+                .unwrap_or_else(|| Value::Object(Default::default())),
+        };
         let callback = inv.resource_kind.integration() == Integration::Callback;
         if let (true, Some(token)) = (callback, &inv.task_token) {
             self.shared
-                .callbacks
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .callbacks()
                 .insert(token.clone(), (self.tx.clone(), task));
             self.tokens.insert(task, token.clone());
         }

@@ -161,7 +161,7 @@ impl Workflow {
         Ok(Workflow {
             name: name.into(),
             definition: Arc::new(definition),
-            plan: Arc::new(plan),
+            plan,
         })
     }
 
@@ -196,6 +196,16 @@ pub(crate) struct Shared {
     pub callbacks: Mutex<HashMap<String, (mpsc::UnboundedSender<Msg>, TaskId)>>,
     pub region: String,
     pub account: String,
+}
+
+impl Shared {
+    /// The executions waiting for a task token, by token.
+    pub fn callbacks(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (mpsc::UnboundedSender<Msg>, TaskId)>> {
+        // A panic while holding the lock cannot leave the map half-updated.
+        self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Runs state machines on tokio.
@@ -397,7 +407,7 @@ impl Runtime {
             machine_type: options.machine_type,
         };
         let definition = Definition::from_json_str(json, &compile).map_err(LoadError::Invalid)?;
-        Self::workflow(definition, options)
+        Workflow::from_definition(options.name.clone(), definition)
     }
 
     /// Loads a state machine built in code.
@@ -410,16 +420,7 @@ impl Runtime {
             machine_type: options.machine_type,
         };
         let definition = Definition::from_machine(machine, &compile).map_err(LoadError::Invalid)?;
-        Self::workflow(definition, options)
-    }
-
-    fn workflow(definition: Definition, options: &LoadOptions) -> Result<Workflow, LoadError> {
-        let plan = definition.plan().map_err(LoadError::Unsupported)?;
-        Ok(Workflow {
-            name: options.name.clone(),
-            definition: Arc::new(definition),
-            plan: Arc::new(plan),
-        })
+        Workflow::from_definition(options.name.clone(), definition)
     }
 
     /// Starts an execution. It runs on the current tokio runtime; await
@@ -493,12 +494,7 @@ impl Runtime {
     }
 
     fn callback(&self, token: &str, msg: impl FnOnce(TaskId) -> Msg) -> Result<(), CallbackError> {
-        let entry = self
-            .shared
-            .callbacks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(token);
+        let entry = self.shared.callbacks().remove(token);
         let (tx, task) = entry.ok_or(CallbackError::TaskDoesNotExist)?;
         tx.send(msg(task))
             .map_err(|_| CallbackError::TaskDoesNotExist)
@@ -538,11 +534,7 @@ impl Runtime {
 
     /// Resets the HeartbeatSeconds timer of the task holding `token`.
     pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
-        let callbacks = self
-            .shared
-            .callbacks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let callbacks = self.shared.callbacks();
         let (tx, task) = callbacks
             .get(token)
             .ok_or(CallbackError::TaskDoesNotExist)?;

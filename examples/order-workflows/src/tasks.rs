@@ -86,6 +86,29 @@ pub fn expect_approval_request(order_id: &str) -> oneshot::Receiver<String> {
     rx
 }
 
+/// A manager who answers the approval request of `order_id` (if the workflow asks) with
+/// `approved`, signed `grace@example.com`; `on_request` sees the task token first.
+pub fn approve_when_asked(
+    runtime: &Runtime,
+    order_id: &str,
+    approved: bool,
+    on_request: impl FnOnce(&str) + Send + 'static,
+) {
+    let request = expect_approval_request(order_id);
+    let runtime = runtime.clone();
+    tokio::spawn(async move {
+        if let Ok(token) = request.await {
+            on_request(&token);
+            let approval = Approval {
+                approved,
+                by: "grace@example.com".into(),
+            };
+            let _ = runtime
+                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default());
+        }
+    });
+}
+
 /// Asks a manager to approve a large order: the task token goes to whoever registered for
 /// the order with [`expect_approval_request`]; the task waits until the token is answered.
 #[task(callback)]

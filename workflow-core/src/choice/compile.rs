@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{Comparison, Condition, Operand, Pattern, Relation, Test, TypeTest};
 use crate::diagnostic::{Diagnostic, codes, push_pointer};
+use crate::model::type_name;
 use crate::path::Path;
 use crate::timestamp::parse_timestamp;
 
@@ -103,7 +104,7 @@ pub(super) fn compile_rule(
             pointer,
             format!(
                 "a Choice rule must be a JSON object, not {}",
-                describe(rule)
+                type_name(rule)
             ),
         ));
         return None;
@@ -121,7 +122,7 @@ pub(super) fn compile_rule(
                     diags.push(Diagnostic::error(
                         codes::WRONG_TYPE,
                         at,
-                        format!("Next must be a string, not {}", describe(value)),
+                        format!("Next must be a string, not {}", type_name(value)),
                     ));
                 }
             }
@@ -135,7 +136,7 @@ pub(super) fn compile_rule(
                     diags.push(Diagnostic::error(
                         codes::WRONG_TYPE,
                         at,
-                        format!("Assign must be a JSON object, not {}", describe(value)),
+                        format!("Assign must be a JSON object, not {}", type_name(value)),
                     ));
                 }
             }
@@ -149,7 +150,7 @@ pub(super) fn compile_rule(
                     diags.push(Diagnostic::error(
                         codes::WRONG_TYPE,
                         at,
-                        format!("Comment must be a string, not {}", describe(value)),
+                        format!("Comment must be a string, not {}", type_name(value)),
                     ));
                 }
             }
@@ -259,7 +260,7 @@ fn compile_operator(
         diags.push(Diagnostic::error(
             codes::CHOICE_RULE_VALUE,
             at,
-            format!("{name} takes {expected}, not {}", describe(value)),
+            format!("{name} takes {expected}, not {}", type_name(value)),
         ));
         None
     };
@@ -356,7 +357,7 @@ fn compile_path(value: &Value, at: &str, field: &str, diags: &mut Vec<Diagnostic
         diags.push(Diagnostic::error(
             codes::WRONG_TYPE,
             at,
-            format!("{field} must be a path string, not {}", describe(value)),
+            format!("{field} must be a path string, not {}", type_name(value)),
         ));
         return None;
     };
@@ -381,18 +382,6 @@ fn compile_path(value: &Value, at: &str, field: &str, diags: &mut Vec<Diagnostic
             None
         }
         Ok(path) => Some(path),
-    }
-}
-
-/// "a number", "an array", ... for messages.
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

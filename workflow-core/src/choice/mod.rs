@@ -42,7 +42,7 @@ use serde_json::{Number, Value};
 
 use crate::error::AslError;
 use crate::path::{Env, Path};
-use crate::timestamp::{Timestamp, parse_timestamp};
+use crate::timestamp::{Timestamp, is_timestamp, parse_timestamp};
 
 /// A compiled Choice condition (a rule without its `Next` / `Assign`).
 #[derive(Clone, Debug, PartialEq)]
@@ -271,24 +271,43 @@ impl Comparison {
         let value = select(&self.variable, env)?;
         let value: &Value = &value;
         Ok(match &self.test {
+            // A literal operand is compared as it is; a path's value only when it has the
+            // operator's type.
             Test::String(relation, operand) => {
-                let other = resolve(operand, env, |s: &String| Value::String(s.clone()))?;
-                match (value, &*other) {
-                    (Value::String(a), Value::String(b)) => relation.holds(compare_strings(a, b)),
+                let selected;
+                let other = match operand {
+                    Operand::Literal(s) => Some(s.as_str()),
+                    Operand::Path(path) => {
+                        selected = select(path, env)?;
+                        selected.as_str()
+                    }
+                };
+                match (value.as_str(), other) {
+                    (Some(a), Some(b)) => relation.holds(compare_strings(a, b)),
                     _ => false,
                 }
             }
             Test::Numeric(relation, operand) => {
-                let other = resolve(operand, env, |n: &Number| Value::Number(n.clone()))?;
-                match (value, &*other) {
-                    (Value::Number(a), Value::Number(b)) => relation.holds(compare_numbers(a, b)),
+                let selected;
+                let other = match operand {
+                    Operand::Literal(n) => Some(n),
+                    Operand::Path(path) => {
+                        selected = select(path, env)?;
+                        selected.as_number()
+                    }
+                };
+                match (value.as_number(), other) {
+                    (Some(a), Some(b)) => relation.holds(compare_numbers(a, b)),
                     _ => false,
                 }
             }
             Test::Boolean(operand) => {
-                let other = resolve(operand, env, |b: &bool| Value::Bool(*b))?;
-                match (value, &*other) {
-                    (Value::Bool(a), Value::Bool(b)) => a == b,
+                let other = match operand {
+                    Operand::Literal(b) => Some(*b),
+                    Operand::Path(path) => select(path, env)?.as_bool(),
+                };
+                match (value.as_bool(), other) {
+                    (Some(a), Some(b)) => a == b,
                     _ => false,
                 }
             }
@@ -309,7 +328,7 @@ impl Comparison {
                     TypeTest::Numeric => value.is_number(),
                     TypeTest::String => value.is_string(),
                     TypeTest::Boolean => value.is_boolean(),
-                    TypeTest::Timestamp => value.as_str().and_then(parse_timestamp).is_some(),
+                    TypeTest::Timestamp => value.as_str().is_some_and(is_timestamp),
                     TypeTest::Present => unreachable!("handled above"),
                 };
                 is == *expected
@@ -328,17 +347,6 @@ pub fn invalid_path_error(path: &Path) -> AslError {
 
 fn select<'a>(path: &Path, env: &Env<'a>) -> Result<Cow<'a, Value>, AslError> {
     path.select(env).map_err(|_| invalid_path_error(path))
-}
-
-fn resolve<'a, T>(
-    operand: &Operand<T>,
-    env: &Env<'a>,
-    literal: impl Fn(&T) -> Value,
-) -> Result<Cow<'a, Value>, AslError> {
-    match operand {
-        Operand::Literal(v) => Ok(Cow::Owned(literal(v))),
-        Operand::Path(path) => select(path, env),
-    }
 }
 
 /// Orders strings by UTF-16 code units, as Java's `String.compareTo` does.

@@ -727,30 +727,64 @@ fn jsonata_rules_are_recognised() {
 
 #[test]
 fn every_operator_compiles_in_both_forms() {
-    let mut count = 0;
-    for kind in ["String", "Numeric", "Timestamp"] {
-        for rel in [
-            Relation::Equals,
-            Relation::LessThan,
-            Relation::GreaterThan,
-            Relation::LessThanEquals,
-            Relation::GreaterThanEquals,
+    let test_of = |rule: Value| match compile(&rule) {
+        Condition::Compare(comparison) => comparison.test,
+        other => panic!("{rule} compiled to {other:?}"),
+    };
+    let o = || Path::parse("$.o").unwrap();
+    let ts = "2016-03-14T01:59:00Z";
+    for rel in [
+        Relation::Equals,
+        Relation::LessThan,
+        Relation::GreaterThan,
+        Relation::LessThanEquals,
+        Relation::GreaterThanEquals,
+    ] {
+        for (kind, literal, literal_test, path_test) in [
+            (
+                "String",
+                json!("s"),
+                Test::String(rel, Operand::Literal("s".to_string())),
+                Test::String(rel, Operand::Path(o())),
+            ),
+            (
+                "Numeric",
+                json!(1),
+                Test::Numeric(rel, Operand::Literal(Number::from(1))),
+                Test::Numeric(rel, Operand::Path(o())),
+            ),
+            (
+                "Timestamp",
+                json!(ts),
+                Test::Timestamp(rel, Operand::Literal(parse_timestamp(ts).unwrap())),
+                Test::Timestamp(rel, Operand::Path(o())),
+            ),
         ] {
             let op = format!("{kind}{}", rel.suffix());
-            let literal = match kind {
-                "String" => json!("s"),
-                "Numeric" => json!(1),
-                _ => json!("2016-03-14T01:59:00Z"),
-            };
-            compile(&json!({"Variable": "$.v", op.clone(): literal}));
-            compile(&json!({"Variable": "$.v", format!("{op}Path"): "$.o"}));
-            count += 2;
+            assert_eq!(
+                test_of(json!({"Variable": "$.v", op.clone(): literal})),
+                literal_test,
+                "{op}"
+            );
+            assert_eq!(
+                test_of(json!({"Variable": "$.v", format!("{op}Path"): "$.o"})),
+                path_test,
+                "{op}Path"
+            );
         }
     }
-    compile(&json!({"Variable": "$.v", "BooleanEquals": true}));
-    compile(&json!({"Variable": "$.v", "BooleanEqualsPath": "$.o"}));
-    compile(&json!({"Variable": "$.v", "StringMatches": "*"}));
-    count += 3;
+    assert_eq!(
+        test_of(json!({"Variable": "$.v", "BooleanEquals": true})),
+        Test::Boolean(Operand::Literal(true))
+    );
+    assert_eq!(
+        test_of(json!({"Variable": "$.v", "BooleanEqualsPath": "$.o"})),
+        Test::Boolean(Operand::Path(o()))
+    );
+    assert_eq!(
+        test_of(json!({"Variable": "$.v", "StringMatches": "*"})),
+        Test::Matches(Pattern::new("*"))
+    );
     for t in [
         TypeTest::Null,
         TypeTest::Present,
@@ -759,10 +793,13 @@ fn every_operator_compiles_in_both_forms() {
         TypeTest::Boolean,
         TypeTest::Timestamp,
     ] {
-        compile(&json!({"Variable": "$.v", t.name(): true}));
-        count += 1;
+        assert_eq!(
+            test_of(json!({"Variable": "$.v", t.name(): true})),
+            Test::Is(t, true),
+            "{}",
+            t.name()
+        );
     }
-    assert_eq!(count, 6 + 16 + 17);
 }
 
 #[test]

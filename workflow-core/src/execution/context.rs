@@ -37,19 +37,38 @@ pub struct ExecutionInfo {
     pub redrive_count: u32,
 }
 
+/// The fields of `$$.Execution`, in order.
+const EXECUTION_FIELDS: [&str; 6] = [
+    "Id",
+    "Input",
+    "StartTime",
+    "Name",
+    "RoleArn",
+    "RedriveCount",
+];
+
 impl ExecutionInfo {
+    /// One field of `$$.Execution` (`None` when it has no such field).
+    fn execution_field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "Id" => Value::String(self.execution_arn.clone()),
+            "Input" => (*self.input).clone(),
+            "StartTime" => Value::String(format_timestamp(self.start_time)),
+            "Name" => Value::String(self.name.clone()),
+            "RoleArn" => Value::String(self.role_arn.clone()),
+            "RedriveCount" if self.machine_type == MachineType::Standard => {
+                Value::from(self.redrive_count)
+            }
+            _ => return None,
+        })
+    }
+
     fn execution_object(&self) -> Value {
         let mut m = Map::new();
-        m.insert("Id".into(), Value::String(self.execution_arn.clone()));
-        m.insert("Input".into(), (*self.input).clone());
-        m.insert(
-            "StartTime".into(),
-            Value::String(format_timestamp(self.start_time)),
-        );
-        m.insert("Name".into(), Value::String(self.name.clone()));
-        m.insert("RoleArn".into(), Value::String(self.role_arn.clone()));
-        if self.machine_type == MachineType::Standard {
-            m.insert("RedriveCount".into(), Value::from(self.redrive_count));
+        for name in EXECUTION_FIELDS {
+            if let Some(value) = self.execution_field(name) {
+                m.insert(name.into(), value);
+            }
         }
         Value::Object(m)
     }
@@ -129,25 +148,36 @@ fn is_name(segment: Option<&Segment>, name: &str) -> bool {
 impl ContextLookup for ContextView<'_> {
     fn context_node(&self, segments: &[Segment]) -> Option<(Cow<'_, Value>, usize)> {
         // The common lookups are answered without building the whole object; in particular
-        // `$$.Execution.Input` and `$$.Map.Item.Value` are borrowed, never copied.
+        // `$$.Execution.Input` and `$$.Map.Item.Value` are borrowed, never copied, and the
+        // other fields of `$$.Execution` and `$$.Map.Item` are built alone (the rest of the
+        // path applies to a scalar, so it cannot tell the difference).
         match segments.first() {
             Some(Segment::Name(first)) => match &**first {
-                "Execution" => {
-                    if is_name(segments.get(1), "Input") {
+                "Execution" => match segments.get(1) {
+                    Some(Segment::Name(name)) if &**name == "Input" => {
                         Some((Cow::Borrowed(&*self.info.input), 2))
-                    } else {
-                        Some((Cow::Owned(self.info.execution_object()), 1))
                     }
-                }
+                    Some(Segment::Name(name)) if let Some(v) = self.info.execution_field(name) => {
+                        Some((Cow::Owned(v), 2))
+                    }
+                    _ => Some((Cow::Owned(self.info.execution_object()), 1)),
+                },
                 "StateMachine" => Some((Cow::Owned(self.info.state_machine_object()), 1)),
                 "State" => Some((Cow::Owned(self.state_object()), 1)),
                 "Task" => self.task_object().map(|t| (Cow::Owned(t), 1)),
                 "Map" => {
-                    let (_, value) = self.map_item?;
-                    if is_name(segments.get(1), "Item") && is_name(segments.get(2), "Value") {
-                        Some((Cow::Borrowed(value), 3))
-                    } else {
-                        self.map_object().map(|m| (Cow::Owned(m), 1))
+                    let (index, value) = self.map_item?;
+                    if !is_name(segments.get(1), "Item") {
+                        return self.map_object().map(|m| (Cow::Owned(m), 1));
+                    }
+                    match segments.get(2) {
+                        Some(Segment::Name(name)) if &**name == "Value" => {
+                            Some((Cow::Borrowed(value), 3))
+                        }
+                        Some(Segment::Name(name)) if &**name == "Index" => {
+                            Some((Cow::Owned(Value::from(index)), 3))
+                        }
+                        _ => self.map_object().map(|m| (Cow::Owned(m), 1)),
                     }
                 }
                 _ => None,

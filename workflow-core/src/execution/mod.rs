@@ -7,7 +7,6 @@
 //! always give the same history.
 //!
 //! ```
-//! use std::sync::Arc;
 //! use workflow_core::definition::Definition;
 //! use workflow_core::entropy::SplitMix64;
 //! use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus};
@@ -17,7 +16,7 @@
 //!     r#"{"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "Result": "world", "ResultPath": "$.hello", "End": true}}}"#,
 //!     &CompileOptions::default(),
 //! ).unwrap();
-//! let plan = Arc::new(definition.plan().unwrap());
+//! let plan = definition.plan().unwrap();
 //! let (execution, commands) = Execution::start(
 //!     plan,
 //!     &ExecutionConfig::default(),
@@ -49,6 +48,7 @@ use context::{ContextView, Vars};
 pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 
 use crate::entropy::Entropy;
+pub use crate::entropy::uuid_v4;
 use crate::error::names;
 use crate::history::{EventDetails, EventType, HistoryEvent};
 use crate::path::{Env, PathError, with_reference};
@@ -101,6 +101,15 @@ impl Failure {
             m.insert("Cause".into(), Value::String(c.clone()));
         }
         Value::Object(m)
+    }
+
+    /// The details of the event that records it; `resource` for task events.
+    fn details(&self, resource: Option<(String, String)>) -> EventDetails {
+        EventDetails::Failure {
+            error: self.error.clone(),
+            cause: self.cause.clone(),
+            resource,
+        }
     }
 }
 
@@ -315,7 +324,6 @@ enum TimerPurpose {
 struct Frame {
     /// This frame's own reference (set when it is created).
     me: FrameRef,
-    generation: u32,
     scope: ScopeId,
     parent: Option<(FrameRef, usize)>,
     /// Events of distributed Map iterations belong to child executions, not to this history.
@@ -385,7 +393,10 @@ struct Children {
     effective: Arc<Value>,
     /// Map items (empty for Parallel).
     items: Vec<Value>,
-    total: usize,
+    /// The JSON size of `effective`, which every Parallel branch gets as its input (Map
+    /// items are measured one by one; 0 for a Map).
+    branch_input_size: usize,
+    /// One per branch or item.
     results: Vec<Option<Value>>,
     next: usize,
     running: Vec<(usize, FrameRef)>,
@@ -459,36 +470,16 @@ pub const STATES_PER_CALL: u32 = 10_000;
 /// `HISTORY_LIMIT` events and its last one, so that a long run does not grow without bound.
 pub const HISTORY_LIMIT: usize = 25_000;
 
-/// A version-4 UUID from the given randomness.
-pub fn uuid_v4(entropy: &mut dyn Entropy) -> String {
-    let a = entropy.next_u64();
-    let b = entropy.next_u64();
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_be_bytes());
-    bytes[8..].copy_from_slice(&b.to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-fn type_name(kind: &Kind) -> &'static str {
+fn entered_event(kind: &Kind) -> EventType {
     match kind {
-        Kind::Pass { .. } => "Pass",
-        Kind::Task(_) => "Task",
-        Kind::Choice { .. } => "Choice",
-        Kind::Wait(_) => "Wait",
-        Kind::Succeed => "Succeed",
-        Kind::Fail { .. } => "Fail",
-        Kind::Parallel { .. } => "Parallel",
-        Kind::Map(_) => "Map",
+        Kind::Pass { .. } => EventType::PassStateEntered,
+        Kind::Task(_) => EventType::TaskStateEntered,
+        Kind::Choice { .. } => EventType::ChoiceStateEntered,
+        Kind::Wait(_) => EventType::WaitStateEntered,
+        Kind::Succeed => EventType::SucceedStateEntered,
+        Kind::Fail { .. } => EventType::FailStateEntered,
+        Kind::Parallel { .. } => EventType::ParallelStateEntered,
+        Kind::Map(_) => EventType::MapStateEntered,
     }
 }
 
@@ -662,7 +653,6 @@ impl Execution {
                 index: 0,
                 generation: 0,
             },
-            generation: 0,
             scope: 0,
             parent: None,
             silent: false,
@@ -742,11 +732,6 @@ impl Execution {
         self.history
     }
 
-    /// True when a task invocation is still awaited.
-    pub fn is_waiting_for(&self, task: TaskId) -> bool {
-        self.tasks.contains_key(&task)
-    }
-
     // ----- bookkeeping -----
 
     fn new_frame(&mut self, mut frame: Frame) -> FrameRef {
@@ -760,7 +745,6 @@ impl Execution {
         };
         let generation = self.generations[index as usize];
         let me = FrameRef { index, generation };
-        frame.generation = generation;
         frame.me = me;
         self.frames[index as usize] = Some(frame);
         me
@@ -769,7 +753,7 @@ impl Execution {
     fn take(&mut self, r: FrameRef) -> Option<Frame> {
         let slot = self.frames.get_mut(r.index as usize)?;
         match slot {
-            Some(f) if f.generation == r.generation => slot.take(),
+            Some(f) if f.me.generation == r.generation => slot.take(),
             _ => None,
         }
     }
@@ -861,11 +845,7 @@ impl Execution {
             previous_event_id: self.last_event_id - 1,
             timestamp: self.now,
             event_type: EventType::ExecutionFailed,
-            details: EventDetails::Failure {
-                error: failure.error.clone(),
-                cause: failure.cause.clone(),
-                resource: None,
-            },
+            details: failure.details(None),
         });
         self.history_limit_recorded = true;
         self.status = ExecutionStatus::Failed(failure);
@@ -948,7 +928,7 @@ impl Execution {
                     self.budget -= 1;
                     self.enter(&mut frame, state)
                 }
-                Phase::Run => match self.run(r, &mut frame, state, entropy) {
+                Phase::Run => match self.run(&mut frame, state, entropy) {
                     Outcome::Continue => {}
                     other => break other,
                 },
@@ -970,7 +950,7 @@ impl Execution {
         let input = frame.raw_input.clone();
         let id = self.record(
             Some(frame),
-            EventType::entered(type_name(&state.kind)),
+            entered_event(&state.kind),
             EventDetails::StateEntered {
                 name: state.name.clone(),
                 input,
@@ -1003,11 +983,7 @@ impl Execution {
                         self.record(
                             Some(&mut frame),
                             EventType::ExecutionFailed,
-                            EventDetails::Failure {
-                                error: failure.error.clone(),
-                                cause: failure.cause.clone(),
-                                resource: None,
-                            },
+                            failure.details(None),
                         );
                         self.status = ExecutionStatus::Failed(failure);
                     }
@@ -1057,6 +1033,23 @@ impl Execution {
         }
     }
 
+    /// Runs `f` with the environment the state's paths and templates see: `input` as `$`,
+    /// the context object as `$$`, and the frame's variables.
+    fn with_env<R>(
+        &self,
+        frame: &Frame,
+        state: &CompiledState,
+        input: &Value,
+        f: impl FnOnce(&Env<'_>) -> R,
+    ) -> R {
+        let ctx = Self::context(&self.info, frame, state);
+        f(&Env {
+            input,
+            context: &ctx,
+            variables: &*frame.vars,
+        })
+    }
+
     fn prefix(&self, frame: &Frame, state: &CompiledState, failure: StateFailure) -> Failure {
         failure.into_error(&state.name, frame.entered_event).into()
     }
@@ -1072,15 +1065,8 @@ impl Execution {
             Filter::All => Ok(value.clone()),
             Filter::Empty => Ok(Arc::new(Value::Object(Map::new()))),
             Filter::Path(path) => {
-                let info = self.info.clone();
-                let ctx = Self::context(&info, frame, state);
-                let env = Env {
-                    input: value,
-                    context: &ctx,
-                    variables: &*frame.vars,
-                };
-                match path.select(&env) {
-                    Ok(v) => Ok(Arc::new(v.into_owned())),
+                match self.with_env(frame, state, value, |env| path.select_owned(env)) {
+                    Ok(v) => Ok(Arc::new(v)),
                     Err(PathError::NoMatch) | Err(PathError::UnknownVariable(_)) => Err(self
                         .prefix(
                             frame,
@@ -1106,19 +1092,9 @@ impl Execution {
         let filtered = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
         match &state.parameters {
             None => Ok(filtered),
-            Some(template) => {
-                let info = self.info.clone();
-                let ctx = Self::context(&info, frame, state);
-                let env = Env {
-                    input: &filtered,
-                    context: &ctx,
-                    variables: &*frame.vars,
-                };
-                template
-                    .evaluate(&env, entropy)
-                    .map(Arc::new)
-                    .map_err(|f| self.prefix(frame, state, f))
-            }
+            Some(template) => self
+                .evaluate(frame, state, template, &filtered, entropy)
+                .map(Arc::new),
         }
     }
 
@@ -1131,15 +1107,7 @@ impl Execution {
         input: &Value,
         entropy: &mut dyn Entropy,
     ) -> Result<Value, Failure> {
-        let info = self.info.clone();
-        let ctx = Self::context(&info, frame, state);
-        let env = Env {
-            input,
-            context: &ctx,
-            variables: &*frame.vars,
-        };
-        template
-            .evaluate(&env, entropy)
+        self.with_env(frame, state, input, |env| template.evaluate(env, entropy))
             .map_err(|f| self.prefix(frame, state, f))
     }
 
@@ -1190,23 +1158,27 @@ impl Execution {
     }
 
     /// ResultSelector, ResultPath and OutputPath on a state's raw result; Assign from it.
+    /// `result_size`, when the caller knows it, is an upper bound of the JSON size of `result`
+    /// (exact when over the payload limit).
     fn process_result(
         &self,
         frame: &mut Frame,
         state: &CompiledState,
         result: Value,
+        result_size: Option<usize>,
         entropy: &mut dyn Entropy,
     ) -> Result<(Arc<Value>, Option<Assigned>), Failure> {
         let assigned = self.assign(frame, state, &state.assign, &result, entropy)?;
-        let selected = match &state.result_selector {
-            Some(t) => self.evaluate(frame, state, t, &result, entropy)?,
-            None => result,
+        let (selected, selected_size) = match &state.result_selector {
+            Some(t) => (self.evaluate(frame, state, t, &result, entropy)?, None),
+            None => (result, result_size),
         };
+        let selected_size = || selected_size.unwrap_or_else(|| json_size(&selected));
         // A cheap upper bound of the output's size spares walking the whole document for the
         // payload limit: the result is walked (it is usually small), the input's size is known.
         let bound = match (&state.result_path, &state.output_path) {
             (_, Filter::Path(_) | Filter::Empty) => None,
-            (ResultPath::Replace, Filter::All) => Some(json_size(&selected)),
+            (ResultPath::Replace, Filter::All) => Some(selected_size()),
             (ResultPath::Discard, Filter::All) => Some(frame.input_size),
             (ResultPath::Path(path), Filter::All) => {
                 let overhead: usize = path
@@ -1217,7 +1189,7 @@ impl Execution {
                         _ => 8,
                     })
                     .sum();
-                Some(frame.input_size + json_size(&selected) + overhead + 8)
+                Some(frame.input_size + selected_size() + overhead + 8)
             }
         };
         let placed = self.place_result(frame, state, &state.result_path, selected)?;
@@ -1298,11 +1270,7 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) -> Outcome {
         let name = failure.error.as_deref().unwrap_or_default();
-        if let Some(i) = state
-            .retry
-            .iter()
-            .position(|r| run::handles(&r.matcher, name))
-        {
+        if let Some(i) = state.retry.iter().position(|r| r.matcher.matches(name)) {
             let retrier = &state.retry[i];
             if frame.retry_counts[i] < retrier.max_attempts {
                 frame.retry_counts[i] += 1;
@@ -1326,7 +1294,7 @@ impl Execution {
         if children_failed && matches!(state.kind, Kind::Map(_)) {
             self.record(Some(frame), EventType::MapStateFailed, EventDetails::None);
         }
-        if let Some(catcher) = state.catch.iter().find(|c| run::handles(&c.matcher, name)) {
+        if let Some(catcher) = state.catch.iter().find(|c| c.matcher.matches(name)) {
             let error_output = failure.error_output();
             let caught = self
                 .assign(frame, state, &catcher.assign, &error_output, entropy)

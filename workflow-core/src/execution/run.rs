@@ -6,18 +6,10 @@ use serde_json::Value;
 
 use super::*;
 
-/// Whether a retrier's or catcher's ErrorEquals handles `error`. On AWS, `States.Timeout`
-/// also covers a heartbeat timeout (it did before `States.HeartbeatTimeout` existed), while
-/// `States.HeartbeatTimeout` covers only that.
-pub(super) fn handles(matcher: &crate::plan::ErrorMatcher, error: &str) -> bool {
-    matcher.matches(error) || (error == names::HEARTBEAT_TIMEOUT && matcher.matches(names::TIMEOUT))
-}
-
 impl Execution {
     /// Runs one attempt of the frame's current state (it has been entered).
     pub(super) fn run(
         &mut self,
-        _r: FrameRef,
         frame: &mut Frame,
         state: &CompiledState,
         entropy: &mut dyn Entropy,
@@ -37,11 +29,16 @@ impl Execution {
         match &state.kind {
             Kind::Pass { result } => {
                 let effective = self.effective_input(frame, state, entropy)?;
-                let result = match result {
-                    Some(v) => v.clone(),
-                    None => Arc::unwrap_or_clone(effective),
+                let (result, size) = match result {
+                    Some(v) => (v.clone(), None),
+                    None => {
+                        let size =
+                            Arc::ptr_eq(&effective, &frame.raw_input).then_some(frame.input_size);
+                        (Arc::unwrap_or_clone(effective), size)
+                    }
                 };
-                let (output, assigned) = self.process_result(frame, state, result, entropy)?;
+                let (output, assigned) =
+                    self.process_result(frame, state, result, size, entropy)?;
                 Ok(self.complete(frame, state, output, assigned, None, entropy))
             }
             Kind::Succeed => {
@@ -56,36 +53,16 @@ impl Execution {
             }
             Kind::Choice { rules, default } => {
                 let effective = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
-                let chosen = {
-                    let info = self.info.clone();
-                    let ctx = Self::context(&info, frame, state);
-                    let env = Env {
-                        input: &effective,
-                        context: &ctx,
-                        variables: &*frame.vars,
-                    };
-                    let mut chosen = None;
-                    for rule in rules {
-                        match rule.condition.evaluate(&env) {
-                            Ok(true) => {
-                                chosen = Some(rule);
-                                break;
-                            }
-                            Ok(false) => {}
-                            Err(e) => {
-                                return Err(self.prefix(
-                                    frame,
-                                    state,
-                                    StateFailure {
-                                        error: e.error,
-                                        detail: e.cause.unwrap_or_default(),
-                                    },
-                                ));
+                let chosen = self
+                    .with_env(frame, state, &effective, |env| {
+                        for rule in rules {
+                            if rule.condition.evaluate(env)? {
+                                return Ok(Some(rule));
                             }
                         }
-                    }
-                    chosen
-                };
+                        Ok(None)
+                    })
+                    .map_err(|e: crate::AslError| self.prefix(frame, state, e.into()))?;
                 let (next, assign) = match (chosen, default) {
                     (Some(rule), _) => (rule.next, &rule.assign),
                     (None, Some(d)) => (*d, &state.assign),
@@ -117,6 +94,11 @@ impl Execution {
             Kind::Task(spec) => self.start_task(frame, state, spec, entropy),
             Kind::Parallel { branches } => {
                 let effective = self.effective_input(frame, state, entropy)?;
+                let branch_input_size = if Arc::ptr_eq(&effective, &frame.raw_input) {
+                    frame.input_size
+                } else {
+                    json_size(&effective)
+                };
                 self.record(
                     Some(frame),
                     EventType::ParallelStateStarted,
@@ -126,7 +108,7 @@ impl Execution {
                     is_map: false,
                     effective,
                     items: Vec::new(),
-                    total: branches.len(),
+                    branch_input_size,
                     results: vec![None; branches.len()],
                     next: 0,
                     running: Vec::new(),
@@ -140,7 +122,7 @@ impl Execution {
                 self.work.push(Work::Pump(frame.me));
                 Ok(Outcome::Blocked)
             }
-            Kind::Map(spec) => self.start_map(frame, state, spec, entropy),
+            Kind::Map(spec) => self.start_map(frame, state, spec),
         }
     }
 
@@ -156,15 +138,10 @@ impl Execution {
             FailText::None => Ok(None),
             FailText::Literal(s) => Ok(Some(s.clone())),
             FailText::Dynamic(dynamic) => {
-                let info = self.info.clone();
-                let ctx = Self::context(&info, frame, state);
-                let env = Env {
-                    input: &frame.raw_input,
-                    context: &ctx,
-                    variables: &*frame.vars,
-                };
-                let value = dynamic
-                    .evaluate(&env, entropy, field)
+                let value = self
+                    .with_env(frame, state, &frame.raw_input, |env| {
+                        dynamic.evaluate(env, entropy, field)
+                    })
                     .map_err(|f| self.prefix(frame, state, f))?;
                 Ok(Some(bare(&value)))
             }
@@ -179,14 +156,8 @@ impl Execution {
         path: &crate::path::Path,
         input: &Value,
     ) -> Result<Value, Failure> {
-        let info = self.info.clone();
-        let ctx = Self::context(&info, frame, state);
-        let env = Env {
-            input,
-            context: &ctx,
-            variables: &*frame.vars,
-        };
-        path.select(&env).map(|v| v.into_owned()).map_err(|_| {
+        let selected = self.with_env(frame, state, input, |env| path.select_owned(env));
+        selected.map_err(|_| {
             self.prefix(
                 frame,
                 state,
@@ -343,7 +314,12 @@ impl Execution {
             Some(t) => Some(self.evaluate(frame, state, t, &effective, entropy)?),
             None => None,
         };
-        if json_size(&effective) > PAYLOAD_LIMIT_BYTES {
+        let size = if Arc::ptr_eq(&effective, &frame.raw_input) {
+            frame.input_size
+        } else {
+            json_size(&effective)
+        };
+        if size > PAYLOAD_LIMIT_BYTES {
             return Err(Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
                 format!(
@@ -454,7 +430,6 @@ impl Execution {
         frame: &mut Frame,
         state: &CompiledState,
         spec: &MapSpec,
-        _entropy: &mut dyn Entropy,
     ) -> Result<Outcome, Failure> {
         let effective = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
         let items = match &spec.items_path {
@@ -537,13 +512,13 @@ impl Execution {
                 EventDetails::MapRunStarted { map_run_arn },
             );
         }
-        let total = items.len();
+        let results = vec![None; items.len()];
         frame.phase = Phase::AwaitChildren(Box::new(Children {
             is_map: true,
             effective,
             items,
-            total,
-            results: vec![None; total],
+            branch_input_size: 0,
+            results,
             next: 0,
             running: Vec::new(),
             limit: usize::try_from(limit).unwrap_or(usize::MAX),
@@ -572,22 +547,22 @@ impl Execution {
             self.put(r, frame);
             return;
         }
-        let can_start = children.next < children.total
+        let total = children.results.len();
+        let can_start = children.next < total
             && (children.limit == 0 || children.running.len() < children.limit);
         if can_start {
             let slot = children.next;
             children.next += 1;
             let is_map = children.is_map;
             let distributed = children.distributed;
+            let effective = Arc::clone(&children.effective);
             let (scope, input) = match &state.kind {
                 Kind::Map(spec) => {
                     let item = std::mem::take(&mut children.items[slot]);
-                    let effective = children.effective.clone();
                     let input = match &spec.item_selector {
                         None => Ok(item),
                         Some(selector) => {
-                            let info = self.info.clone();
-                            let mut ctx = Self::context(&info, &frame, state);
+                            let mut ctx = Self::context(&self.info, &frame, state);
                             ctx.map_item = Some((slot, &item));
                             let env = Env {
                                 input: &effective,
@@ -599,17 +574,16 @@ impl Execution {
                                 .map_err(|f| self.prefix(&frame, state, f))
                         }
                     };
+                    let input = input.map(|v| (json_size(&v), Arc::new(v)));
                     (spec.processor, input)
                 }
+                // Every branch shares the state's effective input, measured once.
                 Kind::Parallel { branches } => {
-                    let Phase::AwaitChildren(children) = &frame.phase else {
-                        unreachable!("checked above")
-                    };
-                    (branches[slot], Ok((*children.effective).clone()))
+                    (branches[slot], Ok((children.branch_input_size, effective)))
                 }
                 _ => unreachable!("only Map and Parallel have children"),
             };
-            let input = match input {
+            let (input_size, input) = match input {
                 Ok(input) => input,
                 Err(failure) => {
                     self.abort_children(&mut frame, state);
@@ -637,16 +611,15 @@ impl Execution {
             };
             let child = self.new_frame(Frame {
                 me: r,
-                generation: 0,
                 scope,
                 parent: Some((r, slot)),
                 silent: frame.silent || distributed,
                 vars,
                 vars_owned,
                 state: plan.scopes[scope].start,
-                input_size: json_size(&input),
+                input_size,
                 output_bound: None,
-                raw_input: Arc::new(input),
+                raw_input: input,
                 entered_event: 0,
                 entered_time: self.now,
                 retry_counts: Vec::new(),
@@ -663,7 +636,7 @@ impl Execution {
             self.work.push(Work::Advance(child));
             return;
         }
-        if !children.running.is_empty() || children.next < children.total {
+        if !children.running.is_empty() || children.next < total {
             self.put(r, frame);
             return;
         }
@@ -690,12 +663,13 @@ impl Execution {
                 EventDetails::None,
             );
         }
-        let outcome = match self.process_result(&mut frame, state, Value::Array(results), entropy) {
-            Ok((output, assigned)) => {
-                self.complete(&mut frame, state, output, assigned, None, entropy)
-            }
-            Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
-        };
+        let outcome =
+            match self.process_result(&mut frame, state, Value::Array(results), None, entropy) {
+                Ok((output, assigned)) => {
+                    self.complete(&mut frame, state, output, assigned, None, entropy)
+                }
+                Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
+            };
         self.settle(r, frame, outcome);
     }
 
@@ -738,7 +712,7 @@ impl Execution {
             Err(failure) => {
                 children.failures += 1;
                 let failures = children.failures as f64;
-                let total = children.total.max(1) as f64;
+                let total = children.results.len().max(1) as f64;
                 let has_tolerance =
                     children.tolerated_count.is_some() || children.tolerated_percentage.is_some();
                 let exceeded = !has_tolerance
@@ -780,11 +754,7 @@ impl Execution {
                     self.record(
                         Some(&mut frame),
                         EventType::MapRunFailed,
-                        EventDetails::Failure {
-                            error: failure.error.clone(),
-                            cause: failure.cause.clone(),
-                            resource: None,
-                        },
+                        failure.details(None),
                     );
                 }
                 let outcome = self.fail(&mut frame, state, failure, true, entropy);
@@ -801,6 +771,18 @@ impl Execution {
         children.done = true;
         let running = std::mem::take(&mut children.running);
         let record_iterations = children.is_map && !children.distributed;
+        self.abort_running(frame, state, running, record_iterations);
+    }
+
+    /// Aborts the given branches or iterations (`slot`, frame), recording each iteration's
+    /// abort when `record_iterations`.
+    fn abort_running(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        running: Vec<(usize, FrameRef)>,
+        record_iterations: bool,
+    ) {
         for (slot, child) in running {
             if record_iterations {
                 self.record(
@@ -852,19 +834,7 @@ impl Execution {
             }
             Phase::AwaitChildren(children) => {
                 let record_iterations = children.is_map && !children.distributed;
-                for (slot, child) in children.running {
-                    if record_iterations {
-                        self.record(
-                            Some(&mut frame),
-                            EventType::MapIterationAborted,
-                            EventDetails::MapIteration {
-                                name: state.name.clone(),
-                                index: slot,
-                            },
-                        );
-                    }
-                    self.abort_frame(child);
-                }
+                self.abort_running(&mut frame, state, children.running, record_iterations);
                 if children.distributed {
                     self.record(
                         Some(&mut frame),
@@ -934,7 +904,8 @@ impl Execution {
                     ),
                 };
                 self.record(Some(&mut frame), event_type, details);
-                if json_size(&output) > PAYLOAD_LIMIT_BYTES {
+                let size = json_size(&output);
+                if size > PAYLOAD_LIMIT_BYTES {
                     // AWS names the resource that returned too much: the function or
                     // activity ARN, or the integration's resource type (`aws-sdk:s3`).
                     let resource = match &wait.events {
@@ -950,7 +921,7 @@ impl Execution {
                     self.fail(&mut frame, state, failure, false, entropy)
                 } else {
                     let output = Arc::unwrap_or_clone(output);
-                    match self.process_result(&mut frame, state, output, entropy) {
+                    match self.process_result(&mut frame, state, output, Some(size), entropy) {
                         Ok((output, assigned)) => {
                             self.complete(&mut frame, state, output, assigned, None, entropy)
                         }
@@ -993,15 +964,7 @@ impl Execution {
                 Some((resource_type.clone(), resource.clone())),
             ),
         };
-        self.record(
-            Some(frame),
-            event_type,
-            EventDetails::Failure {
-                error: failure.error.clone(),
-                cause: failure.cause.clone(),
-                resource,
-            },
-        );
+        self.record(Some(frame), event_type, failure.details(resource));
     }
 
     pub(super) fn on_task_submitted(&mut self, task: TaskId, output: Value) {
@@ -1159,15 +1122,7 @@ impl Execution {
     /// Ends the execution from outside (stop, timeout): everything running is aborted.
     fn end_execution(&mut self, event_type: EventType, failure: Failure) {
         self.abort_everything();
-        self.record(
-            None,
-            event_type,
-            EventDetails::Failure {
-                error: failure.error.clone(),
-                cause: failure.cause.clone(),
-                resource: None,
-            },
-        );
+        self.record(None, event_type, failure.details(None));
         self.status = match event_type {
             EventType::ExecutionTimedOut => ExecutionStatus::TimedOut(failure),
             _ => ExecutionStatus::Aborted(failure),

@@ -7,9 +7,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 
-use super::render::{java_to_string, type_name};
-use super::{Arg, Call, IntrinsicFunction as F, Piece};
-use crate::entropy::Entropy;
+use super::render::java_to_string;
+use super::{Arg, Call, IntrinsicFunction as F, Piece, plural};
+use crate::entropy::{Entropy, uuid_v4};
 use crate::error::AslError;
 use crate::path::{Env, Path, PathError};
 
@@ -114,7 +114,7 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
                         f,
                         format!(
                             "index {index} is out of bounds for an array of {}",
-                            count(items.len(), "item")
+                            plural(items.len(), "item")
                         ),
                     )
                 })
@@ -210,7 +210,11 @@ fn describe(value: &Value) -> String {
     if value.is_null() {
         return "null".to_string();
     }
-    format!("{} {}", type_name(value), excerpt(&compact(value)))
+    format!(
+        "{} {}",
+        crate::model::type_name(value),
+        excerpt(&compact(value))
+    )
 }
 
 /// At most 100 characters of `text`.
@@ -219,14 +223,6 @@ fn excerpt(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text.to_string(),
-    }
-}
-
-fn count(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
@@ -587,22 +583,4 @@ impl JavaRandom {
         let high = i64::from(self.next(32)) << 32;
         high.wrapping_add(i64::from(self.next(32)))
     }
-}
-
-/// A random (version 4) UUID in its lowercase 8-4-4-4-12 form.
-fn uuid_v4(entropy: &mut dyn Entropy) -> String {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&entropy.next_u64().to_be_bytes());
-    bytes[8..].copy_from_slice(&entropy.next_u64().to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }

@@ -349,6 +349,15 @@ pub fn is_intrinsic_call(text: &str) -> bool {
     text.starts_with("States.")
 }
 
+/// `1 item`, `3 items`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]

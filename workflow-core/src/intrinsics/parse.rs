@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Arg, Call, IntrinsicFunction, IntrinsicSyntaxError, MAX_CALLS, Piece};
+use super::{Arg, Call, IntrinsicFunction, IntrinsicSyntaxError, MAX_CALLS, Piece, plural};
 use crate::diagnostic::codes;
 use crate::path::Path;
 
@@ -138,9 +138,7 @@ impl<'s> Parser<'s> {
             Some(f) => f,
             None => {
                 let known: Vec<&str> = IntrinsicFunction::ALL.iter().map(|f| f.name()).collect();
-                let hint = crate::suggest::closest(name, known.iter().copied())
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::hint(name, known.iter().copied());
                 let error = self.error_at(
                     codes::UNKNOWN_INTRINSIC,
                     start,
@@ -386,14 +384,6 @@ impl<'s> Parser<'s> {
                 format!("invalid path argument '{text}': {}", e.message),
             )
         })
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 

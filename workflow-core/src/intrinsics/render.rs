@@ -141,15 +141,3 @@ fn split_sci(sci: &str) -> (String, i32) {
         exponent.parse().unwrap_or(0),
     )
 }
-
-/// The JSON type of a value, with its article, for error messages.
-pub(super) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}

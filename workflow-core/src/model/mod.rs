@@ -169,32 +169,31 @@ impl State {
         self.kind.type_name()
     }
 
-    /// True for the states that end an execution or branch by their type (Succeed, Fail).
-    pub fn is_terminal_type(&self) -> bool {
-        matches!(self.kind, StateKind::Succeed | StateKind::Fail(_))
+    /// True for the states that end an execution or branch: Succeed, Fail, or `"End": true`.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.kind, StateKind::Succeed | StateKind::Fail(_)) || self.end == Some(true)
     }
 
-    /// Every state name this state can transition to, with the JSON pointer suffix of the
-    /// field that names it (`/Next`, `/Default`, `/Choices/0/Next`, `/Catch/1/Next`).
-    pub fn transitions(&self) -> Vec<(String, &str)> {
+    /// Every state name this state can transition to: `Next`, the Choice rules' `Next` and
+    /// `Default`, the catchers' `Next`.
+    pub fn transitions(&self) -> Vec<&str> {
         let mut out = Vec::new();
         if let Some(next) = &self.next {
-            out.push(("/Next".to_string(), next.as_str()));
+            out.push(next.as_str());
         }
         if let StateKind::Choice(choice) = &self.kind {
-            for (i, rule) in choice.choices.iter().enumerate() {
-                if let Some(next) = &rule.next {
-                    out.push((format!("/Choices/{i}/Next"), next.as_str()));
-                }
-            }
+            out.extend(
+                choice
+                    .choices
+                    .iter()
+                    .filter_map(|rule| rule.next.as_deref()),
+            );
             if let Some(default) = &choice.default {
-                out.push(("/Default".to_string(), default.as_str()));
+                out.push(default.as_str());
             }
         }
         if let Some(catchers) = &self.catch {
-            for (i, catcher) in catchers.iter().enumerate() {
-                out.push((format!("/Catch/{i}/Next"), catcher.next.as_str()));
-            }
+            out.extend(catchers.iter().map(|catcher| catcher.next.as_str()));
         }
         out
     }
@@ -354,6 +353,17 @@ pub struct MapState {
     pub result_writer: Option<Value>,
     /// `Label` (distributed maps).
     pub label: Option<String>,
+}
+
+impl MapState {
+    /// The field that holds the processor: `ItemProcessor`, or the legacy `Iterator`.
+    pub fn processor_field(&self) -> &'static str {
+        if self.legacy_iterator {
+            "Iterator"
+        } else {
+            "ItemProcessor"
+        }
+    }
 }
 
 /// One `Retry` entry.

@@ -4,7 +4,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::*;
-use crate::diagnostic::{Diagnostic, Severity, codes, push_pointer};
+use crate::diagnostic::{Diagnostic, codes, push_pointer};
 
 /// Fields of the top level.
 const MACHINE_FIELDS: &[&str] = &[
@@ -117,9 +117,7 @@ impl Parser {
     }
 
     fn warn(&mut self, code: &'static str, pointer: &str, message: String) {
-        let mut d = Diagnostic::error(code, pointer, message);
-        d.severity = Severity::Warning;
-        self.diags.push(d);
+        self.diags.push(Diagnostic::warning(code, pointer, message));
     }
 
     /// AWS's wording for missing fields, then what they are for.
@@ -158,10 +156,7 @@ impl Parser {
 
     fn unknown_field(&mut self, pointer: &str, key: &str, allowed: &[&[&str]], context: &str) {
         let candidates = allowed.iter().flat_map(|a| a.iter().copied());
-        let hint = match crate::suggest::closest(key, candidates) {
-            Some(s) => format!(" (did you mean '{s}'?)"),
-            None => String::new(),
-        };
+        let hint = crate::suggest::hint(key, candidates);
         self.push(
             codes::UNKNOWN_FIELD,
             &push_pointer(pointer, key),
@@ -466,7 +461,7 @@ impl Parser {
                 continue;
             };
             state.key_order.push(name);
-            self.specific_field(&mut kind, name, v, &fp, pointer);
+            self.specific_field(&mut kind, name, v, &fp);
         }
         match &kind {
             StateKind::Task(_) if !map.contains_key("Resource") => self.missing(
@@ -527,14 +522,7 @@ impl Parser {
         }
     }
 
-    fn specific_field(
-        &mut self,
-        kind: &mut StateKind,
-        name: &str,
-        v: &Value,
-        fp: &str,
-        pointer: &str,
-    ) {
+    fn specific_field(&mut self, kind: &mut StateKind, name: &str, v: &Value, fp: &str) {
         match kind {
             StateKind::Pass(pass) => pass.result = Some(v.clone()),
             StateKind::Task(task) => match name {
@@ -603,9 +591,7 @@ impl Parser {
                 "ResultWriter" => map.result_writer = Some(v.clone()),
                 _ => map.label = self.string(v, fp, name),
             },
-            StateKind::Succeed => {
-                let _ = pointer;
-            }
+            StateKind::Succeed => {}
         }
     }
 

@@ -124,36 +124,19 @@ fn catcher(c: &Catcher) -> Value {
 }
 
 fn choice_rule(rule: &ChoiceRule) -> Value {
-    let mut out = Map::new();
-    let mut pending: Vec<(String, Value)> = rule
+    let mut fields: Vec<(&str, Value)> = rule
         .condition
         .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    let mut extras: Vec<(String, Value)> = Vec::new();
-    if let Some(v) = &rule.assign {
-        extras.push(("Assign".into(), v.clone()));
-    }
-    if let Some(v) = &rule.output {
-        extras.push(("Output".into(), v.clone()));
-    }
-    if let Some(v) = &rule.next {
-        extras.push(("Next".into(), Value::String(v.clone())));
-    }
-    if let Some(v) = &rule.comment {
-        extras.push(("Comment".into(), Value::String(v.clone())));
-    }
-    pending.extend(extras);
-    for key in &rule.key_order {
-        if let Some(pos) = pending.iter().position(|(k, _)| k == key) {
-            let (k, v) = pending.remove(pos);
-            out.insert(k, v);
-        }
-    }
-    for (k, v) in pending {
-        out.insert(k, v);
-    }
-    Value::Object(out)
+    let others = [
+        ("Assign", rule.assign.clone()),
+        ("Output", rule.output.clone()),
+        ("Next", rule.next.clone().map(Value::String)),
+        ("Comment", rule.comment.clone().map(Value::String)),
+    ];
+    fields.extend(others.into_iter().filter_map(|(k, v)| Some((k, v?))));
+    ordered(fields, &rule.key_order)
 }
 
 pub(super) fn state(s: &State) -> Value {
@@ -245,14 +228,7 @@ pub(super) fn state(s: &State) -> Value {
                 string(&m.tolerated_failure_percentage_path),
             );
             push_opt(&mut f, "Label", string(&m.label));
-            f.push((
-                if m.legacy_iterator {
-                    "Iterator"
-                } else {
-                    "ItemProcessor"
-                },
-                branch(&m.item_processor),
-            ));
+            f.push((m.processor_field(), branch(&m.item_processor)));
             push_opt(&mut f, "ResultWriter", m.result_writer.clone());
         }
     }

@@ -73,11 +73,6 @@ impl<'a> Env<'a> {
             variables: &NoVariables,
         }
     }
-
-    /// The same context and variables with another document for `$`.
-    pub fn with_input(&self, input: &'a Value) -> Env<'a> {
-        Env { input, ..*self }
-    }
 }
 
 /// Why a path yielded no value.

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::resource::{Integration, classify_resource};
 use super::*;
 use crate::diagnostic::{Diagnostic, Severity, codes, push_pointer};
+use crate::error::names;
 use crate::model::{
     self, Branch, Expr, PathField, QueryLanguage, State, StateKind, StateMachine, States,
 };
@@ -23,15 +24,42 @@ use jsonata::{Site, is_jsonata};
 /// JSON pointer. An empty list means the definition is valid. Features the local runtime does
 /// not run yet are not problems of the definition and are not reported here.
 pub fn validate(machine: &StateMachine, options: &CompileOptions) -> Vec<Diagnostic> {
-    compile(machine, options, false).1
+    compile(machine, options).diagnostics
 }
 
-/// Compiles; with `for_run`, also reports what the runtime cannot run yet (as errors).
-pub(super) fn compile(
-    machine: &StateMachine,
-    options: &CompileOptions,
-    for_run: bool,
-) -> (Option<Plan>, Vec<Diagnostic>) {
+/// What one walk over a definition gives: the plan (when the definition has no errors), the
+/// problems of the definition, and what the runtime cannot run yet.
+pub(crate) struct Compiled {
+    pub(crate) plan: Option<Plan>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Errors, but not of the definition: features the runtime does not run yet.
+    pub(crate) unsupported: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    /// The plan for running: fails with the errors, including what the runtime cannot run yet.
+    pub(crate) fn into_plan(self) -> Result<Plan, Diagnostics> {
+        let Compiled {
+            plan,
+            diagnostics,
+            unsupported,
+        } = self;
+        let (mut errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        errors.extend(unsupported);
+        match plan {
+            Some(mut plan) if errors.is_empty() => {
+                plan.warnings = warnings;
+                Ok(plan)
+            }
+            _ => Err(Diagnostics(errors)),
+        }
+    }
+}
+
+/// Validates and compiles in one walk.
+pub(crate) fn compile(machine: &StateMachine, options: &CompileOptions) -> Compiled {
     let mut c = Compiler {
         machine,
         options,
@@ -70,10 +98,6 @@ pub(super) fn compile(
         scopes,
         ..
     } = c;
-    let mut diags = diags;
-    if for_run {
-        diags.extend(unsupported);
-    }
     let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
     let plan = if has_errors || scopes.iter().any(Option::is_none) {
         None
@@ -85,7 +109,11 @@ pub(super) fn compile(
             warnings: Vec::new(),
         })
     };
-    (plan, diags)
+    Compiled {
+        plan,
+        diagnostics: diags,
+        unsupported,
+    }
 }
 
 struct Compiler<'m> {
@@ -109,14 +137,26 @@ struct Compiler<'m> {
 /// True when some state, at any depth, is a Succeed or Fail state or has `"End": true`.
 fn has_terminal(states: &States) -> bool {
     states.values().any(|s| {
-        s.is_terminal_type()
-            || s.end == Some(true)
+        s.is_terminal()
             || match &s.kind {
                 StateKind::Parallel(p) => p.branches.iter().any(|b| has_terminal(&b.states)),
                 StateKind::Map(m) => has_terminal(&m.item_processor.states),
                 _ => false,
             }
     })
+}
+
+/// The message for a field of the other query language than the one in effect.
+fn wrong_language(lang: QueryLanguage, field: &str) -> String {
+    let other = match lang {
+        QueryLanguage::JsonPath => QueryLanguage::Jsonata,
+        QueryLanguage::Jsonata => QueryLanguage::JsonPath,
+    };
+    format!(
+        "The QueryLanguage is set to '{}', but field '{field}' is only supported for the '{}' QueryLanguage",
+        lang.as_str(),
+        other.as_str()
+    )
 }
 
 /// Which fields a state may carry, by type and query language.
@@ -131,15 +171,10 @@ fn allowed(field: &str, kind: &StateKind, lang: QueryLanguage) -> Result<(), Str
         "ResultPath",
     ];
     let jsonata_only = ["Arguments", "Output"];
-    if lang == Jsonata && jsonpath_only.contains(&field) {
-        return Err(format!(
-            "The QueryLanguage is set to 'JSONata', but field '{field}' is only supported for the 'JSONPath' QueryLanguage"
-        ));
-    }
-    if lang == JsonPath && jsonata_only.contains(&field) {
-        return Err(format!(
-            "The QueryLanguage is set to 'JSONPath', but field '{field}' is only supported for the 'JSONata' QueryLanguage"
-        ));
+    if (lang == Jsonata && jsonpath_only.contains(&field))
+        || (lang == JsonPath && jsonata_only.contains(&field))
+    {
+        return Err(wrong_language(lang, field));
     }
     let ok = match field {
         "InputPath" | "OutputPath" => !matches!(kind, StateKind::Fail(_)),
@@ -199,9 +234,7 @@ impl<'m> Compiler<'m> {
     }
 
     fn warning(&mut self, code: &'static str, pointer: &str, message: impl Into<String>) {
-        let mut d = Diagnostic::error(code, pointer, message);
-        d.severity = Severity::Warning;
-        self.diags.push(d);
+        self.diags.push(Diagnostic::warning(code, pointer, message));
     }
 
     fn unsupported(&mut self, pointer: &str, message: impl Into<String>) {
@@ -237,11 +270,7 @@ impl<'m> Compiler<'m> {
                     }
                 }
                 StateKind::Map(m) => {
-                    let field = if m.legacy_iterator {
-                        "Iterator"
-                    } else {
-                        "ItemProcessor"
-                    };
+                    let field = m.processor_field();
                     self.collect_names(&m.item_processor.states, &push_pointer(&pointer, field));
                 }
                 _ => {}
@@ -269,9 +298,7 @@ impl<'m> Compiler<'m> {
             self.error(codes::CROSS_SCOPE_TRANSITION, pointer, message);
             return None;
         }
-        let hint = crate::suggest::closest(target, names.keys().copied())
-            .map(|s| format!(" (did you mean '{s}'?)"))
-            .unwrap_or_default();
+        let hint = crate::suggest::hint(target, names.keys().copied());
         self.error(
             codes::UNKNOWN_TARGET,
             pointer,
@@ -315,9 +342,7 @@ impl<'m> Compiler<'m> {
                     None
                 }
                 None => {
-                    let hint = crate::suggest::closest(start_at, names.keys().copied())
-                        .map(|s| format!(" (did you mean '{s}'?)"))
-                        .unwrap_or_default();
+                    let hint = crate::suggest::hint(start_at, names.keys().copied());
                     self.error(
                         codes::UNKNOWN_START_AT,
                         start_pointer,
@@ -364,14 +389,11 @@ impl<'m> Compiler<'m> {
             .map(|s| {
                 s.transitions()
                     .into_iter()
-                    .filter_map(|(_, t)| names.get(t).copied())
+                    .filter_map(|t| names.get(t).copied())
                     .collect()
             })
             .collect();
-        let terminal: Vec<bool> = states
-            .values()
-            .map(|s| s.is_terminal_type() || s.end == Some(true))
-            .collect();
+        let terminal: Vec<bool> = states.values().map(|s| s.is_terminal()).collect();
         let no_terminal = !terminal.iter().any(|t| *t);
         if no_terminal {
             let message = "Workflow has no terminal state: add a Succeed or Fail state, or \"End\": true on a state";
@@ -561,9 +583,7 @@ impl<'m> Compiler<'m> {
                     "States.ALL must appear alone and at end of list",
                 );
             } else if name.starts_with("States.") && !KNOWN_ERRORS.contains(&name.as_str()) {
-                let hint = crate::suggest::closest(name, KNOWN_ERRORS.iter().copied())
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::hint(name, KNOWN_ERRORS.iter().copied());
                 self.warning(
                     codes::UNKNOWN_ERROR_NAME,
                     &p,
@@ -664,14 +684,14 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &push_pointer(&p, "ResultPath"),
-                    "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage",
+                    wrong_language(lang, "ResultPath"),
                 );
             }
             if lang == QueryLanguage::JsonPath && c.output.is_some() {
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &push_pointer(&p, "Output"),
-                    "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+                    wrong_language(lang, "Output"),
                 );
             }
             let result_path = self.result_path(&c.result_path, &push_pointer(&p, "ResultPath"));
@@ -772,7 +792,7 @@ impl<'m> Compiler<'m> {
     }
 
     fn check_fields(&mut self, state: &State, pointer: &str, lang: QueryLanguage) {
-        let present: [(&str, bool); 14] = [
+        let present: [(&str, bool); 12] = [
             ("InputPath", state.input_path.is_some()),
             ("OutputPath", state.output_path.is_some()),
             ("Parameters", state.parameters.is_some()),
@@ -785,8 +805,6 @@ impl<'m> Compiler<'m> {
             ("Output", state.output.is_some()),
             ("Next", state.next.is_some()),
             ("End", state.end.is_some()),
-            ("QueryLanguage", false),
-            ("Comment", false),
         ];
         for (field, is_present) in present {
             if !is_present {
@@ -868,7 +886,7 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &push_pointer(pointer, field),
-                    format!("The QueryLanguage is set to 'JSONata', but field '{field}' is only supported for the 'JSONPath' QueryLanguage"),
+                    wrong_language(lang, field),
                 );
             }
         }
@@ -877,10 +895,10 @@ impl<'m> Compiler<'m> {
             && m.items.is_some()
         {
             self.error(
-                    codes::UNKNOWN_FIELD,
-                    &push_pointer(pointer, "Items"),
-                    "The QueryLanguage is set to 'JSONPath', but field 'Items' is only supported for the 'JSONata' QueryLanguage",
-                );
+                codes::UNKNOWN_FIELD,
+                &push_pointer(pointer, "Items"),
+                wrong_language(lang, "Items"),
+            );
         }
     }
 
@@ -1095,7 +1113,7 @@ impl<'m> Compiler<'m> {
                         self.error(
                             codes::UNKNOWN_FIELD,
                             &push_pointer(&rp, "Condition"),
-                            "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage",
+                            wrong_language(QueryLanguage::JsonPath, "Condition"),
                         );
                         continue;
                     }
@@ -1103,7 +1121,7 @@ impl<'m> Compiler<'m> {
                         self.error(
                             codes::UNKNOWN_FIELD,
                             &push_pointer(&rp, "Output"),
-                            "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+                            wrong_language(QueryLanguage::JsonPath, "Output"),
                         );
                     }
                     match crate::choice::Condition::compile(&rule_value, &rp, true) {
@@ -1395,11 +1413,7 @@ impl<'m> Compiler<'m> {
         pointer: &str,
         jsonpath: bool,
     ) -> Option<Kind> {
-        let field = if m.legacy_iterator {
-            "Iterator"
-        } else {
-            "ItemProcessor"
-        };
+        let field = m.processor_field();
         let scope_pointer = push_pointer(pointer, field);
         let mut distributed = false;
         if let Some(config) = &m.item_processor.processor_config {
@@ -1657,21 +1671,21 @@ fn resource_hint(resource: &str) -> String {
 
 /// Predefined error names (a `States.` name outside this list is a warning).
 const KNOWN_ERRORS: &[&str] = &[
-    "States.ALL",
-    "States.Timeout",
-    "States.HeartbeatTimeout",
-    "States.TaskFailed",
-    "States.Permissions",
-    "States.DataLimitExceeded",
-    "States.ResultPathMatchFailure",
-    "States.ParameterPathFailure",
-    "States.BranchFailed",
-    "States.NoChoiceMatched",
-    "States.IntrinsicFailure",
-    "States.ExceedToleratedFailureThreshold",
-    "States.QueryEvaluationError",
-    "States.Runtime",
-    "States.ItemReaderFailed",
-    "States.ResultWriterFailed",
+    names::ALL,
+    names::TIMEOUT,
+    names::HEARTBEAT_TIMEOUT,
+    names::TASK_FAILED,
+    names::PERMISSIONS,
+    names::DATA_LIMIT_EXCEEDED,
+    names::RESULT_PATH_MATCH_FAILURE,
+    names::PARAMETER_PATH_FAILURE,
+    names::BRANCH_FAILED,
+    names::NO_CHOICE_MATCHED,
+    names::INTRINSIC_FAILURE,
+    names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    names::QUERY_EVALUATION_ERROR,
+    names::RUNTIME,
+    names::ITEM_READER_FAILED,
+    names::RESULT_WRITER_FAILED,
     "States.Http.Socket",
 ];

@@ -15,7 +15,7 @@
 //! assert_eq!(plan.state_count(), 2);
 //! ```
 
-mod compile;
+pub(crate) mod compile;
 mod jsonata_check;
 mod resource;
 
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::choice::Condition;
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::StateMachine;
 use crate::path::Path;
 use crate::template::{Dynamic, Template};
@@ -72,17 +72,7 @@ impl Plan {
     /// Validates and compiles a definition. Fails with every problem found, including the
     /// features this engine does not run yet (JSONata states, Map item readers).
     pub fn compile(machine: &StateMachine, options: &CompileOptions) -> Result<Plan, Diagnostics> {
-        let (plan, diagnostics) = compile::compile(machine, options, true);
-        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
-            .into_iter()
-            .partition(|d| d.severity == Severity::Error);
-        match plan {
-            Some(mut plan) if errors.is_empty() => {
-                plan.warnings = warnings;
-                Ok(plan)
-            }
-            _ => Err(Diagnostics(errors)),
-        }
+        compile::compile(machine, options).into_plan()
     }
 
     /// The number of states, nested ones included.
@@ -189,10 +179,16 @@ impl ErrorMatcher {
 
     /// Whether this matcher handles `error`. `States.ALL` and `States.TaskFailed` are
     /// wildcards; neither handles `States.Runtime` or `States.DataLimitExceeded`, which are
-    /// terminal, and `States.TaskFailed` does not handle `States.Timeout`.
+    /// terminal, and `States.TaskFailed` does not handle `States.Timeout`. On AWS,
+    /// `States.Timeout` also covers a heartbeat timeout (it did before
+    /// `States.HeartbeatTimeout` existed), while `States.HeartbeatTimeout` covers only that.
     pub(crate) fn matches(&self, error: &str) -> bool {
         use crate::error::names;
-        if self.names.iter().any(|n| n == error) {
+        if self
+            .names
+            .iter()
+            .any(|n| n == error || (error == names::HEARTBEAT_TIMEOUT && n == names::TIMEOUT))
+        {
             return true;
         }
         let terminal = error == names::RUNTIME || error == names::DATA_LIMIT_EXCEEDED;

@@ -23,6 +23,14 @@ impl Range {
         }
     }
 
+    /// From a path's first segment to its last (`None` for a path without segments).
+    pub fn path(path: &syn::Path) -> Option<Range> {
+        Some(Range {
+            start: path.segments.first()?.ident.span(),
+            end: path.segments.last()?.ident.span(),
+        })
+    }
+
     /// Tokens carrying the range's spans, for `syn::Error::new_spanned`.
     pub fn tokens(&self) -> TokenStream {
         let a = Ident::new("__start", self.start);
@@ -337,16 +345,7 @@ impl ErrorPattern {
                 start: a.span(),
                 end: b.span(),
             },
-            ErrorPattern::Variant(p) => Range {
-                start: p
-                    .segments
-                    .first()
-                    .map_or(Span::call_site(), |s| s.ident.span()),
-                end: p
-                    .segments
-                    .last()
-                    .map_or(Span::call_site(), |s| s.ident.span()),
-            },
+            ErrorPattern::Variant(p) => Range::path(p).unwrap_or(Range::one(Span::call_site())),
             ErrorPattern::Name(s) => Range::one(s.span()),
         }
     }
@@ -658,13 +657,9 @@ fn parse_field(input: ParseStream) -> syn::Result<Field> {
                 FieldValue::Null(input.call(syn::ext::IdentExt::parse_any)?)
             } else if input.peek(Ident) && input.peek2(Token![.]) {
                 FieldValue::Dynamic(Dynamic::Call(parse_intrinsic(input)?))
-            } else if input.peek(Ident) && !input.peek(LitBool) {
-                let ident: Ident = input.parse()?;
-                if ident == "true" || ident == "false" {
-                    FieldValue::Lit(Lit::Bool(LitBool::new(ident == "true", ident.span())))
-                } else {
-                    FieldValue::Ident(ident)
-                }
+            } else if input.peek(Ident) {
+                // (Not `true` or `false`: `Ident` excludes keywords.)
+                FieldValue::Ident(input.parse()?)
             } else {
                 FieldValue::Lit(parse_lit(input)?)
             }
@@ -932,17 +927,10 @@ fn parse_retry(input: ParseStream) -> syn::Result<Vec<RetryDef>> {
         let arrow: Token![=>] = content.parse()?;
         let fields_content;
         braced!(fields_content in content);
-        let mut fields = Vec::new();
-        while !fields_content.is_empty() {
-            fields.push(parse_field(&fields_content)?);
-            if fields_content.is_empty() {
-                break;
-            }
-            fields_content.parse::<Token![,]>()?;
-        }
+        let fields = fields_content.parse_terminated(parse_field, Token![,])?;
         out.push(RetryDef {
             errors,
-            fields,
+            fields: fields.into_iter().collect(),
             arrow: arrow.spans[0],
         });
         if content.is_empty() {
@@ -961,18 +949,16 @@ fn parse_catch(input: ParseStream) -> syn::Result<Vec<CatchDef>> {
         let errors = parse_error_patterns(&content)?;
         content.parse::<Token![=>]>()?;
         let target: Ident = content.parse()?;
-        let mut fields = Vec::new();
-        if content.peek(syn::token::Brace) {
+        let fields = if content.peek(syn::token::Brace) {
             let fields_content;
             braced!(fields_content in content);
-            while !fields_content.is_empty() {
-                fields.push(parse_field(&fields_content)?);
-                if fields_content.is_empty() {
-                    break;
-                }
-                fields_content.parse::<Token![,]>()?;
-            }
-        }
+            fields_content
+                .parse_terminated(parse_field, Token![,])?
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
         out.push(CatchDef {
             errors,
             target,

@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 use workflow_core::model::{State, StateKind, StateMachine, States};
+use workflow_core::plan::{Integration, ResourceKind, classify_resource};
 
 /// The resource of a callback task, as exported.
 pub const CALLBACK_RESOURCE: &str = "arn:aws:states:::lambda:invoke.waitForTaskToken";
@@ -26,11 +27,10 @@ fn rewrite(states: &mut States) {
     for state in states.values_mut() {
         match &mut state.kind {
             StateKind::Task(task) => {
-                let Some(name) = task
-                    .resource
-                    .strip_prefix("${")
-                    .and_then(|r| r.strip_suffix("}.waitForTaskToken"))
-                    .map(str::to_string)
+                let Ok(ResourceKind::Substitution {
+                    name,
+                    integration: Integration::Callback,
+                }) = classify_resource(&task.resource)
                 else {
                     continue;
                 };

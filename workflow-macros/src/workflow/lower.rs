@@ -63,6 +63,23 @@ pub fn pascal_case(name: &str) -> String {
         .collect()
 }
 
+/// The ASL name of the `#[task]` function at `path`: `orders::validate_order` (or
+/// `r#validate_order`) is `ValidateOrder`.
+pub fn task_name(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| pascal_case(&unraw(&s.ident)))
+        .unwrap_or_default()
+}
+
+/// `-n`, for a negative literal (`None` if that is not a JSON number).
+fn negate(n: &Number) -> Option<Value> {
+    match n.as_i64() {
+        Some(i) => Some(Value::from(-i)),
+        None => Number::from_f64(-n.as_f64()?).map(Value::Number),
+    }
+}
+
 const STATE_FIELDS: &[&str] = &[
     "next",
     "end",
@@ -265,11 +282,7 @@ impl Lowerer {
             KindDef::Task(target) => {
                 let resource = match target {
                     TaskTarget::Function(path) => {
-                        let name = path
-                            .segments
-                            .last()
-                            .map(|seg| pascal_case(&unraw(&seg.ident)))
-                            .unwrap_or_default();
+                        let name = task_name(path);
                         let callback = s.fields.iter().any(|f| f.key == "callback");
                         if callback {
                             format!("${{{name}}}.waitForTaskToken")
@@ -280,16 +293,9 @@ impl Lowerer {
                     TaskTarget::Resource(lit) => lit.value(),
                 };
                 let range = match target {
-                    TaskTarget::Function(path) => Range {
-                        start: path
-                            .segments
-                            .first()
-                            .map_or(s.name.span(), |x| x.ident.span()),
-                        end: path
-                            .segments
-                            .last()
-                            .map_or(s.name.span(), |x| x.ident.span()),
-                    },
+                    TaskTarget::Function(path) => {
+                        Range::path(path).unwrap_or(Range::one(s.name.span()))
+                    }
                     TaskTarget::Resource(lit) => Range::one(lit.span()),
                 };
                 self.record(&push_pointer(pointer, "Resource"), range);
@@ -515,15 +521,7 @@ impl Lowerer {
         match value {
             TemplateValue::Lit(l) => self.literal(l),
             TemplateValue::Neg(l) => match self.literal(l) {
-                Value::Number(n) => {
-                    if let Some(i) = n.as_i64() {
-                        Value::from(-i)
-                    } else {
-                        Number::from_f64(-n.as_f64().unwrap_or_default())
-                            .map(Value::Number)
-                            .unwrap_or(Value::Null)
-                    }
-                }
+                Value::Number(n) => negate(&n).unwrap_or(Value::Null),
                 _ => {
                     self.error(l.span(), "only numbers can be negative");
                     Value::Null
@@ -987,15 +985,7 @@ impl Lowerer {
             ),
             Operand::Neg(l) => {
                 let v = match self.literal(l) {
-                    Value::Number(n) => n
-                        .as_i64()
-                        .map(|i| Value::from(-i))
-                        .or_else(|| {
-                            n.as_f64()
-                                .and_then(|f| Number::from_f64(-f))
-                                .map(Value::Number)
-                        })
-                        .unwrap_or(Value::Null),
+                    Value::Number(n) => negate(&n).unwrap_or(Value::Null),
                     _ => Value::Null,
                 };
                 (format!("{family}{name}"), v, Range::one(l.span()))

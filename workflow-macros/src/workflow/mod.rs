@@ -7,11 +7,11 @@ mod lower;
 mod typecheck;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-use workflow_core::diagnostic::codes;
+use quote::quote;
+use workflow_core::diagnostic::{BROKEN_GRAPH, GRAPH_CASCADES, codes};
 use workflow_core::plan::{CompileOptions, MachineType, validate};
 
-pub use lower::pascal_case;
+pub use lower::task_name;
 
 pub fn expand(input: TokenStream) -> TokenStream {
     let def: ast::WorkflowDef = match syn::parse2(input) {
@@ -28,14 +28,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         // A transition to a state that is not there, or a state without one, leaves the graph
         // incomplete: the reachability and termination problems that follow only repeat that
         // mistake.
-        let broken_graph = diagnostics.iter().any(|d| {
-            [
-                codes::UNKNOWN_TARGET,
-                codes::CROSS_SCOPE_TRANSITION,
-                codes::MISSING_TRANSITION,
-            ]
-            .contains(&d.code)
-        });
+        let broken_graph = diagnostics.iter().any(|d| BROKEN_GRAPH.contains(&d.code));
         // The states of a cycle with no way out are reported once, where the cycle starts
         // (the first of them), naming the others.
         let mut cycles: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -53,14 +46,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             // file (a cycle with no way out, an unknown `States.` error name or intrinsic
             // function, a branch assigning an outer variable, ...), but in Rust code each
             // is almost surely a mistake.
-            if broken_graph
-                && [
-                    codes::UNREACHABLE_STATE,
-                    codes::NO_TERMINAL_STATE,
-                    codes::CYCLE_WITHOUT_EXIT,
-                ]
-                .contains(&d.code)
-            {
+            if broken_graph && GRAPH_CASCADES.contains(&d.code) {
                 continue;
             }
             let mut message = d.message.clone();
@@ -131,11 +117,7 @@ fn task_functions(body: &ast::Body, out: &mut Vec<(String, syn::Path)>) {
     for state in &body.states {
         match &state.kind {
             ast::KindDef::Task(ast::TaskTarget::Function(path)) => {
-                let name = path
-                    .segments
-                    .last()
-                    .map(|s| pascal_case(&ast::unraw(&s.ident)))
-                    .unwrap_or_default();
+                let name = task_name(path);
                 if !out.iter().any(|(n, _)| *n == name) {
                     out.push((name, path.clone()));
                 }
@@ -173,7 +155,6 @@ fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenSt
     let doc = format!(
         "The `{name_str}` workflow, defined with `workflow!`.\n\nIts exported ASL:\n\n```json\n{asl}\n```"
     );
-    let definition_cache = format_ident!("__{}_DEFINITION", name_str.to_uppercase());
     quote! {
         #(#attrs)*
         #[doc = ""]
@@ -201,9 +182,8 @@ fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenSt
         impl #name {
             /// The validated definition (checked at compile time by the same validator).
             #vis fn definition() -> &'static ::workflow::core::definition::Definition {
-                static #definition_cache: ::std::sync::OnceLock<::workflow::core::definition::Definition> =
-                    ::std::sync::OnceLock::new();
-                #definition_cache.get_or_init(::workflow::dsl::definition::<#name>)
+                // The one the compiled workflow holds: the text is read once per program.
+                <#name as ::workflow::dsl::WorkflowDefinition>::workflow().definition()
             }
 
             /// The ASL to deploy, each task's resource written as the `${Name}` substitution

@@ -26,14 +26,11 @@ struct Val {
 struct Ctx {
     /// `$$.Map.Item.Value` inside an ItemSelector.
     map_item: Option<TokenStream>,
-    /// `$$.Execution.Input`.
-    execution_input: TokenStream,
 }
 
 pub struct Checker {
     stmts: Vec<TokenStream>,
     counter: usize,
-    execution_input: TokenStream,
 }
 
 /// The support items of the generated code. Checks written with `quote_spanned!` spell the
@@ -126,7 +123,7 @@ impl Checker {
                 match n.as_slice() {
                     ["Map", "Item", "Value", ..] => (ctx.map_item.clone()?, 3),
                     ["Map", "Item", "Index"] => (quote!(&#p::never::<usize>()), 3),
-                    ["Execution", "Input", ..] => (ctx.execution_input.clone(), 2),
+                    ["Execution", "Input", ..] => (quote!(&__workflow_input), 2),
                     ["Execution", "Id" | "Name" | "RoleArn" | "StartTime"]
                     | ["State", "Name" | "EnteredTime"]
                     | ["StateMachine", "Id" | "Name"]
@@ -316,41 +313,40 @@ impl Checker {
         fields.iter().find(|f| f.key == name).map(|f| &f.value)
     }
 
-    /// InputPath.
-    fn effective(&mut self, doc: &Val, fields: &[Field], ctx: &Ctx) -> Val {
-        match Self::field(fields, "input_path") {
+    /// The value an InputPath or OutputPath field (`key`) selects from `base`.
+    fn select(&mut self, base: &Val, fields: &[Field], key: &str, prefix: &str, ctx: &Ctx) -> Val {
+        match Self::field(fields, key) {
             Some(FieldValue::Path(path)) => {
-                let v = self.read(&Self::reference(doc), path, ctx);
-                self.bind("eff", v)
+                let v = self.read(&Self::reference(base), path, ctx);
+                self.bind(prefix, v)
             }
             Some(FieldValue::Null(_)) => never_value(),
-            _ => doc.clone(),
+            _ => base.clone(),
         }
     }
 
-    /// Parameters (or ItemSelector), applied to the effective input.
-    fn parameters(&mut self, eff: &Val, fields: &[Field], key: &str, ctx: &Ctx) -> Val {
-        match Self::field(fields, key) {
-            Some(FieldValue::Template(t)) => {
-                let v = self.template(t, &Self::reference(eff), ctx);
-                self.bind("params", v)
-            }
-            Some(FieldValue::Lit(_) | FieldValue::Null(_)) => never_value(),
-            _ => eff.clone(),
-        }
+    /// InputPath.
+    fn effective(&mut self, doc: &Val, fields: &[Field], ctx: &Ctx) -> Val {
+        self.select(doc, fields, "input_path", "eff", ctx)
     }
 
-    /// ResultSelector, ResultPath, OutputPath.
-    fn place(&mut self, doc: &Val, result: Val, fields: &[Field], ctx: &Ctx) -> Val {
+    /// OutputPath, applied to the placed result, or to the effective input of a state without
+    /// a result (Choice, Wait, Succeed).
+    fn output_path(&mut self, doc: &Val, fields: &[Field], ctx: &Ctx) -> Val {
+        self.select(doc, fields, "output_path", "out", ctx)
+    }
+
+    /// ResultPath: `result` placed into `doc` (or replacing it, or dropped), bound under
+    /// `prefix`. `fields` are a state's (its result) or a catcher's (the error output).
+    fn result_path(
+        &mut self,
+        doc: &Val,
+        result: Val,
+        fields: &[Field],
+        prefix: &str,
+        ctx: &Ctx,
+    ) -> Val {
         let p = private();
-        let result = match Self::field(fields, "result_selector") {
-            Some(FieldValue::Template(t)) => {
-                let r = self.bind("result", result);
-                let v = self.template(t, &Self::reference(&r), ctx);
-                self.bind("selected", v)
-            }
-            _ => result,
-        };
         let placed = match Self::field(fields, "result_path") {
             Some(FieldValue::Null(_)) => doc.clone(),
             Some(FieldValue::Path(path)) if path.text.is_none() && path.segments.is_empty() => {
@@ -371,8 +367,8 @@ impl Checker {
             }
             _ => result,
         };
-        let placed = self.bind(
-            "placed",
+        self.bind(
+            prefix,
             Val {
                 expr: {
                     let e = &placed.expr;
@@ -380,15 +376,33 @@ impl Checker {
                 },
                 typed: placed.typed,
             },
-        );
-        match Self::field(fields, "output_path") {
-            Some(FieldValue::Path(path)) => {
-                let v = self.read(&Self::reference(&placed), path, ctx);
-                self.bind("out", v)
+        )
+    }
+
+    /// Parameters (or ItemSelector), applied to the effective input.
+    fn parameters(&mut self, eff: &Val, fields: &[Field], key: &str, ctx: &Ctx) -> Val {
+        match Self::field(fields, key) {
+            Some(FieldValue::Template(t)) => {
+                let v = self.template(t, &Self::reference(eff), ctx);
+                self.bind("params", v)
             }
-            Some(FieldValue::Null(_)) => never_value(),
-            _ => placed,
+            Some(FieldValue::Lit(_) | FieldValue::Null(_)) => never_value(),
+            _ => eff.clone(),
         }
+    }
+
+    /// ResultSelector, ResultPath, OutputPath.
+    fn place(&mut self, doc: &Val, result: Val, fields: &[Field], ctx: &Ctx) -> Val {
+        let result = match Self::field(fields, "result_selector") {
+            Some(FieldValue::Template(t)) => {
+                let r = self.bind("result", result);
+                let v = self.template(t, &Self::reference(&r), ctx);
+                self.bind("selected", v)
+            }
+            _ => result,
+        };
+        let placed = self.result_path(doc, result, fields, "placed", ctx);
+        self.output_path(&placed, fields, ctx)
     }
 
     fn variant_checks(&mut self, task: Option<&syn::Path>, patterns: &[ErrorPattern]) {
@@ -552,20 +566,6 @@ impl Checker {
         let p = private();
         let fields = &s.fields;
         let mut edges = Vec::new();
-        let next = |edges: &mut Vec<Edge>, out: &Val| match Self::field(fields, "next") {
-            Some(FieldValue::Ident(target)) => edges.push(Edge {
-                target: Target::State(target.clone()),
-                value: out.clone(),
-            }),
-            _ => {
-                if let Some(f) = fields.iter().find(|f| f.key == "end") {
-                    edges.push(Edge {
-                        target: Target::End(f.key.span()),
-                        value: out.clone(),
-                    });
-                }
-            }
-        };
         match &s.kind {
             KindDef::Task(target) => {
                 let eff = self.effective(doc, fields, ctx);
@@ -613,26 +613,7 @@ impl Checker {
                     }
                     None => never_value(),
                 };
-                let result = self.bind("result", result);
-                for f in fields {
-                    match &f.value {
-                        FieldValue::Retry(rs) => {
-                            for r in rs {
-                                self.variant_checks(task, &r.errors);
-                            }
-                        }
-                        FieldValue::Catch(cs) => {
-                            for c in cs {
-                                self.variant_checks(task, &c.errors);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                self.assign_checks(fields, &result, ctx);
-                let out = self.place(doc, result, fields, ctx);
-                next(&mut edges, &out);
-                self.catch_edges(fields, doc, ctx, &mut edges);
+                edges = self.result_tail(doc, result, fields, task, true, ctx);
             }
             KindDef::Pass => {
                 let eff = self.effective(doc, fields, ctx);
@@ -647,7 +628,7 @@ impl Checker {
                 };
                 self.assign_checks(fields, &result, ctx);
                 let out = self.place(doc, result, fields, ctx);
-                next(&mut edges, &out);
+                next(fields, &mut edges, &out);
             }
             KindDef::Wait => {
                 let eff = self.effective(doc, fields, ctx);
@@ -668,12 +649,12 @@ impl Checker {
                     }
                 }
                 self.assign_checks(fields, &eff, ctx);
-                let out = self.output_only(&eff, fields, ctx);
-                next(&mut edges, &out);
+                let out = self.output_path(&eff, fields, ctx);
+                next(fields, &mut edges, &out);
             }
             KindDef::Succeed => {
                 let eff = self.effective(doc, fields, ctx);
-                let out = self.output_only(&eff, fields, ctx);
+                let out = self.output_path(&eff, fields, ctx);
                 edges.push(Edge {
                     target: Target::End(s.name.span()),
                     value: out,
@@ -698,7 +679,7 @@ impl Checker {
             KindDef::Choice(arms) => {
                 let eff = self.effective(doc, fields, ctx);
                 let eff_ref = Self::reference(&eff);
-                let out = self.output_only(&eff, fields, ctx);
+                let out = self.output_path(&eff, fields, ctx);
                 for arm in arms {
                     match arm {
                         ChoiceArm::When {
@@ -741,24 +722,11 @@ impl Checker {
                     self.settle_slot(reached, &out_slot);
                     outs.push(quote!(#out_slot.unwrap()));
                 }
-                let result = self.bind(
-                    "result",
-                    Val {
-                        expr: quote!((#(#outs,)*)),
-                        typed: true,
-                    },
-                );
-                for f in fields {
-                    if let FieldValue::Catch(cs) = &f.value {
-                        for c in cs {
-                            self.variant_checks(None, &c.errors);
-                        }
-                    }
-                }
-                self.assign_checks(fields, &result, ctx);
-                let out = self.place(doc, result, fields, ctx);
-                next(&mut edges, &out);
-                self.catch_edges(fields, doc, ctx, &mut edges);
+                let result = Val {
+                    expr: quote!((#(#outs,)*)),
+                    typed: true,
+                };
+                edges = self.result_tail(doc, result, fields, None, false, ctx);
             }
             KindDef::Map(processor) => {
                 let eff = self.effective(doc, fields, ctx);
@@ -794,7 +762,6 @@ impl Checker {
                         let e = &item.expr;
                         quote!(&#e)
                     }),
-                    execution_input: ctx.execution_input.clone(),
                 };
                 let selector = Self::field(fields, "item_selector")
                     .or_else(|| Self::field(fields, "parameters"));
@@ -820,39 +787,51 @@ impl Checker {
                 } else {
                     self.settle_slot(false, &out_slot);
                 }
-                let result = self.bind(
-                    "result",
-                    Val {
-                        expr: quote!(::std::vec![#out_slot.unwrap()]),
-                        typed: true,
-                    },
-                );
-                for f in fields {
-                    if let FieldValue::Catch(cs) = &f.value {
-                        for c in cs {
-                            self.variant_checks(None, &c.errors);
-                        }
-                    }
-                }
-                self.assign_checks(fields, &result, ctx);
-                let out = self.place(doc, result, fields, ctx);
-                next(&mut edges, &out);
-                self.catch_edges(fields, doc, ctx, &mut edges);
+                let result = Val {
+                    expr: quote!(::std::vec![#out_slot.unwrap()]),
+                    typed: true,
+                };
+                edges = self.result_tail(doc, result, fields, None, false, ctx);
             }
         }
         edges
     }
 
-    /// InputPath then OutputPath, for states without a result (Choice, Wait, Succeed).
-    fn output_only(&mut self, eff: &Val, fields: &[Field], ctx: &Ctx) -> Val {
-        match Self::field(fields, "output_path") {
-            Some(FieldValue::Path(path)) => {
-                let v = self.read(&Self::reference(eff), path, ctx);
-                self.bind("out", v)
+    /// The end of a state with a result (Task, Parallel, Map): the result bound, the error
+    /// variants named by its catchers (and, for a Task, `retriers`) checked against `task`
+    /// (the function, if any), Assign, ResultSelector, ResultPath and OutputPath, then the
+    /// transitions.
+    fn result_tail(
+        &mut self,
+        doc: &Val,
+        result: Val,
+        fields: &[Field],
+        task: Option<&syn::Path>,
+        retriers: bool,
+        ctx: &Ctx,
+    ) -> Vec<Edge> {
+        let result = self.bind("result", result);
+        for f in fields {
+            match &f.value {
+                FieldValue::Retry(rs) if retriers => {
+                    for r in rs {
+                        self.variant_checks(task, &r.errors);
+                    }
+                }
+                FieldValue::Catch(cs) => {
+                    for c in cs {
+                        self.variant_checks(task, &c.errors);
+                    }
+                }
+                _ => {}
             }
-            Some(FieldValue::Null(_)) => never_value(),
-            _ => eff.clone(),
         }
+        self.assign_checks(fields, &result, ctx);
+        let out = self.place(doc, result, fields, ctx);
+        let mut edges = Vec::new();
+        next(fields, &mut edges, &out);
+        self.catch_edges(fields, doc, ctx, &mut edges);
+        edges
     }
 
     fn catch_edges(&mut self, fields: &[Field], doc: &Val, ctx: &Ctx, edges: &mut Vec<Edge>) {
@@ -866,35 +845,8 @@ impl Checker {
                     expr: quote!(#p::never::<::workflow::dsl::ErrorOutput>()),
                     typed: true,
                 };
-                let value = match Self::field(&c.fields, "result_path") {
-                    Some(FieldValue::Null(_)) => doc.clone(),
-                    Some(FieldValue::Path(path))
-                        if path.text.is_none() && path.segments.is_empty() =>
-                    {
-                        error.clone()
-                    }
-                    Some(FieldValue::Path(path)) => {
-                        if let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx) {
-                            let span = path.range.end;
-                            let e = &error.expr;
-                            self.stmts.push(
-                                quote_spanned!(span=> ::workflow::dsl::__private::put(#slot, #e);),
-                            );
-                        }
-                        doc.clone()
-                    }
-                    _ => error.clone(),
-                };
-                let value = self.bind(
-                    "caught",
-                    Val {
-                        expr: {
-                            let e = &value.expr;
-                            quote!(#p::owned(&#e))
-                        },
-                        typed: value.typed,
-                    },
-                );
+                // (The error output is typed: a ResultPath into a field is checked.)
+                let value = self.result_path(doc, error.clone(), &c.fields, "caught", ctx);
                 // A catcher's Assign reads the error output, not the state's output.
                 if let Some(FieldValue::Template(t)) = Self::field(&c.fields, "assign") {
                     let error = self.bind("error", error);
@@ -966,6 +918,24 @@ impl Checker {
     }
 }
 
+/// The transition of a state to its `next` state or to the end of its scope, carrying `out`.
+fn next(fields: &[Field], edges: &mut Vec<Edge>, out: &Val) {
+    match Checker::field(fields, "next") {
+        Some(FieldValue::Ident(target)) => edges.push(Edge {
+            target: Target::State(target.clone()),
+            value: out.clone(),
+        }),
+        _ => {
+            if let Some(f) = fields.iter().find(|f| f.key == "end") {
+                edges.push(Edge {
+                    target: Target::End(f.key.span()),
+                    value: out.clone(),
+                });
+            }
+        }
+    }
+}
+
 struct Edge {
     target: Target,
     value: Val,
@@ -983,16 +953,8 @@ pub fn generate(def: &WorkflowDef) -> TokenStream {
     let mut checker = Checker {
         stmts: Vec::new(),
         counter: 0,
-        execution_input: quote!(&__workflow_input),
     };
-    let ctx = Ctx {
-        map_item: None,
-        execution_input: if untyped_input {
-            quote!(&__workflow_input)
-        } else {
-            checker.execution_input.clone()
-        },
-    };
+    let ctx = Ctx { map_item: None };
     let out_slot = format_ident!("__workflow_output");
     let declare_out = match &def.output {
         Some(ty) => {

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use workflow_runtime::{CallbackError, EventType, Runtime, TaskContext, TaskError};
+use workflow_runtime::{
+    CallbackError, EventType, ExecutionHandle, Runtime, TaskContext, TaskError,
+};
 
 use crate::common::*;
 
@@ -40,13 +42,49 @@ fn callback_machine(extra: Value) -> Value {
     json!({"StartAt": "Wait", "States": {"Wait": task}})
 }
 
+/// An execution whose callback task is waiting for its token.
+struct Waiting {
+    handle: ExecutionHandle,
+    /// The token the SQS handler received.
+    token: String,
+    /// The input the handler received with it.
+    input: Value,
+    /// Where the tokens of later attempts arrive.
+    tokens: mpsc::UnboundedReceiver<(String, Value)>,
+}
+
+/// Binds the SQS callback resource ([`sqs`]), starts `definition` on `input` and waits (at
+/// most a minute of tokio time) for the handler to receive its token.
+async fn start_waiting(rt: &Runtime, definition: Value, input: Value) -> Waiting {
+    let mut tokens = sqs(rt);
+    let wf = load(rt, definition);
+    let handle = rt.start(&wf, input).unwrap();
+    let (token, input) = tokio::time::timeout(Duration::from_secs(60), tokens.recv())
+        .await
+        .expect("the callback handler received no token")
+        .unwrap();
+    Waiting {
+        handle,
+        token,
+        input,
+        tokens,
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn send_task_success_completes_the_task() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({"ResultPath": "$.reply"})));
-    let handle = rt.start(&wf, json!({"job": 7})).unwrap();
-    let (token, input) = tokens.recv().await.unwrap();
+    let Waiting {
+        handle,
+        token,
+        input,
+        ..
+    } = start_waiting(
+        &rt,
+        callback_machine(json!({"ResultPath": "$.reply"})),
+        json!({"job": 7}),
+    )
+    .await;
     // `$$.Task.Token` in Parameters is the token the handler sees.
     assert_eq!(
         input,
@@ -57,7 +95,7 @@ async fn send_task_success_completes_the_task() {
     assert!(handle.try_outcome().is_none());
     rt.send_task_success(&token, json!({"approved": true}))
         .unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(
         output(&status),
         &json!({"job": 7, "reply": {"approved": true}})
@@ -103,27 +141,22 @@ async fn send_task_success_completes_the_task() {
 #[tokio::test(start_paused = true)]
 async fn send_task_failure_fails_the_task_with_its_error_and_cause() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(
-        &rt,
-        json!({
-            "StartAt": "Wait",
-            "States": {
-                "Wait": {
-                    "Type": "Task", "Resource": SQS_WAIT,
-                    "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
-                    "Catch": [{"ErrorEquals": ["Rejected"], "ResultPath": "$.error", "Next": "Handled"}],
-                    "End": true
-                },
-                "Handled": {"Type": "Pass", "End": true}
-            }
-        }),
-    );
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
+    let definition = json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task", "Resource": SQS_WAIT,
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Catch": [{"ErrorEquals": ["Rejected"], "ResultPath": "$.error", "Next": "Handled"}],
+                "End": true
+            },
+            "Handled": {"Type": "Pass", "End": true}
+        }
+    });
+    let Waiting { handle, token, .. } = start_waiting(&rt, definition, json!({"job": 1})).await;
     rt.send_task_failure(&token, Some("Rejected".into()), Some("not approved".into()))
         .unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(
         output(&status),
         &json!({"job": 1, "error": {"Error": "Rejected", "Cause": "not approved"}})
@@ -143,10 +176,8 @@ async fn send_task_failure_fails_the_task_with_its_error_and_cause() {
 #[tokio::test(start_paused = true)]
 async fn uncaught_send_task_failure_fails_the_execution() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
+    let Waiting { handle, token, .. } =
+        start_waiting(&rt, callback_machine(json!({})), json!({"job": 1})).await;
     // Out of AWS's bounds: refused, and the task still waits.
     let too_long = |n: usize| Some("x".repeat(n));
     assert!(matches!(
@@ -159,7 +190,7 @@ async fn uncaught_send_task_failure_fails_the_execution() {
     ));
     rt.send_task_failure(&token, Some("Nope".into()), None)
         .unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(failed(&status), (Some("Nope"), None));
 }
 
@@ -183,10 +214,12 @@ async fn unknown_tokens_are_refused() {
 #[tokio::test(start_paused = true)]
 async fn send_task_heartbeat_keeps_a_callback_alive() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({"HeartbeatSeconds": 10})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
+    let Waiting { handle, token, .. } = start_waiting(
+        &rt,
+        callback_machine(json!({"HeartbeatSeconds": 10})),
+        json!({"job": 1}),
+    )
+    .await;
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_secs(8)).await;
         rt.send_task_heartbeat(&token).unwrap();
@@ -194,7 +227,7 @@ async fn send_task_heartbeat_keeps_a_callback_alive() {
     // 40 s in, well past HeartbeatSeconds, and still running.
     assert!(handle.try_outcome().is_none());
     rt.send_task_success(&token, json!("done")).unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(output(&status), &json!("done"));
     // Heartbeats add no history events.
     let history = handle.history().await;
@@ -205,17 +238,19 @@ async fn send_task_heartbeat_keeps_a_callback_alive() {
 async fn the_execution_handle_heartbeats_its_tasks() {
     // A callback waiting for its token, kept alive from the handle.
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({"HeartbeatSeconds": 10})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
+    let Waiting { handle, token, .. } = start_waiting(
+        &rt,
+        callback_machine(json!({"HeartbeatSeconds": 10})),
+        json!({"job": 1}),
+    )
+    .await;
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_secs(8)).await;
         handle.heartbeat();
     }
     assert!(handle.try_outcome().is_none());
     rt.send_task_success(&token, json!("done")).unwrap();
-    assert_eq!(output(&handle.outcome().await), &json!("done"));
+    assert_eq!(output(&outcome(&handle).await), &json!("done"));
 
     // A handler that works for 30 s and sends no heartbeat of its own.
     let rt = runtime();
@@ -233,12 +268,12 @@ async fn the_execution_handle_heartbeats_its_tasks() {
         tokio::time::sleep(Duration::from_secs(8)).await;
         handle.heartbeat();
     }
-    assert_eq!(output(&handle.outcome().await), &json!("worked"));
+    assert_eq!(output(&outcome(&handle).await), &json!("worked"));
     // Without them, the same task times out.
     let wf = load(&rt, machine);
     let handle = rt.start(&wf, json!({})).unwrap();
     assert_eq!(
-        failed(&handle.outcome().await).0,
+        failed(&outcome(&handle).await).0,
         Some("States.HeartbeatTimeout")
     );
 }
@@ -246,11 +281,13 @@ async fn the_execution_handle_heartbeats_its_tasks() {
 #[tokio::test(start_paused = true)]
 async fn a_callback_without_heartbeats_times_out_and_its_token_dies() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({"HeartbeatSeconds": 10})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
-    let status = handle.outcome().await;
+    let Waiting { handle, token, .. } = start_waiting(
+        &rt,
+        callback_machine(json!({"HeartbeatSeconds": 10})),
+        json!({"job": 1}),
+    )
+    .await;
+    let status = outcome(&handle).await;
     assert_eq!(failed(&status).0, Some("States.HeartbeatTimeout"));
     let history = handle.history().await;
     let t = types(&history);
@@ -268,16 +305,19 @@ async fn a_callback_without_heartbeats_times_out_and_its_token_dies() {
 #[tokio::test(start_paused = true)]
 async fn a_callback_timeout_seconds_applies() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({"TimeoutSeconds": 300})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
-    let status = handle.outcome().await;
+    let Waiting { handle, token, .. } = start_waiting(
+        &rt,
+        callback_machine(json!({"TimeoutSeconds": 300})),
+        json!({"job": 1}),
+    )
+    .await;
+    let status = outcome(&handle).await;
     assert_eq!(failed(&status).0, Some("States.Timeout"));
     let history = handle.history().await;
-    let timed_out = times_of(&history, EventType::TaskTimedOut)[0];
-    let started = times_of(&history, EventType::TaskStarted)[0];
-    assert_eq!(timed_out - started, 300_000);
+    assert_eq!(
+        between(&history, EventType::TaskStarted, EventType::TaskTimedOut),
+        300_000
+    );
     assert_eq!(
         rt.send_task_success(&token, json!(1)),
         Err(CallbackError::TaskDoesNotExist)
@@ -287,12 +327,10 @@ async fn a_callback_timeout_seconds_applies() {
 #[tokio::test(start_paused = true)]
 async fn tokens_die_with_their_execution() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(&rt, callback_machine(json!({})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
+    let Waiting { handle, token, .. } =
+        start_waiting(&rt, callback_machine(json!({})), json!({"job": 1})).await;
     handle.stop(Some("Stopped".into()), Some("by the test".into()));
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(status.as_str(), "ABORTED");
     assert_eq!(
         rt.send_task_success(&token, json!(1)),
@@ -330,7 +368,7 @@ async fn lambda_invoke_wait_for_task_token() {
     assert_eq!(payload, json!({"token": token, "amount": 12}));
     rt.send_task_success(&token, json!({"approved": 12}))
         .unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(output(&status), &json!({"approved": 12}));
     let history = handle.history().await;
     let scheduled = history[2].to_aws_json();
@@ -380,13 +418,14 @@ async fn a_failing_callback_integration_fails_the_task() {
 #[tokio::test(start_paused = true)]
 async fn every_attempt_gets_a_fresh_token() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
-    let wf = load(
-        &rt,
-        callback_machine(json!({"Retry": [{"ErrorEquals": ["Retry"], "IntervalSeconds": 1}]})),
-    );
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (first, _) = tokens.recv().await.unwrap();
+    let retried =
+        callback_machine(json!({"Retry": [{"ErrorEquals": ["Retry"], "IntervalSeconds": 1}]}));
+    let Waiting {
+        handle,
+        token: first,
+        mut tokens,
+        ..
+    } = start_waiting(&rt, retried, json!({"job": 1})).await;
     rt.send_task_failure(&first, Some("Retry".into()), None)
         .unwrap();
     let (second, _) = tokens.recv().await.unwrap();
@@ -396,7 +435,7 @@ async fn every_attempt_gets_a_fresh_token() {
         Err(CallbackError::TaskDoesNotExist)
     );
     rt.send_task_success(&second, json!(2)).unwrap();
-    assert_eq!(output(&handle.outcome().await), &json!(2));
+    assert_eq!(output(&outcome(&handle).await), &json!(2));
 }
 
 #[tokio::test(start_paused = true)]
@@ -426,23 +465,17 @@ async fn a_handler_still_running_when_its_token_is_answered_is_cancelled() {
 #[tokio::test(start_paused = true)]
 async fn an_execution_timeout_kills_a_waiting_callback() {
     let rt = runtime();
-    let mut tokens = sqs(&rt);
     let mut definition = callback_machine(json!({}));
     definition["TimeoutSeconds"] = json!(120);
-    let wf = load(&rt, definition);
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
-    let (token, _) = tokens.recv().await.unwrap();
-    let status = handle.outcome().await;
+    let Waiting { handle, token, .. } = start_waiting(&rt, definition, json!({"job": 1})).await;
+    let status = outcome(&handle).await;
     assert_eq!(status.as_str(), "TIMED_OUT");
     assert_eq!(
         rt.send_task_success(&token, json!(1)),
         Err(CallbackError::TaskDoesNotExist)
     );
     let history = handle.history().await;
-    assert_eq!(
-        history.last().unwrap().timestamp - history[0].timestamp,
-        120_000
-    );
+    assert_eq!(span(&history), 120_000);
 }
 
 #[tokio::test(start_paused = true)]
@@ -476,7 +509,7 @@ async fn callbacks_inside_a_map_are_answered_independently() {
         assert_eq!(input["MessageBody"]["token"], json!(token));
         rt.send_task_success(token, json!({"done": job})).unwrap();
     }
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(
         output(&status),
         &json!([{"done": "a"}, {"done": "b"}, {"done": "c"}])
@@ -503,17 +536,18 @@ async fn the_heartbeat_clock_starts_when_the_integration_call_returns() {
     let token = rx.recv().await.unwrap();
     tokio::time::sleep(Duration::from_secs(8)).await;
     rt.send_task_success(&token, json!("in time")).unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(output(&status), &json!("in time"));
     // Without an answer, it times out HeartbeatSeconds after the submission.
     let handle = rt.start(&wf, json!({"job": 2})).unwrap();
     let _token = rx.recv().await.unwrap();
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(failed(&status).0, Some("States.HeartbeatTimeout"));
     let history = handle.history().await;
-    let submitted = times_of(&history, EventType::TaskSubmitted)[0];
-    let timed_out = times_of(&history, EventType::TaskTimedOut)[0];
-    assert_eq!(timed_out - submitted, 10_000);
+    assert_eq!(
+        between(&history, EventType::TaskSubmitted, EventType::TaskTimedOut),
+        10_000
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::Notify;
 use workflow_runtime::{
-    EventType, ExecutionHandle, ExecutionStatus, HistoryEvent, LoadOptions, Runtime, Workflow,
+    EventType, ExecutionHandle, ExecutionStatus, HistoryEvent, LoadOptions, Runtime, TaskContext,
+    TaskError, Workflow,
 };
 
 /// A runtime with a fixed seed, so that jitter, names and tokens are reproducible.
@@ -49,6 +50,15 @@ pub async fn outcome_within(handle: &ExecutionHandle, limit: Duration) -> Execut
     }
 }
 
+/// How long [`run`] and [`outcome`] wait for an execution's end: five years of tokio time,
+/// past any execution's limit.
+const LONG: Duration = Duration::from_secs(5 * 366 * 24 * 3600);
+
+/// Waits (at most five years of tokio time) for an execution's end.
+pub async fn outcome(handle: &ExecutionHandle) -> ExecutionStatus {
+    outcome_within(handle, LONG).await
+}
+
 /// Starts an execution and waits (at most five years of tokio time) for its end.
 pub async fn run(
     rt: &Runtime,
@@ -56,7 +66,7 @@ pub async fn run(
     input: Value,
 ) -> (ExecutionStatus, Vec<HistoryEvent>) {
     let handle = rt.start(workflow, input).expect("start");
-    let status = outcome_within(&handle, Duration::from_secs(5 * 366 * 24 * 3600)).await;
+    let status = outcome(&handle).await;
     let history = handle.history().await;
     (status, history)
 }
@@ -74,6 +84,25 @@ pub fn events_of(history: &[HistoryEvent], t: EventType) -> Vec<&HistoryEvent> {
 /// The timestamps of the events of one type, in order.
 pub fn times_of(history: &[HistoryEvent], t: EventType) -> Vec<i64> {
     events_of(history, t).iter().map(|e| e.timestamp).collect()
+}
+
+/// The milliseconds from the first event of type `from` to the first of type `to`.
+#[track_caller]
+pub fn between(history: &[HistoryEvent], from: EventType, to: EventType) -> i64 {
+    let first = |t: EventType| match times_of(history, t).first() {
+        Some(&at) => at,
+        None => panic!("no {t} event in {:?}", types(history)),
+    };
+    first(to) - first(from)
+}
+
+/// The milliseconds from the history's first event to its last.
+#[track_caller]
+pub fn span(history: &[HistoryEvent]) -> i64 {
+    match (history.first(), history.last()) {
+        (Some(first), Some(last)) => last.timestamp - first.timestamp,
+        _ => panic!("an empty history"),
+    }
 }
 
 /// How many events of a type the history has.
@@ -172,4 +201,17 @@ impl DropCounter {
 /// A future that never completes (a handler that hangs).
 pub async fn forever() {
     std::future::pending::<()>().await
+}
+
+/// Binds a Lambda that never returns; its future signals `drops` when it is dropped.
+pub fn hanging(rt: &Runtime, name: &str, drops: &DropCounter) {
+    let drops = drops.clone();
+    rt.bind_lambda(name, move |_: Value, _ctx: TaskContext| {
+        let signal = drops.signal();
+        async move {
+            let _signal = signal;
+            forever().await;
+            Ok::<_, TaskError>(Value::Null)
+        }
+    });
 }

@@ -280,25 +280,31 @@ async fn branches_chain_their_events_within_the_branch() {
     };
     // Each branch's Task entry points at ParallelStateStarted.
     let parallel_started = events_of(&history, EventType::ParallelStateStarted)[0].id;
+    // How many events each check below saw, so that none passes for want of events.
+    let (mut branch_tasks, mut passes, mut iteration_tasks, mut lambdas) = (0, 0, 0, 0);
     for e in &history {
         if e.event_type == EventType::TaskStateEntered
             && matches!(name_of(e).as_deref(), Some("A") | Some("B"))
         {
+            branch_tasks += 1;
             assert_eq!(e.previous_event_id, parallel_started);
         }
         // Each branch's "After" Pass follows its own branch's TaskStateExited.
         if e.event_type == EventType::PassStateEntered {
+            passes += 1;
             let prev = by_id[&e.previous_event_id];
             assert_eq!(prev.event_type, EventType::TaskStateExited);
         }
         // Each Map iteration's Task entry follows its MapIterationStarted.
         if e.event_type == EventType::TaskStateEntered && name_of(e).as_deref() == Some("I") {
+            iteration_tasks += 1;
             let prev = by_id[&e.previous_event_id];
             assert_eq!(prev.event_type, EventType::MapIterationStarted);
         }
         // Lambda events of a task follow that task's previous event: the chain from a
         // LambdaFunctionSucceeded back to its TaskStateEntered stays in one branch.
         if e.event_type == EventType::LambdaFunctionSucceeded {
+            lambdas += 1;
             let started = by_id[&e.previous_event_id];
             assert_eq!(started.event_type, EventType::LambdaFunctionStarted);
             let scheduled = by_id[&started.previous_event_id];
@@ -312,6 +318,12 @@ async fn branches_chain_their_events_within_the_branch() {
             );
         }
     }
+    // Two branches (Task A or B, then its After Pass), then one Map iteration per element of
+    // the Parallel's output [2, 1]; every Task calls "sleep" once.
+    assert_eq!(branch_tasks, 2, "{:?}", types(&history));
+    assert_eq!(passes, 2, "{:?}", types(&history));
+    assert_eq!(iteration_tasks, 2, "{:?}", types(&history));
+    assert_eq!(lambdas, 4, "{:?}", types(&history));
 }
 
 #[tokio::test(start_paused = true)]

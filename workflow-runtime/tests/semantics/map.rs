@@ -37,14 +37,14 @@ impl Drop for GaugeGuard {
     }
 }
 
-/// Binds "work": sleeps one second, tracked by the gauge, and returns its input.
-fn worker(rt: &Runtime, gauge: &Gauge) {
+/// Binds "work": sleeps for `pause`, tracked by the gauge, and returns its input.
+fn worker(rt: &Runtime, gauge: &Gauge, pause: Duration) {
     let gauge = gauge.clone();
     rt.bind_lambda("work", move |input: Value, _ctx: TaskContext| {
         let guard = gauge.enter();
         async move {
             let _guard = guard;
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(pause).await;
             Ok::<_, TaskError>(input)
         }
     });
@@ -73,15 +73,20 @@ fn items(n: usize) -> Value {
 async fn max_concurrency_limits_the_iterations_running_at_once() {
     let rt = runtime();
     let gauge = Gauge::default();
-    worker(&rt, &gauge);
+    worker(&rt, &gauge, Duration::from_secs(1));
     let wf = load(&rt, map_of_work(Some(3)));
     let (status, history) = run(&rt, &wf, items(10)).await;
     assert_eq!(output(&status), &items(10));
     assert_eq!(gauge.max(), 3);
     // Ten one-second items, three at a time: four rounds.
-    let entered = times_of(&history, EventType::MapStateEntered)[0];
-    let exited = times_of(&history, EventType::MapStateExited)[0];
-    assert_eq!(exited - entered, 4_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::MapStateEntered,
+            EventType::MapStateExited
+        ),
+        4_000
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -149,7 +154,7 @@ async fn max_concurrency_zero_means_no_limit() {
 async fn max_concurrency_path_reads_the_limit_from_the_input() {
     let rt = runtime();
     let gauge = Gauge::default();
-    worker(&rt, &gauge);
+    worker(&rt, &gauge, Duration::from_secs(1));
     let wf = load(
         &rt,
         json!({
@@ -576,24 +581,21 @@ async fn an_inline_map_past_the_history_quota_fails_a_standard_execution() {
 async fn three_thousand_task_items_with_a_concurrency_limit_finish() {
     let rt = runtime();
     let gauge = Gauge::default();
-    let g = gauge.clone();
-    rt.bind_lambda("work", move |input: Value, _ctx: TaskContext| {
-        let guard = g.enter();
-        async move {
-            let _guard = guard;
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            Ok::<_, TaskError>(input)
-        }
-    });
+    worker(&rt, &gauge, Duration::from_millis(10));
     let wf = load(&rt, map_of_work(Some(40)));
     // Seven events per item: 3,000 items stay under the 25,000-event history quota.
     let (status, history) = run(&rt, &wf, items(3_000)).await;
     assert_eq!(output(&status), &items(3_000));
     assert_eq!(gauge.max(), 40);
     // 75 rounds of 10 ms.
-    let entered = times_of(&history, EventType::MapStateEntered)[0];
-    let exited = times_of(&history, EventType::MapStateExited)[0];
-    assert_eq!(exited - entered, 750);
+    assert_eq!(
+        between(
+            &history,
+            EventType::MapStateEntered,
+            EventType::MapStateExited
+        ),
+        750
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -719,10 +721,7 @@ async fn crossing_the_threshold_aborts_the_iterations_in_flight() {
     drops.wait_for(6).await;
     assert_eq!(count(&history, EventType::MapIterationFailed), 3);
     assert_eq!(count(&history, EventType::MapIterationAborted), 3);
-    assert_eq!(
-        history.last().unwrap().timestamp - history[0].timestamp,
-        3_000
-    );
+    assert_eq!(span(&history), 3_000);
 }
 
 #[tokio::test(start_paused = true)]

@@ -83,9 +83,14 @@ async fn output_is_in_branch_order_whatever_the_completion_order() {
         &json!([{"slept": 3}, {"slept": 2}, {"slept": 1}])
     );
     // They ran side by side: the state took 3 s, not 6.
-    let entered = times_of(&history, EventType::ParallelStateEntered)[0];
-    let exited = times_of(&history, EventType::ParallelStateExited)[0];
-    assert_eq!(exited - entered, 3_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::ParallelStateEntered,
+            EventType::ParallelStateExited
+        ),
+        3_000
+    );
     // AWS records no ParallelStateSucceeded (corpus parallel/*).
     assert_eq!(
         types(&history)[..3],
@@ -133,15 +138,7 @@ async fn every_branch_gets_the_effective_input_and_the_result_goes_through_resul
 async fn a_failing_branch_fails_the_state_and_cancels_the_others() {
     let rt = runtime();
     let drops = DropCounter::default();
-    let d = drops.clone();
-    rt.bind_lambda("slow", move |_: Value, _ctx: TaskContext| {
-        let signal = d.signal();
-        async move {
-            let _signal = signal;
-            forever().await;
-            Ok::<_, TaskError>(Value::Null)
-        }
-    });
+    hanging(&rt, "slow", &drops);
     rt.bind_lambda("fail", |_: Value, _ctx: TaskContext| async {
         tokio::time::sleep(Duration::from_secs(1)).await;
         Err::<Value, _>(TaskError::new("BranchError", "branch 1 broke"))
@@ -309,15 +306,7 @@ async fn nested_parallel_wraps_the_result_again() {
 async fn a_failure_deep_inside_nested_parallels_aborts_every_level() {
     let rt = runtime();
     let drops = DropCounter::default();
-    let d = drops.clone();
-    rt.bind_lambda("slow", move |_: Value, _ctx: TaskContext| {
-        let signal = d.signal();
-        async move {
-            let _signal = signal;
-            forever().await;
-            Ok::<_, TaskError>(Value::Null)
-        }
-    });
+    hanging(&rt, "slow", &drops);
     let inner = json!({
         "StartAt": "Inner",
         "States": {"Inner": {
@@ -347,10 +336,7 @@ async fn a_failure_deep_inside_nested_parallels_aborts_every_level() {
     assert_eq!(failed(&status), (Some("Deep"), Some("inner")));
     drops.wait_for(2).await;
     assert_eq!(count(&history, EventType::TaskStateAborted), 2);
-    assert_eq!(
-        history.last().unwrap().timestamp - history[0].timestamp,
-        1_000
-    );
+    assert_eq!(span(&history), 1_000);
     // The inner Parallel state ended its branch by failing: it is aborted too.
     assert_eq!(count(&history, EventType::ParallelStateAborted), 1);
 }

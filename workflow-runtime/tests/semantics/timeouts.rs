@@ -4,22 +4,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use workflow_runtime::{EventType, ExecutionStatus, LoadOptions, Runtime, TaskContext, TaskError};
+use workflow_runtime::{EventType, ExecutionStatus, LoadOptions, TaskContext, TaskError};
 
 use crate::common::*;
-
-/// Binds a Lambda that never returns; its future signals `drops` when it is dropped.
-fn hanging(rt: &Runtime, name: &str, drops: &DropCounter) {
-    let drops = drops.clone();
-    rt.bind_lambda(name, move |_: Value, _ctx: TaskContext| {
-        let signal = drops.signal();
-        async move {
-            let _signal = signal;
-            forever().await;
-            Ok::<_, TaskError>(Value::Null)
-        }
-    });
-}
 
 #[tokio::test(start_paused = true)]
 async fn task_timeout_fails_with_states_timeout_and_drops_the_handler() {
@@ -46,9 +33,14 @@ async fn task_timeout_fails_with_states_timeout_and_drops_the_handler() {
             "ExecutionFailed"
         ]
     );
-    let started = times_of(&history, EventType::LambdaFunctionStarted)[0];
-    let timed_out = times_of(&history, EventType::LambdaFunctionTimedOut)[0];
-    assert_eq!(timed_out - started, 30_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::LambdaFunctionStarted,
+            EventType::LambdaFunctionTimedOut
+        ),
+        30_000
+    );
     let scheduled = history[2].to_aws_json();
     assert_eq!(
         scheduled["lambdaFunctionScheduledEventDetails"]["timeoutInSeconds"],
@@ -125,9 +117,14 @@ async fn timeout_seconds_path_reads_the_timeout_from_the_input() {
     );
     let (status, history) = run(&rt, &wf, json!({"limits": {"timeout": 7}})).await;
     assert_eq!(failed(&status).0, Some("States.Timeout"));
-    let started = times_of(&history, EventType::LambdaFunctionStarted)[0];
-    let timed_out = times_of(&history, EventType::LambdaFunctionTimedOut)[0];
-    assert_eq!(timed_out - started, 7_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::LambdaFunctionStarted,
+            EventType::LambdaFunctionTimedOut
+        ),
+        7_000
+    );
     assert_eq!(
         history[2].to_aws_json()["lambdaFunctionScheduledEventDetails"]["timeoutInSeconds"],
         json!(7)
@@ -150,9 +147,14 @@ async fn a_task_that_finishes_in_time_is_not_timed_out() {
     );
     let (status, history) = run(&rt, &wf, json!("fine")).await;
     assert_eq!(output(&status), &json!("fine"));
-    let started = times_of(&history, EventType::LambdaFunctionStarted)[0];
-    let done = times_of(&history, EventType::LambdaFunctionSucceeded)[0];
-    assert_eq!(done - started, 29_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::LambdaFunctionStarted,
+            EventType::LambdaFunctionSucceeded
+        ),
+        29_000
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -178,9 +180,14 @@ async fn heartbeats_keep_a_task_alive_past_the_heartbeat_interval() {
     );
     let (status, history) = run(&rt, &wf, json!({"work": 1})).await;
     assert_eq!(output(&status), &json!({"work": 1}));
-    let started = times_of(&history, EventType::LambdaFunctionStarted)[0];
-    let done = times_of(&history, EventType::LambdaFunctionSucceeded)[0];
-    assert_eq!(done - started, 21_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::LambdaFunctionStarted,
+            EventType::LambdaFunctionSucceeded
+        ),
+        21_000
+    );
     // SendTaskHeartbeat adds no history event.
     assert_eq!(history.len(), 7);
 }
@@ -204,9 +211,14 @@ async fn a_task_without_heartbeats_fails_with_heartbeat_timeout() {
     // AWS documents both names for a missed heartbeat; States.HeartbeatTimeout is the
     // specific one (the spec lists it for exactly this), so we report it.
     assert_eq!(failed(&status).0, Some("States.HeartbeatTimeout"));
-    let started = times_of(&history, EventType::LambdaFunctionStarted)[0];
-    let timed_out = times_of(&history, EventType::LambdaFunctionTimedOut)[0];
-    assert_eq!(timed_out - started, 5_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::LambdaFunctionStarted,
+            EventType::LambdaFunctionTimedOut
+        ),
+        5_000
+    );
     drops.wait_for(1).await;
 }
 
@@ -231,9 +243,14 @@ async fn heartbeats_do_not_extend_timeout_seconds() {
     );
     let (status, history) = run(&rt, &wf, json!({})).await;
     assert_eq!(failed(&status).0, Some("States.Timeout"));
-    let started = times_of(&history, EventType::LambdaFunctionStarted)[0];
-    let timed_out = times_of(&history, EventType::LambdaFunctionTimedOut)[0];
-    assert_eq!(timed_out - started, 12_000);
+    assert_eq!(
+        between(
+            &history,
+            EventType::LambdaFunctionStarted,
+            EventType::LambdaFunctionTimedOut
+        ),
+        12_000
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -297,7 +314,7 @@ async fn execution_timeout_times_out_the_execution_and_cancels_its_tasks() {
     assert_eq!(status.as_str(), "TIMED_OUT");
     let last = history.last().unwrap();
     assert_eq!(last.event_type, EventType::ExecutionTimedOut);
-    assert_eq!(last.timestamp - history[0].timestamp, 10_000);
+    assert_eq!(span(&history), 10_000);
     assert_eq!(
         last.to_aws_json()["executionTimedOutEventDetails"]["error"],
         json!("States.Timeout")
@@ -321,7 +338,7 @@ async fn execution_timeout_during_a_wait() {
     assert_eq!(status.as_str(), "TIMED_OUT");
     let last = history.last().unwrap();
     assert_eq!(last.event_type, EventType::ExecutionTimedOut);
-    assert_eq!(last.timestamp - history[0].timestamp, 60_000);
+    assert_eq!(span(&history), 60_000);
     assert_eq!(count(&history, EventType::WaitStateExited), 0);
 }
 
@@ -353,12 +370,12 @@ async fn express_executions_stop_at_five_minutes() {
     );
     let handle = rt.start(&wf, json!({})).unwrap();
     assert!(handle.execution_arn().contains(":express:"));
-    let status = handle.outcome().await;
+    let status = outcome(&handle).await;
     assert_eq!(status.as_str(), "TIMED_OUT");
     let history = handle.history().await;
     let last = history.last().unwrap();
     assert_eq!(last.event_type, EventType::ExecutionTimedOut);
-    assert_eq!(last.timestamp - history[0].timestamp, 300_000);
+    assert_eq!(span(&history), 300_000);
 
     // A shorter TimeoutSeconds applies; a longer one is capped at five minutes.
     for (timeout, expected) in [(60, 60_000), (3600, 300_000)] {
@@ -374,8 +391,7 @@ async fn express_executions_stop_at_five_minutes() {
         let status = rt.start_sync(&wf, json!({})).await.unwrap();
         assert_eq!(status.as_str(), "TIMED_OUT", "TimeoutSeconds {timeout}");
         let (_, history) = run(&rt, &wf, json!({})).await;
-        let last = history.last().unwrap();
-        assert_eq!(last.timestamp - history[0].timestamp, expected);
+        assert_eq!(span(&history), expected);
     }
 }
 
@@ -457,9 +473,10 @@ async fn heartbeat_seconds_path() {
     );
     let (status, history) = run(&rt, &wf, json!({"hb": 3})).await;
     assert_eq!(failed(&status).0, Some("States.HeartbeatTimeout"));
-    let started = times_of(&history, EventType::TaskStarted)[0];
-    let timed_out = times_of(&history, EventType::TaskTimedOut)[0];
-    assert_eq!(timed_out - started, 3_000);
+    assert_eq!(
+        between(&history, EventType::TaskStarted, EventType::TaskTimedOut),
+        3_000
+    );
     assert_eq!(
         history[2].to_aws_json()["taskScheduledEventDetails"]["heartbeatInSeconds"],
         json!(3)
@@ -560,7 +577,7 @@ async fn a_timeout_seconds_beyond_a_year_is_capped_at_the_year() {
         );
         let (status, history) = run(&rt, &wf, json!({})).await;
         assert_eq!(status.as_str(), "TIMED_OUT");
-        ran.push(history.last().unwrap().timestamp - history[0].timestamp);
+        ran.push(span(&history));
     }
     // Capped: a year and a millisecond. Exactly a year: the user's own limit.
     assert_eq!(
@@ -603,7 +620,7 @@ async fn an_instant_clock_does_not_time_out_work_under_way() {
     // The Wait outlasts the execution's TimeoutSeconds, and that is the only timeout seen.
     let (status, history) = run(&rt, &wf, serde_json::json!({"n": 1})).await;
     assert_eq!(status.as_str(), "TIMED_OUT");
-    let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
-    assert!(types.contains(&"LambdaFunctionSucceeded"), "{types:?}");
-    assert!(types.contains(&"WaitStateEntered"), "{types:?}");
+    let t = types(&history);
+    assert!(t.contains(&"LambdaFunctionSucceeded"), "{t:?}");
+    assert!(t.contains(&"WaitStateEntered"), "{t:?}");
 }

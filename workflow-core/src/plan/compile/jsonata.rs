@@ -114,15 +114,14 @@ impl Compiler<'_> {
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &kp,
-                    format!("The QueryLanguage is set to 'JSONata', but field '{key}' is only supported for the 'JSONPath' QueryLanguage: a JSONata Choice rule tests a 'Condition' expression"),
+                    format!(
+                        "{}: a JSONata Choice rule tests a 'Condition' expression",
+                        super::wrong_language(crate::model::QueryLanguage::Jsonata, key)
+                    ),
                 );
             } else {
-                let hint = crate::suggest::closest(
-                    key,
-                    ["Condition", "Next", "Assign", "Output", "Comment"],
-                )
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
+                let hint =
+                    crate::suggest::hint(key, ["Condition", "Next", "Assign", "Output", "Comment"]);
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &kp,

@@ -80,11 +80,6 @@ impl<'m> Compiler<'m> {
         };
         for key in map.keys() {
             let kp = push_pointer(pointer, key);
-            let (own, other) = if jsonpath {
-                ("JSONPath", "JSONata")
-            } else {
-                ("JSONata", "JSONPath")
-            };
             let other_language = if jsonpath {
                 key == "Arguments"
             } else {
@@ -94,12 +89,17 @@ impl<'m> Compiler<'m> {
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &kp,
-                    format!("The QueryLanguage is set to '{own}', but field '{key}' is only supported for the '{other}' QueryLanguage"),
+                    super::wrong_language(
+                        if jsonpath {
+                            crate::model::QueryLanguage::JsonPath
+                        } else {
+                            crate::model::QueryLanguage::Jsonata
+                        },
+                        key,
+                    ),
                 );
             } else if !fields.contains(&key.as_str()) {
-                let hint = crate::suggest::closest(key, fields.iter().copied())
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::hint(key, fields.iter().copied());
                 self.error(
                     codes::UNKNOWN_FIELD,
                     &kp,

@@ -1,4 +1,4 @@
-//! The shared benchmark workloads (`../shared/bench/workloads`), run through the public
+//! The benchmark workloads (`benches/workloads`), run through the public
 //! runtime API on a single-threaded tokio runtime (one core).
 //!
 //! `cargo bench --bench workloads` runs criterion on each workload, then prints the peak heap
@@ -73,14 +73,14 @@ struct Workload {
 }
 
 fn workloads_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/workloads")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/workloads")
 }
 
 fn read(name: &str) -> String {
     let path = workloads_dir().join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read {}: {e} (the shared folder must sit next to the repository)",
+            "cannot read {}: {e} (the workloads are part of the repository: is the checkout complete?)",
             path.display()
         )
     })

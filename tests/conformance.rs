@@ -1,9 +1,9 @@
 //! The conformance runner: every case of the AWS-recorded corpus under
-//! `../shared/conformance/cases`, run natively and compared with what AWS Step Functions did.
+//! `tests/conformance/cases`, run natively and compared with what AWS Step Functions did.
 //!
 //! `cargo test --release --test conformance -- --nocapture` prints one line per category and a
 //! last line `conformance: N passed, M failed`. Cases that do not pass yet are listed, each
-//! with a reason, in `tests/conformance-expected-failures.txt`; the run fails when a case
+//! with a reason, in `tests/conformance/expected-failures.txt`; the run fails when a case
 //! outside that list fails, or when a case on it passes (so the list only shrinks).
 //!
 //! With `WORKFLOW_CONFORMANCE_DIR=<dir>` it runs that folder (laid out like `cases/`) in
@@ -26,7 +26,7 @@ use workflow::runtime::{ExecutionStatus, LoadError, LoadOptions, Runtime, TaskCo
 mod recording;
 use recording::{cause_matches, json_matches, placeholders};
 
-const LIST: &str = "tests/conformance-expected-failures.txt";
+const LIST: &str = "tests/conformance/expected-failures.txt";
 
 struct Case {
     name: String,
@@ -287,12 +287,12 @@ fn main() {
     let report_dir = std::env::var_os("WORKFLOW_CONFORMANCE_DIR").map(PathBuf::from);
     let report_mode = report_dir.is_some();
     let dir = report_dir.unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/cases")
     });
     let cases = load_cases(&dir);
     if cases.is_empty() {
         eprintln!(
-            "no conformance cases found under {}: put the shared folder next to the repository",
+            "no conformance cases found under {}: the corpus is part of the repository: is the checkout complete?",
             dir.display()
         );
         std::process::exit(if report_mode { 1 } else { 2 });

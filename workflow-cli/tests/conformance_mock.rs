@@ -1,4 +1,4 @@
-//! `workflow run` against the AWS-recorded conformance corpus (`../shared/conformance`): the
+//! `workflow run` against the AWS-recorded conformance corpus (`tests/conformance`): the
 //! corpus's Lambda behaviours are converted into one MockConfigFile (one state machine per
 //! case, one test case `Recorded`), and a sample of cases from every category runs through
 //! the binary, which must reproduce what AWS did. Definitions AWS rejected go through
@@ -23,12 +23,12 @@ use recording::{cause_matches, json_matches, placeholders};
 use workflow_runtime::lambda::function_name;
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases")
 }
 
 fn expected_failures() -> HashSet<String> {
     let list =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance-expected-failures.txt");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/expected-failures.txt");
     std::fs::read_to_string(list)
         .unwrap_or_default()
         .lines()
@@ -143,7 +143,7 @@ fn run_reproduces_the_corpus_with_a_mock_config() {
     for category in std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             panic!(
-                "{}: {e}: the shared folder must be next to the repository",
+                "{}: {e}: the corpus is part of the repository: is the checkout complete?",
                 dir.display()
             )
         })

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use workflow_core::model::StateMachine;
 
 fn corpus() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases");
     assert!(
         dir.is_dir(),
-        "the conformance corpus (../shared/conformance/cases) is missing: the repository needs the team's shared folder next to it"
+        "the conformance corpus (tests/conformance/cases) is missing from the repository"
     );
     dir
 }

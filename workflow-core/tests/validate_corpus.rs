@@ -7,10 +7,10 @@ use workflow_core::definition::Definition;
 use workflow_core::plan::{CompileOptions, MachineType};
 
 fn cases() -> Vec<(String, serde_json::Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases");
     assert!(
         dir.is_dir(),
-        "the conformance corpus (../shared/conformance/cases) is missing: the repository needs the team's shared folder next to it"
+        "the conformance corpus (tests/conformance/cases) is missing from the repository"
     );
     let mut out = Vec::new();
     for category in std::fs::read_dir(&dir).unwrap() {

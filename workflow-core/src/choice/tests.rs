@@ -1119,9 +1119,9 @@ fn and_or_not_diagnostics() {
 fn conformance_corpus_choice_operators() {
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/cases/choice_operators"
+        "/../tests/conformance/cases/choice_operators"
     );
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}: the conformance corpus (../shared/conformance/cases) is missing: the repository needs the team's shared folder next to it"));
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}: the conformance corpus (tests/conformance/cases) is missing from the repository"));
     let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
     files.sort();
     let (mut replayed, mut skipped, mut failures) = (0, Vec::new(), Vec::new());

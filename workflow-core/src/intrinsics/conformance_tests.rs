@@ -10,10 +10,7 @@ use super::{IntrinsicCall, is_intrinsic_call};
 use crate::entropy::SplitMix64;
 use crate::path::{Env, Path, write_reference};
 
-const CASES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/cases"
-);
+const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/conformance/cases");
 
 /// The state machine and execution the cases run as. Hyphens in the machine name matter:
 /// `nested_calls_*` split it at `-`.
@@ -184,7 +181,7 @@ fn glob_matching() {
 
 #[test]
 fn replays_recorded_intrinsic_function_cases() {
-    let files = case_files("intrinsic_functions").unwrap_or_else(|| panic!("{CASES}: the conformance corpus (../shared/conformance/cases) is missing: the repository needs the team's shared folder next to it"));
+    let files = case_files("intrinsic_functions").unwrap_or_else(|| panic!("{CASES}: the conformance corpus (tests/conformance/cases) is missing from the repository"));
     assert!(!files.is_empty(), "no cases in {CASES}/intrinsic_functions");
     let mut failures = Vec::new();
     for file in &files {
@@ -223,7 +220,7 @@ fn replays_recorded_intrinsic_function_cases() {
 #[test]
 fn placeholder_cases_give_the_values_they_stand_for() {
     // Where the recording hides a value, check the real one against the run's names.
-    let files = case_files("intrinsic_functions").unwrap_or_else(|| panic!("{CASES}: the conformance corpus (../shared/conformance/cases) is missing: the repository needs the team's shared folder next to it"));
+    let files = case_files("intrinsic_functions").unwrap_or_else(|| panic!("{CASES}: the conformance corpus (tests/conformance/cases) is missing from the repository"));
     let find = |id: &str| -> Value {
         let file = files
             .iter()
@@ -250,7 +247,7 @@ fn placeholder_cases_give_the_values_they_stand_for() {
 #[test]
 fn definitions_aws_rejected_do_not_parse() {
     // invalid_definition/illegal_escapes_*: AWS refused these intrinsic calls.
-    let files = case_files("invalid_definition").unwrap_or_else(|| panic!("{CASES}: the conformance corpus (../shared/conformance/cases) is missing: the repository needs the team's shared folder next to it"));
+    let files = case_files("invalid_definition").unwrap_or_else(|| panic!("{CASES}: the conformance corpus (tests/conformance/cases) is missing from the repository"));
     let mut seen = 0;
     for file in files {
         let stem = file.file_stem().unwrap().to_string_lossy().to_string();

@@ -61,9 +61,6 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
     for arg in &call.args {
         args.push(eval_arg(arg, env, entropy)?);
     }
-    if let Some(failure) = &call.failure {
-        return Err(AslError::intrinsic(failure.to_string()));
-    }
     let f = call.function;
     match f {
         F::Format => format(call.template.as_deref(), &args),

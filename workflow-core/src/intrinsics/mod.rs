@@ -17,7 +17,11 @@
 //! * another call. A field holds at most 10 calls in all, as the AWS documentation states (its
 //!   example with nine calls nested five deep is "nine nested intrinsic functions").
 //!
-//! Function names are case-sensitive, and the number of arguments is checked when parsing.
+//! Function names are case-sensitive, and the number of arguments is checked when parsing. A
+//! call that does not parse (an unknown or misspelled name, a wrong number of arguments, an
+//! unbalanced parenthesis or quote, a trailing comma, an illegal escape) makes the definition
+//! invalid, as on AWS: "The value for the field '...' must be a valid JSONPath or a valid
+//! intrinsic function call".
 //!
 //! # Errors at run time
 //!
@@ -251,11 +255,6 @@ enum Piece {
 #[derive(Clone, Debug)]
 struct Call {
     function: IntrinsicFunction,
-    /// Set when the call was accepted leniently (an unknown function name, a wrong number of
-    /// arguments): evaluating it fails with `States.IntrinsicFailure` and this message.
-    failure: Option<Box<str>>,
-    /// The function name was not one of the 18 (`function` is then a placeholder).
-    unknown: bool,
     args: Vec<Arg>,
     /// For `States.Format` with a literal template: the template split at its unescaped `{}`
     /// when the definition was parsed (escaped braces are text).
@@ -277,8 +276,10 @@ impl PartialEq for IntrinsicCall {
 
 impl IntrinsicCall {
     /// Parses the whole text of a `.$` value (or ErrorPath/CausePath/...). Checks the function
-    /// name (only the 18) and the number of arguments at parse time. Whitespace is allowed
-    /// around arguments and after the closing parenthesis, not before the call.
+    /// name (only the 18, case-sensitive) and the number of arguments at parse time: AWS refuses
+    /// a definition with an unknown name (`States.format` is refused with "must be a valid
+    /// JSONPath or a valid intrinsic function call"). Whitespace is allowed around arguments
+    /// and after the closing parenthesis, not before the call.
     pub fn parse(text: &str) -> Result<IntrinsicCall, IntrinsicSyntaxError> {
         let call = parse::parse(text)?;
         Ok(IntrinsicCall {
@@ -287,32 +288,14 @@ impl IntrinsicCall {
         })
     }
 
-    /// Parses like [`IntrinsicCall::parse`], except that an unknown function name or a wrong
-    /// number of arguments is not a syntax error: they come back as the second value, and
-    /// evaluating the call fails with `States.IntrinsicFailure`. (Whether AWS refuses them when
-    /// a definition is created is not known, so a validator may only warn about them.)
-    pub fn parse_lenient(
-        text: &str,
-    ) -> Result<(IntrinsicCall, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
-        let (call, problems) = parse::parse_lenient(text)?;
-        Ok((
-            IntrinsicCall {
-                text: text.into(),
-                call,
-            },
-            problems,
-        ))
-    }
-
     /// The call exactly as written.
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    /// The outermost function; `None` when its name is unknown (see
-    /// [`IntrinsicCall::parse_lenient`]).
-    pub fn function(&self) -> Option<IntrinsicFunction> {
-        (!self.call.unknown).then_some(self.call.function)
+    /// The outermost function.
+    pub fn function(&self) -> IntrinsicFunction {
+        self.call.function
     }
 
     /// Evaluates with `$` = env.input, `$$` = env.context, `$var` = env.variables.

@@ -83,7 +83,7 @@ fn keeps_text_and_function() {
     let call = parse("States.Format('{}', States.Array(1))");
     assert_eq!(call.text(), "States.Format('{}', States.Array(1))");
     assert_eq!(call.to_string(), call.text());
-    assert_eq!(call.function(), Some(IntrinsicFunction::Format));
+    assert_eq!(call.function(), IntrinsicFunction::Format);
     assert_eq!(call, parse("States.Format('{}', States.Array(1))"));
     assert_ne!(call, parse("States.Format('{}',States.Array(1))"));
 }
@@ -106,44 +106,32 @@ fn unknown_functions() {
     let e = syntax_code("States.Foo(1)", codes::UNKNOWN_INTRINSIC);
     assert_eq!(e.offset, 0);
     assert!(e.message.contains("'States.Foo'"), "{e}");
-    // Names are case-sensitive: AWS rejects `States.format`.
-    syntax_code("States.format('x')", codes::UNKNOWN_INTRINSIC);
-    syntax_code("States.Uuid()", codes::UNKNOWN_INTRINSIC);
+    // Names are case-sensitive: AWS refuses `States.format(...)` when the state machine is
+    // created (serverless-step-functions issue 399 quotes the SCHEMA_VALIDATION_FAILED error).
+    let e = syntax_code("States.format('x')", codes::UNKNOWN_INTRINSIC);
+    assert_eq!(
+        e.message,
+        "unknown intrinsic function 'States.format' (did you mean 'States.Format'?)"
+    );
+    let e = syntax_code("States.Uuid()", codes::UNKNOWN_INTRINSIC);
+    assert!(e.message.contains("did you mean 'States.UUID'"), "{e}");
     let e = syntax_code("States.Array(1, States.Nope())", codes::UNKNOWN_INTRINSIC);
     assert_eq!(e.offset, 16);
-}
-
-#[test]
-fn lenient_parsing_defers_unknown_names_and_arity_to_run_time() {
-    let (call, problems) = IntrinsicCall::parse_lenient("States.Concat('a', 'b')").unwrap();
-    assert_eq!(call.function(), None);
-    assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].code, codes::UNKNOWN_INTRINSIC);
-    assert!(problems[0].message.contains("'States.Concat'"));
-    let err = call
-        .evaluate(&Env::document(&json!({})), &mut SplitMix64(1))
-        .unwrap_err();
-    assert_eq!(err.error, names::INTRINSIC_FAILURE);
-
-    let (call, problems) =
-        IntrinsicCall::parse_lenient("States.Array(States.ArrayGetItem($.items))").unwrap();
-    assert_eq!(call.function(), Some(IntrinsicFunction::Array));
-    assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].code, codes::INTRINSIC_ARITY);
-    assert_eq!(problems[0].offset, 13);
-    let err = call
-        .evaluate(&Env::document(&json!({"items": [1]})), &mut SplitMix64(1))
-        .unwrap_err();
-    assert_eq!(err.error, names::INTRINSIC_FAILURE);
-    assert!(err.cause.unwrap().contains("takes 2 arguments"));
-
-    // Syntax errors are still errors.
-    assert_eq!(
-        IntrinsicCall::parse_lenient("States.Array(1")
-            .unwrap_err()
-            .code,
-        codes::INVALID_INTRINSIC
+    // With nothing close, the message lists the functions instead.
+    let e = syntax_code("States.Bogus()", codes::UNKNOWN_INTRINSIC);
+    assert!(
+        e.message.starts_with(
+            "unknown intrinsic function 'States.Bogus'; the functions are States.Format, "
+        ),
+        "{e}"
     );
+    assert!(
+        e.message.ends_with("States.StringSplit, States.UUID"),
+        "{e}"
+    );
+    // Whatever is wrong inside a call, the first problem is reported.
+    let e = syntax_code("States.Array(States.Bogus(), 1,)", codes::UNKNOWN_INTRINSIC);
+    assert_eq!(e.offset, 13);
 }
 
 #[test]
@@ -211,6 +199,12 @@ fn malformed_calls() {
     ] {
         syntax_code(expr, codes::INVALID_INTRINSIC);
     }
+    let e = syntax_code("States.Format('{}', $.a,)", codes::INVALID_INTRINSIC);
+    assert_eq!(
+        e.message,
+        "a ',' must be followed by an argument (no trailing comma before ')')"
+    );
+    assert_eq!(e.offset, 24);
     let e = syntax_code("States.Array(1, foo)", codes::INVALID_INTRINSIC);
     assert_eq!(e.offset, 16);
     let e = syntax_code("States.Array($.a[)", codes::INVALID_INTRINSIC);
@@ -318,6 +312,59 @@ fn path_arguments() {
     );
     // An indefinite path that matches nothing is an empty list, not an error.
     assert_eq!(ok("States.Array($.nothing[*])", &input), json!([[]]));
+}
+
+#[test]
+fn path_arguments_with_escaped_names() {
+    // A path argument's quoted names follow the path rules (Jayway's escapes), not the
+    // intrinsic string rules: inside the path, `\'` does not end the intrinsic's argument and
+    // `\"` is allowed. AWS's documentation: names with characters outside
+    // `member-name-shorthand` must be written in brackets, e.g. `$.abc.['def ghi']`.
+    let input = json!({
+        "a'b": "quote", "a\"b": "double", "a\\b": "backslash", "a b": "space",
+        "x,y)": "comma", "a{b": "brace", "é": "accent", "abc": {"def ghi": "dotted"}
+    });
+    for (expr, expected) in [
+        (r"States.Format('{}', $['a\'b'])", json!("quote")),
+        (r#"States.Format('{}', $["a'b"])"#, json!("quote")),
+        (r#"States.Format('{}', $["a\"b"])"#, json!("double")),
+        (r#"States.Format('{}', $['a"b'])"#, json!("double")),
+        (r"States.Format('{}', $['a\\b'])", json!("backslash")),
+        (r"States.Format('{}', $['a b'])", json!("space")),
+        (r"States.Format('{}', $['x,y)'])", json!("comma")),
+        (r"States.Format('{}', $['a\{b'])", json!("brace")),
+        (r"States.Format('{}', $['\u00e9'])", json!("accent")),
+        (r"States.Format('{}', $.abc.['def ghi'])", json!("dotted")),
+        // The intrinsic's own escapes apply to its string literals only.
+        (
+            r"States.Format('it\'s {} \{\}', $['a\'b'])",
+            json!("it's quote {}"),
+        ),
+        (r"States.Format('$[\'a b\']')", json!("$['a b']")),
+        (
+            r#"States.Array($['a\'b'], $["a\"b"], $['a\\b'])"#,
+            json!(["quote", "double", "backslash"]),
+        ),
+    ] {
+        assert_eq!(ok(expr, &input), expected, "{expr}");
+    }
+    // The error names the path as written.
+    let e = eval(r"States.Format('{}', $['no\'pe'])", &input).unwrap_err();
+    assert!(
+        e.cause
+            .unwrap()
+            .starts_with(r"The JSONPath '$['no\'pe']' specified"),
+        "cause"
+    );
+    // A malformed name is a syntax error of the call.
+    for expr in [
+        r"States.Format('{}', $['it''s'])",
+        r"States.Format('{}', $['a\'])",
+        r#"States.Format('{}', $['a',"b"])"#,
+        r"States.Format('{}', $['\ud800'])",
+    ] {
+        syntax_code(expr, codes::INVALID_INTRINSIC);
+    }
 }
 
 #[test]

@@ -72,19 +72,23 @@ pub enum IntrinsicFunction {
     /// `$$.StateMachine` renders as `{Id=arn:aws:states:...:stateMachine:m, Name=m}`).
     Format,
     /// `States.StringToJson(string)`: parses the string as JSON. Surrounding whitespace is
-    /// allowed; an empty or malformed string is an error.
+    /// allowed; an empty, blank or malformed string (or one with more text after the value) is
+    /// an error; `"null"` is `null`.
     StringToJson,
     /// `States.JsonToString(value)`: the compact JSON text of any value (no spaces, member
-    /// order kept).
+    /// order kept), as Jackson writes it: a decimal number as Java's `Double.toString` prints
+    /// it (`1.0E7`, `2.0`), a control character without a short escape as `\u00XX` in
+    /// uppercase hex.
     JsonToString,
     /// `States.Array(values...)`: an array of the arguments, zero or more.
     Array,
     /// `States.ArrayPartition(array, size)`: chunks of `size` items, the last one shorter. The
     /// size is rounded and must then be at least 1.
     ArrayPartition,
-    /// `States.ArrayContains(array, value)`: whether an item equals the value. Equality is JSON
-    /// equality: object member order does not matter, and `1` and `1.0` differ (as Jackson's
-    /// `IntNode` and `DoubleNode` do).
+    /// `States.ArrayContains(array, value)`: whether an item equals the value, with the
+    /// `equals` of the Java objects Jackson reads JSON into: object member order does not
+    /// matter, `1` and `1.0` differ (`Integer` and `Double`), and so do `0.0` and `-0.0`
+    /// (`Double.equals`).
     ArrayContains,
     /// `States.ArrayRange(first, last, step)`: `first`, `first + step`, ... up to and including
     /// `last` when the steps land on it. All three are rounded; the step must not be 0 and the
@@ -92,7 +96,7 @@ pub enum IntrinsicFunction {
     ArrayRange,
     /// `States.ArrayGetItem(array, index)`: the item at a 0-based index. The index must be an
     /// integer (the documentation does not promise rounding for this one, so `1.5` is an
-    /// error) and inside the array.
+    /// error; `2.0` and `-0.0` are integers) and inside the array.
     ArrayGetItem,
     /// `States.ArrayLength(array)`: the number of items.
     ArrayLength,
@@ -102,9 +106,11 @@ pub enum IntrinsicFunction {
     /// `States.Base64Encode(string)`: the standard Base64 (with padding, no line breaks) of the
     /// string's UTF-8 bytes. The string can have at most 10,000 characters.
     Base64Encode,
-    /// `States.Base64Decode(string)`: decodes standard Base64 (line breaks and other ASCII
-    /// whitespace are skipped, as a MIME decoder does; padding is optional) to bytes that must
-    /// be UTF-8. The input can have at most 10,000 characters.
+    /// `States.Base64Decode(string)`: decodes Base64 by the "MIME Base64 decoding scheme" the
+    /// documentation names (RFC 2045, as Java's MIME decoder applies it): characters outside
+    /// the alphabet are skipped, padding is optional, a malformed end is an error. The bytes
+    /// are read as UTF-8 the way Java's `new String(bytes, UTF_8)` does: what is not UTF-8
+    /// becomes U+FFFD. The input can have at most 10,000 characters.
     Base64Decode,
     /// `States.Hash(string, algorithm)`: the lowercase hex digest of the string's UTF-8 bytes.
     /// The algorithm is exactly one of `MD5`, `SHA-1`, `SHA-256`, `SHA-384`, `SHA-512`; the

@@ -50,9 +50,13 @@ pub(crate) const MAX_FILTER_DEPTH: u32 = 64;
 
 impl<'s> Parser<'s> {
     pub(super) fn error(&self, message: &str) -> PathSyntaxError {
+        self.error_at(self.pos, message)
+    }
+
+    fn error_at(&self, offset: usize, message: &str) -> PathSyntaxError {
         PathSyntaxError {
             path: self.src.to_string(),
-            offset: self.pos,
+            offset,
             message: message.to_string(),
         }
     }
@@ -323,15 +327,17 @@ impl<'s> Parser<'s> {
             _ => return Err(self.error("expected a quoted string")),
         };
         let open = self.pos;
+        let unterminated = |p: &Self| {
+            p.error_at(
+                open,
+                &format!("unterminated string: a closing {quote} is missing"),
+            )
+        };
         self.pos += 1;
         let mut out = String::new();
         loop {
             let Some(c) = self.peek() else {
-                let mut e = self.error(&format!(
-                    "unterminated string: a closing {quote} is missing"
-                ));
-                e.offset = open;
-                return Err(e);
+                return Err(unterminated(self));
             };
             self.pos += c.len_utf8();
             if c == quote {
@@ -342,11 +348,7 @@ impl<'s> Parser<'s> {
                 continue;
             }
             let Some(escaped) = self.peek() else {
-                let mut e = self.error(&format!(
-                    "unterminated string: a closing {quote} is missing"
-                ));
-                e.offset = open;
-                return Err(e);
+                return Err(unterminated(self));
             };
             self.pos += escaped.len_utf8();
             out.push(match escaped {
@@ -367,9 +369,7 @@ impl<'s> Parser<'s> {
     fn unicode_escape(&mut self) -> Result<char, PathSyntaxError> {
         let start = self.pos - 2;
         let unit = self.hex4().ok_or_else(|| {
-            let mut e = self.error("'\\u' must be followed by 4 hexadecimal digits");
-            e.offset = start;
-            e
+            self.error_at(start, "'\\u' must be followed by 4 hexadecimal digits")
         })?;
         if (0xD800..0xDC00).contains(&unit) && self.rest().starts_with("\\u") {
             let saved = self.pos;
@@ -383,11 +383,12 @@ impl<'s> Parser<'s> {
             self.pos = saved;
         }
         char::from_u32(unit).ok_or_else(|| {
-            let mut e = self.error(&format!(
-                "'\\u{unit:04x}' is half of a surrogate pair: no JSON member name has it alone"
-            ));
-            e.offset = start;
-            e
+            self.error_at(
+                start,
+                &format!(
+                    "'\\u{unit:04x}' is half of a surrogate pair: no JSON member name has it alone"
+                ),
+            )
         })
     }
 

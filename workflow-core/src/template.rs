@@ -115,9 +115,8 @@ pub(crate) fn compile_dynamic(
         };
     }
     if is_intrinsic_call(text) {
-        // AWS refuses every call that does not parse when the state machine is created,
-        // unknown and misspelled names included (`States.format(...)` is refused with this
-        // message), so all of them are errors.
+        // A call that does not parse is refused, unknown and misspelled names included: AWS
+        // refuses `States.format(...)` with this message when the state machine is created.
         return match IntrinsicCall::parse(text) {
             Ok(call) => Some(Dynamic::Intrinsic(Box::new(call))),
             Err(e) => {

@@ -20,8 +20,11 @@
 //! Function names are case-sensitive, and the number of arguments is checked when parsing. A
 //! call that does not parse (an unknown or misspelled name, a wrong number of arguments, an
 //! unbalanced parenthesis or quote, a trailing comma, an illegal escape) makes the definition
-//! invalid, as on AWS: "The value for the field '...' must be a valid JSONPath or a valid
-//! intrinsic function call".
+//! invalid: "The value for the field '...' must be a valid JSONPath or a valid intrinsic
+//! function call". AWS is known to refuse illegal escapes (the recorded `illegal_escapes_*`
+//! cases) and unknown names (`States.format(...)`, quoted with this message in
+//! serverless-step-functions issue 399) when the state machine is created; that it checks
+//! the number of arguments then too is not recorded, but such a call can never run.
 //!
 //! # Errors at run time
 //!
@@ -282,10 +285,9 @@ impl PartialEq for IntrinsicCall {
 
 impl IntrinsicCall {
     /// Parses the whole text of a `.$` value (or ErrorPath/CausePath/...). Checks the function
-    /// name (only the 18, case-sensitive) and the number of arguments at parse time: AWS refuses
-    /// a definition with an unknown name (`States.format` is refused with "must be a valid
-    /// JSONPath or a valid intrinsic function call"). Whitespace is allowed around arguments
-    /// and after the closing parenthesis, not before the call.
+    /// name (only the 18, case-sensitive) and the number of arguments at parse time (see the
+    /// module documentation). Whitespace is allowed around arguments and after the closing
+    /// parenthesis, not before the call.
     pub fn parse(text: &str) -> Result<IntrinsicCall, IntrinsicSyntaxError> {
         let call = parse::parse(text)?;
         Ok(IntrinsicCall {

@@ -9,7 +9,7 @@ use crate::path::Path;
 const PREFIX: &str = "States.";
 
 /// Parses a whole call. An unknown function name, a wrong number of arguments and a malformed
-/// argument list are all errors: AWS refuses each when the state machine is created.
+/// argument list are all errors (see the module documentation for what AWS is known to refuse).
 pub(super) fn parse(text: &str) -> Result<Call, IntrinsicSyntaxError> {
     let mut p = Parser {
         src: text,

@@ -439,8 +439,10 @@ fn unique(items: &[Value]) -> Vec<Value> {
 /// bit for bit (`Double.equals`: `0.0` and `-0.0` differ), object member order does not
 /// matter. Iterative, so that no input depth reaches the stack.
 pub(super) fn java_equals(a: &Value, b: &Value) -> bool {
-    let mut pending = vec![(a, b)];
-    while let Some((a, b)) = pending.pop() {
+    // Children still to compare; scalars never allocate.
+    let mut pending: Vec<(&Value, &Value)> = Vec::new();
+    let mut next = Some((a, b));
+    while let Some((a, b)) = next {
         match (a, b) {
             (Value::Number(x), Value::Number(y)) => {
                 let same = if x.is_f64() && y.is_f64() {
@@ -475,6 +477,7 @@ pub(super) fn java_equals(a: &Value, b: &Value) -> bool {
                 }
             }
         }
+        next = pending.pop();
     }
     true
 }

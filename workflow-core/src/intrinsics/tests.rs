@@ -1,6 +1,6 @@
 use serde_json::{Map, Value, json};
 
-use super::eval::{JavaRandom, java_round};
+use super::eval::{JavaRandom, java_equals, java_round};
 use super::render::java_double;
 use super::*;
 use crate::diagnostic::codes;
@@ -2049,4 +2049,39 @@ fn string_split_edge_inputs() {
         "States.StringSplit('a', null)",
         "the delimiter (second argument) must be a string, but was null",
     );
+}
+
+#[test]
+fn java_equality_of_nested_values() {
+    for (a, b, equal) in [
+        (
+            json!({"a": [1, {"b": 0.0}], "c": null}),
+            json!({"c": null, "a": [1, {"b": 0.0}]}),
+            true,
+        ),
+        (
+            json!({"a": [1, {"b": 0.0}]}),
+            json!({"a": [1, {"b": -0.0}]}),
+            false,
+        ),
+        (
+            json!({"a": [1, {"b": 1}]}),
+            json!({"a": [1, {"b": 1.0}]}),
+            false,
+        ),
+        (json!([[1], [2]]), json!([[1], [2], []]), false),
+        (json!({"a": 1}), json!({"b": 1}), false),
+        (json!({"a": 1}), json!({"a": 1, "b": 2}), false),
+        (json!([]), json!({}), false),
+        (json!(""), json!(null), false),
+        (
+            json!(18446744073709551615u64),
+            json!(18446744073709551615u64),
+            true,
+        ),
+        (json!(-1.5e300), json!(-1.5e300), true),
+    ] {
+        assert_eq!(java_equals(&a, &b), equal, "{a} vs {b}");
+        assert_eq!(java_equals(&b, &a), equal, "{b} vs {a}");
+    }
 }

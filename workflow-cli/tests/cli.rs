@@ -181,6 +181,71 @@ fn validate_express_refuses_callbacks() {
     );
 }
 
+#[test]
+fn validate_refuses_unknown_and_malformed_intrinsic_calls() {
+    // AWS refuses each of these when the state machine is created, with "The value for the
+    // field '...' must be a valid JSONPath or a valid intrinsic function call".
+    let file = temp("intrinsics.asl.json");
+    std::fs::write(
+        &file,
+        r#"{
+  "StartAt": "TestTask",
+  "States": {
+    "TestTask": {
+      "Type": "Pass",
+      "Parameters": {
+        "outputPath.$": "States.format('test-{}.json', $.Comment)",
+        "trailing.$": "States.Array($.a,)",
+        "unbalanced.$": "States.Array(States.Array($.a)"
+      },
+      "End": true
+    }
+  }
+}"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let o = workflow(&["validate", "--format", "json", path]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let doc = json_out(&o);
+    let diagnostics = doc["files"][0]["diagnostics"].as_array().unwrap();
+    let found: Vec<(&str, &str, &str)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["pointer"].as_str().unwrap(),
+                d["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let prefix = "must be a valid JSONPath or a valid intrinsic function call: ";
+    assert_eq!(
+        found,
+        [
+            (
+                "unknown-intrinsic",
+                "/States/TestTask/Parameters/outputPath.$",
+                format!("The value for the field 'outputPath.$' {prefix}unknown intrinsic function 'States.format' (did you mean 'States.Format'?)").as_str()
+            ),
+            (
+                "invalid-intrinsic",
+                "/States/TestTask/Parameters/trailing.$",
+                format!("The value for the field 'trailing.$' {prefix}a ',' must be followed by an argument (no trailing comma before ')')").as_str()
+            ),
+            (
+                "invalid-intrinsic",
+                "/States/TestTask/Parameters/unbalanced.$",
+                format!("The value for the field 'unbalanced.$' {prefix}missing ')' at the end of the call").as_str()
+            ),
+        ]
+    );
+    assert!(
+        diagnostics.iter().all(|d| d["severity"] == "error"),
+        "{doc}"
+    );
+}
+
 // ---------------------------------------------------------------- lint
 
 #[test]

@@ -82,13 +82,13 @@ pub mod codes {
     /// intrinsic function that does not give a string in a Fail state's `ErrorPath` or
     /// `CausePath`.
     pub const INVALID_DYNAMIC_VALUE: &str = "invalid-dynamic-value";
-    /// An intrinsic function does not parse.
+    /// An intrinsic function call does not parse (an unbalanced parenthesis or quote, a
+    /// trailing comma, an illegal escape, more than 10 calls in one field).
     pub const INVALID_INTRINSIC: &str = "invalid-intrinsic";
-    /// (Warning) An intrinsic function name is not one of the 18 functions; the call fails
-    /// with `States.IntrinsicFailure` when it runs.
+    /// An intrinsic function name is not one of the 18 functions (names are case-sensitive:
+    /// `States.format` is not `States.Format`).
     pub const UNKNOWN_INTRINSIC: &str = "unknown-intrinsic";
-    /// (Warning) An intrinsic function has the wrong number of arguments; the call fails with
-    /// `States.IntrinsicFailure` when it runs.
+    /// An intrinsic function has the wrong number of arguments.
     pub const INTRINSIC_ARITY: &str = "intrinsic-arity";
     /// A Task resource is not a recognised ARN.
     pub const INVALID_RESOURCE: &str = "invalid-resource";

@@ -115,22 +115,10 @@ pub(crate) fn compile_dynamic(
         };
     }
     if is_intrinsic_call(text) {
-        return match IntrinsicCall::parse_lenient(text) {
-            Ok((call, problems)) => {
-                // An unknown function or a wrong number of arguments: surely a mistake, but
-                // whether AWS refuses it when the definition is created is not known.
-                for problem in problems {
-                    diags.push(Diagnostic::warning(
-                        problem.code,
-                        pointer,
-                        format!(
-                            "{} (at character {} of '{field}'): the call fails with States.IntrinsicFailure when it runs",
-                            problem.message, problem.offset
-                        ),
-                    ));
-                }
-                Some(Dynamic::Intrinsic(Box::new(call)))
-            }
+        // A call that does not parse is refused, unknown and misspelled names included: AWS
+        // refuses `States.format(...)` with this message when the state machine is created.
+        return match IntrinsicCall::parse(text) {
+            Ok(call) => Some(Dynamic::Intrinsic(Box::new(call))),
             Err(e) => {
                 diags.push(Diagnostic::error(
                     e.code,

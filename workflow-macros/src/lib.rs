@@ -241,9 +241,9 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// The graph (by the validator that checks ASL files, errors on the token): unknown targets
 /// (with "did you mean"), unreachable states, missing `next`/`end`, a cycle with no way out,
 /// transitions into or out of a branch, `States.ALL` out of place, out-of-range numbers,
-/// malformed paths and intrinsics. What the validator only warns about in a JSON file (an
-/// unknown `States.*` error name, an intrinsic called with the wrong number of arguments, a
-/// branch that cannot finish) is an error here: a macro cannot warn, and the workflow is
+/// malformed paths and intrinsics (an unknown or misspelled function, a wrong number of
+/// arguments). What the validator only warns about in a JSON file (an unknown `States.*`
+/// error name, a branch that cannot finish) is an error here: a macro cannot warn, and the workflow is
 /// yours to fix. The data (by rustc, errors on the token): a path to a
 /// field the document does not have, a task given the wrong input type, a result written
 /// into a field of another type, two states linked by a transition that disagree on the

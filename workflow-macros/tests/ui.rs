@@ -30,6 +30,15 @@
 //! - `unsupported`: not a validator diagnostic; the runtime reports it when it loads a
 //!   definition it cannot run yet.
 //!
+//! Of the malformed intrinsic calls the validator refuses (`invalid-intrinsic`), only some can
+//! be written in a `workflow!`: an unbalanced parenthesis or quote does not tokenize as Rust,
+//! a string's `'` and `\` are escaped by the macro (so no illegal escape reaches the ASL), and
+//! a trailing comma, idiomatic in Rust, is dropped from the exported call. What can be written
+//! has a case: an argument that is no value (`invalid_intrinsic.rs`), more than 10 calls
+//! (`intrinsic_too_many_calls.rs`), an unknown or misspelled name (`unknown_intrinsic.rs`,
+//! `intrinsic_lowercase_name.rs`, `intrinsic_unknown_nested.rs`), a wrong number of
+//! arguments (`intrinsic_arity.rs`).
+//!
 //! Some validator warnings have a second, DSL-only form: a duplicate JSON key (only the form
 //! with and without `.$` is expressible; the macro refuses a key given twice itself,
 //! `template_key_twice.rs`), an empty `Branches` (`parallel_without_branches.rs`).

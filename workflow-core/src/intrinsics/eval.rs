@@ -7,7 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 
-use super::render::java_to_string;
+use super::render::{jackson_json, java_to_string};
 use super::{Arg, Call, IntrinsicFunction as F, Piece, plural};
 use crate::entropy::{Entropy, uuid_v4};
 use crate::error::AslError;
@@ -61,9 +61,6 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
     for arg in &call.args {
         args.push(eval_arg(arg, env, entropy)?);
     }
-    if let Some(failure) = &call.failure {
-        return Err(AslError::intrinsic(failure.to_string()));
-    }
     let f = call.function;
     match f {
         F::Format => format(call.template.as_deref(), &args),
@@ -76,7 +73,7 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
                 )
             })
         }
-        F::JsonToString => Ok(Value::String(compact(&args[0]))),
+        F::JsonToString => Ok(Value::String(jackson_json(&args[0]))),
         F::Array => Ok(Value::Array(
             args.into_iter().map(Cow::into_owned).collect(),
         )),
@@ -99,7 +96,9 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
         }
         F::ArrayContains => {
             let items = array_arg(f, &args[0], "first argument")?;
-            Ok(Value::Bool(items.iter().any(|item| item == &*args[1])))
+            Ok(Value::Bool(
+                items.iter().any(|item| java_equals(item, &args[1])),
+            ))
         }
         F::ArrayRange => array_range(&args),
         F::ArrayGetItem => {
@@ -302,7 +301,8 @@ fn rounded_arg(f: F, value: &Value, what: &str) -> Result<i64, AslError> {
     Ok(java_round(n.as_f64().unwrap_or(0.0)))
 }
 
-/// A number argument that must be an integer (`2` or `2.0`, not `2.5`).
+/// A number argument that must be an integer (`2` or `2.0`, not `2.5`). Integers beyond the
+/// 64-bit range saturate (an index of `1e19` is out of bounds, not a non-integer).
 fn integer_arg(f: F, value: &Value, what: &str) -> Result<i64, AslError> {
     let n = number_arg(f, value, what)?;
     if let Some(i) = n.as_i64() {
@@ -312,7 +312,8 @@ fn integer_arg(f: F, value: &Value, what: &str) -> Result<i64, AslError> {
         return Ok(i64::MAX);
     }
     let x = n.as_f64().unwrap_or(f64::NAN);
-    if x.fract() == 0.0 && x.abs() < 9.2e18 {
+    if x.fract() == 0.0 {
+        // `as` saturates at the i64 bounds.
         Ok(x as i64)
     } else {
         Err(fail(
@@ -423,7 +424,7 @@ fn unique(items: &[Value]) -> Vec<Value> {
     for item in items {
         let h = value_hash(item);
         let bucket = seen.entry(h).or_default();
-        if bucket.iter().any(|&i| out[i] == *item) {
+        if bucket.iter().any(|&i| java_equals(&out[i], item)) {
             continue;
         }
         bucket.push(out.len());
@@ -432,7 +433,56 @@ fn unique(items: &[Value]) -> Vec<Value> {
     out
 }
 
-/// A hash consistent with `Value`'s equality: equal values hash equal.
+/// Equality of JSON values as AWS's Java engine compares them (`equals` of the Java objects
+/// Jackson reads JSON into): an integer never equals a decimal (`1` and `1.0` differ, as
+/// `Integer` and `Double` do), two decimals are equal only when they are the same `double`
+/// bit for bit (`Double.equals`: `0.0` and `-0.0` differ), object member order does not
+/// matter. Iterative, so that no input depth reaches the stack.
+pub(super) fn java_equals(a: &Value, b: &Value) -> bool {
+    // Children still to compare; scalars never allocate.
+    let mut pending: Vec<(&Value, &Value)> = Vec::new();
+    let mut next = Some((a, b));
+    while let Some((a, b)) = next {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let same = if x.is_f64() && y.is_f64() {
+                    x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits)
+                } else {
+                    x == y
+                };
+                if !same {
+                    return false;
+                }
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                if x.len() != y.len() {
+                    return false;
+                }
+                pending.extend(x.iter().zip(y));
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                if x.len() != y.len() {
+                    return false;
+                }
+                for (key, v) in x {
+                    match y.get(key) {
+                        Some(w) => pending.push((v, w)),
+                        None => return false,
+                    }
+                }
+            }
+            (a, b) => {
+                if a != b {
+                    return false;
+                }
+            }
+        }
+        next = pending.pop();
+    }
+    true
+}
+
+/// A hash consistent with [`java_equals`]: equal values hash equal.
 fn value_hash(value: &Value) -> u64 {
     let mut h = DefaultHasher::new();
     match value {
@@ -440,14 +490,9 @@ fn value_hash(value: &Value) -> u64 {
         Value::Bool(b) => (1u8, b).hash(&mut h),
         Value::Number(n) => {
             2u8.hash(&mut h);
-            // serde_json compares integers and floats as different values, so hashing their
-            // text (which keeps `1` and `1.0` apart) is consistent with equality; only the
-            // two zeros, equal as floats, need the same text.
-            if n.as_f64() == Some(0.0) && n.is_f64() {
-                "0.0".hash(&mut h);
-            } else {
-                n.to_string().hash(&mut h);
-            }
+            // Equal numbers have the same text (`1` and `1.0`, `0.0` and `-0.0` differ in
+            // both).
+            n.to_string().hash(&mut h);
         }
         Value::String(s) => (3u8, s).hash(&mut h),
         Value::Array(items) => {
@@ -472,20 +517,75 @@ fn value_hash(value: &Value) -> u64 {
     h.finish()
 }
 
+/// `States.Base64Decode`: the "MIME Base64 decoding scheme" AWS documents, as Java's MIME
+/// decoder (`Base64.getMimeDecoder()`) applies it, and the bytes read as UTF-8 the way Java's
+/// `new String(bytes, UTF_8)` does: a byte sequence that is not UTF-8 becomes U+FFFD, it is
+/// not an error.
 fn base64_decode(input: &str) -> Result<Value, AslError> {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const ENGINE: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let f = F::Base64Decode;
-    let cleaned: String = input.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let bytes = ENGINE
-        .decode(cleaned.as_bytes())
-        .map_err(|e| fail(f, format!("the argument is not valid Base64 ({e})")))?;
-    String::from_utf8(bytes)
-        .map(Value::String)
-        .map_err(|_| fail(f, "the decoded bytes are not valid UTF-8 text"))
+    let bytes = mime_base64_decode(input).map_err(|why| {
+        fail(
+            F::Base64Decode,
+            format!("the argument is not valid Base64: {why}"),
+        )
+    })?;
+    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Decodes Base64 by the rules of RFC 2045 (MIME) as Java's MIME decoder applies them:
+/// characters outside the Base64 alphabet (line breaks, spaces, anything else) are skipped;
+/// `=` ends the data, and must come as `xx==` or `xxx=` (padding is optional, but `xx=` and a
+/// group starting with `=` are errors); a last group of one character is an error; the unused
+/// low bits of the last group are ignored; after the padding only characters outside the
+/// alphabet may follow.
+fn mime_base64_decode(input: &str) -> Result<Vec<u8>, &'static str> {
+    fn sextet(c: char) -> Option<u32> {
+        let v = match c {
+            'A'..='Z' => u32::from(c) - u32::from('A'),
+            'a'..='z' => u32::from(c) - u32::from('a') + 26,
+            '0'..='9' => u32::from(c) - u32::from('0') + 52,
+            '+' => 62,
+            '/' => 63,
+            _ => return None,
+        };
+        Some(v)
+    }
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut bits = 0u32;
+    // Characters of the group being read (a group of 4 gives 3 bytes).
+    let mut in_group = 0;
+    let mut chars = input.chars();
+    let mut padded = false;
+    while let Some(c) = chars.next() {
+        if c == '=' {
+            match in_group {
+                0 => return Err("'=' cannot start a group of four characters"),
+                2 if chars.next() != Some('=') => {
+                    return Err("two characters of a group must be followed by '=='");
+                }
+                _ => {}
+            }
+            padded = true;
+            break;
+        }
+        let Some(v) = sextet(c) else { continue };
+        bits = bits << 6 | v;
+        in_group += 1;
+        if in_group == 4 {
+            out.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
+            bits = 0;
+            in_group = 0;
+        }
+    }
+    match in_group {
+        1 => return Err("the last group has a single character, too few bits for a byte"),
+        2 => out.push((bits >> 4) as u8),
+        3 => out.extend_from_slice(&[(bits >> 10) as u8, (bits >> 2) as u8]),
+        _ => {}
+    }
+    if padded && chars.any(|c| sextet(c).is_some()) {
+        return Err("Base64 characters follow the '=' padding");
+    }
+    Ok(out)
 }
 
 fn hash(data: &str, algorithm: &str) -> Result<Value, AslError> {

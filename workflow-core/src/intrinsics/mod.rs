@@ -17,7 +17,14 @@
 //! * another call. A field holds at most 10 calls in all, as the AWS documentation states (its
 //!   example with nine calls nested five deep is "nine nested intrinsic functions").
 //!
-//! Function names are case-sensitive, and the number of arguments is checked when parsing.
+//! Function names are case-sensitive, and the number of arguments is checked when parsing. A
+//! call that does not parse (an unknown or misspelled name, a wrong number of arguments, an
+//! unbalanced parenthesis or quote, a trailing comma, an illegal escape) makes the definition
+//! invalid: "The value for the field '...' must be a valid JSONPath or a valid intrinsic
+//! function call". AWS is known to refuse illegal escapes (the recorded `illegal_escapes_*`
+//! cases) and unknown names (`States.format(...)`, quoted with this message in
+//! serverless-step-functions issue 399) when the state machine is created; that it checks
+//! the number of arguments then too is not recorded, but such a call can never run.
 //!
 //! # Errors at run time
 //!
@@ -68,19 +75,23 @@ pub enum IntrinsicFunction {
     /// `$$.StateMachine` renders as `{Id=arn:aws:states:...:stateMachine:m, Name=m}`).
     Format,
     /// `States.StringToJson(string)`: parses the string as JSON. Surrounding whitespace is
-    /// allowed; an empty or malformed string is an error.
+    /// allowed; an empty, blank or malformed string (or one with more text after the value) is
+    /// an error; `"null"` is `null`.
     StringToJson,
     /// `States.JsonToString(value)`: the compact JSON text of any value (no spaces, member
-    /// order kept).
+    /// order kept), as Jackson writes it: a decimal number as Java's `Double.toString` prints
+    /// it (`1.0E7`, `2.0`), a control character without a short escape as `\u00XX` in
+    /// uppercase hex.
     JsonToString,
     /// `States.Array(values...)`: an array of the arguments, zero or more.
     Array,
     /// `States.ArrayPartition(array, size)`: chunks of `size` items, the last one shorter. The
     /// size is rounded and must then be at least 1.
     ArrayPartition,
-    /// `States.ArrayContains(array, value)`: whether an item equals the value. Equality is JSON
-    /// equality: object member order does not matter, and `1` and `1.0` differ (as Jackson's
-    /// `IntNode` and `DoubleNode` do).
+    /// `States.ArrayContains(array, value)`: whether an item equals the value, with the
+    /// `equals` of the Java objects Jackson reads JSON into: object member order does not
+    /// matter, `1` and `1.0` differ (`Integer` and `Double`), and so do `0.0` and `-0.0`
+    /// (`Double.equals`).
     ArrayContains,
     /// `States.ArrayRange(first, last, step)`: `first`, `first + step`, ... up to and including
     /// `last` when the steps land on it. All three are rounded; the step must not be 0 and the
@@ -88,7 +99,7 @@ pub enum IntrinsicFunction {
     ArrayRange,
     /// `States.ArrayGetItem(array, index)`: the item at a 0-based index. The index must be an
     /// integer (the documentation does not promise rounding for this one, so `1.5` is an
-    /// error) and inside the array.
+    /// error; `2.0` and `-0.0` are integers) and inside the array.
     ArrayGetItem,
     /// `States.ArrayLength(array)`: the number of items.
     ArrayLength,
@@ -98,9 +109,11 @@ pub enum IntrinsicFunction {
     /// `States.Base64Encode(string)`: the standard Base64 (with padding, no line breaks) of the
     /// string's UTF-8 bytes. The string can have at most 10,000 characters.
     Base64Encode,
-    /// `States.Base64Decode(string)`: decodes standard Base64 (line breaks and other ASCII
-    /// whitespace are skipped, as a MIME decoder does; padding is optional) to bytes that must
-    /// be UTF-8. The input can have at most 10,000 characters.
+    /// `States.Base64Decode(string)`: decodes Base64 by the "MIME Base64 decoding scheme" the
+    /// documentation names (RFC 2045, as Java's MIME decoder applies it): characters outside
+    /// the alphabet are skipped, padding is optional, a malformed end is an error. The bytes
+    /// are read as UTF-8 the way Java's `new String(bytes, UTF_8)` does: what is not UTF-8
+    /// becomes U+FFFD. The input can have at most 10,000 characters.
     Base64Decode,
     /// `States.Hash(string, algorithm)`: the lowercase hex digest of the string's UTF-8 bytes.
     /// The algorithm is exactly one of `MD5`, `SHA-1`, `SHA-256`, `SHA-384`, `SHA-512`; the
@@ -251,11 +264,6 @@ enum Piece {
 #[derive(Clone, Debug)]
 struct Call {
     function: IntrinsicFunction,
-    /// Set when the call was accepted leniently (an unknown function name, a wrong number of
-    /// arguments): evaluating it fails with `States.IntrinsicFailure` and this message.
-    failure: Option<Box<str>>,
-    /// The function name was not one of the 18 (`function` is then a placeholder).
-    unknown: bool,
     args: Vec<Arg>,
     /// For `States.Format` with a literal template: the template split at its unescaped `{}`
     /// when the definition was parsed (escaped braces are text).
@@ -277,8 +285,9 @@ impl PartialEq for IntrinsicCall {
 
 impl IntrinsicCall {
     /// Parses the whole text of a `.$` value (or ErrorPath/CausePath/...). Checks the function
-    /// name (only the 18) and the number of arguments at parse time. Whitespace is allowed
-    /// around arguments and after the closing parenthesis, not before the call.
+    /// name (only the 18, case-sensitive) and the number of arguments at parse time (see the
+    /// module documentation). Whitespace is allowed around arguments and after the closing
+    /// parenthesis, not before the call.
     pub fn parse(text: &str) -> Result<IntrinsicCall, IntrinsicSyntaxError> {
         let call = parse::parse(text)?;
         Ok(IntrinsicCall {
@@ -287,32 +296,14 @@ impl IntrinsicCall {
         })
     }
 
-    /// Parses like [`IntrinsicCall::parse`], except that an unknown function name or a wrong
-    /// number of arguments is not a syntax error: they come back as the second value, and
-    /// evaluating the call fails with `States.IntrinsicFailure`. (Whether AWS refuses them when
-    /// a definition is created is not known, so a validator may only warn about them.)
-    pub fn parse_lenient(
-        text: &str,
-    ) -> Result<(IntrinsicCall, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
-        let (call, problems) = parse::parse_lenient(text)?;
-        Ok((
-            IntrinsicCall {
-                text: text.into(),
-                call,
-            },
-            problems,
-        ))
-    }
-
     /// The call exactly as written.
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    /// The outermost function; `None` when its name is unknown (see
-    /// [`IntrinsicCall::parse_lenient`]).
-    pub fn function(&self) -> Option<IntrinsicFunction> {
-        (!self.call.unknown).then_some(self.call.function)
+    /// The outermost function.
+    pub fn function(&self) -> IntrinsicFunction {
+        self.call.function
     }
 
     /// Evaluates with `$` = env.input, `$$` = env.context, `$var` = env.variables.

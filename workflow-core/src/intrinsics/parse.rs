@@ -8,39 +8,20 @@ use crate::path::Path;
 
 const PREFIX: &str = "States.";
 
+/// Parses a whole call. An unknown function name, a wrong number of arguments and a malformed
+/// argument list are all errors (see the module documentation for what AWS is known to refuse).
 pub(super) fn parse(text: &str) -> Result<Call, IntrinsicSyntaxError> {
-    let (call, mut problems) = parse_with(text, false)?;
-    match problems.pop() {
-        Some(problem) => Err(problem),
-        None => Ok(call),
-    }
-}
-
-/// Parses; unknown names and wrong argument counts are returned beside the call instead of
-/// failing the parse.
-pub(super) fn parse_lenient(
-    text: &str,
-) -> Result<(Call, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
-    parse_with(text, true)
-}
-
-fn parse_with(
-    text: &str,
-    lenient: bool,
-) -> Result<(Call, Vec<IntrinsicSyntaxError>), IntrinsicSyntaxError> {
     let mut p = Parser {
         src: text,
         pos: 0,
         calls: 0,
-        lenient,
-        problems: Vec::new(),
     };
     let call = p.call()?;
     p.skip_ws();
     if p.pos != text.len() {
         return Err(p.invalid("unexpected text after the closing ')'"));
     }
-    Ok((call, p.problems))
+    Ok(call)
 }
 
 struct Parser<'s> {
@@ -48,9 +29,6 @@ struct Parser<'s> {
     pos: usize,
     /// Calls seen so far, for the limit of [`MAX_CALLS`].
     calls: usize,
-    /// Whether unknown names and wrong argument counts go to `problems` instead of failing.
-    lenient: bool,
-    problems: Vec<IntrinsicSyntaxError>,
 }
 
 /// A string literal: its value, and the same text split at its unescaped `{}`.
@@ -132,30 +110,18 @@ impl<'s> Parser<'s> {
         if self.peek() != Some('(') {
             return Err(self.invalid(&format!("expected '(' after the function name '{name}'")));
         }
-        let mut failure = None;
-        let mut unknown = false;
-        let function = match IntrinsicFunction::from_name(name) {
-            Some(f) => f,
-            None => {
-                let known: Vec<&str> = IntrinsicFunction::ALL.iter().map(|f| f.name()).collect();
-                let hint = crate::suggest::hint(name, known.iter().copied());
-                let error = self.error_at(
-                    codes::UNKNOWN_INTRINSIC,
-                    start,
-                    format!(
-                        "unknown intrinsic function '{name}'{hint}; the functions are {}",
-                        known.join(", ")
-                    ),
-                );
-                if !self.lenient {
-                    return Err(error);
+        let Some(function) = IntrinsicFunction::from_name(name) else {
+            let known = IntrinsicFunction::ALL.iter().map(|f| f.name());
+            let message = match crate::suggest::closest(name, known.clone()) {
+                Some(closest) => {
+                    format!("unknown intrinsic function '{name}' (did you mean '{closest}'?)")
                 }
-                failure = Some(format!("unknown intrinsic function '{name}'").into());
-                unknown = true;
-                self.problems.push(error);
-                // Any function will do: the call fails before it is used.
-                IntrinsicFunction::Array
-            }
+                None => format!(
+                    "unknown intrinsic function '{name}'; the functions are {}",
+                    known.collect::<Vec<_>>().join(", ")
+                ),
+            };
+            return Err(self.error_at(codes::UNKNOWN_INTRINSIC, start, message));
         };
         self.bump('(');
         let mut args = Vec::new();
@@ -171,6 +137,12 @@ impl<'s> Parser<'s> {
                 args.push(arg);
                 self.skip_ws();
                 if self.eat(',') {
+                    self.skip_ws();
+                    if self.peek() == Some(')') {
+                        return Err(self.invalid(
+                            "a ',' must be followed by an argument (no trailing comma before ')')",
+                        ));
+                    }
                     continue;
                 }
                 if self.eat(')') {
@@ -183,22 +155,17 @@ impl<'s> Parser<'s> {
             }
         }
         let (min, max) = function.arity();
-        if failure.is_none() && (args.len() < min || max.is_some_and(|m| args.len() > m)) {
+        if args.len() < min || max.is_some_and(|m| args.len() > m) {
             let expected = match max {
                 Some(m) if m == min => plural(min, "argument"),
                 Some(m) => format!("{min} to {m} arguments"),
                 None => format!("at least {}", plural(min, "argument")),
             };
-            let error = self.error_at(
+            return Err(self.error_at(
                 codes::INTRINSIC_ARITY,
                 start,
                 format!("{name} takes {expected}, but {} given", given(args.len())),
-            );
-            if !self.lenient {
-                return Err(error);
-            }
-            failure = Some(error.message.clone().into());
-            self.problems.push(error);
+            ));
         }
         let template = if function == IntrinsicFunction::Format {
             first_literal
@@ -207,8 +174,6 @@ impl<'s> Parser<'s> {
         };
         Ok(Call {
             function,
-            failure,
-            unknown,
             args,
             template,
         })

@@ -11,7 +11,13 @@
 //!   printed by `Double.toString`: `1.5`, `2.0`, `1.0E7`, `1.0E-4`;
 //! * an array as `AbstractCollection.toString`: `[1, a, [2, 3]]`;
 //! * an object as `AbstractMap.toString`: `{a=1, b={c=x}}`, members in document order.
+//!
+//! `States.JsonToString` writes JSON text as Jackson does ([`jackson_json`]).
 
+use std::io;
+
+use serde::Serialize;
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 use serde_json::{Number, Value};
 
 /// Appends the Java `toString()` rendering of `value` to `out`.
@@ -44,6 +50,38 @@ pub(super) fn java_to_string(value: &Value, out: &mut String) {
             out.push('}');
         }
     }
+}
+
+/// The compact JSON text Jackson writes for a value (`States.JsonToString`): no whitespace,
+/// members in document order, a decimal number as Java's `Double.toString` prints it (`1.0E7`,
+/// `1.0E-4`, `2.0`), a control character without a short escape as `\u00XX` with uppercase
+/// hex digits (Jackson's `CharTypes` table); everything else as serde_json's compact form.
+pub(super) fn jackson_json(value: &Value) -> String {
+    struct Jackson;
+    impl Formatter for Jackson {
+        fn write_f64<W: ?Sized + io::Write>(
+            &mut self,
+            writer: &mut W,
+            value: f64,
+        ) -> io::Result<()> {
+            writer.write_all(java_double(value).as_bytes())
+        }
+        fn write_char_escape<W: ?Sized + io::Write>(
+            &mut self,
+            writer: &mut W,
+            escape: CharEscape,
+        ) -> io::Result<()> {
+            match escape {
+                CharEscape::AsciiControl(byte) => write!(writer, "\\u{byte:04X}"),
+                other => CompactFormatter.write_char_escape(writer, other),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Jackson);
+    // Writing a `Value` into memory cannot fail, and the text is UTF-8.
+    let _ = value.serialize(&mut serializer);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn java_number(n: &Number) -> String {

@@ -1,6 +1,6 @@
 use serde_json::{Map, Value, json};
 
-use super::eval::{JavaRandom, java_round};
+use super::eval::{JavaRandom, java_equals, java_round};
 use super::render::java_double;
 use super::*;
 use crate::diagnostic::codes;
@@ -83,7 +83,7 @@ fn keeps_text_and_function() {
     let call = parse("States.Format('{}', States.Array(1))");
     assert_eq!(call.text(), "States.Format('{}', States.Array(1))");
     assert_eq!(call.to_string(), call.text());
-    assert_eq!(call.function(), Some(IntrinsicFunction::Format));
+    assert_eq!(call.function(), IntrinsicFunction::Format);
     assert_eq!(call, parse("States.Format('{}', States.Array(1))"));
     assert_ne!(call, parse("States.Format('{}',States.Array(1))"));
 }
@@ -106,44 +106,32 @@ fn unknown_functions() {
     let e = syntax_code("States.Foo(1)", codes::UNKNOWN_INTRINSIC);
     assert_eq!(e.offset, 0);
     assert!(e.message.contains("'States.Foo'"), "{e}");
-    // Names are case-sensitive: AWS rejects `States.format`.
-    syntax_code("States.format('x')", codes::UNKNOWN_INTRINSIC);
-    syntax_code("States.Uuid()", codes::UNKNOWN_INTRINSIC);
+    // Names are case-sensitive: AWS refuses `States.format(...)` when the state machine is
+    // created (serverless-step-functions issue 399 quotes the SCHEMA_VALIDATION_FAILED error).
+    let e = syntax_code("States.format('x')", codes::UNKNOWN_INTRINSIC);
+    assert_eq!(
+        e.message,
+        "unknown intrinsic function 'States.format' (did you mean 'States.Format'?)"
+    );
+    let e = syntax_code("States.Uuid()", codes::UNKNOWN_INTRINSIC);
+    assert!(e.message.contains("did you mean 'States.UUID'"), "{e}");
     let e = syntax_code("States.Array(1, States.Nope())", codes::UNKNOWN_INTRINSIC);
     assert_eq!(e.offset, 16);
-}
-
-#[test]
-fn lenient_parsing_defers_unknown_names_and_arity_to_run_time() {
-    let (call, problems) = IntrinsicCall::parse_lenient("States.Concat('a', 'b')").unwrap();
-    assert_eq!(call.function(), None);
-    assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].code, codes::UNKNOWN_INTRINSIC);
-    assert!(problems[0].message.contains("'States.Concat'"));
-    let err = call
-        .evaluate(&Env::document(&json!({})), &mut SplitMix64(1))
-        .unwrap_err();
-    assert_eq!(err.error, names::INTRINSIC_FAILURE);
-
-    let (call, problems) =
-        IntrinsicCall::parse_lenient("States.Array(States.ArrayGetItem($.items))").unwrap();
-    assert_eq!(call.function(), Some(IntrinsicFunction::Array));
-    assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].code, codes::INTRINSIC_ARITY);
-    assert_eq!(problems[0].offset, 13);
-    let err = call
-        .evaluate(&Env::document(&json!({"items": [1]})), &mut SplitMix64(1))
-        .unwrap_err();
-    assert_eq!(err.error, names::INTRINSIC_FAILURE);
-    assert!(err.cause.unwrap().contains("takes 2 arguments"));
-
-    // Syntax errors are still errors.
-    assert_eq!(
-        IntrinsicCall::parse_lenient("States.Array(1")
-            .unwrap_err()
-            .code,
-        codes::INVALID_INTRINSIC
+    // With nothing close, the message lists the functions instead.
+    let e = syntax_code("States.Bogus()", codes::UNKNOWN_INTRINSIC);
+    assert!(
+        e.message.starts_with(
+            "unknown intrinsic function 'States.Bogus'; the functions are States.Format, "
+        ),
+        "{e}"
     );
+    assert!(
+        e.message.ends_with("States.StringSplit, States.UUID"),
+        "{e}"
+    );
+    // Whatever is wrong inside a call, the first problem is reported.
+    let e = syntax_code("States.Array(States.Bogus(), 1,)", codes::UNKNOWN_INTRINSIC);
+    assert_eq!(e.offset, 13);
 }
 
 #[test]
@@ -211,6 +199,12 @@ fn malformed_calls() {
     ] {
         syntax_code(expr, codes::INVALID_INTRINSIC);
     }
+    let e = syntax_code("States.Format('{}', $.a,)", codes::INVALID_INTRINSIC);
+    assert_eq!(
+        e.message,
+        "a ',' must be followed by an argument (no trailing comma before ')')"
+    );
+    assert_eq!(e.offset, 24);
     let e = syntax_code("States.Array(1, foo)", codes::INVALID_INTRINSIC);
     assert_eq!(e.offset, 16);
     let e = syntax_code("States.Array($.a[)", codes::INVALID_INTRINSIC);
@@ -318,6 +312,59 @@ fn path_arguments() {
     );
     // An indefinite path that matches nothing is an empty list, not an error.
     assert_eq!(ok("States.Array($.nothing[*])", &input), json!([[]]));
+}
+
+#[test]
+fn path_arguments_with_escaped_names() {
+    // A path argument's quoted names follow the path rules (Jayway's escapes), not the
+    // intrinsic string rules: inside the path, `\'` does not end the intrinsic's argument and
+    // `\"` is allowed. AWS's documentation: names with characters outside
+    // `member-name-shorthand` must be written in brackets, e.g. `$.abc.['def ghi']`.
+    let input = json!({
+        "a'b": "quote", "a\"b": "double", "a\\b": "backslash", "a b": "space",
+        "x,y)": "comma", "a{b": "brace", "é": "accent", "abc": {"def ghi": "dotted"}
+    });
+    for (expr, expected) in [
+        (r"States.Format('{}', $['a\'b'])", json!("quote")),
+        (r#"States.Format('{}', $["a'b"])"#, json!("quote")),
+        (r#"States.Format('{}', $["a\"b"])"#, json!("double")),
+        (r#"States.Format('{}', $['a"b'])"#, json!("double")),
+        (r"States.Format('{}', $['a\\b'])", json!("backslash")),
+        (r"States.Format('{}', $['a b'])", json!("space")),
+        (r"States.Format('{}', $['x,y)'])", json!("comma")),
+        (r"States.Format('{}', $['a\{b'])", json!("brace")),
+        (r"States.Format('{}', $['\u00e9'])", json!("accent")),
+        (r"States.Format('{}', $.abc.['def ghi'])", json!("dotted")),
+        // The intrinsic's own escapes apply to its string literals only.
+        (
+            r"States.Format('it\'s {} \{\}', $['a\'b'])",
+            json!("it's quote {}"),
+        ),
+        (r"States.Format('$[\'a b\']')", json!("$['a b']")),
+        (
+            r#"States.Array($['a\'b'], $["a\"b"], $['a\\b'])"#,
+            json!(["quote", "double", "backslash"]),
+        ),
+    ] {
+        assert_eq!(ok(expr, &input), expected, "{expr}");
+    }
+    // The error names the path as written.
+    let e = eval(r"States.Format('{}', $['no\'pe'])", &input).unwrap_err();
+    assert!(
+        e.cause
+            .unwrap()
+            .starts_with(r"The JSONPath '$['no\'pe']' specified"),
+        "cause"
+    );
+    // A malformed name is a syntax error of the call.
+    for expr in [
+        r"States.Format('{}', $['it''s'])",
+        r"States.Format('{}', $['a\'])",
+        r#"States.Format('{}', $['a',"b"])"#,
+        r"States.Format('{}', $['\ud800'])",
+    ] {
+        syntax_code(expr, codes::INVALID_INTRINSIC);
+    }
 }
 
 #[test]
@@ -920,9 +967,11 @@ fn array_unique() {
         ok("States.ArrayUnique($)", &input),
         json!([null, true, false, 1, 1.1, 0, "HelloWorld", [], [null], {"a": 1, "b": 2}, {"a": 1, "b": 1}, 1.0, "1"])
     );
+    // Java's `Double.equals` tells 0.0 from -0.0, and Integer 0 from Double 0.0 (compared as
+    // text: serde_json's own equality does not tell the zeros apart).
     assert_eq!(
-        ok0("States.ArrayUnique(States.Array(0.0, -0.0, 0))"),
-        json!([0.0, 0])
+        ok0("States.ArrayUnique(States.Array(0.0, -0.0, 0, -0.0, 0.0))").to_string(),
+        "[0.0,-0.0,0]"
     );
     // First occurrences are kept, in order.
     assert_eq!(
@@ -995,33 +1044,66 @@ fn base64_decode() {
     );
     assert_eq!(ok0("States.Base64Decode('')"), json!(""));
     assert_eq!(ok0("States.Base64Decode('w6k=')"), json!("é"));
-    // Padding is optional and line breaks are skipped, as with a MIME decoder.
     assert_eq!(
-        ok0("States.Base64Decode('SGVsbG8gV29ybGQ')"),
-        json!("Hello World")
+        ok0("States.Base64Decode(States.Base64Encode('round trip ✓ 😀'))"),
+        json!("round trip ✓ 😀")
     );
+    // AWS documents the "MIME Base64 decoding scheme" (RFC 2045), as Java's MIME decoder
+    // applies it: padding is optional; characters outside the alphabet (line breaks, spaces,
+    // anything else) are skipped, also after the padding.
+    for (encoded, decoded) in [
+        ("SGVsbG8gV29ybGQ", "Hello World"),
+        ("SGVsbG8g\r\nV29ybGQ=\n", "Hello World"),
+        ("SGVs bG8*!", "Hello"),
+        ("SGVsbG8gV29ybGQ==", "Hello World"),
+        ("SGVsbG8=\n\n", "Hello"),
+        (" \t", ""),
+        // The unused low bits of the last group are ignored (`QR==` and `QQ==` are both "A").
+        ("QR==", "A"),
+        ("QQ", "A"),
+    ] {
+        assert_eq!(
+            ok("States.Base64Decode($)", &json!(encoded)),
+            json!(decoded),
+            "{encoded:?}"
+        );
+    }
+    for (encoded, why) in [
+        ("a", "the last group has a single character"),
+        ("SGVsbG8=x", "Base64 characters follow the '=' padding"),
+        (
+            "SGVsbA=",
+            "two characters of a group must be followed by '=='",
+        ),
+        (
+            "SGVsbA= =",
+            "two characters of a group must be followed by '=='",
+        ),
+        ("=SGVs", "'=' cannot start a group"),
+        ("SGVs=", "'=' cannot start a group"),
+        ("S=", "the last group has a single character"),
+    ] {
+        failure(
+            "States.Base64Decode($)",
+            &json!(encoded),
+            &format!("States.Base64Decode: the argument is not valid Base64: {why}"),
+        );
+    }
+    // Bytes that are not UTF-8 become U+FFFD, as Java's `new String(bytes, UTF_8)` makes
+    // them: 0xFF 0xFE, and a truncated 4-byte sequence (F0 9F 98) as one.
     assert_eq!(
-        ok("States.Base64Decode($)", &json!("SGVsbG8g\r\nV29ybGQ=\n")),
-        json!("Hello World")
+        ok0("States.Base64Decode('//4=')"),
+        json!("\u{FFFD}\u{FFFD}")
     );
-    assert_eq!(
-        ok0("States.Base64Decode(States.Base64Encode('round trip ✓'))"),
-        json!("round trip ✓")
-    );
-    failure0(
-        "States.Base64Decode('abc$')",
-        "the argument is not valid Base64",
-    );
-    failure0("States.Base64Decode('a')", "not valid Base64");
-    // 0xFF 0xFE is not UTF-8.
-    failure0(
-        "States.Base64Decode('//4=')",
-        "the decoded bytes are not valid UTF-8 text",
-    );
+    assert_eq!(ok0("States.Base64Decode('8J+Y')"), json!("\u{FFFD}"));
+    assert_eq!(ok0("States.Base64Decode('YfCfmA==')"), json!("a\u{FFFD}"));
+    // At most 10,000 characters, as the documentation says ("a Base64 encoded data string of
+    // up to 10,000 characters").
+    ok("States.Base64Decode($)", &json!("A".repeat(10_000)));
     failure(
         "States.Base64Decode($)",
         &json!("A".repeat(10_004)),
-        "at most 10000",
+        "the argument has 10004 characters; at most 10000 are allowed",
     );
     failure0(
         "States.Base64Decode(null)",
@@ -1436,4 +1518,570 @@ fn errors_are_asl_errors() {
     assert!(e.cause.unwrap().len() < 250);
     let syntax = IntrinsicCall::parse("States.Nope()").unwrap_err();
     assert!(syntax.to_string().ends_with("(at character 0)"), "{syntax}");
+}
+
+// ----- edge inputs, function by function -----
+//
+// Empty and blank strings, nulls, wrong types, empty arrays and objects, numbers at and past
+// the 32- and 64-bit ranges, -0 and integral decimals, and Unicode beyond the BMP or with
+// combining characters. The rules come from AWS's documentation (intrinsic-functions.html:
+// "Input validation" of each function), from the recorded corpus (cited where a case
+// applies) and, where neither says, from the Java behaviour those establish (Jackson reads the
+// input into Java objects; Format prints them with `toString`, MathAdd rounds with
+// `Math.round`): each such expectation says so.
+
+#[test]
+fn format_edge_inputs() {
+    let input = json!({
+        "empty": "", "blank": "  \t", "nul": null, "obj": {}, "arr": [], "nested": {"a": [{"b": null}]},
+        "combining": "e\u{301}", "emoji": "😀", "neg_zero": -0.0, "three": 3.0, "huge": 1e308,
+        "big_int": 9223372036854775807i64
+    });
+    let f = |expr: &str| ok(expr, &input);
+    // Recorded (format_1__00, __01, __03): empty and blank strings and null.
+    assert_eq!(f("States.Format('[{}]', $.empty)"), json!("[]"));
+    assert_eq!(f("States.Format('[{}]', $.blank)"), json!("[  \t]"));
+    assert_eq!(f("States.Format('[{}]', $.nul)"), json!("[null]"));
+    assert_eq!(f("States.Format('[{}]', null)"), json!("[null]"));
+    // Java's toString of an empty Map, an empty List and nested ones.
+    assert_eq!(f("States.Format('{} {}', $.obj, $.arr)"), json!("{} []"));
+    assert_eq!(f("States.Format('{}', $.nested)"), json!("{a=[{b=null}]}"));
+    // Double.toString: -0.0, an integral decimal, the largest magnitudes.
+    assert_eq!(f("States.Format('{}', $.neg_zero)"), json!("-0.0"));
+    assert_eq!(f("States.Format('{}', $.three)"), json!("3.0"));
+    assert_eq!(f("States.Format('{}', $.huge)"), json!("1.0E308"));
+    assert_eq!(
+        f("States.Format('{}', $.big_int)"),
+        json!("9223372036854775807")
+    );
+    // Characters are copied as they are: combining marks and characters beyond the BMP.
+    assert_eq!(
+        f("States.Format('{}|{}|é', $.combining, $.emoji)"),
+        json!("e\u{301}|😀|é")
+    );
+    // The template itself can be empty or blank.
+    assert_eq!(f("States.Format('')"), json!(""));
+    assert_eq!(f("States.Format(' ')"), json!(" "));
+    assert_eq!(f("States.Format($.empty)"), json!(""));
+    // As many values as placeholders, no more, no fewer (the documentation's "There must be as
+    // many remaining arguments ... as there are occurrences of {}").
+    failure(
+        "States.Format($.empty, 1)",
+        &input,
+        "has 0 placeholders '{}' but 1 value was given",
+    );
+    failure(
+        "States.Format('{}{}{}', 1, 2)",
+        &input,
+        "has 3 placeholders '{}' but 2 values were given",
+    );
+    failure(
+        "States.Format($.nul, 1)",
+        &input,
+        "the first argument (the format string) must be a string, but was null",
+    );
+    failure(
+        "States.Format($.obj)",
+        &input,
+        "must be a string, but was an object {}",
+    );
+}
+
+#[test]
+fn string_to_json_edge_inputs() {
+    let run = |text: &str| eval("States.StringToJson($)", &json!(text));
+    // "null", and surrounding whitespace, are JSON texts.
+    assert_eq!(run("null").unwrap(), json!(null));
+    assert_eq!(run(" \n null \t").unwrap(), json!(null));
+    assert_eq!(run("\"\\u00e9\\ud83d\\ude00\"").unwrap(), json!("é😀"));
+    assert_eq!(run("[]").unwrap(), json!([]));
+    assert_eq!(run("{}").unwrap(), json!({}));
+    assert_eq!(
+        run("{\"a\": {\"b\": [1, 2.5, true]}}").unwrap(),
+        json!({"a": {"b": [1, 2.5, true]}})
+    );
+    // An empty or blank string holds no JSON text; neither does a truncated one or one with
+    // more after the value.
+    for text in [
+        "",
+        "   ",
+        "\n",
+        "{",
+        "[1,",
+        "{\"a\" 1}",
+        "'single'",
+        "1 2",
+        "{} x",
+        "nul",
+    ] {
+        let e = run(text).unwrap_err();
+        assert_eq!(e.error, names::INTRINSIC_FAILURE, "{text:?}");
+        assert!(
+            e.cause
+                .as_deref()
+                .unwrap()
+                .starts_with("States.StringToJson: the string is not valid JSON"),
+            "{text:?}: {e}"
+        );
+    }
+    for (arg, what) in [
+        ("null", "null"),
+        ("1", "a number 1"),
+        ("true", "a boolean true"),
+    ] {
+        failure0(
+            &format!("States.StringToJson({arg})"),
+            &format!("the argument must be a string, but was {what}"),
+        );
+    }
+}
+
+#[test]
+fn json_to_string_writes_json_as_jackson_does() {
+    // Recorded (assign_from_value_base_assign_from_intrinsic_function): compact, members in
+    // order. Numbers: Jackson writes a decimal with Double.toString, the same digits that
+    // States.Format shows (format_1__05 records 1.1 as "1.1").
+    let input = json!({
+        "floats": [1.5, 2.0, -0.0, 1e300, 12345678.9, 0.0001, 1e-7],
+        "ints": [0, -1, 18446744073709551615u64, -9223372036854775808i64],
+        "text": "tab\t nl\n quote\" back\\ bell\u{7} us\u{1f} del\u{7f} é😀 </script>",
+        "empty": {"o": {}, "a": [], "s": ""}
+    });
+    assert_eq!(
+        ok("States.JsonToString($.floats)", &input),
+        json!("[1.5,2.0,-0.0,1.0E300,1.23456789E7,1.0E-4,1.0E-7]")
+    );
+    assert_eq!(
+        ok("States.JsonToString($.ints)", &input),
+        json!("[0,-1,18446744073709551615,-9223372036854775808]")
+    );
+    // Jackson escapes `"`, `\` and the control characters (the short forms where JSON has
+    // them, else \u00XX with uppercase hex); everything else, DEL and non-ASCII included, is
+    // written as is.
+    assert_eq!(
+        ok("States.JsonToString($.text)", &input),
+        json!("\"tab\\t nl\\n quote\\\" back\\\\ bell\\u0007 us\\u001F del\u{7f} é😀 </script>\"")
+    );
+    assert_eq!(
+        ok("States.JsonToString($.empty)", &input),
+        json!("{\"o\":{},\"a\":[],\"s\":\"\"}")
+    );
+    assert_eq!(ok0("States.JsonToString('')"), json!("\"\""));
+    assert_eq!(ok0("States.JsonToString(true)"), json!("true"));
+    // What JsonToString writes, StringToJson reads back.
+    assert_eq!(
+        ok("States.StringToJson(States.JsonToString($))", &input),
+        input
+    );
+}
+
+#[test]
+fn json_merge_edge_inputs() {
+    let input =
+        json!({"a": {"k": null, "n": {"x": 1}}, "b": {"k": 1, "n": {"y": 2}}, "e": {}, "l": [1]});
+    // Shallow: the second object's members replace the first's, null included; nested
+    // objects are not merged (the documentation's example).
+    assert_eq!(
+        ok("States.JsonMerge($.a, $.b, false)", &input),
+        json!({"k": 1, "n": {"y": 2}})
+    );
+    assert_eq!(
+        ok("States.JsonMerge($.b, $.a, false)", &input),
+        json!({"k": null, "n": {"x": 1}})
+    );
+    assert_eq!(ok("States.JsonMerge($.e, $.e, false)", &input), json!({}));
+    assert_eq!(ok("States.JsonMerge($.e, $.a, false)", &input), input["a"]);
+    // "Currently, Step Functions only supports the shallow merging mode; therefore, you must
+    // specify the boolean value as false."
+    failure(
+        "States.JsonMerge($.a, $.b, true)",
+        &input,
+        "States.JsonMerge: deep merging is not supported; the third argument must be false",
+    );
+    for (args, needle) in [
+        (
+            "null, $.b, false",
+            "the first argument must be a JSON object, but was null",
+        ),
+        (
+            "$.l, $.b, false",
+            "the first argument must be a JSON object, but was an array [1]",
+        ),
+        (
+            "$.a, '', false",
+            "the second argument must be a JSON object, but was a string \"\"",
+        ),
+        (
+            "$.a, $.b, 0",
+            "the third argument (deep merge) must be the boolean false, but was a number 0",
+        ),
+    ] {
+        failure(&format!("States.JsonMerge({args})"), &input, needle);
+    }
+}
+
+#[test]
+fn array_edge_inputs() {
+    let input = json!({"empty": [], "obj": {}, "neg_zero": -0.0, "zeros": [0.0, 0, -0.0], "big": 18446744073709551615u64});
+    // States.Array takes any values, null included.
+    assert_eq!(ok0("States.Array(null, '', ' ')"), json!([null, "", " "]));
+    // ArrayPartition: the chunk size is rounded (Math.round), then must be at least 1.
+    assert_eq!(
+        ok0("States.ArrayPartition(States.Array(1, 2, 3), 0.5)"),
+        json!([[1], [2], [3]])
+    );
+    assert_eq!(
+        ok0("States.ArrayPartition(States.Array(1, 2, 3), 3.0)"),
+        json!([[1, 2, 3]])
+    );
+    assert_eq!(ok("States.ArrayPartition($.empty, 1)", &input), json!([]));
+    assert_eq!(
+        ok("States.ArrayPartition(States.Array(1), $.big)", &input),
+        json!([[1]])
+    );
+    failure(
+        "States.ArrayPartition(States.Array(1), $.neg_zero)",
+        &input,
+        "the chunk size must be a positive integer, but was 0",
+    );
+    failure(
+        "States.ArrayPartition(States.Array(1), -1e300)",
+        &input,
+        "the chunk size must be a positive integer, but was -9223372036854775808",
+    );
+    failure(
+        "States.ArrayPartition($.obj, 1)",
+        &input,
+        "the first argument must be an array, but was an object {}",
+    );
+    failure(
+        "States.ArrayPartition(null, 1)",
+        &input,
+        "the first argument must be an array, but was null",
+    );
+    // ArrayContains: any JSON value can be looked for, with Java's equality (-0.0 is not 0.0,
+    // 0 is not 0.0).
+    for (needle, found) in [("0.0", true), ("0", true), ("-0.0", true), ("1", false)] {
+        assert_eq!(
+            ok(&format!("States.ArrayContains($.zeros, {needle})"), &input),
+            json!(found),
+            "{needle}"
+        );
+    }
+    assert_eq!(
+        ok(
+            "States.ArrayContains(States.Array(0.0), $.neg_zero)",
+            &input
+        ),
+        json!(false)
+    );
+    assert_eq!(
+        ok("States.ArrayContains(States.Array(0), 0.0)", &input),
+        json!(false)
+    );
+    assert_eq!(
+        ok(
+            "States.ArrayContains(States.Array($.obj, $.empty), $.empty)",
+            &input
+        ),
+        json!(true)
+    );
+    assert_eq!(
+        ok("States.ArrayContains(States.Array(''), '')", &input),
+        json!(true)
+    );
+    assert_eq!(
+        ok("States.ArrayContains(States.Array(' '), '')", &input),
+        json!(false)
+    );
+    // ArrayGetItem: the index must be an integer (2.0 is one) inside the array; -0.0 is 0.
+    assert_eq!(
+        ok(
+            "States.ArrayGetItem(States.Array('a', 'b'), $.neg_zero)",
+            &input
+        ),
+        json!("a")
+    );
+    for index in ["2", "-1", "1e19", "-1e19", "$.big", "9223372036854775807"] {
+        failure(
+            &format!("States.ArrayGetItem(States.Array('a', 'b'), {index})"),
+            &input,
+            "is out of bounds for an array of 2 items",
+        );
+    }
+    failure(
+        "States.ArrayGetItem($.empty, 0)",
+        &input,
+        "index 0 is out of bounds for an array of 0 items",
+    );
+    failure(
+        "States.ArrayGetItem(States.Array(1), null)",
+        &input,
+        "the index must be a number, but was null",
+    );
+    failure(
+        "States.ArrayGetItem(States.Array(1), 0.5)",
+        &input,
+        "the index must be an integer, but was 0.5",
+    );
+    // ArrayLength and ArrayUnique of empty arrays, and of things that are not arrays.
+    assert_eq!(ok("States.ArrayLength($.empty)", &input), json!(0));
+    assert_eq!(ok("States.ArrayUnique($.empty)", &input), json!([]));
+    failure(
+        "States.ArrayLength($.obj)",
+        &input,
+        "the argument must be an array, but was an object {}",
+    );
+    failure(
+        "States.ArrayUnique('')",
+        &input,
+        "the argument must be an array, but was a string \"\"",
+    );
+}
+
+#[test]
+fn array_range_edge_inputs() {
+    // "You must specify a non-zero value for the third argument"; "can't contain more than
+    // 1000 items"; non-integers are rounded (Math.round).
+    assert_eq!(ok0("States.ArrayRange(5, 1, -2)"), json!([5, 3, 1]));
+    assert_eq!(ok0("States.ArrayRange(1, 2, 5)"), json!([1]));
+    assert_eq!(ok0("States.ArrayRange(-3, -1, 1)"), json!([-3, -2, -1]));
+    assert_eq!(ok0("States.ArrayRange(0, 0, -1)"), json!([0]));
+    assert_eq!(ok0("States.ArrayRange(-0.0, 2.0, 1.0)"), json!([0, 1, 2]));
+    assert_eq!(ok0("States.ArrayRange(-0.5, 0.49, 1)"), json!([0]));
+    assert_eq!(
+        ok0("States.ArrayRange(1000, 1, -1)")
+            .as_array()
+            .unwrap()
+            .len(),
+        1000
+    );
+    failure0(
+        "States.ArrayRange(1000, 0, -1)",
+        "the range would have 1001 items; at most 1000 are allowed",
+    );
+    failure0("States.ArrayRange(0, 1, -0.4)", "must not be 0");
+    failure0(
+        "States.ArrayRange(0, 1e300, 1)",
+        "the range would have 9223372036854775808 items",
+    );
+    failure0(
+        "States.ArrayRange(0, 10, '1')",
+        "the third argument (the step) must be a number, but was a string \"1\"",
+    );
+}
+
+#[test]
+fn base64_encode_edge_inputs() {
+    // The UTF-8 bytes of the string: blank, combining, beyond the BMP.
+    for (text, encoded) in [
+        (" ", "IA=="),
+        ("\t\n", "CQo="),
+        ("e\u{301}", "ZcyB"),
+        ("😀", "8J+YgA=="),
+    ] {
+        assert_eq!(
+            ok("States.Base64Encode($)", &json!(text)),
+            json!(encoded),
+            "{text:?}"
+        );
+    }
+    // 10,000 characters counted as Java counts them (UTF-16 units): 5,000 emoji are 10,000.
+    ok("States.Base64Encode($)", &json!("😀".repeat(5_000)));
+    failure0(
+        "States.Base64Encode(null)",
+        "must be a string, but was null",
+    );
+    failure0(
+        "States.Base64Encode(States.Array())",
+        "must be a string, but was an array []",
+    );
+}
+
+#[test]
+fn hash_edge_inputs() {
+    // The digest of the string's UTF-8 bytes (checked with Python's hashlib).
+    for (text, md5) in [
+        (" ", "7215ee9c7d9dc229d2921a40e899ec5f"),
+        ("é", "66ddcd97cfdeabb2f6fb8a999b4bc76f"),
+        ("e\u{301}", "5526861fbb1e71a1bda6ac364310a807"),
+        ("😀", "2a02eac39d716a70ecf37579185927b6"),
+    ] {
+        assert_eq!(
+            ok("States.Hash($, 'MD5')", &json!(text)),
+            json!(md5),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        ok("States.Hash($, 'SHA-256')", &json!("😀")),
+        json!("f0443a342c5ef54783a111b51ba56c938e474c32324d90c3a60c9c8e3a37e2d9")
+    );
+    // "10,000 characters or less", counted in UTF-16 units.
+    ok("States.Hash($, 'SHA-1')", &json!("😀".repeat(5_000)));
+    failure(
+        "States.Hash($, 'SHA-1')",
+        &json!("😀".repeat(5_001)),
+        "the data (first argument) has 10002 characters; at most 10000 are allowed",
+    );
+    // The algorithm is one of the five names, exactly.
+    for algorithm in ["''", "' MD5'", "'md5'", "'SHA-224'", "'SHA3-256'", "null"] {
+        let needle = if algorithm == "null" {
+            "the algorithm (second argument) must be a string, but was null"
+        } else {
+            "unsupported hash algorithm"
+        };
+        failure0(&format!("States.Hash('x', {algorithm})"), needle);
+    }
+    failure0(
+        "States.Hash(null, 'MD5')",
+        "the data (first argument) must be a string, but was null",
+    );
+}
+
+#[test]
+fn math_edge_inputs() {
+    let input =
+        json!({"neg_zero": -0.0, "three": 3.0, "max_u64": 18446744073709551615u64, "huge": 1e308});
+    let f = |expr: &str| ok(expr, &input);
+    // "If you specify a non-integer value ..., Step Functions will round it off to the nearest
+    // integer" (Math.round: halves go up); -0.0 and 3.0 are 0 and 3.
+    assert_eq!(f("States.MathAdd($.neg_zero, $.three)"), json!(3));
+    assert_eq!(f("States.MathAdd(-0, 0)"), json!(0));
+    // "You must specify integer values in the range of -2147483648 and 2147483647", after
+    // rounding: -2147483648.5 rounds up to -2147483648.
+    assert_eq!(f("States.MathAdd(-2147483648.5, 0)"), json!(-2147483648i64));
+    assert_eq!(f("States.MathAdd(-2147483648, 2147483647)"), json!(-1));
+    for (args, needle) in [
+        (
+            "-2147483648.6, 0",
+            "the first argument (-2147483649) is outside the range",
+        ),
+        (
+            "$.max_u64, 0",
+            "the first argument (9223372036854775807) is outside the range",
+        ),
+        (
+            "0, $.huge",
+            "the second argument (9223372036854775807) is outside the range",
+        ),
+        (
+            "-2147483648, -1",
+            "the sum -2147483649 is outside the range",
+        ),
+        (
+            "null, 1",
+            "the first argument must be a number, but was null",
+        ),
+        (
+            "1, ''",
+            "the second argument must be a number, but was a string \"\"",
+        ),
+    ] {
+        failure(&format!("States.MathAdd({args})"), &input, needle);
+    }
+    // MathRandom: "a random number between the specified start number (inclusive) and end
+    // number (exclusive)", start and end rounded.
+    let env = Env::document(&input);
+    for expr in [
+        "States.MathRandom($.neg_zero, 1)",
+        "States.MathRandom(-0.4, 0.5)",
+        "States.MathRandom(0, 1, 42)",
+    ] {
+        assert_eq!(
+            parse(expr).evaluate(&env, &mut Fixed(u64::MAX)).unwrap(),
+            json!(0),
+            "{expr}"
+        );
+    }
+    for (args, needle) in [
+        ("1, 0", "the start (1) must be less than the end (0)"),
+        ("0.5, 1.4", "the start (1) must be less than the end (1)"),
+        (
+            "$.huge, 0",
+            "the start (9223372036854775807) must be less than the end (0)",
+        ),
+        (
+            "null, 1",
+            "the start (first argument) must be a number, but was null",
+        ),
+        (
+            "0, 1, null",
+            "the seed (third argument) must be a number, but was null",
+        ),
+    ] {
+        failure(&format!("States.MathRandom({args})"), &input, needle);
+    }
+}
+
+#[test]
+fn string_split_edge_inputs() {
+    // Java's StringTokenizer: every character of the second string is a delimiter, empty
+    // pieces are dropped, and a string with no delimiter (or an empty delimiter string) is
+    // one piece. Recorded (string_split__00, __03): " " and ",,,," split by ",".
+    for (text, delimiters, pieces) in [
+        ("", ",", json!([])),
+        ("   ", " ", json!([])),
+        ("   ", ",", json!(["   "])),
+        ("a b\tc\n", " \t\n", json!(["a", "b", "c"])),
+        ("abc", "", json!(["abc"])),
+        ("", "", json!([])),
+        // Code points, not UTF-16 units: a character beyond the BMP is one delimiter, and a
+        // combining mark is a character of its own.
+        ("a😀b😀", "😀", json!(["a", "b"])),
+        ("e\u{301},x", ",", json!(["e\u{301}", "x"])),
+        ("e\u{301}x", "\u{301}", json!(["e", "x"])),
+    ] {
+        assert_eq!(
+            ok(
+                "States.StringSplit($.s, $.d)",
+                &json!({"s": text, "d": delimiters})
+            ),
+            pieces,
+            "{text:?} / {delimiters:?}"
+        );
+    }
+    failure0(
+        "States.StringSplit(null, ',')",
+        "the first argument must be a string, but was null",
+    );
+    failure0(
+        "States.StringSplit('a', null)",
+        "the delimiter (second argument) must be a string, but was null",
+    );
+}
+
+#[test]
+fn java_equality_of_nested_values() {
+    for (a, b, equal) in [
+        (
+            json!({"a": [1, {"b": 0.0}], "c": null}),
+            json!({"c": null, "a": [1, {"b": 0.0}]}),
+            true,
+        ),
+        (
+            json!({"a": [1, {"b": 0.0}]}),
+            json!({"a": [1, {"b": -0.0}]}),
+            false,
+        ),
+        (
+            json!({"a": [1, {"b": 1}]}),
+            json!({"a": [1, {"b": 1.0}]}),
+            false,
+        ),
+        (json!([[1], [2]]), json!([[1], [2], []]), false),
+        (json!({"a": 1}), json!({"b": 1}), false),
+        (json!({"a": 1}), json!({"a": 1, "b": 2}), false),
+        (json!([]), json!({}), false),
+        (json!(""), json!(null), false),
+        (
+            json!(18446744073709551615u64),
+            json!(18446744073709551615u64),
+            true,
+        ),
+        (json!(-1.5e300), json!(-1.5e300), true),
+    ] {
+        assert_eq!(java_equals(&a, &b), equal, "{a} vs {b}");
+        assert_eq!(java_equals(&b, &a), equal, "{b} vs {a}");
+    }
 }

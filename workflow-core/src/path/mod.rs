@@ -112,6 +112,9 @@ pub struct Path {
     root: Root,
     segments: Vec<Segment>,
     definite: bool,
+    /// The quote each name step was written with (`'` for `.name`), in order, for
+    /// [`Path::normalized`].
+    quotes: Box<[char]>,
 }
 
 impl PartialEq for Path {
@@ -172,7 +175,9 @@ impl Path {
     }
 
     /// The path in Jayway's normalized bracket form, as AWS quotes it in error messages:
-    /// `$.a.b[0]` becomes `$['a']['b'][0]`.
+    /// `$.a.b[0]` becomes `$['a']['b'][0]`. Like Jayway's `PropertyPathToken`, a name keeps
+    /// the quote it was written with (`$["a"]` stays `$["a"]`, a dot name takes `'`), and its
+    /// `\` and `'` are escaped so that the form parses back to the same path.
     pub fn normalized(&self) -> String {
         let mut out = String::from(match &self.root {
             Root::Input => "$",
@@ -182,30 +187,45 @@ impl Path {
         if let Root::Variable(name) = &self.root {
             out.push_str(name);
         }
+        let mut quotes = self.quotes.iter().copied();
         for segment in &self.segments {
-            write_normalized(&mut out, segment);
+            write_normalized(&mut out, segment, &mut quotes);
         }
         out
     }
 }
 
-fn write_normalized(out: &mut String, segment: &Segment) {
+fn write_normalized(out: &mut String, segment: &Segment, quotes: &mut impl Iterator<Item = char>) {
     use fmt::Write;
+    let quoted = |out: &mut String, name: &str, quote: char| {
+        out.push(quote);
+        for c in name.chars() {
+            if matches!(c, '\\' | '\'') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push(quote);
+    };
     match segment {
         Segment::Name(name) => {
-            let _ = write!(out, "['{name}']");
+            let quote = quotes.next().unwrap_or('\'');
+            out.push('[');
+            quoted(out, name, quote);
+            out.push(']');
         }
         Segment::Index(i) => {
             let _ = write!(out, "[{i}]");
         }
         Segment::Wildcard => out.push_str("[*]"),
         Segment::Names(names) => {
+            let quote = quotes.next().unwrap_or('\'');
             out.push('[');
             for (i, name) in names.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                let _ = write!(out, "'{name}'");
+                quoted(out, name, quote);
             }
             out.push(']');
         }
@@ -236,7 +256,7 @@ fn write_normalized(out: &mut String, segment: &Segment) {
         Segment::Filter(_) => out.push_str("[?]"),
         Segment::Descendant(inner) => {
             out.push_str("..");
-            write_normalized(out, inner);
+            write_normalized(out, inner, quotes);
         }
         Segment::Function(f) => {
             let _ = write!(out, ".{f:?}()");

@@ -9,6 +9,7 @@ pub(super) fn parse_path(text: &str) -> Result<Path, PathSyntaxError> {
         pos: 0,
         in_filter: false,
         depth: 0,
+        quotes: Vec::new(),
     };
     let root = p.root()?;
     let segments = p.segments()?;
@@ -21,6 +22,7 @@ pub(super) fn parse_path(text: &str) -> Result<Path, PathSyntaxError> {
         root,
         segments,
         definite,
+        quotes: p.quotes.into(),
     })
 }
 
@@ -38,6 +40,9 @@ pub(super) struct Parser<'s> {
     pub(super) in_filter: bool,
     /// How deep the filter being parsed nests.
     pub(super) depth: u32,
+    /// The quote of each name step outside filters, in order (`'` for `.name`), for
+    /// [`Path::normalized`].
+    pub(super) quotes: Vec<char>,
 }
 
 /// How deep a filter may nest: far past any real filter, far below what exhausts a stack.
@@ -45,9 +50,13 @@ pub(crate) const MAX_FILTER_DEPTH: u32 = 64;
 
 impl<'s> Parser<'s> {
     pub(super) fn error(&self, message: &str) -> PathSyntaxError {
+        self.error_at(self.pos, message)
+    }
+
+    fn error_at(&self, offset: usize, message: &str) -> PathSyntaxError {
         PathSyntaxError {
             path: self.src.to_string(),
-            offset: self.pos,
+            offset,
             message: message.to_string(),
         }
     }
@@ -133,6 +142,12 @@ impl<'s> Parser<'s> {
                         segments.push(Segment::Descendant(Box::new(inner)));
                     } else {
                         self.pos += 1;
+                        // Jayway reads `$.a.['b c']` and `$.a.[0]` as `$.a['b c']` and
+                        // `$.a[0]`; AWS's documentation writes `$.abc.['def ghi']`.
+                        if self.peek() == Some('[') {
+                            segments.push(self.bracket()?);
+                            continue;
+                        }
                         let seg = self.dot_member()?;
                         let is_function = matches!(seg, Segment::Function(_));
                         segments.push(seg);
@@ -165,6 +180,9 @@ impl<'s> Parser<'s> {
             return Err(self.error("expected a name after '.'"));
         }
         let name = &self.src[start..self.pos];
+        if self.peek() != Some('(') {
+            self.record_quote('\'');
+        }
         if self.peek() == Some('(') {
             let Some(function) = PathFunction::from_name(name) else {
                 return Err(self.error(&format!("unknown path function '{name}()'")));
@@ -187,14 +205,21 @@ impl<'s> Parser<'s> {
                 self.pos += 1;
                 Segment::Wildcard
             }
-            Some('\'') | Some('"') => {
+            Some(quote @ ('\'' | '"')) => {
                 let mut names = vec![self.quoted()?];
                 self.skip_ws();
                 while self.eat(',') {
                     self.skip_ws();
+                    // Jayway quotes every name of a bracket with the first name's quote.
+                    if self.peek() != Some(quote) && matches!(self.peek(), Some('\'' | '"')) {
+                        return Err(self.error(&format!(
+                            "the names of one bracket must all be quoted with {quote}"
+                        )));
+                    }
                     names.push(self.quoted()?);
                     self.skip_ws();
                 }
+                self.record_quote(quote);
                 if names.len() == 1 {
                     Segment::Name(names.pop().unwrap_or_default().into())
                 } else {
@@ -285,36 +310,97 @@ impl<'s> Parser<'s> {
             .map_err(|_| self.error("index out of range"))
     }
 
+    /// Notes the quote of a name step (outside filters), for [`Path::normalized`].
+    fn record_quote(&mut self, quote: char) {
+        if !self.in_filter {
+            self.quotes.push(quote);
+        }
+    }
+
+    /// A quoted name or string, unescaped as Jayway does: `\\`, `\'`, `\"`, `\b`, `\f`,
+    /// `\n`, `\r`, `\t` and `\uXXXX` (a UTF-16 unit; a surrogate pair makes one character);
+    /// a backslash before any other character stands for that character. The other quote
+    /// character needs no escape: `['it"s']`, `["it's"]`.
     pub(super) fn quoted(&mut self) -> Result<String, PathSyntaxError> {
         let quote = match self.peek() {
             Some(q @ ('\'' | '"')) => q,
             _ => return Err(self.error("expected a quoted string")),
         };
+        let open = self.pos;
+        let unterminated = |p: &Self| {
+            p.error_at(
+                open,
+                &format!("unterminated string: a closing {quote} is missing"),
+            )
+        };
         self.pos += 1;
         let mut out = String::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err(self.error("unterminated string"));
+                return Err(unterminated(self));
             };
             self.pos += c.len_utf8();
             if c == quote {
                 return Ok(out);
             }
-            if c == '\\' {
-                let Some(escaped) = self.peek() else {
-                    return Err(self.error("unterminated string"));
-                };
-                self.pos += escaped.len_utf8();
-                out.push(match escaped {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    other => other,
-                });
-            } else {
+            if c != '\\' {
                 out.push(c);
+                continue;
             }
+            let Some(escaped) = self.peek() else {
+                return Err(unterminated(self));
+            };
+            self.pos += escaped.len_utf8();
+            out.push(match escaped {
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => self.unicode_escape()?,
+                other => other,
+            });
         }
+    }
+
+    /// The character of `\uXXXX` (after the `u`), joining a surrogate pair written as two
+    /// escapes. A lone surrogate names no JSON member (a JSON text cannot hold one), so it is
+    /// refused.
+    fn unicode_escape(&mut self) -> Result<char, PathSyntaxError> {
+        let start = self.pos - 2;
+        let unit = self.hex4().ok_or_else(|| {
+            self.error_at(start, "'\\u' must be followed by 4 hexadecimal digits")
+        })?;
+        if (0xD800..0xDC00).contains(&unit) && self.rest().starts_with("\\u") {
+            let saved = self.pos;
+            self.pos += 2;
+            if let Some(low) = self.hex4().filter(|u| (0xDC00..0xE000).contains(u)) {
+                let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                if let Some(c) = char::from_u32(code) {
+                    return Ok(c);
+                }
+            }
+            self.pos = saved;
+        }
+        char::from_u32(unit).ok_or_else(|| {
+            self.error_at(
+                start,
+                &format!(
+                    "'\\u{unit:04x}' is half of a surrogate pair: no JSON member name has it alone"
+                ),
+            )
+        })
+    }
+
+    /// Four hexadecimal digits, consumed; `None` (nothing consumed) otherwise.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.rest().get(..4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let unit = u32::from_str_radix(digits, 16).ok()?;
+        self.pos += 4;
+        Some(unit)
     }
 
     // ----- filters -----

@@ -219,3 +219,180 @@ fn deep_filters_are_refused_and_long_chains_are_flat() {
         json!([{"b": 2}])
     );
 }
+
+// ----- names in bracket notation: quotes, escapes, unicode -----
+
+/// The name of the single step of `$[...]`.
+fn bracket_name(path: &str) -> String {
+    let p = Path::parse(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    match p.segments() {
+        [Segment::Name(name)] => name.to_string(),
+        other => panic!("{path}: {other:?}"),
+    }
+}
+
+#[test]
+fn bracket_names_unescape_like_jayway() {
+    // Jayway's `Utils.unescape`: \\ \' \" \b \f \n \r \t \uXXXX, and a backslash before any
+    // other character stands for that character.
+    for (path, name) in [
+        (r"$['a\'b']", "a'b"),
+        (r#"$["a\"b"]"#, "a\"b"),
+        (r"$['a\\b']", r"a\b"),
+        (r"$['a\\\\b']", r"a\\b"),
+        (r"$['a\\']", r"a\"),
+        (r#"$['a\"b']"#, "a\"b"),
+        (r#"$["a\'b"]"#, "a'b"),
+        (r"$['\x']", "x"),
+        (r"$['a\/b']", "a/b"),
+        (r"$['tab\there']", "tab\there"),
+        (r"$['\n\r\b\f']", "\n\r\u{8}\u{c}"),
+        // The other quote needs no escape.
+        (r#"$['it"s']"#, "it\"s"),
+        (r#"$["it's"]"#, "it's"),
+        // Brackets, dots, spaces, commas and parentheses inside quotes are plain characters.
+        ("$['a.b']", "a.b"),
+        ("$['a b']", "a b"),
+        ("$['a]b']", "a]b"),
+        ("$['a,b']", "a,b"),
+        ("$['f(x)']", "f(x)"),
+        ("$['$.x']", "$.x"),
+        ("$['']", ""),
+        ("$[ 'spaced' ]", "spaced"),
+        // Unicode: as written, escaped, and surrogate pairs joined.
+        ("$['日本語']", "日本語"),
+        (r"$['\u0041\u00e9']", "Aé"),
+        (r"$['\u65E5']", "日"),
+        (r"$['\ud83d\ude00']", "😀"),
+        ("$['😀']", "😀"),
+        // A combining character stays a separate character: no normalization, as in Java.
+        (r"$['e\u0301']", "e\u{301}"),
+    ] {
+        assert_eq!(bracket_name(path), name, "{path}");
+    }
+}
+
+#[test]
+fn malformed_bracket_names_are_refused() {
+    for (path, needle) in [
+        // SQL-style doubled quotes are not an escape: Jayway wants ',' or ']' after a name.
+        ("$['it''s']", "expected ']'"),
+        (r"$['a\']", "unterminated string: a closing ' is missing"),
+        ("$['a]", "unterminated string"),
+        (r#"$["a]"#, "a closing \" is missing"),
+        ("$['a'", "expected ']'"),
+        ("$['a' 'b']", "expected ']'"),
+        ("$['a',]", "expected a quoted string"),
+        // Jayway quotes all names of one bracket like the first.
+        (r#"$['a',"b"]"#, "must all be quoted with '"),
+        (r"$['\u12']", "4 hexadecimal digits"),
+        (r"$['\uzzzz']", "4 hexadecimal digits"),
+        (r"$['\ud83d']", "half of a surrogate pair"),
+        (r"$['\ude00\ud83d']", "half of a surrogate pair"),
+    ] {
+        let e = Path::parse(path).expect_err(path);
+        assert!(e.message.contains(needle), "{path}: {e}");
+    }
+    // The error points at the opening quote of an unterminated name.
+    assert_eq!(Path::parse(r"$.a['b\']").unwrap_err().offset, 4);
+}
+
+#[test]
+fn several_names_in_one_bracket() {
+    let p = Path::parse(r#"$["a\"1", "b,2"]"#).unwrap();
+    assert_eq!(
+        p.segments(),
+        [Segment::Names(vec!["a\"1".into(), "b,2".into()])]
+    );
+    let p = Path::parse(r"$['x\'', 'y']").unwrap();
+    assert_eq!(
+        p.segments(),
+        [Segment::Names(vec!["x'".into(), "y".into()])]
+    );
+}
+
+#[test]
+fn a_dot_before_a_bracket_is_allowed() {
+    // AWS's intrinsic functions page writes `$.abc.['def ghi']`; Jayway reads it as
+    // `$.abc['def ghi']`.
+    let doc = json!({"abc": {"def ghi": 1, "l": [5, 6]}});
+    assert_eq!(sel("$.abc.['def ghi']", &doc).unwrap(), json!(1));
+    assert_eq!(sel("$.abc.l.[1]", &doc).unwrap(), json!(6));
+    assert_eq!(sel("$.['abc'].['l'][0]", &doc).unwrap(), json!(5));
+    assert!(Path::parse("$.abc.['def ghi']").unwrap().is_reference());
+    assert!(Path::parse("$.abc..['x']").is_ok());
+    assert!(Path::parse("$.abc.").is_err());
+}
+
+#[test]
+fn escaped_names_select_and_write_the_same_member() {
+    let doc = json!({
+        "a'b": 1, "a\"b": 2, "a\\b": 3, "a.b": 4, "a b": 5, "é": 6, "😀": 7,
+        "e\u{301}": 8, "nested": {"x'y": {"z\\": 9}}
+    });
+    for (path, value) in [
+        (r"$['a\'b']", 1),
+        (r#"$["a'b"]"#, 1),
+        (r#"$["a\"b"]"#, 2),
+        (r#"$['a"b']"#, 2),
+        (r"$['a\\b']", 3),
+        ("$['a.b']", 4),
+        ("$['a b']", 5),
+        (r"$['\u00e9']", 6),
+        ("$.é", 6),
+        (r"$['\uD83D\uDE00']", 7),
+        (r"$['e\u0301']", 8),
+        (r"$.nested['x\'y']['z\\']", 9),
+        (r"$['nested'].['x\'y'].['z\\']", 9),
+    ] {
+        assert_eq!(sel(path, &doc).unwrap(), json!(value), "{path}");
+    }
+    // Precomposed and decomposed é are different names.
+    assert_eq!(
+        sel("$['é']", &json!({"e\u{301}": 1})),
+        Err(PathError::NoMatch)
+    );
+    // A reference path with escaped names writes the member it reads (ResultPath).
+    for path in [
+        r"$['a\'b']",
+        r#"$["a\"b"]"#,
+        r"$['a\\b']",
+        "$['a.b']",
+        r"$.n['x\'y']['\u00e9']",
+    ] {
+        let p = Path::parse(path).unwrap();
+        let mut target = json!({"n": null});
+        write_reference(&mut target, p.segments(), json!("written")).unwrap();
+        assert_eq!(sel(path, &target).unwrap(), json!("written"), "{path}");
+        let copy = with_reference(&json!({"n": null}), p.segments(), json!("written")).unwrap();
+        assert_eq!(copy, target, "{path}");
+    }
+}
+
+#[test]
+fn normalized_names_keep_their_quote_and_escape_like_jayway() {
+    // Jayway's `PropertyPathToken.getPathFragment`: the delimiter the name was written with,
+    // `\` and `'` escaped.
+    for (path, normalized) in [
+        ("$.a", "$['a']"),
+        (r#"$["a"]"#, r#"$["a"]"#),
+        (r"$['it\'s']", r"$['it\'s']"),
+        (r#"$["it's"]"#, r#"$["it\'s"]"#),
+        (r"$['a\\b']", r"$['a\\b']"),
+        // Jayway escapes only `\` and `'`, so a `"` in a `"`-quoted name comes out bare (and
+        // that form would not parse back).
+        (r#"$["q\"q"]"#, r#"$["q"q"]"#),
+        (r#"$.x["y"][0]..['z']"#, r#"$['x']["y"][0]..['z']"#),
+        (r#"$["a","b"]"#, r#"$["a","b"]"#),
+        ("$.l.length()", "$['l'].Length()"),
+        ("$.a[?(@.b == 'c')].d", "$['a'][?]['d']"),
+    ] {
+        let p = Path::parse(path).unwrap();
+        assert_eq!(p.normalized(), normalized, "{path}");
+        // The form reads back as the same steps (filters aside).
+        if !path.contains('?') && !path.contains('(') && !path.contains("q\\\"q") {
+            let back = Path::parse(&p.normalized()).unwrap();
+            assert_eq!(back.segments(), p.segments(), "{path}");
+        }
+    }
+}

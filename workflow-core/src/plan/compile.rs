@@ -1303,9 +1303,9 @@ impl<'m> Compiler<'m> {
                     return None;
                 }
                 if let crate::template::Dynamic::Intrinsic(call) = &dynamic
-                    && let Some(function) = call.function()
-                    && !function.allowed_in_fail_state()
+                    && !call.function().allowed_in_fail_state()
                 {
+                    let function = call.function();
                     // AWS documents the functions that give a string for these fields; whether
                     // it refuses the others when the definition is created is not known.
                     self.warning(

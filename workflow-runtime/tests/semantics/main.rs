@@ -10,6 +10,7 @@ mod common;
 
 mod callbacks;
 mod catch;
+mod definitions;
 mod history;
 mod limits;
 mod map;

@@ -715,6 +715,16 @@ impl Execution {
                 let total = children.results.len().max(1) as f64;
                 let has_tolerance =
                     children.tolerated_count.is_some() || children.tolerated_percentage.is_some();
+                // A States.Runtime error "will always cause the execution to fail": an inline
+                // iteration runs in this execution, so no tolerance absorbs it. A distributed
+                // iteration is a child execution, which that error fails; for this one it
+                // is a failed item like any other.
+                let never_handled = !children.distributed
+                    && failure
+                        .error
+                        .as_deref()
+                        .is_some_and(|e| Handling::of(e) == Handling::Never);
+                let has_tolerance = has_tolerance && !never_handled;
                 let exceeded = !has_tolerance
                     || children
                         .tolerated_count

@@ -16,6 +16,7 @@ mod map;
 mod parallel;
 mod retry;
 mod robustness;
+mod runtime_errors;
 mod timeouts;
 mod variables;
 mod wait;

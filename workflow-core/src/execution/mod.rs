@@ -35,6 +35,7 @@
 //! ```
 
 mod context;
+mod path_numbers;
 mod run;
 mod size;
 

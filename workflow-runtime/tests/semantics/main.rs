@@ -14,6 +14,7 @@ mod history;
 mod limits;
 mod map;
 mod parallel;
+mod path_fields;
 mod retry;
 mod robustness;
 mod runtime_errors;

@@ -234,37 +234,40 @@ mod tests {
     use Expect::{Gives as V, NotPositive as P, NotValid as N};
 
     #[test]
-    fn seconds_path_is_a_non_negative_long() {
-        check(
-            IntegerField::Seconds,
-            &[
-                V(0),
-                V(1),
-                V(5),
-                V(99_999_999),
-                V(2_147_483_647),
-                V(2_147_483_648),
-                V(9_223_372_036_854_775_807),
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-            ],
-        );
+    fn seconds_and_tolerated_failure_count_paths_are_non_negative_longs() {
+        for field in [IntegerField::Seconds, IntegerField::ToleratedFailureCount] {
+            check(
+                field,
+                &[
+                    V(0),
+                    V(1),
+                    V(5),
+                    V(99_999_999),
+                    V(2_147_483_647),
+                    V(2_147_483_648),
+                    V(9_223_372_036_854_775_807),
+                    // From 9223372036854775808 on.
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                    N,
+                ],
+            );
+        }
     }
 
     #[test]
@@ -315,40 +318,6 @@ mod tests {
                 V(2_147_483_647),
                 N,
                 N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-                N,
-            ],
-        );
-    }
-
-    #[test]
-    fn tolerated_failure_count_path_is_a_non_negative_long() {
-        check(
-            IntegerField::ToleratedFailureCount,
-            &[
-                V(0),
-                V(1),
-                V(5),
-                V(99_999_999),
-                V(2_147_483_647),
-                V(2_147_483_648),
-                V(9_223_372_036_854_775_807),
                 N,
                 N,
                 N,

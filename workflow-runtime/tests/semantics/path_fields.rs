@@ -9,7 +9,7 @@
 //! workflow-core's `execution::path_numbers` derives from it for the cases the corpus lacks.
 
 use serde_json::{Value, json};
-use workflow_runtime::{EventType, Runtime, TaskContext, TaskError};
+use workflow_runtime::{EventType, Runtime, TaskContext, TaskError, Workflow};
 
 use crate::common::*;
 
@@ -18,6 +18,19 @@ fn cause(state: &str, event: u64, detail: &str) -> String {
     format!(
         "An error occurred while executing the state '{state}' (entered at the event id #{event}). {detail}"
     )
+}
+
+/// Runs `wf` on `input` and checks that the state "S" (entered at event #4) fails at once
+/// with `States.Runtime` and the cause `detail`, its last events `tail`.
+async fn refused(rt: &Runtime, wf: &Workflow, input: Value, detail: &str, tail: &[&str]) {
+    let (status, history) = run(rt, wf, input.clone()).await;
+    let expected = cause("S", 4, detail);
+    assert_eq!(
+        failed(&status),
+        (Some("States.Runtime"), Some(expected.as_str())),
+        "{input}"
+    );
+    assert_eq!(types(&history)[3..], *tail, "{input}");
 }
 
 /// A machine that sets the variable `n` to `$.n`, then runs `state` as "S". Its paths can
@@ -78,22 +91,14 @@ async fn seconds_path_refusals() {
         (json!({"s": 1}), "{\"s\":1}"),
         (json!(9_223_372_036_854_775_808u64), "9223372036854775808"),
     ] {
-        let (status, history) = run(&rt, &wf, json!({"n": n})).await;
-        let expected = cause(
-            "S",
-            4,
+        refused(
+            &rt,
+            &wf,
+            json!({"n": n}),
             &format!("The SecondsPath parameter cannot be parsed as a long value: $n == {shown}"),
-        );
-        assert_eq!(
-            failed(&status),
-            (Some("States.Runtime"), Some(expected.as_str())),
-            "{n}"
-        );
-        assert_eq!(
-            types(&history)[3..],
-            ["WaitStateEntered", "ExecutionFailed"],
-            "{n}"
-        );
+            &["WaitStateEntered", "ExecutionFailed"],
+        )
+        .await;
     }
 }
 
@@ -165,12 +170,7 @@ async fn timeout_and_heartbeat_path_refusals() {
     // Task state documentation): 0 and negative values are not positive, the rest not valid.
     for field in ["TimeoutSecondsPath", "HeartbeatSecondsPath"] {
         let rt = runtime();
-        let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-        let c = calls.clone();
-        rt.bind_lambda("f", move |input: Value, _ctx: TaskContext| {
-            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async move { Ok::<_, TaskError>(input) }
-        });
+        let calls = counted(&rt, "f", Ok);
         let mut task = json!({"Type": "Task", "Resource": lambda("f")});
         task[field] = json!("$.n");
         let wf = load(&rt, after_assign(task));
@@ -188,22 +188,14 @@ async fn timeout_and_heartbeat_path_refusals() {
                 "not a valid integer",
             ),
         ] {
-            let (status, history) = run(&rt, &wf, json!({"n": n})).await;
-            let expected = cause(
-                "S",
-                4,
+            refused(
+                &rt,
+                &wf,
+                json!({"n": n}),
                 &format!("The {field} field refers to value \"{shown}\" which is {sentence}: $.n"),
-            );
-            assert_eq!(
-                failed(&status),
-                (Some("States.Runtime"), Some(expected.as_str())),
-                "{field} = {n}"
-            );
-            assert_eq!(
-                types(&history)[3..],
-                ["TaskStateEntered", "ExecutionFailed"],
-                "{field} = {n}"
-            );
+                &["TaskStateEntered", "ExecutionFailed"],
+            )
+            .await;
         }
         assert_eq!(
             calls.load(std::sync::atomic::Ordering::SeqCst),
@@ -317,24 +309,16 @@ async fn max_concurrency_path_refusals() {
         (json!(false), "false"),
         (json!({}), "{}"),
     ] {
-        let (status, history) = run(&rt, &wf, json!({"n": n, "items": [1]})).await;
-        let expected = cause(
-            "S",
-            4,
+        refused(
+            &rt,
+            &wf,
+            json!({"n": n, "items": [1]}),
             &format!(
                 "The MaxConcurrencyPath field refers to value \"{shown}\" which is not a valid integer: $n"
             ),
-        );
-        assert_eq!(
-            failed(&status),
-            (Some("States.Runtime"), Some(expected.as_str())),
-            "{n}"
-        );
-        assert_eq!(
-            types(&history)[3..],
-            ["MapStateEntered", "ExecutionFailed"],
-            "{n}"
-        );
+            &["MapStateEntered", "ExecutionFailed"],
+        )
+        .await;
     }
     // The largest: no limit in effect for three items.
     let (status, _) = run(&rt, &wf, json!({"n": i32::MAX, "items": [1, 2, 3]})).await;
@@ -397,24 +381,16 @@ async fn tolerated_failure_count_path_refusals() {
         (json!(null), "null"),
         (json!(9_223_372_036_854_775_808u64), "9223372036854775808"),
     ] {
-        let (status, history) = run(&rt, &wf, json!({"n": n, "items": [{}]})).await;
-        let expected = cause(
-            "S",
-            4,
+        refused(
+            &rt,
+            &wf,
+            json!({"n": n, "items": [{}]}),
             &format!(
                 "The ToleratedFailureCountPath field refers to value \"{shown}\" which is not a valid integer: $.n"
             ),
-        );
-        assert_eq!(
-            failed(&status),
-            (Some("States.Runtime"), Some(expected.as_str())),
-            "{n}"
-        );
-        assert_eq!(
-            types(&history)[3..],
-            ["MapStateEntered", "MapStateStarted", "ExecutionFailed"],
-            "{n}"
-        );
+            &["MapStateEntered", "MapStateStarted", "ExecutionFailed"],
+        )
+        .await;
     }
 }
 
@@ -461,18 +437,14 @@ async fn tolerated_failure_percentage_path_refusals() {
         (json!(100.1), out_of_range.clone()),
         (json!(1e21), out_of_range.clone()),
     ] {
-        let (status, history) = run(&rt, &wf, json!({"n": n, "items": [{}]})).await;
-        let expected = cause("S", 4, &detail);
-        assert_eq!(
-            failed(&status),
-            (Some("States.Runtime"), Some(expected.as_str())),
-            "{n}"
-        );
-        assert_eq!(
-            types(&history)[3..],
-            ["MapStateEntered", "MapStateStarted", "ExecutionFailed"],
-            "{n}"
-        );
+        refused(
+            &rt,
+            &wf,
+            json!({"n": n, "items": [{}]}),
+            &detail,
+            &["MapStateEntered", "MapStateStarted", "ExecutionFailed"],
+        )
+        .await;
     }
     // The bounds themselves are accepted.
     for n in [json!(0), json!(100), json!(0.0), json!(100.0)] {

@@ -8,30 +8,12 @@
 //! Fail state or a task handler that reports `States.Runtime`, an error that reaches a
 //! Parallel or Map state from a branch or an iteration.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
-use workflow_runtime::{EventType, Runtime, StartOptions, TaskContext, TaskError};
+use workflow_runtime::{EventType, StartOptions, TaskError};
 
 use crate::common::*;
-
-/// Binds the Lambda `name` to a handler that answers `answer` and counts its calls.
-fn counted(
-    rt: &Runtime,
-    name: &str,
-    answer: impl Fn(Value) -> Result<Value, TaskError> + Send + Sync + 'static,
-) -> Arc<AtomicU32> {
-    let calls = Arc::new(AtomicU32::new(0));
-    let c = calls.clone();
-    let answer = Arc::new(answer);
-    rt.bind_lambda(name, move |input: Value, _ctx: TaskContext| {
-        c.fetch_add(1, Ordering::SeqCst);
-        let result = answer(input);
-        async move { result }
-    });
-    calls
-}
 
 /// Every way a retrier or catcher could name an error: explicitly, then by the wildcards.
 fn every_handler() -> (Value, Value) {
@@ -281,8 +263,10 @@ async fn the_history_quota_is_not_caught() {
             }}]}),
         ),
     );
-    let mut options = StartOptions::default();
-    options.history_limit = Some(50);
+    let options = StartOptions {
+        history_limit: Some(50),
+        ..StartOptions::default()
+    };
     let handle = rt.start_with(&wf, json!({}), &options).expect("start");
     let status = outcome(&handle).await;
     let history = handle.history().await;

@@ -63,6 +63,9 @@ pub mod codes {
     pub const STATES_ALL_NOT_LAST: &str = "states-all-not-last";
     /// An error name starts with `States.` but is not a predefined one.
     pub const UNKNOWN_ERROR_NAME: &str = "unknown-error-name";
+    /// `ErrorEquals` names `States.Runtime`, which AWS never retries or catches: the name
+    /// matches nothing (a warning).
+    pub const UNCATCHABLE_ERROR: &str = "uncatchable-error";
     /// A number is out of its allowed range (MaxAttempts < 0, BackoffRate < 1, ...). A warning
     /// for `MaxInputBytesPerBatch` over 256 KiB.
     pub const OUT_OF_RANGE: &str = "out-of-range";

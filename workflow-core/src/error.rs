@@ -38,6 +38,43 @@ pub mod names {
     pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
 }
 
+/// Which retriers and catchers may handle an error, decided by its name alone.
+///
+/// AWS identifies an error by its name and documents each rule by name ("Error handling in
+/// Step Functions", <https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html>),
+/// never by where the error came from: a `States.Runtime` that the engine raises and one
+/// that a task handler or a Fail state reports under that name are the same error to Retry
+/// and Catch. (AWS also asks that errors a state reports under its own name not start with
+/// `States.`; one that does anyway is treated as the predefined error of that name.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Handling {
+    /// `States.Runtime`: "isn't retriable, and will always cause the execution to fail".
+    /// No retrier or catcher handles it, not even one that names it.
+    Never,
+    /// `States.DataLimitExceeded`: "a terminal error that can't be caught by the States.ALL
+    /// error type". Only a retrier or catcher that names it handles it; `States.TaskFailed`
+    /// does not either (the documentation calls the error terminal, and `States.TaskFailed`
+    /// is the wildcard for task failures, which this is not).
+    NamedOnly,
+    /// `States.Timeout` and `States.HeartbeatTimeout`: by name and by `States.ALL`, but not
+    /// by `States.TaskFailed` ("matches any known error name except for States.Timeout").
+    NotTaskFailed,
+    /// Every other error: by name, `States.ALL` and `States.TaskFailed`.
+    Any,
+}
+
+impl Handling {
+    /// The rule for the error called `name`.
+    pub(crate) fn of(name: &str) -> Handling {
+        match name {
+            names::RUNTIME => Handling::Never,
+            names::DATA_LIMIT_EXCEEDED => Handling::NamedOnly,
+            names::TIMEOUT | names::HEARTBEAT_TIMEOUT => Handling::NotTaskFailed,
+            _ => Handling::Any,
+        }
+    }
+}
+
 /// An ASL error: the name that Retry and Catch match on, and an optional cause.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AslError {

@@ -493,6 +493,18 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        file: "uncatchable-error",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::UNCATCHABLE_ERROR,
+            Warning,
+            "/States/Charge/Catch/0/ErrorEquals/0",
+            11,
+            27,
+            "'States.Runtime' never matches: AWS never retries or catches a States.Runtime error",
+        )],
+    },
+    Case {
         file: "unknown-field",
         stage: Stage::Validate,
         expected: &[(

@@ -35,6 +35,7 @@
 //! ```
 
 mod context;
+mod path_numbers;
 mod run;
 mod size;
 
@@ -49,7 +50,7 @@ pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;
-use crate::error::names;
+use crate::error::{Handling, names};
 use crate::history::{EventDetails, EventType, HistoryEvent};
 use crate::path::{Env, PathError, with_reference};
 use crate::plan::{

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::path_numbers::{IntegerField, read_percentage};
 use super::*;
 
 impl Execution {
@@ -182,21 +183,9 @@ impl Execution {
             // AWS waits to the second: the fraction of a timestamp is ignored.
             WaitSpec::Timestamp(ms) => ms.div_euclid(1000) * 1000,
             WaitSpec::SecondsPath(path) => {
-                let value = self.select_field(frame, state, path, effective)?;
-                match value.as_i64() {
-                    Some(s) if s >= 0 => self.now.saturating_add(s.saturating_mul(1000)),
-                    _ => {
-                        return Err(self.prefix(
-                            frame,
-                            state,
-                            StateFailure::runtime(format!(
-                                "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-                                path.text(),
-                                bare(&value)
-                            )),
-                        ));
-                    }
-                }
+                let seconds =
+                    self.path_integer(frame, state, IntegerField::Seconds, path, effective)?;
+                self.now.saturating_add(seconds_to_millis(seconds))
             }
             WaitSpec::TimestampPath(path) => {
                 let value = self.select_field(frame, state, path, effective)?;
@@ -230,54 +219,35 @@ impl Execution {
         Ok(self.complete(frame, state, output, assigned, None, entropy))
     }
 
-    /// An integer from a `...Path` field, with AWS's message when it is not one.
+    /// The number a `...Path` field selects (see [`IntegerField`]), or AWS's
+    /// `States.Runtime` error for it.
     fn path_integer(
         &self,
         frame: &Frame,
         state: &CompiledState,
+        field: IntegerField,
         path: &crate::path::Path,
         input: &Value,
-        field: &str,
     ) -> Result<u64, Failure> {
         let value = self.select_field(frame, state, path, input)?;
-        value.as_u64().ok_or_else(|| {
-            self.prefix(
-                frame,
-                state,
-                StateFailure::runtime(format!(
-                    "The {field} field refers to value \"{}\" which is not a valid integer: {}",
-                    bare(&value),
-                    path.text()
-                )),
-            )
-        })
+        field
+            .read(&value, path.text())
+            .map_err(|detail| self.prefix(frame, state, StateFailure::runtime(detail)))
     }
 
+    /// TimeoutSeconds or HeartbeatSeconds, given literally or by a path.
     fn seconds(
         &self,
         frame: &Frame,
         state: &CompiledState,
         seconds: &Option<Seconds>,
         input: &Value,
-        field: &str,
+        field: IntegerField,
     ) -> Result<Option<u64>, Failure> {
         match seconds {
             None => Ok(None),
             Some(Seconds::Literal(s)) => Ok(Some(*s)),
-            Some(Seconds::Path(p)) => {
-                let s = self.path_integer(frame, state, p, input, field)?;
-                if s == 0 {
-                    return Err(self.prefix(
-                        frame,
-                        state,
-                        StateFailure::runtime(format!(
-                            "The {field} field refers to value \"0\" which is not a positive integer: {}",
-                            p.text()
-                        )),
-                    ));
-                }
-                Ok(Some(s))
-            }
+            Some(Seconds::Path(p)) => self.path_integer(frame, state, field, p, input).map(Some),
         }
     }
 
@@ -298,13 +268,19 @@ impl Execution {
         // TimeoutSecondsPath and HeartbeatSecondsPath read the state input (after InputPath),
         // not the Parameters output that goes to the resource.
         let filtered = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
-        let timeout = self.seconds(frame, state, &spec.timeout, &filtered, "TimeoutSecondsPath")?;
+        let timeout = self.seconds(
+            frame,
+            state,
+            &spec.timeout,
+            &filtered,
+            IntegerField::TimeoutSeconds,
+        )?;
         let heartbeat = self.seconds(
             frame,
             state,
             &spec.heartbeat,
             &filtered,
-            "HeartbeatSecondsPath",
+            IntegerField::HeartbeatSeconds,
         )?;
         let effective = match &state.parameters {
             None => filtered,
@@ -390,11 +366,11 @@ impl Execution {
         let timeout_timer = timeout.map(|t| {
             self.start_timer(
                 Some(frame.me),
-                self.now.saturating_add(t as i64 * 1000),
+                self.now.saturating_add(seconds_to_millis(t)),
                 TimerPurpose::TaskTimeout,
             )
         });
-        let heartbeat_ms = heartbeat.map(|h| h as i64 * 1000);
+        let heartbeat_ms = heartbeat.map(seconds_to_millis);
         let heartbeat_timer = heartbeat_ms.map(|h| {
             self.start_timer(
                 Some(frame.me),
@@ -452,7 +428,7 @@ impl Execution {
             None => 0,
             Some(Count::Literal(n)) => *n,
             Some(Count::Path(p)) => {
-                self.path_integer(frame, state, p, &effective, "MaxConcurrencyPath")?
+                self.path_integer(frame, state, IntegerField::MaxConcurrency, p, &effective)?
             }
         };
         self.record(
@@ -465,36 +441,22 @@ impl Execution {
         let tolerated_count = match &spec.tolerated_count {
             None => None,
             Some(Count::Literal(n)) => Some(*n),
-            Some(Count::Path(p)) => {
-                Some(self.path_integer(frame, state, p, &effective, "ToleratedFailureCountPath")?)
-            }
+            Some(Count::Path(p)) => Some(self.path_integer(
+                frame,
+                state,
+                IntegerField::ToleratedFailureCount,
+                p,
+                &effective,
+            )?),
         };
         let tolerated_percentage = match &spec.tolerated_percentage {
             None => None,
             Some(Percentage::Literal(v)) => Some(*v),
             Some(Percentage::Path(p)) => {
                 let value = self.select_field(frame, state, p, &effective)?;
-                let Some(v) = value.as_f64() else {
-                    return Err(self.prefix(
-                        frame,
-                        state,
-                        StateFailure::runtime(format!(
-                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
-                            bare(&value),
-                            p.text()
-                        )),
-                    ));
-                };
-                if !(0.0..=100.0).contains(&v) {
-                    return Err(self.prefix(
-                        frame,
-                        state,
-                        StateFailure::runtime(
-                            "ToleratedFailurePercentage must be between 0 and 100.",
-                        ),
-                    ));
-                }
-                Some(v)
+                let percentage = read_percentage(&value, p.text())
+                    .map_err(|detail| self.prefix(frame, state, StateFailure::runtime(detail)))?;
+                Some(percentage)
             }
         };
         if spec.distributed {
@@ -715,6 +677,16 @@ impl Execution {
                 let total = children.results.len().max(1) as f64;
                 let has_tolerance =
                     children.tolerated_count.is_some() || children.tolerated_percentage.is_some();
+                // A States.Runtime error "will always cause the execution to fail": an inline
+                // iteration runs in this execution, so no tolerance absorbs it. A distributed
+                // iteration is a child execution, which that error fails; for this one it
+                // is a failed item like any other.
+                let never_handled = !children.distributed
+                    && failure
+                        .error
+                        .as_deref()
+                        .is_some_and(|e| Handling::of(e) == Handling::Never);
+                let has_tolerance = has_tolerance && !never_handled;
                 let exceeded = !has_tolerance
                     || children
                         .tolerated_count
@@ -1129,4 +1101,11 @@ impl Execution {
         };
         self.work.clear();
     }
+}
+
+/// Seconds as milliseconds, saturating (a path may give up to `i64::MAX` seconds).
+fn seconds_to_millis(seconds: u64) -> i64 {
+    i64::try_from(seconds)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000)
 }

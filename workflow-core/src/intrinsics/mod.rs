@@ -46,6 +46,8 @@ mod eval;
 mod parse;
 mod render;
 
+pub(crate) use render::java_double;
+
 use std::fmt;
 
 use serde_json::Value;

@@ -96,7 +96,7 @@ fn java_number(n: &Number) -> String {
 /// [`shortest_digits`]), in plain notation with at least one fractional digit when
 /// `1e-3 <= |x| < 1e7`, otherwise as `d.dddE<n>`. Older JDKs sometimes print a longer digit
 /// string (JDK 17 prints `1e23` as `9.999999999999999E22`); which JDK AWS runs is not known.
-pub(super) fn java_double(x: f64) -> String {
+pub(crate) fn java_double(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }

@@ -565,7 +565,8 @@ impl<'m> Compiler<'m> {
         Template::compile(value, pointer, &mut self.diags)
     }
 
-    fn error_equals(&mut self, names: &[String], pointer: &str, last: bool) {
+    /// The `ErrorEquals` of a retrier or catcher (`what`).
+    fn error_equals(&mut self, names: &[String], pointer: &str, last: bool, what: &str) {
         let ep = push_pointer(pointer, "ErrorEquals");
         if names.is_empty() {
             self.error(
@@ -581,6 +582,12 @@ impl<'m> Compiler<'m> {
                     codes::STATES_ALL_NOT_LAST,
                     &p,
                     "States.ALL must appear alone and at end of list",
+                );
+            } else if crate::error::Handling::of(name) == crate::error::Handling::Never {
+                self.warning(
+                    codes::UNCATCHABLE_ERROR,
+                    &p,
+                    format!("'{name}' never matches: AWS never retries or catches a States.Runtime error, which always fails the execution, so this {what} does not apply to it"),
                 );
             } else if name.starts_with("States.") && !KNOWN_ERRORS.contains(&name.as_str()) {
                 let hint = crate::suggest::hint(name, KNOWN_ERRORS.iter().copied());
@@ -598,7 +605,7 @@ impl<'m> Compiler<'m> {
         let mut out = Vec::with_capacity(retriers.len());
         for (i, r) in retriers.iter().enumerate() {
             let p = push_pointer(&rp, &i.to_string());
-            self.error_equals(&r.error_equals, &p, i + 1 == retriers.len());
+            self.error_equals(&r.error_equals, &p, i + 1 == retriers.len(), "retrier");
             let interval = r.interval_seconds.unwrap_or(1);
             if !(1..=99_999_999).contains(&interval) {
                 self.error(
@@ -674,7 +681,7 @@ impl<'m> Compiler<'m> {
         let mut ok = true;
         for (i, c) in catchers.iter().enumerate() {
             let p = push_pointer(&cp, &i.to_string());
-            self.error_equals(&c.error_equals, &p, i + 1 == catchers.len());
+            self.error_equals(&c.error_equals, &p, i + 1 == catchers.len(), "catcher");
             let next = if c.next.is_empty() {
                 None
             } else {

@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::choice::Condition;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::error::Handling;
 use crate::model::StateMachine;
 use crate::path::Path;
 use crate::template::{Dynamic, Template};
@@ -177,28 +178,25 @@ impl ErrorMatcher {
         }
     }
 
-    /// Whether this matcher handles `error`. `States.ALL` and `States.TaskFailed` are
-    /// wildcards; neither handles `States.Runtime` or `States.DataLimitExceeded`, which are
-    /// terminal, and `States.TaskFailed` does not handle `States.Timeout`. On AWS,
-    /// `States.Timeout` also covers a heartbeat timeout (it did before
-    /// `States.HeartbeatTimeout` existed), while `States.HeartbeatTimeout` covers only that.
+    /// Whether this matcher handles `error`, by the rule its name has ([`Handling`]): nothing
+    /// handles `States.Runtime`, not even a matcher that names it; only a matcher that names
+    /// `States.DataLimitExceeded` handles it; `States.TaskFailed` does not handle
+    /// `States.Timeout`. On AWS, `States.Timeout` also covers a heartbeat timeout (it did
+    /// before `States.HeartbeatTimeout` existed), while `States.HeartbeatTimeout` covers only
+    /// that.
     pub(crate) fn matches(&self, error: &str) -> bool {
         use crate::error::names;
-        if self
-            .names
-            .iter()
-            .any(|n| n == error || (error == names::HEARTBEAT_TIMEOUT && n == names::TIMEOUT))
-        {
-            return true;
+        let named = || {
+            self.names
+                .iter()
+                .any(|n| n == error || (error == names::HEARTBEAT_TIMEOUT && n == names::TIMEOUT))
+        };
+        match Handling::of(error) {
+            Handling::Never => false,
+            Handling::NamedOnly => named(),
+            Handling::NotTaskFailed => self.all || named(),
+            Handling::Any => self.all || self.task_failed || named(),
         }
-        let terminal = error == names::RUNTIME || error == names::DATA_LIMIT_EXCEEDED;
-        if terminal {
-            return false;
-        }
-        if self.all {
-            return true;
-        }
-        self.task_failed && error != names::TIMEOUT && error != names::HEARTBEAT_TIMEOUT
     }
 }
 
@@ -302,4 +300,73 @@ pub(crate) enum Count {
 pub(crate) enum Percentage {
     Literal(f64),
     Path(Path),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorMatcher;
+    use crate::error::names;
+
+    fn matcher(names: &[&str]) -> ErrorMatcher {
+        ErrorMatcher::new(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn each_error_name_follows_its_documented_rule() {
+        // AWS, "Error handling in Step Functions": States.ALL matches any error except
+        // States.Runtime and States.DataLimitExceeded; States.TaskFailed any except
+        // States.Timeout; States.Runtime is never retried or caught. The rows are the
+        // ErrorEquals lists; each column an error, `true` where the list handles it.
+        let errors = [
+            "MyError",
+            names::TASK_FAILED,
+            names::BRANCH_FAILED,
+            names::TIMEOUT,
+            names::HEARTBEAT_TIMEOUT,
+            names::DATA_LIMIT_EXCEEDED,
+            names::RUNTIME,
+        ];
+        let table: &[(&[&str], [bool; 7])] = &[
+            (
+                &["States.ALL"],
+                [true, true, true, true, true, false, false],
+            ),
+            (
+                &["States.TaskFailed"],
+                [true, true, true, false, false, false, false],
+            ),
+            (
+                &["MyError"],
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                &["States.Timeout"],
+                [false, false, false, true, true, false, false],
+            ),
+            (
+                &["States.HeartbeatTimeout"],
+                [false, false, false, false, true, false, false],
+            ),
+            (
+                &["States.DataLimitExceeded"],
+                [false, false, false, false, false, true, false],
+            ),
+            // Named explicitly, States.Runtime still matches nothing, itself included.
+            (&["States.Runtime"], [false; 7]),
+            (
+                &[
+                    "States.Runtime",
+                    "States.TaskFailed",
+                    "States.DataLimitExceeded",
+                ],
+                [true, true, true, false, false, true, false],
+            ),
+        ];
+        for (list, expected) in table {
+            let m = matcher(list);
+            for (error, want) in errors.iter().zip(expected) {
+                assert_eq!(m.matches(error), *want, "{list:?} handles {error}");
+            }
+        }
+    }
 }

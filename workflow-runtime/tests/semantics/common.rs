@@ -1,7 +1,7 @@
 //! Helpers shared by the semantics tests.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -214,4 +214,21 @@ pub fn hanging(rt: &Runtime, name: &str, drops: &DropCounter) {
             Ok::<_, TaskError>(Value::Null)
         }
     });
+}
+
+/// Binds the Lambda `name` to a handler that answers `answer` and counts its calls.
+pub fn counted(
+    rt: &Runtime,
+    name: &str,
+    answer: impl Fn(Value) -> Result<Value, TaskError> + Send + Sync + 'static,
+) -> Arc<AtomicU32> {
+    let calls = Arc::new(AtomicU32::new(0));
+    let c = calls.clone();
+    let answer = Arc::new(answer);
+    rt.bind_lambda(name, move |input: Value, _ctx: TaskContext| {
+        c.fetch_add(1, Ordering::SeqCst);
+        let result = answer(input);
+        async move { result }
+    });
+    calls
 }

@@ -679,20 +679,32 @@ fn a_timed_out_command_leaves_nothing_running() {
 
 #[test]
 fn run_unbound_task_fails_clearly() {
-    let o = workflow(&[
-        "run",
-        "callback.asl.json",
-        "--time-scale",
-        "0",
-        "--format",
-        "json",
-    ]);
-    // The Catch turns the failure into the Fail state.
-    assert_eq!(code(&o), 1);
-    assert_eq!(
-        json_out(&o),
-        json!({"status": "FAILED", "error": "Rejected"})
-    );
+    // Nothing serves the callback task: it fails at once with States.Runtime, which neither
+    // its Retry nor its Catch on States.ALL may handle (AWS: "States.ALL ... cannot catch
+    // ... Runtime error types"). Time does not jump to its 60 s TimeoutSeconds first, at any
+    // scale: the handler that reports the failure answers before any wait is skipped.
+    for scale in ["0", "0.001", "1"] {
+        let started = std::time::Instant::now();
+        let o = workflow(&[
+            "run",
+            "callback.asl.json",
+            "--time-scale",
+            scale,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code(&o), 1, "scale {scale}: {}", stdout(&o));
+        let out = json_out(&o);
+        assert_eq!(out["status"], "FAILED", "scale {scale}: {out}");
+        assert_eq!(out["error"], "States.Runtime", "scale {scale}: {out}");
+        assert!(
+            out["cause"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("Nothing serves the resource")),
+            "scale {scale}: {out}"
+        );
+        assert!(started.elapsed().as_secs() < 30, "scale {scale}");
+    }
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! the commands it returns.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -15,6 +17,7 @@ use workflow_core::execution::{
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{Integration, ResourceKind};
 
+use crate::clock::Work;
 use crate::handler::{CatchUnwind, TaskContext, TaskHandler, panic_message};
 use crate::lambda;
 use crate::runtime::{Finished, Shared};
@@ -78,6 +81,8 @@ pub(crate) async fn drive(
         pending: VecDeque::new(),
     };
     d.apply(commands);
+    // A long run of states under way: when it started, on the clock and in real time.
+    let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
     loop {
         while let Some(event) = d.pending.pop_front() {
             let now = d.shared.clock.now_millis();
@@ -89,41 +94,38 @@ pub(crate) async fn drive(
         }
         if execution.has_pending_work() {
             // The step logic stopped at its budget of states (a long loop of Pass and Choice
-            // states): let other tasks run and a stop in, and fire the timers that are due on
-            // a clock that really passes (the execution's time limit), then go on.
+            // states): let other tasks run and a stop in, and fire the timers that are due
+            // (the execution's time limit), then go on. Such a run takes real time, and is
+            // work: time runs at real speed meanwhile, even on a clock that shortens waits or
+            // does not move by itself (tokio's paused clock), so a loop that never waits
+            // still stops at its limit.
+            let clock = &d.shared.clock;
+            let (started_at, started, _) = long_run.get_or_insert_with(|| {
+                (
+                    clock.now_millis(),
+                    std::time::Instant::now(),
+                    Work::running(clock.clone()),
+                )
+            });
+            let ran = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            clock.advance_to(started_at.saturating_add(ran));
             tokio::task::yield_now().await;
             while let Ok(msg) = rx.try_recv() {
                 d.on_message(msg, &execution);
             }
-            if !d.shared.clock.is_instant() {
-                let now = d.shared.clock.now_millis();
-                while let Some(&(at, timer)) = d.timers.first()
-                    && at <= now
-                {
-                    d.fire_timer(at, timer);
-                }
+            let now = d.shared.clock.now_millis();
+            while let Some(&(at, timer)) = d.timers.first()
+                && at <= now
+            {
+                d.fire_timer(at, timer);
             }
             d.pending.push_back(Event::Continue);
             continue;
         }
-        let mut next_timer = d.timers.first().copied();
-        if next_timer.is_some() && d.shared.clock.is_instant() {
-            // On a clock where waiting takes no time, time may only jump forward once nothing
-            // in the process is still working on this execution: running task handlers first
-            // (their duration counts as none), then anything else ready to run (such as the
-            // code that answers a task token).
-            if !d.running.is_empty() {
-                next_timer = None;
-            } else {
-                for _ in 0..16 {
-                    tokio::task::yield_now().await;
-                }
-                if let Ok(msg) = rx.try_recv() {
-                    d.on_message(msg, &execution);
-                    continue;
-                }
-            }
-        }
+        long_run = None;
+        // The clock decides how long the wait for the next timer lasts: it may shorten it,
+        // but not while a task handler is under way (see `Clock`).
+        let next_timer = d.timers.first().copied();
         let sleep = next_timer.map(|(at, _)| d.shared.clock.sleep_until(at));
         tokio::select! {
             biased;
@@ -140,6 +142,7 @@ pub(crate) async fn drive(
             }
         }
     }
+    drop(long_run);
     // Whatever still runs belongs to an execution that has ended.
     for (_, handle) in d.running.drain() {
         handle.abort();
@@ -348,10 +351,22 @@ impl Driver {
             Ok(future) => future,
             Err(panic) => Box::pin(async move { resume_unwind(panic) }),
         };
-        let call = CatchUnwind::new(future);
+        let mut call = CatchUnwind::new(future);
         let tx = self.tx.clone();
+        // Counted on the clock until its answer is sent: a wait is not skipped past a handler
+        // that may still answer. Its time counts once it has not answered at once (a mock
+        // answers at once and takes no time; a command is under way, in real time).
+        let mut work = Work::new(self.shared.clock.clone());
         let join = tokio::spawn(async move {
-            let result = match call.await {
+            let answer = std::future::poll_fn(|cx| {
+                let poll = Pin::new(&mut call).poll(cx);
+                if poll.is_pending() {
+                    work.set_running();
+                }
+                poll
+            })
+            .await;
+            let result = match answer {
                 Ok(Ok(value)) => Ok(match shape {
                     Shape::LambdaInvoke => lambda::invoke_response(value, &request_id),
                     Shape::Plain => value,
@@ -370,6 +385,8 @@ impl Driver {
                 (_, result) => Msg::TaskDone { task, result },
             };
             let _ = tx.send(msg);
+            // Only now: the driver has the answer before time may jump.
+            drop(work);
         });
         self.running.insert(task, join.abort_handle());
     }

@@ -17,7 +17,7 @@ use workflow_core::execution::{
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{Integration, ResourceKind};
 
-use crate::clock::Work;
+use crate::clock::{Clock, Work};
 use crate::handler::{CatchUnwind, TaskContext, TaskHandler, panic_message};
 use crate::lambda;
 use crate::runtime::{Finished, Shared};
@@ -41,6 +41,37 @@ pub(crate) enum Msg {
     History(oneshot::Sender<Vec<HistoryEvent>>),
 }
 
+/// A driver's inbox. Each message holds the clock's waits back (as work that takes no time,
+/// see [`Work`]) until the driver has handled it, so that time neither jumps nor is shortened
+/// past an answer on its way: a handler's result, a task token's answer, a stop.
+#[derive(Clone)]
+pub(crate) struct Inbox {
+    tx: mpsc::UnboundedSender<(Msg, Work)>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The driver has ended: nobody takes messages any more.
+#[derive(Debug)]
+pub(crate) struct DriverGone;
+
+impl Inbox {
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> (Inbox, mpsc::UnboundedReceiver<(Msg, Work)>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Inbox { tx, clock }, rx)
+    }
+
+    pub(crate) fn send(&self, msg: Msg) -> Result<(), DriverGone> {
+        let held = Work::new(self.clock.clone());
+        self.tx.send((msg, held)).map_err(|_| DriverGone)
+    }
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox").finish_non_exhaustive()
+    }
+}
+
 /// How a handler's result becomes the task's result.
 #[derive(Clone, Copy)]
 enum Shape {
@@ -52,13 +83,15 @@ enum Shape {
 
 struct Driver {
     shared: Arc<Shared>,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: Inbox,
     execution_arn: Arc<str>,
     timers: BTreeSet<(i64, TimerId)>,
     timer_at: HashMap<TimerId, i64>,
     running: HashMap<TaskId, AbortHandle>,
     tokens: HashMap<TaskId, String>,
     pending: VecDeque<Event>,
+    /// The messages taken but not yet handled through the step logic hold the clock.
+    held: Vec<Work>,
 }
 
 pub(crate) async fn drive(
@@ -66,8 +99,8 @@ pub(crate) async fn drive(
     mut execution: Execution,
     commands: Vec<Command>,
     mut entropy: Box<dyn Entropy + Send>,
-    tx: mpsc::UnboundedSender<Msg>,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    tx: Inbox,
+    mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
     done: watch::Sender<Option<Arc<Finished>>>,
 ) {
     let mut d = Driver {
@@ -79,6 +112,7 @@ pub(crate) async fn drive(
         running: HashMap::new(),
         tokens: HashMap::new(),
         pending: VecDeque::new(),
+        held: Vec::new(),
     };
     d.apply(commands);
     // A long run of states under way: when it started, on the clock and in real time.
@@ -89,6 +123,7 @@ pub(crate) async fn drive(
             let commands = execution.handle(event, now, &mut *entropy);
             d.apply(commands);
         }
+        d.held.clear();
         if *execution.status() != ExecutionStatus::Running {
             break;
         }
@@ -110,8 +145,8 @@ pub(crate) async fn drive(
             let ran = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             clock.advance_to(started_at.saturating_add(ran));
             tokio::task::yield_now().await;
-            while let Ok(msg) = rx.try_recv() {
-                d.on_message(msg, &execution);
+            while let Ok((msg, held)) = rx.try_recv() {
+                d.on_message(msg, held, &execution);
             }
             let now = d.shared.clock.now_millis();
             while let Some(&(at, timer)) = d.timers.first()
@@ -131,8 +166,8 @@ pub(crate) async fn drive(
             biased;
             msg = rx.recv() => {
                 // The driver holds a sender itself, so the channel never closes while it runs.
-                if let Some(msg) = msg {
-                    d.on_message(msg, &execution);
+                if let Some((msg, held)) = msg {
+                    d.on_message(msg, held, &execution);
                 }
             }
             _ = async { if let Some(s) = sleep { s.await } }, if next_timer.is_some() => {
@@ -170,7 +205,8 @@ impl Driver {
         }
     }
 
-    fn on_message(&mut self, msg: Msg, execution: &Execution) {
+    fn on_message(&mut self, msg: Msg, held: Work, execution: &Execution) {
+        self.held.push(held);
         match msg {
             Msg::TaskDone { task, result } => {
                 // A callback's handler may still be running when its token is answered:
@@ -353,9 +389,10 @@ impl Driver {
         };
         let mut call = CatchUnwind::new(future);
         let tx = self.tx.clone();
-        // Counted on the clock until its answer is sent: a wait is not skipped past a handler
-        // that may still answer. Its time counts once it has not answered at once (a mock
-        // answers at once and takes no time; a command is under way, in real time).
+        // Counted on the clock until its answer is sent (the answer then holds the clock until
+        // the driver has handled it): a wait is not skipped past a handler that may still
+        // answer. Its time counts once it has not answered at once (a mock answers at once
+        // and takes no time; a command is under way, in real time).
         let mut work = Work::new(self.shared.clock.clone());
         let join = tokio::spawn(async move {
             let answer = std::future::poll_fn(|cx| {
@@ -385,7 +422,6 @@ impl Driver {
                 (_, result) => Msg::TaskDone { task, result },
             };
             let _ = tx.send(msg);
-            // Only now: the driver has the answer before time may jump.
             drop(work);
         });
         self.running.insert(task, join.abort_handle());

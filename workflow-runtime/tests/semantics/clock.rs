@@ -309,3 +309,28 @@ async fn huge_waits_at_tiny_scales_end_at_the_execution_limit() {
         }
     }
 }
+
+/// An answer on its way to the driver holds the clock until the driver has it: time is not
+/// shortened past it meanwhile. Real time (a blocked thread is invisible to tokio's paused
+/// clock): the handler, once under way, answers and leaves behind a task that blocks the
+/// thread for 30 ms before the driver gets to run; at a scale of 0.01 those 30 ms would be
+/// 3 s of shortened time, past the task's 2 s timeout.
+#[tokio::test]
+async fn an_answer_on_its_way_holds_the_clock() {
+    let rt = runtime_at(0.01);
+    rt.bind_lambda("work", |_: Value, _ctx: TaskContext| async move {
+        tokio::task::yield_now().await;
+        tokio::spawn(async { std::thread::sleep(Duration::from_millis(30)) });
+        Ok::<_, TaskError>(json!("answered"))
+    });
+    let wf = load(&rt, one_task(json!({"TimeoutSeconds": 2})));
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    assert_eq!(output(&status), &json!("answered"));
+    let took = between(
+        &history,
+        EventType::LambdaFunctionStarted,
+        EventType::LambdaFunctionSucceeded,
+    );
+    // The handler's own real time: well under the 30 ms the thread was blocked afterwards.
+    assert!(took < 30, "{took} ms");
+}

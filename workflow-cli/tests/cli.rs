@@ -677,6 +677,21 @@ fn a_timed_out_command_leaves_nothing_running() {
     panic!("`{marker}` is still running after its task timed out");
 }
 
+/// A run whose task nothing serves: FAILED with States.Runtime, saying so.
+#[track_caller]
+fn assert_unserved(o: &Output, scale: &str) {
+    assert_eq!(code(o), 1, "scale {scale}: {}", stdout(o));
+    let out = json_out(o);
+    assert_eq!(out["status"], "FAILED", "scale {scale}: {out}");
+    assert_eq!(out["error"], "States.Runtime", "scale {scale}: {out}");
+    assert!(
+        out["cause"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Nothing serves the resource")),
+        "scale {scale}: {out}"
+    );
+}
+
 #[test]
 fn run_unbound_task_fails_clearly() {
     // Nothing serves the callback task: it fails at once with States.Runtime, which neither
@@ -693,16 +708,7 @@ fn run_unbound_task_fails_clearly() {
             "--format",
             "json",
         ]);
-        assert_eq!(code(&o), 1, "scale {scale}: {}", stdout(&o));
-        let out = json_out(&o);
-        assert_eq!(out["status"], "FAILED", "scale {scale}: {out}");
-        assert_eq!(out["error"], "States.Runtime", "scale {scale}: {out}");
-        assert!(
-            out["cause"]
-                .as_str()
-                .is_some_and(|c| c.starts_with("Nothing serves the resource")),
-            "scale {scale}: {out}"
-        );
+        assert_unserved(&o, scale);
         assert!(started.elapsed().as_secs() < 30, "scale {scale}");
     }
 }
@@ -918,15 +924,7 @@ fn a_task_nothing_serves_fails_at_once_at_any_scale() {
             &["--time-scale", scale, "--format", "json"],
             30,
         );
-        assert_eq!(code(&o), 1, "scale {scale}: {}", stdout(&o));
-        let out = json_out(&o);
-        assert_eq!(out["error"], "States.Runtime", "scale {scale}: {out}");
-        assert!(
-            out["cause"]
-                .as_str()
-                .is_some_and(|c| c.starts_with("Nothing serves the resource")),
-            "scale {scale}: {out}"
-        );
+        assert_unserved(&o, scale);
         assert!(took < 10.0, "scale {scale}: {took} s");
     }
 }

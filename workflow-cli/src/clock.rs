@@ -32,11 +32,16 @@ impl ScaledClock {
 
     /// Holds waits back until the guard is dropped (it takes no time itself).
     pub fn enter(self: &Arc<Self>) -> InFlight {
-        Work::new(self.clone())
+        let clock: Arc<dyn Clock> = self.clone();
+        Work::new(&clock)
     }
 }
 
 impl Clock for ScaledClock {
+    fn tracks_work(&self) -> bool {
+        self.0.tracks_work()
+    }
+
     fn now_millis(&self) -> i64 {
         self.0.now_millis()
     }

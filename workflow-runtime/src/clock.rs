@@ -44,6 +44,13 @@ pub trait Clock: Send + Sync + 'static {
     /// every later one back until the earliest has been seen through.
     fn sleep_until(&self, deadline: i64) -> BoxFuture<()>;
 
+    /// Whether this clock counts work ([`work_started`](Clock::work_started) and the methods
+    /// after it). A clock whose waits always last their full length may say no: the driver
+    /// then spares itself the counting. True by default.
+    fn tracks_work(&self) -> bool {
+        true
+    }
+
     /// Work that may still answer has begun (a task handler was called; code that will answer
     /// a task token is at work): until the matching [`work_ended`](Clock::work_ended), a
     /// clock that shortens waits must not skip a wait. It is counted, not timed: work that
@@ -87,29 +94,41 @@ pub trait Clock: Send + Sync + 'static {
 /// let runtime = Runtime::builder().clock(Arc::new(TokioClock::scaled(0.0))).build();
 /// // Reviewing an approval takes real time: hold the waits back meanwhile, and let the
 /// // task's HeartbeatSeconds and TimeoutSeconds run at real speed.
-/// let review = Work::running(runtime.clock().clone());
+/// let review = Work::running(runtime.clock());
 /// // ... runtime.send_task_success(&token, output) ...
 /// drop(review);
 /// ```
 #[must_use = "the work ends as soon as this is dropped"]
 pub struct Work {
-    clock: Arc<dyn Clock>,
+    /// `None` for a clock that does not track work.
+    clock: Option<Arc<dyn Clock>>,
     running: bool,
 }
 
 impl Work {
     /// Work that may still answer, and that takes no time until it is
     /// [marked running](Work::set_running).
-    pub fn new(clock: Arc<dyn Clock>) -> Work {
-        clock.work_started();
+    pub fn new(clock: &Arc<dyn Clock>) -> Work {
+        let clock = clock.tracks_work().then(|| clock.clone());
+        if let Some(clock) = &clock {
+            clock.work_started();
+        }
         Work {
             clock,
             running: false,
         }
     }
 
+    /// Nothing counted (for a clock that does not track work).
+    pub(crate) fn none() -> Work {
+        Work {
+            clock: None,
+            running: false,
+        }
+    }
+
     /// Work under way from the start: its time is real.
-    pub fn running(clock: Arc<dyn Clock>) -> Work {
+    pub fn running(clock: &Arc<dyn Clock>) -> Work {
         let mut work = Work::new(clock);
         work.set_running();
         work
@@ -119,14 +138,18 @@ impl Work {
     pub fn set_running(&mut self) {
         if !self.running {
             self.running = true;
-            self.clock.work_running();
+            if let Some(clock) = &self.clock {
+                clock.work_running();
+            }
         }
     }
 }
 
 impl Drop for Work {
     fn drop(&mut self) {
-        self.clock.work_ended(self.running);
+        if let Some(clock) = &self.clock {
+            clock.work_ended(self.running);
+        }
     }
 }
 
@@ -263,6 +286,10 @@ fn real_duration(ms: f64) -> (Duration, bool) {
 }
 
 impl Clock for TokioClock {
+    fn tracks_work(&self) -> bool {
+        matches!(self.pace, Pace::Scaled(_))
+    }
+
     fn now_millis(&self) -> i64 {
         match &self.pace {
             Pace::Real(r) => r.now(),
@@ -540,7 +567,7 @@ mod tests {
     async fn work_that_may_answer_holds_waits_back_and_takes_no_time() {
         let clock = scaled(0.0);
         let t0 = clock.now_millis();
-        let work = Work::new(clock.clone());
+        let work = Work::new(&clock);
         let sleep = clock.sleep_until(t0 + 7_200_000);
         tokio::pin!(sleep);
         // A day of tokio time passes: the wait is held back, and time stands still.
@@ -562,7 +589,7 @@ mod tests {
             let clock = scaled(scale);
             let t0 = clock.now_millis();
             let real = Instant::now();
-            let work = Work::running(clock.clone());
+            let work = Work::running(&clock);
             // A 2 s timeout over work that never ends: 2 s of real time.
             clock.sleep_until(t0 + 2_000).await;
             assert_eq!(real.elapsed(), Duration::from_secs(2), "scale {scale}");
@@ -589,7 +616,7 @@ mod tests {
                 .is_err()
         );
         assert_eq!(clock.now_millis(), t0 + 90_000);
-        let work = Work::running(clock.clone());
+        let work = Work::running(&clock);
         let real = Instant::now();
         sleep.await;
         assert_eq!(real.elapsed(), Duration::from_secs(30));

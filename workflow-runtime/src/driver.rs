@@ -47,7 +47,8 @@ pub(crate) enum Msg {
 #[derive(Clone)]
 pub(crate) struct Inbox {
     tx: mpsc::UnboundedSender<(Msg, Work)>,
-    clock: Arc<dyn Clock>,
+    /// `None` for a clock that does not track work.
+    clock: Option<Arc<dyn Clock>>,
 }
 
 /// The driver has ended: nobody takes messages any more.
@@ -57,11 +58,12 @@ pub(crate) struct DriverGone;
 impl Inbox {
     pub(crate) fn new(clock: Arc<dyn Clock>) -> (Inbox, mpsc::UnboundedReceiver<(Msg, Work)>) {
         let (tx, rx) = mpsc::unbounded_channel();
+        let clock = clock.tracks_work().then_some(clock);
         (Inbox { tx, clock }, rx)
     }
 
     pub(crate) fn send(&self, msg: Msg) -> Result<(), DriverGone> {
-        let held = Work::new(self.clock.clone());
+        let held = self.clock.as_ref().map_or_else(Work::none, Work::new);
         self.tx.send((msg, held)).map_err(|_| DriverGone)
     }
 }
@@ -139,7 +141,7 @@ pub(crate) async fn drive(
                 (
                     clock.now_millis(),
                     std::time::Instant::now(),
-                    Work::running(clock.clone()),
+                    Work::running(clock),
                 )
             });
             let ran = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -393,7 +395,7 @@ impl Driver {
         // the driver has handled it): a wait is not skipped past a handler that may still
         // answer. Its time counts once it has not answered at once (a mock answers at once
         // and takes no time; a command is under way, in real time).
-        let mut work = Work::new(self.shared.clock.clone());
+        let mut work = Work::new(&self.shared.clock);
         let join = tokio::spawn(async move {
             let answer = std::future::poll_fn(|cx| {
                 let poll = Pin::new(&mut call).poll(cx);

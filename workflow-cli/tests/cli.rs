@@ -739,7 +739,7 @@ fn run_timed(name: &str, definition: &Value, args: &[&str], limit: u64) -> (Outp
     let path = temp(name);
     std::fs::write(&path, definition.to_string()).unwrap();
     let started = std::time::Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workflow"))
+    let child = Command::new(env!("CARGO_BIN_EXE_workflow"))
         .arg("run")
         .arg(&path)
         .args(args)
@@ -748,16 +748,16 @@ fn run_timed(name: &str, definition: &Value, args: &[&str], limit: u64) -> (Outp
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the workflow binary runs");
-    while child.try_wait().expect("waits").is_none() {
-        if started.elapsed().as_secs() >= limit {
-            let _ = child.kill();
-            let _ = child.wait();
+    let pid = child.id().to_string();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match ended.recv_timeout(std::time::Duration::from_secs(limit)) {
+        Ok(output) => (output.expect("its output"), started.elapsed().as_secs_f64()),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
             panic!("`workflow run {name} {args:?}` still ran after {limit} s");
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let output = child.wait_with_output().expect("its output");
-    (output, started.elapsed().as_secs_f64())
 }
 
 /// Runs `check` for each scale at once (each run takes its real time).

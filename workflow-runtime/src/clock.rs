@@ -83,9 +83,13 @@ pub trait Clock: Send + Sync + 'static {
 /// Work under way on a [`Clock`], counted from its creation until it is dropped (see
 /// [`Clock::work_started`]).
 ///
-/// The driver holds one for every task handler it calls. Hold one yourself while code
+/// The driver holds one for every task handler it calls, and one for every message on its
+/// way to it (a task token's answer) until it has handled it. Hold one yourself while code
 /// outside the task handlers is about to answer a task token on a clock that skips waits:
 /// once nothing is counted as under way, such a clock jumps straight to the task's timeout.
+/// Work that is not [running](Work::set_running) stops the time of every execution on the
+/// clock, timeouts included: hold it only for a hand-over; for work that takes time, use
+/// [`Work::running`], whose time is real.
 ///
 /// ```
 /// use std::sync::Arc;

@@ -49,8 +49,10 @@ pub struct TaskArgs {
     /// endpoint (input POSTed): `--bind charge=./charge.sh`. Repeatable; wins over mocks.
     #[arg(long, value_name = "RESOURCE=TARGET")]
     pub bind: Vec<String>,
-    /// Scale every wait (Wait states, Retry intervals, timeouts): 0.01 runs a minute in
-    /// 0.6 s, 0 makes waits instant. The history records the full durations.
+    /// Scale the waits (Wait states, Retry intervals, a timeout while nothing runs): 0.01 runs
+    /// a minute in 0.6 s, 0 makes them instant. A running command's time is real and counts
+    /// in full against its TimeoutSeconds and the execution's limit. The history records the
+    /// full durations.
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
     pub time_scale: f64,
     /// STANDARD or EXPRESS.

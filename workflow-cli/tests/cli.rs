@@ -742,22 +742,40 @@ fn a_timed_out_command_leaves_nothing_running() {
     panic!("`{marker}` is still running after its task timed out");
 }
 
+/// A run whose task nothing serves: FAILED with States.Runtime, saying so.
+#[track_caller]
+fn assert_unserved(o: &Output, scale: &str) {
+    assert_eq!(code(o), 1, "scale {scale}: {}", stdout(o));
+    let out = json_out(o);
+    assert_eq!(out["status"], "FAILED", "scale {scale}: {out}");
+    assert_eq!(out["error"], "States.Runtime", "scale {scale}: {out}");
+    assert!(
+        out["cause"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Nothing serves the resource")),
+        "scale {scale}: {out}"
+    );
+}
+
 #[test]
 fn run_unbound_task_fails_clearly() {
-    let o = workflow(&[
-        "run",
-        "callback.asl.json",
-        "--time-scale",
-        "0",
-        "--format",
-        "json",
-    ]);
-    // The Catch turns the failure into the Fail state.
-    assert_eq!(code(&o), 1);
-    assert_eq!(
-        json_out(&o),
-        json!({"status": "FAILED", "error": "Rejected"})
-    );
+    // Nothing serves the callback task: it fails at once with States.Runtime, which neither
+    // its Retry nor its Catch on States.ALL may handle (AWS: "States.ALL ... cannot catch
+    // ... Runtime error types"). Time does not jump to its 60 s TimeoutSeconds first, at any
+    // scale: the handler that reports the failure answers before any wait is skipped.
+    for scale in ["0", "0.001", "1"] {
+        let started = std::time::Instant::now();
+        let o = workflow(&[
+            "run",
+            "callback.asl.json",
+            "--time-scale",
+            scale,
+            "--format",
+            "json",
+        ]);
+        assert_unserved(&o, scale);
+        assert!(started.elapsed().as_secs() < 30, "scale {scale}");
+    }
 }
 
 #[test]
@@ -771,6 +789,209 @@ fn run_scaled_time() {
     assert!(took.as_secs_f64() < 30.0, "{took:?}");
     let o = workflow(&["run", "order.asl.json", "--time-scale", "-1"]);
     assert_eq!(code(&o), 2);
+}
+
+// ---------------------------------------------------------------- time limits at any scale
+//
+// Waits may be shortened or skipped; limits may not vanish. A bound command that runs uses
+// real time against its TimeoutSeconds and the execution's limit at every scale, a loop that
+// never waits stops at its limit, and a task nothing serves fails at once, as at scale 1.
+
+/// Runs `workflow run` on `definition` (written to a temporary file) with `args`, and how
+/// long it took; a run that outlives `limit` is killed and fails the test (the regressions
+/// below used to hang).
+fn run_timed(name: &str, definition: &Value, args: &[&str], limit: u64) -> (Output, f64) {
+    let path = temp(name);
+    std::fs::write(&path, definition.to_string()).unwrap();
+    let started = std::time::Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .arg("run")
+        .arg(&path)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the workflow binary runs");
+    let pid = child.id().to_string();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match ended.recv_timeout(std::time::Duration::from_secs(limit)) {
+        Ok(output) => (output.expect("its output"), started.elapsed().as_secs_f64()),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("`workflow run {name} {args:?}` still ran after {limit} s");
+        }
+    }
+}
+
+/// Runs `check` for each scale at once (each run takes its real time).
+fn at_scales(scales: &[&'static str], check: impl Fn(&'static str) + Sync) {
+    std::thread::scope(|s| {
+        for &scale in scales {
+            let check = &check;
+            s.spawn(move || check(scale));
+        }
+    });
+}
+
+fn lambda_task(fields: Value) -> Value {
+    let mut task = json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": true});
+    if let (Some(task), Some(fields)) = (task.as_object_mut(), fields.as_object()) {
+        task.extend(fields.clone());
+    }
+    json!({"StartAt": "T", "States": {"T": task}})
+}
+
+#[test]
+fn a_command_that_never_answers_times_out_after_its_timeout_of_real_time() {
+    // At scale 1 it fails with States.Timeout after 1 s; at 0 it used to hang, at 0.001 to
+    // be cut after a millisecond.
+    at_scales(&["0", "0.001", "1"], |scale| {
+        let (o, took) = run_timed(
+            &format!("never-answers-{scale}.asl.json"),
+            &lambda_task(json!({"TimeoutSeconds": 1})),
+            &[
+                "--bind",
+                "f=sleep 1000",
+                "--time-scale",
+                scale,
+                "--format",
+                "json",
+            ],
+            30,
+        );
+        assert_eq!(code(&o), 1, "scale {scale}: {}", stderr(&o));
+        assert_eq!(json_out(&o)["error"], "States.Timeout", "scale {scale}");
+        assert!((1.0..15.0).contains(&took), "scale {scale}: {took} s");
+    });
+}
+
+#[test]
+fn a_command_that_answers_in_time_is_not_cut_short_and_its_time_is_recorded() {
+    // 0.3 s of work under a 1 s TimeoutSeconds: at scale 0.001 it used to count as 300 s.
+    at_scales(&["0", "0.001"], |scale| {
+        let history = temp(&format!("answers-in-time-{scale}.json"));
+        let (o, _) = run_timed(
+            &format!("answers-in-time-{scale}.asl.json"),
+            &lambda_task(json!({"TimeoutSeconds": 1})),
+            &[
+                "--bind",
+                r#"f=sleep 0.3; echo '{"ok": true}'"#,
+                "--time-scale",
+                scale,
+                "--history-out",
+                history.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            30,
+        );
+        assert_eq!(code(&o), 0, "scale {scale}: {}", stdout(&o));
+        assert_eq!(json_out(&o)["output"], json!({"ok": true}));
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+        let at = |t: &str| {
+            let e = doc["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["type"] == t)
+                .unwrap_or_else(|| panic!("no {t}"));
+            chrono::DateTime::parse_from_rfc3339(e["timestamp"].as_str().unwrap()).unwrap()
+        };
+        // The command's real time is recorded (at the old rule, none at scale 0): counted
+        // from the moment it is under way, once `sh` has been started (a few ms on a busy
+        // machine), to the moment its answer is taken (time then stands still until the
+        // driver has it, instead of racing ahead).
+        let worked =
+            (at("LambdaFunctionSucceeded") - at("LambdaFunctionStarted")).num_milliseconds();
+        assert!((200..1_000).contains(&worked), "scale {scale}: {worked} ms");
+    });
+}
+
+#[test]
+fn an_express_loop_that_never_waits_stops_at_its_limit() {
+    // A Pass/Choice loop: at scale 0 it used to spin forever. Its limit here is 1 s (the
+    // default five minutes work the same way, only longer; see the next test for those).
+    let looping = json!({
+        "TimeoutSeconds": 1,
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.done", "IsPresent": true, "Next": "D"}], "Default": "A"},
+            "D": {"Type": "Succeed"}
+        }
+    });
+    at_scales(&["0", "0.001"], |scale| {
+        let (o, took) = run_timed(
+            &format!("express-loop-{scale}.asl.json"),
+            &looping,
+            &[
+                "--type",
+                "express",
+                "--time-scale",
+                scale,
+                "--format",
+                "json",
+            ],
+            60,
+        );
+        assert_eq!(code(&o), 3, "scale {scale}: {}", stdout(&o));
+        assert_eq!(
+            json_out(&o),
+            json!({"status": "TIMED_OUT", "error": "States.Timeout",
+                   "cause": "The execution ran longer than its time limit of 1 seconds."}),
+            "scale {scale}"
+        );
+        assert!(took >= 1.0, "scale {scale}: {took} s");
+    });
+}
+
+#[test]
+fn waits_past_the_limit_end_at_it_at_any_scale() {
+    // AWS: an EXPRESS execution runs at most five minutes, a STANDARD one a year; past it,
+    // TIMED_OUT with States.Timeout (exit code 3). Tiny scales must not overflow.
+    let far = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 99_999_999, "End": true}}});
+    let year = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Timestamp": "9999-12-31T23:59:59Z", "End": true}}});
+    for (name, definition, kind, limit) in [
+        ("express-wait", &far, "express", 300),
+        ("standard-wait", &far, "standard", 31_536_000),
+        ("standard-timestamp", &year, "standard", 31_536_000),
+    ] {
+        for scale in ["0", "0.000000001", "1e-300"] {
+            let (o, _) = run_timed(
+                &format!("{name}-{scale}.asl.json"),
+                definition,
+                &["--type", kind, "--time-scale", scale, "--format", "json"],
+                30,
+            );
+            assert_eq!(code(&o), 3, "{name} at {scale}: {}", stdout(&o));
+            assert_eq!(
+                json_out(&o),
+                json!({"status": "TIMED_OUT", "error": "States.Timeout",
+                       "cause": format!("The execution ran longer than its time limit of {limit} seconds.")}),
+                "{name} at {scale}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_task_nothing_serves_fails_at_once_at_any_scale() {
+    // It used to wait out the execution's year at scale 0 (TIMED_OUT, exit 3).
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": "q", "MessageBody": "m"}, "End": true}}});
+    for scale in ["0", "0.001", "1"] {
+        let (o, took) = run_timed(
+            &format!("unserved-{scale}.asl.json"),
+            &definition,
+            &["--time-scale", scale, "--format", "json"],
+            30,
+        );
+        assert_unserved(&o, scale);
+        assert!(took < 10.0, "scale {scale}: {took} s");
+    }
 }
 
 // ---------------------------------------------------------------- history

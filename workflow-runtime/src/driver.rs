@@ -2,7 +2,9 @@
 //! the commands it returns.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -15,6 +17,7 @@ use workflow_core::execution::{
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{Integration, ResourceKind};
 
+use crate::clock::{Clock, Work};
 use crate::handler::{CatchUnwind, TaskContext, TaskHandler, panic_message};
 use crate::lambda;
 use crate::runtime::{Finished, Shared};
@@ -38,6 +41,39 @@ pub(crate) enum Msg {
     History(oneshot::Sender<Vec<HistoryEvent>>),
 }
 
+/// A driver's inbox. Each message holds the clock's waits back (as work that takes no time,
+/// see [`Work`]) until the driver has handled it, so that time neither jumps nor is shortened
+/// past an answer on its way: a handler's result, a task token's answer, a stop.
+#[derive(Clone)]
+pub(crate) struct Inbox {
+    tx: mpsc::UnboundedSender<(Msg, Work)>,
+    /// `None` for a clock that does not track work.
+    clock: Option<Arc<dyn Clock>>,
+}
+
+/// The driver has ended: nobody takes messages any more.
+#[derive(Debug)]
+pub(crate) struct DriverGone;
+
+impl Inbox {
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> (Inbox, mpsc::UnboundedReceiver<(Msg, Work)>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let clock = clock.tracks_work().then_some(clock);
+        (Inbox { tx, clock }, rx)
+    }
+
+    pub(crate) fn send(&self, msg: Msg) -> Result<(), DriverGone> {
+        let held = self.clock.as_ref().map_or_else(Work::none, Work::new);
+        self.tx.send((msg, held)).map_err(|_| DriverGone)
+    }
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox").finish_non_exhaustive()
+    }
+}
+
 /// How a handler's result becomes the task's result.
 #[derive(Clone, Copy)]
 enum Shape {
@@ -49,13 +85,15 @@ enum Shape {
 
 struct Driver {
     shared: Arc<Shared>,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: Inbox,
     execution_arn: Arc<str>,
     timers: BTreeSet<(i64, TimerId)>,
     timer_at: HashMap<TimerId, i64>,
     running: HashMap<TaskId, AbortHandle>,
     tokens: HashMap<TaskId, String>,
     pending: VecDeque<Event>,
+    /// The messages taken but not yet handled through the step logic hold the clock.
+    held: Vec<Work>,
 }
 
 pub(crate) async fn drive(
@@ -63,8 +101,8 @@ pub(crate) async fn drive(
     mut execution: Execution,
     commands: Vec<Command>,
     mut entropy: Box<dyn Entropy + Send>,
-    tx: mpsc::UnboundedSender<Msg>,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    tx: Inbox,
+    mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
     done: watch::Sender<Option<Arc<Finished>>>,
 ) {
     let mut d = Driver {
@@ -76,61 +114,62 @@ pub(crate) async fn drive(
         running: HashMap::new(),
         tokens: HashMap::new(),
         pending: VecDeque::new(),
+        held: Vec::new(),
     };
     d.apply(commands);
+    // A long run of states under way: when it started, on the clock and in real time.
+    let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
     loop {
         while let Some(event) = d.pending.pop_front() {
             let now = d.shared.clock.now_millis();
             let commands = execution.handle(event, now, &mut *entropy);
             d.apply(commands);
         }
+        d.held.clear();
         if *execution.status() != ExecutionStatus::Running {
             break;
         }
         if execution.has_pending_work() {
             // The step logic stopped at its budget of states (a long loop of Pass and Choice
-            // states): let other tasks run and a stop in, and fire the timers that are due on
-            // a clock that really passes (the execution's time limit), then go on.
+            // states): let other tasks run and a stop in, and fire the timers that are due
+            // (the execution's time limit), then go on. Such a run takes real time, and is
+            // work: time runs at real speed meanwhile, even on a clock that shortens waits or
+            // does not move by itself (tokio's paused clock), so a loop that never waits
+            // still stops at its limit.
+            let clock = &d.shared.clock;
+            let (started_at, started, _) = long_run.get_or_insert_with(|| {
+                (
+                    clock.now_millis(),
+                    std::time::Instant::now(),
+                    Work::running(clock),
+                )
+            });
+            let ran = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            clock.advance_to(started_at.saturating_add(ran));
             tokio::task::yield_now().await;
-            while let Ok(msg) = rx.try_recv() {
-                d.on_message(msg, &execution);
+            while let Ok((msg, held)) = rx.try_recv() {
+                d.on_message(msg, held, &execution);
             }
-            if !d.shared.clock.is_instant() {
-                let now = d.shared.clock.now_millis();
-                while let Some(&(at, timer)) = d.timers.first()
-                    && at <= now
-                {
-                    d.fire_timer(at, timer);
-                }
+            let now = d.shared.clock.now_millis();
+            while let Some(&(at, timer)) = d.timers.first()
+                && at <= now
+            {
+                d.fire_timer(at, timer);
             }
             d.pending.push_back(Event::Continue);
             continue;
         }
-        let mut next_timer = d.timers.first().copied();
-        if next_timer.is_some() && d.shared.clock.is_instant() {
-            // On a clock where waiting takes no time, time may only jump forward once nothing
-            // in the process is still working on this execution: running task handlers first
-            // (their duration counts as none), then anything else ready to run (such as the
-            // code that answers a task token).
-            if !d.running.is_empty() {
-                next_timer = None;
-            } else {
-                for _ in 0..16 {
-                    tokio::task::yield_now().await;
-                }
-                if let Ok(msg) = rx.try_recv() {
-                    d.on_message(msg, &execution);
-                    continue;
-                }
-            }
-        }
+        long_run = None;
+        // The clock decides how long the wait for the next timer lasts: it may shorten it,
+        // but not while a task handler is under way (see `Clock`).
+        let next_timer = d.timers.first().copied();
         let sleep = next_timer.map(|(at, _)| d.shared.clock.sleep_until(at));
         tokio::select! {
             biased;
             msg = rx.recv() => {
                 // The driver holds a sender itself, so the channel never closes while it runs.
-                if let Some(msg) = msg {
-                    d.on_message(msg, &execution);
+                if let Some((msg, held)) = msg {
+                    d.on_message(msg, held, &execution);
                 }
             }
             _ = async { if let Some(s) = sleep { s.await } }, if next_timer.is_some() => {
@@ -140,6 +179,7 @@ pub(crate) async fn drive(
             }
         }
     }
+    drop(long_run);
     // Whatever still runs belongs to an execution that has ended.
     for (_, handle) in d.running.drain() {
         handle.abort();
@@ -167,7 +207,8 @@ impl Driver {
         }
     }
 
-    fn on_message(&mut self, msg: Msg, execution: &Execution) {
+    fn on_message(&mut self, msg: Msg, held: Work, execution: &Execution) {
+        self.held.push(held);
         match msg {
             Msg::TaskDone { task, result } => {
                 // A callback's handler may still be running when its token is answered:
@@ -348,10 +389,23 @@ impl Driver {
             Ok(future) => future,
             Err(panic) => Box::pin(async move { resume_unwind(panic) }),
         };
-        let call = CatchUnwind::new(future);
+        let mut call = CatchUnwind::new(future);
         let tx = self.tx.clone();
+        // Counted on the clock until its answer is sent (the answer then holds the clock until
+        // the driver has handled it): a wait is not skipped past a handler that may still
+        // answer. Its time counts once it has not answered at once (a mock answers at once
+        // and takes no time; a command is under way, in real time).
+        let mut work = Work::new(&self.shared.clock);
         let join = tokio::spawn(async move {
-            let result = match call.await {
+            let answer = std::future::poll_fn(|cx| {
+                let poll = Pin::new(&mut call).poll(cx);
+                if poll.is_pending() {
+                    work.set_running();
+                }
+                poll
+            })
+            .await;
+            let result = match answer {
                 Ok(Ok(value)) => Ok(match shape {
                     Shape::LambdaInvoke => lambda::invoke_response(value, &request_id),
                     Shape::Plain => value,
@@ -370,6 +424,7 @@ impl Driver {
                 (_, result) => Msg::TaskDone { task, result },
             };
             let _ = tx.send(msg);
+            drop(work);
         });
         self.running.insert(task, join.abort_handle());
     }

@@ -14,7 +14,7 @@ mod handler;
 pub mod lambda;
 mod runtime;
 
-pub use clock::{Clock, TokioClock};
+pub use clock::{Clock, TokioClock, Work};
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
 pub use runtime::{
     CallbackError, EntropySource, ExecutionHandle, LoadError, LoadOptions, Runtime, RuntimeBuilder,

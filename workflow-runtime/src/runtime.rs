@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use workflow_core::definition::Definition;
 use workflow_core::diagnostic::Diagnostics;
 use workflow_core::entropy::{Entropy, SplitMix64};
@@ -17,7 +17,7 @@ use workflow_core::model::StateMachine;
 use workflow_core::plan::{CompileOptions, MachineType, Plan};
 
 use crate::clock::{Clock, TokioClock};
-use crate::driver::{self, Msg};
+use crate::driver::{self, Inbox, Msg};
 use crate::handler::TaskHandler;
 
 /// Why a definition could not be loaded.
@@ -193,16 +193,14 @@ pub(crate) struct Shared {
     pub clock: Arc<dyn Clock>,
     pub seeds: Mutex<SplitMix64>,
     pub entropy: Option<EntropySource>,
-    pub callbacks: Mutex<HashMap<String, (mpsc::UnboundedSender<Msg>, TaskId)>>,
+    pub callbacks: Mutex<HashMap<String, (Inbox, TaskId)>>,
     pub region: String,
     pub account: String,
 }
 
 impl Shared {
     /// The executions waiting for a task token, by token.
-    pub fn callbacks(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (mpsc::UnboundedSender<Msg>, TaskId)>> {
+    pub fn callbacks(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Inbox, TaskId)>> {
         // A panic while holding the lock cannot leave the map half-updated.
         self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -467,7 +465,7 @@ impl Runtime {
                 done,
             });
         }
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = Inbox::new(self.shared.clock.clone());
         let (done_tx, done) = watch::channel(None);
         let shared = self.shared.clone();
         let driver_tx = tx.clone();
@@ -564,7 +562,7 @@ impl Finished {
 #[derive(Clone, Debug)]
 pub struct ExecutionHandle {
     arn: Arc<str>,
-    tx: Option<mpsc::UnboundedSender<Msg>>,
+    tx: Option<Inbox>,
     done: watch::Receiver<Option<Arc<Finished>>>,
 }
 

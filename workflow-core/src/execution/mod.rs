@@ -444,6 +444,8 @@ pub struct Execution {
     next_task: u64,
     next_timer: u64,
     execution_timer: Option<TimerId>,
+    /// How long the execution may run, in whole seconds (what its timeout's cause states).
+    time_limit_seconds: i64,
     commands: Vec<Command>,
     work: Vec<Work>,
     now: Millis,
@@ -621,6 +623,7 @@ impl Execution {
             next_task: 1,
             next_timer: 1,
             execution_timer: None,
+            time_limit_seconds: 0,
             commands: Vec::new(),
             work: Vec::new(),
             now,
@@ -647,8 +650,13 @@ impl Execution {
             (Some(t), MachineType::Standard) if t <= 365 * 24 * 3600 => t as i64 * 1000,
             (_, MachineType::Standard) => YEAR_MS + 1,
         };
-        let timer = execution.start_timer(None, now + limit_ms, TimerPurpose::ExecutionTimeout);
+        let timer = execution.start_timer(
+            None,
+            now.saturating_add(limit_ms),
+            TimerPurpose::ExecutionTimeout,
+        );
         execution.execution_timer = Some(timer);
+        execution.time_limit_seconds = limit_ms / 1000;
         let top = execution.new_frame(Frame {
             me: FrameRef {
                 index: 0,
@@ -1286,8 +1294,11 @@ impl Execution {
                     delay *= entropy.next_f64();
                 }
                 let delay_ms = (delay * 1000.0).min(1.0e15) as i64;
-                let timer =
-                    self.start_timer(Some(frame.me), self.now + delay_ms, TimerPurpose::Retry);
+                let timer = self.start_timer(
+                    Some(frame.me),
+                    self.now.saturating_add(delay_ms),
+                    TimerPurpose::Retry,
+                );
                 frame.phase = Phase::AwaitRetry { timer };
                 return Outcome::Blocked;
             }

@@ -179,7 +179,7 @@ impl Execution {
         effective: &Value,
     ) -> Result<Millis, Failure> {
         Ok(match spec {
-            WaitSpec::Seconds(s) => self.now.saturating_add(*s as i64 * 1000),
+            WaitSpec::Seconds(s) => self.now.saturating_add(seconds_to_millis(*s)),
             // AWS waits to the second: the fraction of a timestamp is ignored.
             WaitSpec::Timestamp(ms) => ms.div_euclid(1000) * 1000,
             WaitSpec::SecondsPath(path) => {
@@ -997,7 +997,9 @@ impl Execution {
         };
         if let TimerPurpose::ExecutionTimeout = purpose {
             self.execution_timer = None;
-            let seconds = (self.now - self.info.start_time) / 1000;
+            // The limit itself: the timer may be seen a little late (at the end of a long run
+            // of states), but what ran out is the limit.
+            let seconds = self.time_limit_seconds;
             self.end_execution(
                 EventType::ExecutionTimedOut,
                 Failure::new(
@@ -1103,9 +1105,22 @@ impl Execution {
     }
 }
 
-/// Seconds as milliseconds, saturating (a path may give up to `i64::MAX` seconds).
-fn seconds_to_millis(seconds: u64) -> i64 {
-    i64::try_from(seconds)
-        .unwrap_or(i64::MAX)
-        .saturating_mul(1000)
+/// Whole seconds (a timeout, a heartbeat, a Wait) as milliseconds, saturating: a `...Path`
+/// may hold any `u64`, and a limit must never wrap around into one that has already passed.
+fn seconds_to_millis(seconds: u64) -> Millis {
+    i64::try_from(seconds).map_or(Millis::MAX, |s| s.saturating_mul(1000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds_to_millis;
+
+    #[test]
+    fn seconds_saturate_into_millis() {
+        assert_eq!(seconds_to_millis(0), 0);
+        assert_eq!(seconds_to_millis(99_999_999), 99_999_999_000);
+        // 10^17 s is 10^20 ms: past i64; u64::MAX is past i64 already as seconds.
+        assert_eq!(seconds_to_millis(100_000_000_000_000_000), i64::MAX);
+        assert_eq!(seconds_to_millis(u64::MAX), i64::MAX);
+    }
 }

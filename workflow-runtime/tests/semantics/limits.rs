@@ -313,9 +313,16 @@ async fn an_endless_express_loop_times_out_after_five_minutes() {
         status.failure().and_then(|f| f.error.as_deref()),
         Some("States.Timeout")
     );
+    // The limit that ran out, although the loop is only seen past it at a handback, with
+    // some seconds of this clock more gone.
+    assert_eq!(
+        status.failure().and_then(|f| f.cause.as_deref()),
+        Some("The execution ran longer than its time limit of 300 seconds.")
+    );
     let history = handle.history().await;
     assert_eq!(
         history.last().map(|e| e.event_type),
         Some(EventType::ExecutionTimedOut)
     );
+    assert!(span(&history) > 300_000, "{}", span(&history));
 }

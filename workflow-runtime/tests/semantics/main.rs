@@ -1,5 +1,5 @@
 //! Integration tests of the runtime's execution semantics: Retry, Catch, timeouts, Parallel,
-//! Map, Wait, callbacks, payload limits, robustness, history and variables.
+//! Map, Wait, callbacks, payload limits, robustness, history, variables and scaled clocks.
 //!
 //! Every test runs under tokio's paused clock: waits of any length finish at once, while the
 //! history timestamps move by the time waited, so waits are checked to the millisecond.
@@ -10,6 +10,7 @@ mod common;
 
 mod callbacks;
 mod catch;
+mod clock;
 mod definitions;
 mod history;
 mod limits;

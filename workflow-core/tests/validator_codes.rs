@@ -505,6 +505,18 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        file: "reserved-error-name",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::RESERVED_ERROR_NAME,
+            Warning,
+            "/States/Route/Catch/0/ErrorEquals/0",
+            21,
+            27,
+            "'States.NoChoiceMatched' is reserved for future use: AWS reports a Choice state that matches no rule and has no Default as States.Runtime",
+        )],
+    },
+    Case {
         file: "unknown-field",
         stage: Stage::Validate,
         expected: &[(

@@ -315,18 +315,7 @@ async fn a_reserved_name_reported_by_a_fail_state_is_caught_by_name() {
         let rt = runtime();
         let wf = load(
             &rt,
-            json!({
-                "StartAt": "P",
-                "States": {
-                    "P": {
-                        "Type": "Parallel",
-                        "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "States.NoChoiceMatched", "Cause": "by hand"}}}],
-                        "Catch": [{"ErrorEquals": [catch], "Next": "Caught"}],
-                        "End": true
-                    },
-                    "Caught": {"Type": "Pass", "End": true}
-                }
-            }),
+            fail_in_a_branch_caught_by("States.NoChoiceMatched", catch),
         );
         let (status, _) = run(&rt, &wf, json!({})).await;
         assert_eq!(
@@ -471,27 +460,31 @@ async fn data_limit_exceeded_is_handled_only_where_it_is_named() {
     );
 }
 
+/// A Parallel state whose only branch is a Fail state reporting `error` (cause "by hand"),
+/// with one catcher, naming `catch`.
+fn fail_in_a_branch_caught_by(error: &str, catch: &str) -> Value {
+    json!({
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": error, "Cause": "by hand"}}}],
+                "Catch": [{"ErrorEquals": [catch], "Next": "Caught"}],
+                "End": true
+            },
+            "Caught": {"Type": "Pass", "End": true}
+        }
+    })
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_fail_state_named_data_limit_exceeded_in_a_branch_is_caught_only_by_name() {
-    let definition = |catch: &str| {
-        json!({
-            "StartAt": "P",
-            "States": {
-                "P": {
-                    "Type": "Parallel",
-                    "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "States.DataLimitExceeded", "Cause": "too much"}}}],
-                    "Catch": [{"ErrorEquals": [catch], "Next": "Caught"}],
-                    "End": true
-                },
-                "Caught": {"Type": "Pass", "End": true}
-            }
-        })
-    };
+    let definition = |catch: &str| fail_in_a_branch_caught_by("States.DataLimitExceeded", catch);
     let rt = runtime();
     let (status, _) = run(&rt, &load(&rt, definition("States.ALL")), json!({})).await;
     assert_eq!(
         failed(&status),
-        (Some("States.DataLimitExceeded"), Some("too much"))
+        (Some("States.DataLimitExceeded"), Some("by hand"))
     );
     let (status, _) = run(
         &rt,
@@ -501,6 +494,6 @@ async fn a_fail_state_named_data_limit_exceeded_in_a_branch_is_caught_only_by_na
     .await;
     assert_eq!(
         output(&status),
-        &json!({"Error": "States.DataLimitExceeded", "Cause": "too much"})
+        &json!({"Error": "States.DataLimitExceeded", "Cause": "by hand"})
     );
 }

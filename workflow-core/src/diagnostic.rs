@@ -66,6 +66,11 @@ pub mod codes {
     /// `ErrorEquals` names `States.Runtime`, which AWS never retries or catches: the name
     /// matches nothing (a warning).
     pub const UNCATCHABLE_ERROR: &str = "uncatchable-error";
+    /// `ErrorEquals` names `States.IntrinsicFailure`, `States.NoChoiceMatched` or
+    /// `States.ParameterPathFailure`, which AWS reserves for future use: the failures they
+    /// name are reported as `States.Runtime`, so the name matches only an error a task or a
+    /// Fail state reports under it (a warning).
+    pub const RESERVED_ERROR_NAME: &str = "reserved-error-name";
     /// A number is out of its allowed range (MaxAttempts < 0, BackoffRate < 1, ...). A warning
     /// for `MaxInputBytesPerBatch` over 256 KiB.
     pub const OUT_OF_RANGE: &str = "out-of-range";

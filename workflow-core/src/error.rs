@@ -18,13 +18,16 @@ pub mod names {
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     /// ResultPath cannot be applied to the state's input.
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
-    /// A `.$` field of a payload template matched nothing.
+    /// Reserved for future use: AWS reports parameter processing errors (a `.$` field of a
+    /// payload template that matches nothing) as [`RUNTIME`]. See [`RESERVED`].
     pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
     /// A branch of a Parallel state failed.
     pub const BRANCH_FAILED: &str = "States.BranchFailed";
-    /// No Choice rule matched and the Choice state has no Default.
+    /// Reserved for future use: AWS reports a Choice state that matches no rule and has no
+    /// Default as [`RUNTIME`]. See [`RESERVED`].
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
-    /// An intrinsic function failed.
+    /// Reserved for future use: AWS reports an intrinsic function that fails as [`RUNTIME`].
+    /// See [`RESERVED`].
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     /// A Map state had more failed items than it tolerates.
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
@@ -36,6 +39,37 @@ pub mod names {
     pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
     /// A Map state's result writer failed.
     pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
+
+    /// The predefined names AWS reserves for future use, each with what it reports as
+    /// [`RUNTIME`] instead.
+    ///
+    /// AWS, "Error handling in Step Functions"
+    /// (<https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html>):
+    /// `States.IntrinsicFailure`, `States.NoChoiceMatched` and `States.ParameterPathFailure`
+    /// are each "reserved for future use"; intrinsic function processing errors, a Choice
+    /// that matches nothing and parameter processing errors "are reported with the
+    /// States.Runtime error name". These entries were read in the zh_tw translation of the
+    /// current page; the stored copies of the other translations (zh_cn, ja_jp, ko_kr,
+    /// pt_br, id_id) end before them, but agree that `States.ALL` does not catch the Runtime
+    /// error type and, like zh_tw, list no `States.BranchFailed` (the list goes from
+    /// `States.ALL` to `States.DataLimitExceeded`). Of the entries read,
+    /// `States.ItemReaderFailed` and `States.Permissions` are not reserved; what the page says
+    /// of `States.ResultPathMatchFailure` was in no stored copy.
+    ///
+    /// The names stay predefined: `ErrorEquals` may name them, and a catcher that does
+    /// matches an error a task or a Fail state reports under that name, but never the
+    /// failure the name was meant for.
+    pub const RESERVED: &[(&str, &str)] = &[
+        (INTRINSIC_FAILURE, "an intrinsic function that fails"),
+        (
+            NO_CHOICE_MATCHED,
+            "a Choice state that matches no rule and has no Default",
+        ),
+        (
+            PARAMETER_PATH_FAILURE,
+            "a payload template path that matches nothing",
+        ),
+    ];
 }
 
 /// Which retriers and catchers may handle an error, decided by its name alone.
@@ -96,11 +130,6 @@ impl AslError {
     /// A `States.Runtime` error.
     pub fn runtime(cause: impl Into<String>) -> AslError {
         AslError::new(names::RUNTIME, cause)
-    }
-
-    /// A `States.IntrinsicFailure` error.
-    pub fn intrinsic(cause: impl Into<String>) -> AslError {
-        AslError::new(names::INTRINSIC_FAILURE, cause)
     }
 }
 

@@ -15,7 +15,8 @@ use crate::path::{Env, Path, PathError};
 /// logic adds ([`StateFailure::into_error`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateFailure {
-    /// The error name (`States.Runtime`, `States.IntrinsicFailure`, ...).
+    /// The error name: `States.Runtime` for every failure the engine raises here (a path
+    /// that matches nothing, a failed intrinsic call), or a name carried over from elsewhere.
     pub error: String,
     /// What went wrong, without the state prefix.
     pub detail: String,

@@ -505,6 +505,40 @@ const CASES: &[Case] = &[
         )],
     },
     Case {
+        file: "reserved-error-name",
+        stage: Stage::Validate,
+        expected: &[(
+            codes::RESERVED_ERROR_NAME,
+            Warning,
+            "/States/Route/Catch/0/ErrorEquals/0",
+            21,
+            27,
+            "'States.NoChoiceMatched' is reserved for future use: AWS reports a Choice state that matches no rule and has no Default as States.Runtime",
+        )],
+    },
+    Case {
+        file: "reserved-error-name.retry",
+        stage: Stage::Validate,
+        expected: &[
+            (
+                codes::RESERVED_ERROR_NAME,
+                Warning,
+                "/States/Charge/Retry/0/ErrorEquals/0",
+                11,
+                27,
+                "'States.IntrinsicFailure' is reserved for future use: AWS reports an intrinsic function that fails as States.Runtime, which no retrier or catcher handles, so this retrier applies only to an error that a task or a Fail state reports under this name",
+            ),
+            (
+                codes::RESERVED_ERROR_NAME,
+                Warning,
+                "/States/Charge/Retry/0/ErrorEquals/1",
+                11,
+                54,
+                "'States.ParameterPathFailure' is reserved for future use: AWS reports a payload template path that matches nothing as States.Runtime",
+            ),
+        ],
+    },
+    Case {
         file: "unknown-field",
         stage: Stage::Validate,
         expected: &[(

@@ -243,8 +243,11 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// transitions into or out of a branch, `States.ALL` out of place, out-of-range numbers,
 /// malformed paths and intrinsics (an unknown or misspelled function, a wrong number of
 /// arguments). What the validator only warns about in a JSON file (an unknown `States.*`
-/// error name, a branch that cannot finish) is an error here: a macro cannot warn, and the workflow is
-/// yours to fix. The data (by rustc, errors on the token): a path to a
+/// error name, a branch that cannot finish, a `retry` or `catch` naming `States.Runtime`,
+/// which AWS never retries or catches, or a name AWS reserves for future use:
+/// `States.IntrinsicFailure`, `States.NoChoiceMatched` and `States.ParameterPathFailure`,
+/// whose failures AWS reports as `States.Runtime`) is an error here: a macro cannot warn, and
+/// the workflow is yours to fix. The data (by rustc, errors on the token): a path to a
 /// field the document does not have, a task given the wrong input type, a result written
 /// into a field of another type, two states linked by a transition that disagree on the
 /// document's type, a comparison of the wrong type, a template struct missing a field, a

@@ -146,8 +146,10 @@ pub(crate) fn read_percentage(selected: &Value, path: &str) -> Result<f64, Strin
 }
 
 /// How AWS shows a value in these messages: a string bare, a number with a fraction or an
-/// exponent as Java's `Double.toString`, anything else as JSON.
-fn shown(value: &Value) -> String {
+/// exponent as Java's `Double.toString`, anything else as JSON. Wait's `TimestampPath`
+/// refusal shows its value the same way (its recorded cases, `wait/wait_timestamp_path_*`,
+/// all hold strings, shown bare as here).
+pub(crate) fn shown(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Number(n) if n.is_f64() => {

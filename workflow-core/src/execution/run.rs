@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::path_numbers::{IntegerField, read_percentage};
+use super::path_numbers::{IntegerField, read_percentage, shown};
 use super::*;
 
 impl Execution {
@@ -67,14 +67,20 @@ impl Execution {
                 let (next, assign) = match (chosen, default) {
                     (Some(rule), _) => (rule.next, &rule.assign),
                     (None, Some(d)) => (*d, &state.assign),
+                    // AWS's "Error handling in Step Functions" page: `States.NoChoiceMatched`
+                    // is "reserved for future use"; when no choice matches, the error is
+                    // reported with the `States.Runtime` name, which no retrier or catcher
+                    // handles (see `names::RESERVED`). The sentence after AWS's prefix is
+                    // ours: the AWS-recorded corpus has no Choice that matches nothing, and
+                    // no AWS page, AWS re:Post or Stack Overflow page, or GitHub issue in the
+                    // stored search corpora quotes what AWS prints for one.
                     (None, None) => {
                         return Err(self.prefix(
                             frame,
                             state,
-                            StateFailure {
-                                error: names::NO_CHOICE_MATCHED.to_string(),
-                                detail: "No Choice rule matched the input and the Choice state has no Default.".to_string(),
-                            },
+                            StateFailure::runtime(
+                                "No Choice rule matched the input and the Choice state has no Default.",
+                            ),
                         ));
                     }
                 };
@@ -198,7 +204,7 @@ impl Execution {
                             StateFailure::runtime(format!(
                                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
                                 path.text(),
-                                bare(&value)
+                                shown(&value)
                             )),
                         ));
                     }

@@ -200,8 +200,23 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
 
 // ----- errors and argument access -----
 
+/// The error of a call whose arguments the function refuses (a wrong type, a value out of
+/// range, a string that is not JSON, ...).
+///
+/// Its name is `States.Runtime`: AWS's "Error handling in Step Functions" page says
+/// `States.IntrinsicFailure` is "reserved for future use" and that intrinsic function
+/// processing errors are reported with the `States.Runtime` error name (see
+/// [`names::RESERVED`](crate::error::names::RESERVED)); so no retrier or catcher handles it.
+///
+/// The cause is the function's name and our own sentence. The sentence AWS prints is not
+/// known: the AWS-recorded corpus has no failing intrinsic call, and no AWS documentation
+/// page, AWS re:Post or Stack Overflow page, or GitHub issue in the stored search corpora
+/// quotes one AWS printed (searched for `States.ArrayGetItem` out of range,
+/// `States.StringToJson` of text that is not JSON, `States.MathAdd` of a non-integer, a
+/// wrong argument type). The engine prefixes the cause with AWS's "An error occurred while
+/// executing the state '...' (entered at the event id #...)."
 fn fail(f: F, detail: impl std::fmt::Display) -> AslError {
-    AslError::intrinsic(format!("{}: {detail}", f.name()))
+    AslError::runtime(format!("{}: {detail}", f.name()))
 }
 
 /// `a string "abc"`, `an object {"a":1}`: the type and (the start of) the value.

@@ -31,13 +31,17 @@
 //! * A path argument that matches nothing (or names a variable that is not set) fails with
 //!   `States.Runtime`, as a `.$` path that matches nothing does elsewhere in a payload template.
 //!   An *indefinite* path (`$.items[*].id`) that matches nothing is the empty array, as always.
-//! * Arguments of the wrong type or out of range fail with `States.IntrinsicFailure`, the error
-//!   the Amazon States Language reserves for "the attempt to invoke an Intrinsic Function
-//!   failed". The cause starts with the function name, for example
-//!   `States.ArrayGetItem: index 5 is out of bounds for an array of 3 items`.
+//! * Arguments of the wrong type or out of range fail with `States.Runtime` too. The Amazon
+//!   States Language specification names `States.IntrinsicFailure` for "the attempt to invoke
+//!   an Intrinsic Function failed", but AWS's "Error handling in Step Functions" page says
+//!   that name is "reserved for future use" and that intrinsic function processing errors are
+//!   reported with the `States.Runtime` error name. The cause starts with the function name,
+//!   for example `States.ArrayGetItem: index 5 is out of bounds for an array of 3 items`; the
+//!   rest of the sentence is ours, as no source quotes what AWS prints.
 //!
-//! In both cases the cause is the detail only: the engine prefixes it with the state it
-//! happened in.
+//! Either way no retrier or catcher handles the error (AWS never retries or catches
+//! `States.Runtime`), and the cause is the detail only: the engine prefixes it with the state
+//! it happened in.
 //!
 //! The exact rules of every function, and where they come from, are documented on
 //! [`IntrinsicFunction`].

@@ -25,12 +25,14 @@ fn ok0(expr: &str) -> Value {
     ok(expr, &json!({}))
 }
 
-/// Evaluates and expects a `States.IntrinsicFailure` whose cause contains `needle`.
+/// Evaluates and expects the error of a refused call whose cause contains `needle`. Its name
+/// is `States.Runtime`: AWS's error-handling page reserves `States.IntrinsicFailure` for
+/// future use and reports intrinsic function processing errors as `States.Runtime`.
 fn failure(expr: &str, input: &Value, needle: &str) {
     match eval(expr, input) {
         Ok(v) => panic!("{expr}: expected an error, got {v}"),
         Err(e) => {
-            assert_eq!(e.error, names::INTRINSIC_FAILURE, "{expr}: {e}");
+            assert_eq!(e.error, names::RUNTIME, "{expr}: {e}");
             let cause = e.cause.unwrap_or_default();
             assert!(
                 cause.contains(needle),
@@ -1507,11 +1509,12 @@ fn recorded_assign_from_intrinsic_functions() {
 
 #[test]
 fn errors_are_asl_errors() {
+    // States.Runtime, not the reserved States.IntrinsicFailure (AWS's error-handling page).
     let e = eval("States.ArrayLength(1)", &json!({})).unwrap_err();
-    assert_eq!(e.error, "States.IntrinsicFailure");
+    assert_eq!(e.error, "States.Runtime");
     assert_eq!(
         e.to_string(),
-        "States.IntrinsicFailure: States.ArrayLength: the argument must be an array, but was a number 1"
+        "States.Runtime: States.ArrayLength: the argument must be an array, but was a number 1"
     );
     // Long values are cut in causes.
     let e = eval("States.ArrayLength($)", &json!("x".repeat(500))).unwrap_err();
@@ -1615,7 +1618,7 @@ fn string_to_json_edge_inputs() {
         "nul",
     ] {
         let e = run(text).unwrap_err();
-        assert_eq!(e.error, names::INTRINSIC_FAILURE, "{text:?}");
+        assert_eq!(e.error, names::RUNTIME, "{text:?}");
         assert!(
             e.cause
                 .as_deref()

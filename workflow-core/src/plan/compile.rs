@@ -589,6 +589,15 @@ impl<'m> Compiler<'m> {
                     &p,
                     format!("'{name}' never matches: AWS never retries or catches a States.Runtime error, which always fails the execution, so this {what} does not apply to it"),
                 );
+            } else if let Some((_, failure)) = crate::error::names::RESERVED
+                .iter()
+                .find(|(reserved, _)| reserved == name)
+            {
+                self.warning(
+                    codes::RESERVED_ERROR_NAME,
+                    &p,
+                    format!("'{name}' is reserved for future use: AWS reports {failure} as States.Runtime, which no retrier or catcher handles, so this {what} applies only to an error that a task or a Fail state reports under this name"),
+                );
             } else if name.starts_with("States.") && !KNOWN_ERRORS.contains(&name.as_str()) {
                 let hint = crate::suggest::hint(name, KNOWN_ERRORS.iter().copied());
                 self.warning(

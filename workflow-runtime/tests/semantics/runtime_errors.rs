@@ -7,6 +7,12 @@
 //! it (AWS documents them by name only): a path that matches nothing, an intrinsic's path, a
 //! Fail state or a task handler that reports `States.Runtime`, an error that reaches a
 //! Parallel or Map state from a branch or an iteration.
+//!
+//! The same page says `States.IntrinsicFailure`, `States.NoChoiceMatched` and
+//! `States.ParameterPathFailure` are "reserved for future use": an intrinsic function that
+//! fails, a Choice state that matches nothing and a parameter path that matches nothing are
+//! reported as `States.Runtime`, so they too are neither retried nor caught, whatever the
+//! handlers name.
 
 use std::sync::atomic::Ordering;
 
@@ -192,6 +198,134 @@ async fn a_runtime_error_in_a_branch_fails_the_parallel_state_for_good() {
     }
 }
 
+/// Retriers and catchers naming `reserved`, then `States.Runtime` and the wildcards.
+fn handlers_naming(reserved: &str) -> (Value, Value) {
+    let (retry, catch) = every_handler();
+    let mut retriers = vec![json!({"ErrorEquals": [reserved], "MaxAttempts": 5})];
+    retriers.extend(retry.as_array().expect("retriers").iter().cloned());
+    let mut catchers = vec![json!({"ErrorEquals": [reserved], "Next": "Caught"})];
+    catchers.extend(catch.as_array().expect("catchers").iter().cloned());
+    (Value::Array(retriers), Value::Array(catchers))
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_intrinsic_or_parameter_failure_is_not_caught_even_under_its_reserved_name() {
+    // Parameters fail before the task runs, with States.Runtime (AWS reserves
+    // States.IntrinsicFailure and States.ParameterPathFailure for future use): the task never
+    // runs, and no retrier or catcher takes the error, not even one naming the reserved name.
+    for (reserved, parameters, input, cause_has) in [
+        (
+            "States.IntrinsicFailure",
+            json!({"x.$": "States.ArrayGetItem($.list, 5)"}),
+            json!({"list": [1, 2, 3]}),
+            "States.ArrayGetItem:",
+        ),
+        (
+            "States.IntrinsicFailure",
+            json!({"x.$": "States.StringToJson($.text)"}),
+            json!({"text": "{not json"}),
+            "States.StringToJson:",
+        ),
+        (
+            "States.IntrinsicFailure",
+            json!({"x.$": "States.MathAdd($.n, 1)"}),
+            json!({"n": "1"}),
+            "States.MathAdd:",
+        ),
+        (
+            "States.ParameterPathFailure",
+            json!({"x.$": "$.missing"}),
+            json!({}),
+            "The JSONPath '$.missing' specified for the field 'x.$' could not be found",
+        ),
+    ] {
+        let (retry, catch) = handlers_naming(reserved);
+        let rt = runtime();
+        let calls = counted(&rt, "f", Ok);
+        let wf = load(
+            &rt,
+            guarded_task(json!({"Parameters": parameters, "Retry": retry, "Catch": catch})),
+        );
+        let (status, history) = run(&rt, &wf, input).await;
+        let (error, cause) = failed(&status);
+        assert_eq!(error, Some("States.Runtime"), "{parameters}");
+        assert!(
+            cause.is_some_and(|c| c.starts_with(
+                "An error occurred while executing the state 'T' (entered at the event id #2). "
+            ) && c.contains(cause_has)),
+            "{parameters}: {cause:?}"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "{parameters}");
+        assert_eq!(
+            types(&history),
+            ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"],
+            "{parameters}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_choice_that_matches_nothing_in_a_branch_is_not_caught_even_by_states_all() {
+    // AWS reserves States.NoChoiceMatched for future use and reports a Choice that matches
+    // no rule (and has no Default) as States.Runtime: the Parallel state fails with it, and
+    // neither a retrier nor a catcher handles it, whether it names States.NoChoiceMatched,
+    // States.Runtime, States.TaskFailed or States.ALL.
+    let (retry, catch) = handlers_naming("States.NoChoiceMatched");
+    let rt = runtime();
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "S",
+            "States": {
+                "S": {
+                    "Type": "Parallel",
+                    "Branches": [{"StartAt": "C", "States": {
+                        "C": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": true, "Next": "D"}]},
+                        "D": {"Type": "Succeed"}
+                    }}],
+                    "Retry": retry, "Catch": catch, "End": true
+                },
+                "Caught": {"Type": "Pass", "End": true}
+            }
+        }),
+    );
+    let (status, history) = run(&rt, &wf, json!({"go": false})).await;
+    // Events: #1 ExecutionStarted, #2 ParallelStateEntered, #3 ParallelStateStarted, #4 the
+    // branch's ChoiceStateEntered; the branch's error reaches the execution unchanged.
+    assert_eq!(
+        failed(&status),
+        (
+            Some("States.Runtime"),
+            Some(
+                "An error occurred while executing the state 'C' (entered at the event id #4). \
+                 No Choice rule matched the input and the Choice state has no Default."
+            )
+        )
+    );
+    assert_eq!(count(&history, EventType::ParallelStateStarted), 1);
+    assert_eq!(count(&history, EventType::PassStateEntered), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reserved_name_reported_by_a_fail_state_is_caught_by_name() {
+    // Error names are matched by name (AWS documents each rule by name only): a Fail state
+    // that reports States.NoChoiceMatched itself raises an ordinary error of that name, which
+    // a catcher naming it, and States.ALL, take.
+    for catch in ["States.NoChoiceMatched", "States.ALL"] {
+        let rt = runtime();
+        let wf = load(
+            &rt,
+            fail_in_a_branch_caught_by("States.NoChoiceMatched", catch),
+        );
+        let (status, _) = run(&rt, &wf, json!({})).await;
+        assert_eq!(
+            output(&status),
+            &json!({"Error": "States.NoChoiceMatched", "Cause": "by hand"}),
+            "{catch}"
+        );
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_runtime_error_in_an_inline_iteration_is_not_tolerated() {
     // An inline iteration runs inside the execution, which a States.Runtime error "will
@@ -326,27 +460,31 @@ async fn data_limit_exceeded_is_handled_only_where_it_is_named() {
     );
 }
 
+/// A Parallel state whose only branch is a Fail state reporting `error` (cause "by hand"),
+/// with one catcher, naming `catch`.
+fn fail_in_a_branch_caught_by(error: &str, catch: &str) -> Value {
+    json!({
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": error, "Cause": "by hand"}}}],
+                "Catch": [{"ErrorEquals": [catch], "Next": "Caught"}],
+                "End": true
+            },
+            "Caught": {"Type": "Pass", "End": true}
+        }
+    })
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_fail_state_named_data_limit_exceeded_in_a_branch_is_caught_only_by_name() {
-    let definition = |catch: &str| {
-        json!({
-            "StartAt": "P",
-            "States": {
-                "P": {
-                    "Type": "Parallel",
-                    "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "States.DataLimitExceeded", "Cause": "too much"}}}],
-                    "Catch": [{"ErrorEquals": [catch], "Next": "Caught"}],
-                    "End": true
-                },
-                "Caught": {"Type": "Pass", "End": true}
-            }
-        })
-    };
+    let definition = |catch: &str| fail_in_a_branch_caught_by("States.DataLimitExceeded", catch);
     let rt = runtime();
     let (status, _) = run(&rt, &load(&rt, definition("States.ALL")), json!({})).await;
     assert_eq!(
         failed(&status),
-        (Some("States.DataLimitExceeded"), Some("too much"))
+        (Some("States.DataLimitExceeded"), Some("by hand"))
     );
     let (status, _) = run(
         &rt,
@@ -356,6 +494,6 @@ async fn a_fail_state_named_data_limit_exceeded_in_a_branch_is_caught_only_by_na
     .await;
     assert_eq!(
         output(&status),
-        &json!({"Error": "States.DataLimitExceeded", "Cause": "too much"})
+        &json!({"Error": "States.DataLimitExceeded", "Cause": "by hand"})
     );
 }

@@ -151,6 +151,43 @@ async fn invalid_seconds_path_and_timestamp_path_are_runtime_errors() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_timestamp_path_value_that_is_not_a_string_is_shown_as_the_path_fields_show_it() {
+    // The recorded refusals (wait/wait_timestamp_path_*) all hold strings, shown bare. A value
+    // of another type is shown as the numeric ...Path fields' recorded refusals show theirs
+    // (workflow-core's execution::path_numbers): a number with a fraction or an exponent as
+    // Java's Double.toString (Jackson reads it as a double), anything else as JSON.
+    let rt = runtime();
+    let wf = load(&rt, waiting(json!({"TimestampPath": "$.t"})));
+    for (value, shown) in [
+        (json!(1_480_973_369), "1480973369"),
+        (json!(-1), "-1"),
+        (json!(1.5), "1.5"),
+        // Double.toString writes a whole double with ".0", and from 10^7 up with an exponent.
+        (json!(5.0), "5.0"),
+        (json!(1e21), "1.0E21"),
+        (json!(true), "true"),
+        (json!(null), "null"),
+        (json!({"a": 1}), r#"{"a":1}"#),
+        (
+            json!(["2016-03-14T01:59:00Z"]),
+            r#"["2016-03-14T01:59:00Z"]"#,
+        ),
+        (json!(""), ""),
+    ] {
+        let (status, _) = run(&rt, &wf, json!({"t": value})).await;
+        let expected = format!(
+            "An error occurred while executing the state 'W' (entered at the event id #2). \
+             The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.t == {shown}"
+        );
+        assert_eq!(
+            failed(&status),
+            (Some("States.Runtime"), Some(expected.as_str())),
+            "{value}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_one_year_wait_finishes_instantly() {
     let rt = runtime();
     let year = 365 * 24 * 3600;

@@ -995,3 +995,105 @@ fn cost_bad_files() {
         stderr(&o)
     );
 }
+
+// ---------------------------------------------------------------- limits
+
+/// `workflow args...` with `input` on its stdin.
+fn workflow_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(fixture(""))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the workflow binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // It stops reading past the limit: the rest of the write may fail, which is the point.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+#[test]
+fn every_file_read_is_bounded() {
+    // /dev/zero never ends: each read stops past its limit with one line and no growth.
+    // A definition over AWS's limit is the definition's problem (1); any other file is the
+    // command's (2).
+    let definition = "is larger than 1,048,576 characters, AWS's limit for a definition";
+    let input = "is larger than 262,144 bytes, AWS's limit for an execution input";
+    let data = "is larger than 64 MiB, the most `workflow` reads";
+    for (args, exit, says) in [
+        (&["validate", "/dev/zero"][..], 1, definition),
+        (&["lint", "/dev/zero"][..], 1, definition),
+        (&["run", "/dev/zero"][..], 1, definition),
+        (&["graph", "/dev/zero"][..], 1, definition),
+        (&["cost", "/dev/zero"][..], 1, definition),
+        (
+            &["run", "eight.asl.json", "--input", "@/dev/zero"][..],
+            2,
+            input,
+        ),
+        (
+            &["cost", "eight.asl.json", "--input", "@/dev/zero"][..],
+            2,
+            input,
+        ),
+        (&["history", "/dev/zero"][..], 2, data),
+        (
+            &["graph", "eight.asl.json", "--history", "/dev/zero"][..],
+            2,
+            data,
+        ),
+        (
+            &["run", "order.asl.json", "--mock-config", "/dev/zero"][..],
+            2,
+            data,
+        ),
+        (
+            &["cost", "eight.asl.json", "--prices", "/dev/zero"][..],
+            2,
+            data,
+        ),
+    ] {
+        let o = workflow(args);
+        assert_eq!(code(&o), exit, "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    let o = workflow(&["validate", "--format", "json", "/dev/zero"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        json_out(&o)["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains(definition)
+    );
+}
+
+#[test]
+fn an_input_on_stdin_is_bounded_at_aws_limit() {
+    // AWS counts the input's text, whitespace included: 262,144 bytes pass, one more does not.
+    let padded = |bytes: usize| format!("{{}}{}", " ".repeat(bytes - 2)).into_bytes();
+    let o = workflow_with_stdin(
+        &["run", "eight.asl.json", "--input", "-", "--format", "json"],
+        &padded(262_144),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = workflow_with_stdin(&["run", "eight.asl.json", "--input", "-"], &padded(262_145));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "error: standard input is larger than 262,144 bytes, AWS's limit for an execution input\n"
+    );
+    let o = workflow_with_stdin(
+        &["run", "eight.asl.json", "--input", "-"],
+        &vec![0; 64 << 20],
+    );
+    assert_eq!(code(&o), 2);
+}

@@ -1097,3 +1097,14 @@ fn an_input_on_stdin_is_bounded_at_aws_limit() {
     );
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn history_width_is_bounded() {
+    let o = workflow(&["history", "aws-cli-history.json", "--width", "10000"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for width in ["0", "10001", "18446744073709551615"] {
+        let o = workflow(&["history", "aws-cli-history.json", "--width", width]);
+        assert_eq!(code(&o), 2, "--width {width}");
+        assert!(stderr(&o).contains("--width"), "{}", stderr(&o));
+    }
+}

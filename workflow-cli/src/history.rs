@@ -49,7 +49,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             bad + 1
         );
     }
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     let _ = writeln!(out, "{}", trimmed(&table(events, args.width)));
     let _ = writeln!(out, "{}", summary(events));
     Ok(exit::OK)

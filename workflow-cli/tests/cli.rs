@@ -660,16 +660,9 @@ fn a_timed_out_command_leaves_nothing_running() {
         "json",
     ]);
     assert_eq!(json_out(&o)["error"], "States.Timeout");
-    let still_running = || {
-        Command::new("pgrep")
-            .args(["-f", &marker])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
     // SIGKILL is immediate, but the process table may take a moment to say so.
     for _ in 0..50 {
-        if !still_running() {
+        if !running(&marker) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -1123,13 +1116,7 @@ fn running(marker: &str) -> bool {
 fn a_signal_to_workflow_stops_its_bound_commands_first() {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     use std::time::{Duration, Instant};
-    let definition = temp("signal.asl.json");
-    std::fs::write(
-        &definition,
-        r#"{"StartAt": "T", "States": {"T": {"Type": "Task",
-            "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "End": true}}}"#,
-    )
-    .unwrap();
+    let definition = one_task_machine("signal.asl.json");
     for signal in [libc::SIGINT, libc::SIGTERM] {
         // The command runs in its own process group, which a signal to `workflow` (or a
         // terminal's Ctrl-C) does not reach: `workflow` must stop it itself.

@@ -7,16 +7,30 @@
 //! `States.TaskFailed` and what it wrote on stderr. An HTTP endpoint receives the input as
 //! the body of a POST; a 2xx answer's body is the result, any other answer fails the task the
 //! same way.
+//!
+//! What is read is bounded: a result (stdout, a 2xx body) over AWS's 256 KiB payload limit
+//! fails the task with `States.DataLimitExceeded` (the command is stopped at once), and only
+//! the start of stderr is kept, as much as AWS's 32,768-character cause can show.
 
 use std::process::Stdio;
 use std::sync::Arc;
 
 use anyhow::bail;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use workflow_core::execution::{PAYLOAD_LIMIT_BYTES, task_result_too_large};
 use workflow_runtime::{BoxFuture, Runtime, TaskContext, TaskError, TaskHandler};
 
 use crate::clock::{InFlight, ScaledClock};
+use crate::signals::ProcessGroup;
+
+/// The most of a command's stderr kept for a cause: AWS's 32,768 characters take at most
+/// four bytes each (the runtime cuts the cause to 32,768 characters).
+const STDERR_KEPT_BYTES: usize = 4 * TaskError::MAX_CAUSE_CHARS;
+
+/// The most of an HTTP answer read: a body at the payload limit, with room for the head and
+/// the chunks' framing.
+const HTTP_ANSWER_MAX_BYTES: usize = PAYLOAD_LIMIT_BYTES + 64 * 1024;
 
 /// Where a resource's calls go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,21 +183,37 @@ fn failure_from(body: &str, fallback_cause: String) -> TaskError {
     TaskError::new("States.TaskFailed", fallback_cause)
 }
 
-/// A command's process group, killed when dropped before the command ended (its task was
-/// cancelled: the future running it is dropped).
-struct ProcessGroup(Option<u32>);
-
-impl Drop for ProcessGroup {
-    fn drop(&mut self) {
-        #[cfg(unix)]
-        if let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) {
-            // SAFETY: kill(2) with a negative pid signals the process group the command leads
-            // (it was spawned with process_group(0)); it touches no memory of ours.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-        }
+/// Reads `source` to its end, or returns `None` once it holds more than `limit` bytes: at
+/// most `limit + 1` bytes are read.
+async fn read_at_most(
+    source: Option<impl AsyncRead + Unpin>,
+    limit: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    if let Some(source) = source {
+        source
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .await?;
     }
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
+/// Reads `source` to its end (a writer blocked on a full pipe would never end), keeping only
+/// its first `kept` bytes.
+async fn read_keeping_start(
+    source: Option<impl AsyncRead + Unpin>,
+    kept: usize,
+) -> std::io::Result<Vec<u8>> {
+    let mut start = Vec::new();
+    if let Some(mut source) = source {
+        (&mut source)
+            .take(kept as u64)
+            .read_to_end(&mut start)
+            .await?;
+        tokio::io::copy(&mut source, &mut tokio::io::sink()).await?;
+    }
+    Ok(start)
 }
 
 async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<Value, TaskError> {
@@ -211,7 +241,7 @@ async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<
             format!("cannot start `{command}`: {e}"),
         )
     })?;
-    let mut group = ProcessGroup(child.id());
+    let mut group = ProcessGroup::led_by(child.id());
     let body = input.to_string();
     let mut stdin = child.stdin.take();
     let writer = async move {
@@ -222,18 +252,40 @@ async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<
         }
         drop(stdin);
     };
-    let (_, output) = tokio::join!(writer, child.wait_with_output());
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let result = async {
+        let result = read_at_most(stdout, PAYLOAD_LIMIT_BYTES).await;
+        if matches!(result, Ok(None)) {
+            // Too large already: whatever follows changes nothing.
+            group.kill();
+        }
+        result
+    };
+    let (_, stdout, stderr) = tokio::join!(
+        writer,
+        result,
+        read_keeping_start(stderr, STDERR_KEPT_BYTES)
+    );
+    let status = child.wait().await;
     // It ended by itself: what it left running in the background is its own business.
-    group.0 = None;
-    let output = output.map_err(|e| {
+    group.release();
+    let failed_to_run = |e: std::io::Error| {
         TaskError::new(
             "States.TaskFailed",
             format!("`{command}` failed to run: {e}"),
         )
-    })?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() {
+    };
+    let (status, stdout, stderr) = (
+        status.map_err(failed_to_run)?,
+        stdout.map_err(failed_to_run)?,
+        stderr.map_err(failed_to_run)?,
+    );
+    let Some(stdout) = stdout else {
+        return Err(task_result_too_large(ctx.resource()));
+    };
+    let stdout = String::from_utf8_lossy(&stdout);
+    let stderr = String::from_utf8_lossy(&stderr);
+    if status.success() {
         if stdout.trim().is_empty() {
             return Ok(Value::Null);
         }
@@ -247,8 +299,7 @@ async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<
             )
         })
     } else {
-        let status = output
-            .status
+        let status = status
             .code()
             .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
         let cause = if stderr.trim().is_empty() {
@@ -292,13 +343,18 @@ async fn post(
         .await
         .map_err(|e| fail(format!("cannot send to {url}: {e}")))?;
     let mut raw = Vec::new();
-    stream
+    (&mut stream)
+        .take(HTTP_ANSWER_MAX_BYTES as u64 + 1)
         .read_to_end(&mut raw)
         .await
         .map_err(|e| fail(format!("cannot read the answer of {url}: {e}")))?;
+    let whole = raw.len() <= HTTP_ANSWER_MAX_BYTES;
     let (status, reason, body) =
         parse_response(&raw).ok_or_else(|| fail(format!("{url} did not answer with HTTP")))?;
     if (200..300).contains(&status) {
+        if !whole || body.len() > PAYLOAD_LIMIT_BYTES {
+            return Err(task_result_too_large(ctx.resource()));
+        }
         if body.trim().is_empty() {
             return Ok(Value::Null);
         }
@@ -323,7 +379,8 @@ fn header_safe(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 
-/// Status, reason and body of a raw HTTP/1.x response (chunked bodies decoded).
+/// Status, reason and body of a raw HTTP/1.x response (chunked bodies decoded). A response
+/// cut short (read up to a bound) gives the part of its body that arrived.
 pub fn parse_response(raw: &[u8]) -> Option<(u16, String, String)> {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&raw[..split]);
@@ -354,15 +411,15 @@ pub fn parse_response(raw: &[u8]) -> Option<(u16, String, String)> {
     if chunked {
         let mut out = Vec::new();
         let mut rest = body;
-        loop {
-            let eol = rest.windows(2).position(|w| w == b"\r\n")?;
+        // Stops at the last chunk, or where the response was cut.
+        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
             let size_text = String::from_utf8_lossy(&rest[..eol]);
             let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
             rest = &rest[eol + 2..];
             if size == 0 {
                 break;
             }
-            out.extend_from_slice(rest.get(..size)?);
+            out.extend_from_slice(&rest[..size.min(rest.len())]);
             rest = rest.get(size + 2..).unwrap_or(&[]);
         }
         decoded = out;

@@ -183,7 +183,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         }
         None => Prices::default(),
     };
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     if args.show_prices {
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&prices)?);
         return Ok(exit::OK);

@@ -402,7 +402,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
+            let _ = crate::output::plain_stdout().write_all(text.as_bytes());
         }
     }
     Ok(exit::OK)

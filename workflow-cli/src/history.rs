@@ -19,10 +19,19 @@ pub struct Args {
     /// A saved history: `workflow run --history-out FILE`, or `aws stepfunctions
     /// get-execution-history --execution-arn ARN > FILE`.
     file: PathBuf,
-    /// Width of the detail column, in characters.
-    #[arg(long, default_value_t = 60)]
+    /// Width of the detail column, in characters (at most 10,000).
+    #[arg(long, default_value_t = 60, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_DETAIL_WIDTH as u64))]
     width: usize,
 }
+
+/// The widest detail column: comfy-table measures columns in `u16` and splits a wider cell
+/// into lines, in time that grows with the square of its length.
+const MAX_DETAIL_WIDTH: usize = 10_000;
+
+/// The widest event type or state cell. AWS's names have at most 80 characters (a
+/// Map iteration adds its `[index]`); a history from elsewhere may hold anything, and a cell
+/// is cut rather than handed whole to comfy-table.
+const MAX_NAME_CHARS: usize = 100;
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
     let text = input::read(&args.file)?;
@@ -40,7 +49,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             bad + 1
         );
     }
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     let _ = writeln!(out, "{}", trimmed(&table(events, args.width)));
     let _ = writeln!(out, "{}", summary(events));
     Ok(exit::OK)
@@ -172,9 +181,9 @@ pub fn table(events: &[Value], width: usize) -> Table {
         table.add_row(vec![
             id,
             time,
-            e["type"].as_str().unwrap_or("").to_string(),
-            state_name(e).unwrap_or_default(),
-            detail(e, width),
+            short(e["type"].as_str().unwrap_or(""), MAX_NAME_CHARS),
+            short(&state_name(e).unwrap_or_default(), MAX_NAME_CHARS),
+            detail(e, width.min(MAX_DETAIL_WIDTH)),
         ]);
     }
     table
@@ -202,4 +211,35 @@ pub fn summary(events: &[Value]) -> String {
         .and_then(|e| e["type"].as_str())
         .unwrap_or("nothing");
     format!("{} events over {span}; the last is {last}", events.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn huge_names_and_payloads_make_cells_of_bounded_width() {
+        // comfy-table splits a cell wider than 65,535 columns into lines, each split copying
+        // the rest of the cell: a 10 MB state name took 11 s. Every cell is cut first, so no
+        // line of the table can be wider than the cells' bounds, whatever the history holds.
+        let huge = "n".repeat(4 << 20);
+        let events = vec![
+            json!({"id": 1, "type": huge, "timestamp": "2024-01-01T00:00:00Z"}),
+            json!({"id": 2, "type": "PassStateEntered", "timestamp": "2024-01-01T00:00:01Z",
+                   "stateEnteredEventDetails": {"name": huge, "input": json!({"a": huge}).to_string()}}),
+            json!({"id": 3, "type": "ExecutionFailed", "timestamp": "2024-01-01T00:00:02Z",
+                   "executionFailedEventDetails": {"error": huge, "cause": huge}}),
+        ];
+        let text = trimmed(&table(&events, usize::MAX));
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        // Two name cells, the detail, the id and time columns and the padding.
+        assert!(
+            widest <= 2 * MAX_NAME_CHARS + MAX_DETAIL_WIDTH + 40,
+            "a line is {widest} characters wide"
+        );
+        assert_eq!(text.lines().count(), 2 + events.len());
+        let state = format!("{}…", "n".repeat(MAX_NAME_CHARS - 1));
+        assert!(text.lines().nth(3).unwrap().contains(&state));
+    }
 }

@@ -1,5 +1,10 @@
 //! Reading files and definitions, with one clear line for what is wrong.
+//!
+//! Every read is bounded: a file (or standard input) is read at most one byte past its
+//! limit, so an endless source such as `/dev/zero` is refused at once instead of filling
+//! the memory.
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
@@ -9,26 +14,72 @@ use workflow_core::diagnostic::{Diagnostic, Diagnostics, codes};
 use workflow_core::model::{StateKind, States};
 use workflow_core::plan::CompileOptions;
 
-/// Reads a text file, or fails with a one-line reason.
+/// AWS's limit on a definition: 1,048,576 characters (the `definition` of CreateStateMachine
+/// in AWS's API model; the quotas page calls it 1 MB).
+pub const DEFINITION_MAX_CHARS: usize = 1_048_576;
+
+/// The most bytes read of a definition: 1,048,576 characters take at most four bytes each.
+const DEFINITION_MAX_BYTES: u64 = 4 * DEFINITION_MAX_CHARS as u64;
+
+/// AWS's limit on an execution input, in bytes of its text (StartExecution's `input`).
+pub const INPUT_MAX_BYTES: u64 = workflow_core::execution::PAYLOAD_LIMIT_BYTES as u64;
+
+/// The most read of a file AWS sets no limit on: a saved history, a mock config, a price
+/// table. AWS bounds a history only by its 25,000 events of up to 256 KiB each (6.4 GB), far
+/// more than a table on a terminal needs; 64 MiB holds a whole 25,000-event history of events
+/// averaging 2.6 KB, while the parsed document stays well under 1 GiB of memory.
+pub const DATA_FILE_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads `source` to its end, or returns `None` once it holds more than `limit` bytes: at
+/// most `limit + 1` bytes are ever read.
+fn read_at_most(source: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    source
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// Reads the file at `path` up to `limit` bytes; `None` when it is larger.
+fn read_file_at_most(path: &Path, limit: u64) -> anyhow::Result<Option<Vec<u8>>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    read_at_most(file, limit).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Reads a text file of at most [`DATA_FILE_MAX_BYTES`], or fails with a one-line reason.
 pub fn read(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let Some(bytes) = read_file_at_most(path, DATA_FILE_MAX_BYTES)? else {
+        anyhow::bail!(
+            "{} is larger than 64 MiB, the most `workflow` reads of a history, a mock config or a price table",
+            path.display()
+        );
+    };
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))
 }
 
 /// Reads a definition file: one that cannot be read is the command's problem (exit 2), one
-/// that is not text is the definition's ([`DefinitionProblem`], exit 1), like one that is not
-/// JSON.
+/// that is not text or is over AWS's size limit is the definition's ([`DefinitionProblem`],
+/// exit 1), like one that is not JSON.
 pub fn read_definition(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|_| {
+    let problem = |why: &str| -> anyhow::Error {
         DefinitionProblem {
-            message: format!("{} is not JSON: it is not UTF-8 text", path.display()),
+            message: format!("{} {why}", path.display()),
             file: path.display().to_string(),
             source: String::new(),
             diagnostics: Vec::new(),
         }
         .into()
-    })
+    };
+    let too_large = "is larger than 1,048,576 characters, AWS's limit for a definition";
+    let bytes = read_file_at_most(path, DEFINITION_MAX_BYTES)?.ok_or_else(|| problem(too_large))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| problem("is not JSON: it is not UTF-8 text"))?;
+    // Counting stops at the first character past the limit.
+    if text.chars().nth(DEFINITION_MAX_CHARS).is_some() {
+        return Err(problem(too_large));
+    }
+    Ok(text)
 }
 
 /// The exit code for a definition file that could not be read or is not text.
@@ -174,19 +225,26 @@ pub fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Reads `--input`: inline JSON, `@file`, or `-` for stdin.
+/// Reads `--input`: inline JSON, `@file`, or `-` for stdin. A file or stdin larger than AWS's
+/// limit for an execution input ([`INPUT_MAX_BYTES`]) is refused unread.
 pub fn json_argument(arg: &str, what: &str) -> anyhow::Result<Value> {
-    let (text, source) = if let Some(path) = arg.strip_prefix('@') {
-        (read(Path::new(path))?, path.to_string())
+    let (bytes, source) = if let Some(path) = arg.strip_prefix('@') {
+        (
+            read_file_at_most(Path::new(path), INPUT_MAX_BYTES)?,
+            path.to_string(),
+        )
     } else if arg == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+        let bytes = read_at_most(std::io::stdin().lock(), INPUT_MAX_BYTES)
             .context("cannot read standard input")?;
-        (s, "standard input".to_string())
+        (bytes, "standard input".to_string())
     } else {
-        (arg.to_string(), format!("the {what}"))
+        return serde_json::from_str(arg)
+            .map_err(|e| anyhow::anyhow!("the {what} is not JSON: {e}"));
     };
-    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{source} is not JSON: {e}"))
+    let Some(bytes) = bytes else {
+        anyhow::bail!("{source} is larger than 262,144 bytes, AWS's limit for an execution input");
+    };
+    serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{source} is not JSON: {e}"))
 }
 
 /// Every state of a machine, nested ones included.
@@ -201,4 +259,42 @@ pub fn count_states(states: &States) -> usize {
             }
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_stop_one_byte_past_the_limit() {
+        assert_eq!(read_at_most(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));
+        assert_eq!(read_at_most(&b"abcd"[..], 3).unwrap(), None);
+        assert_eq!(read_at_most(&b""[..], 0).unwrap(), Some(Vec::new()));
+        // An endless source (what /dev/zero is) ends the read at limit + 1 bytes.
+        let mut endless = std::io::repeat(0);
+        assert_eq!(read_at_most(&mut endless, 1 << 20).unwrap(), None);
+    }
+
+    #[test]
+    fn a_definition_is_limited_in_characters_not_bytes() {
+        // AWS counts characters: 1,048,576 two-byte characters (2 MiB) are within the limit,
+        // one more is not.
+        let dir = std::env::temp_dir().join(format!("workflow-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let at_limit = dir.join("at-limit.json");
+        std::fs::write(&at_limit, "é".repeat(DEFINITION_MAX_CHARS)).unwrap();
+        assert_eq!(
+            read_definition(&at_limit).unwrap().chars().count(),
+            DEFINITION_MAX_CHARS
+        );
+        let over = dir.join("over.json");
+        std::fs::write(&over, "é".repeat(DEFINITION_MAX_CHARS + 1)).unwrap();
+        let e = read_definition(&over).unwrap_err();
+        assert!(e.downcast_ref::<DefinitionProblem>().is_some(), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("is larger than 1,048,576 characters, AWS's limit for a definition"),
+            "{e}"
+        );
+    }
 }

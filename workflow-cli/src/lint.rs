@@ -43,7 +43,7 @@ fn style(s: LintSeverity) -> anstyle::Style {
 }
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     if args.rules {
         if args.format == Format::Json {
             let list: Vec<_> = rules::ALL

@@ -10,8 +10,10 @@ mod history;
 mod input;
 mod lint;
 mod mock;
+mod output;
 mod render;
 mod run;
+mod signals;
 mod svg;
 mod validate;
 
@@ -30,8 +32,8 @@ pub mod exit {
     /// The definition has problems (not JSON, not a state machine, or invalid), or the
     /// execution FAILED.
     pub const PROBLEMS: u8 = 1;
-    /// The command could not do its work: bad arguments, a file that cannot be read, an input
-    /// that is not JSON.
+    /// The command could not do its work: bad arguments, a file that cannot be read or is over
+    /// its size limit, an input that is not JSON, output that could not be written.
     pub const USAGE: u8 = 2;
     /// The execution TIMED_OUT.
     pub const TIMED_OUT: u8 = 3;
@@ -44,7 +46,7 @@ pub mod exit {
     name = "workflow",
     version,
     about = "AWS Step Functions (Amazon States Language) state machines, checked, run and drawn locally",
-    after_help = "Exit codes: 0 ok; 1 the definition has problems (not JSON, not a state machine, invalid) or the execution FAILED; 2 the command could not do its work (bad arguments, unreadable file, an --input that is not JSON); 3 TIMED_OUT; 4 ABORTED."
+    after_help = "Exit codes: 0 ok; 1 the definition has problems (not JSON, not a state machine, invalid) or the execution FAILED; 2 the command could not do its work (bad arguments, unreadable or oversized file, an --input that is not JSON, output that could not be written); 3 TIMED_OUT; 4 ABORTED. SIGINT and SIGTERM stop the bound commands, then end workflow by the signal."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -104,8 +106,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::main(args),
         Command::Cost(args) => cost::main(args),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(e) => {
             let problem = e.downcast_ref::<input::DefinitionProblem>();
             // A file that is not JSON says so in its one line; an invalid one lists its problems.
@@ -117,11 +119,19 @@ fn main() -> ExitCode {
                 render::diagnostics(&p.file, &p.source, &p.diagnostics);
             }
             render::error_line(&format!("{e:#}"));
-            ExitCode::from(if problem.is_some() {
+            if problem.is_some() {
                 exit::PROBLEMS
             } else {
                 exit::USAGE
-            })
+            }
+        }
+    };
+    // Output that could not be written is work not done, whatever the command found.
+    match output::finish() {
+        Ok(()) => ExitCode::from(code),
+        Err(e) => {
+            render::error_line(&format!("cannot write to standard output: {e}"));
+            ExitCode::from(exit::USAGE)
         }
     }
 }

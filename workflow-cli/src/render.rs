@@ -112,7 +112,7 @@ pub fn report(out: &mut impl Write, source: &str, r: &Report<'_>) {
 
 /// Writes every diagnostic of a file to stdout.
 pub fn diagnostics(file: &str, source: &str, diagnostics: &[Diagnostic]) {
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     for d in diagnostics {
         let level = d.severity.as_str();
         let style = match d.severity {

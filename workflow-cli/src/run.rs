@@ -170,11 +170,15 @@ pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> a
         let execution = runtime
             .start_with(&workflow, input, &StartOptions::default())
             .map_err(|e| anyhow::anyhow!("cannot start the execution: {e}"))?;
-        let status = if progress {
-            watch(&execution).await
-        } else {
-            execution.outcome().await
-        };
+        // SIGINT or SIGTERM stop the bound commands before `workflow` ends.
+        let status = crate::signals::until_interrupted(async {
+            if progress {
+                watch(&execution).await
+            } else {
+                execution.outcome().await
+            }
+        })
+        .await;
         let elapsed = started.elapsed();
         let history = execution.history().await;
         Ok(Ran {
@@ -295,7 +299,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                     .map(crate::render::diagnostic_json)
                     .collect();
             }
-            let _ = writeln!(std::io::stdout(), "{v}");
+            let _ = writeln!(crate::output::plain_stdout(), "{v}");
             crate::render::error_line(&format!("{e:#}"));
             return Ok(if problem.is_some() {
                 exit::PROBLEMS
@@ -307,7 +311,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     };
     let code = exit_code(&ran.status);
     if args.format == Format::Json && args.history_out.is_none() {
-        let _ = writeln!(std::io::stdout(), "{}", outcome_json(&ran.status));
+        let _ = writeln!(
+            crate::output::plain_stdout(),
+            "{}",
+            outcome_json(&ran.status)
+        );
         return Ok(code);
     }
     let events = history_json(&ran.history);
@@ -317,10 +325,14 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.format == Format::Json {
-        let _ = writeln!(std::io::stdout(), "{}", outcome_json(&ran.status));
+        let _ = writeln!(
+            crate::output::plain_stdout(),
+            "{}",
+            outcome_json(&ran.status)
+        );
         return Ok(code);
     }
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     let list = events["events"].as_array().map_or(&[][..], Vec::as_slice);
     match &args.history_out {
         None => {

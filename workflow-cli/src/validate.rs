@@ -30,7 +30,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     };
     let mut code = exit::OK;
     let mut results = Vec::new();
-    let mut out = anstream::stdout();
+    let mut out = crate::output::stdout();
     for path in &args.files {
         let file = path.display().to_string();
         let text = match input::read_definition(path) {
@@ -121,7 +121,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if args.format == Format::Json {
         let valid = results.iter().all(|r| r["valid"] == true);
         let doc = json!({"valid": valid, "files": results});
-        let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc)?);
+        let _ = writeln!(
+            crate::output::plain_stdout(),
+            "{}",
+            serde_json::to_string_pretty(&doc)?
+        );
     }
     Ok(code)
 }

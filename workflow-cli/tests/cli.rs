@@ -725,16 +725,9 @@ fn a_timed_out_command_leaves_nothing_running() {
         "json",
     ]);
     assert_eq!(json_out(&o)["error"], "States.Timeout");
-    let still_running = || {
-        Command::new("pgrep")
-            .args(["-f", &marker])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
     // SIGKILL is immediate, but the process table may take a moment to say so.
     for _ in 0..50 {
-        if !still_running() {
+        if !running(&marker) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -1280,4 +1273,337 @@ fn cost_bad_files() {
         "{}",
         stderr(&o)
     );
+}
+
+// ---------------------------------------------------------------- limits
+
+/// `workflow args...` with `input` on its stdin.
+fn workflow_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(fixture(""))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the workflow binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // It stops reading past the limit: the rest of the write may fail, which is the point.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+#[test]
+fn every_file_read_is_bounded() {
+    // /dev/zero never ends: each read stops past its limit with one line and no growth.
+    // A definition over AWS's limit is the definition's problem (1); any other file is the
+    // command's (2).
+    let definition = "is larger than 1,048,576 characters, AWS's limit for a definition";
+    let input = "is larger than 262,144 bytes, AWS's limit for an execution input";
+    let data = "is larger than 64 MiB, the most `workflow` reads";
+    for (args, exit, says) in [
+        (&["validate", "/dev/zero"][..], 1, definition),
+        (&["lint", "/dev/zero"][..], 1, definition),
+        (&["run", "/dev/zero"][..], 1, definition),
+        (&["graph", "/dev/zero"][..], 1, definition),
+        (&["cost", "/dev/zero"][..], 1, definition),
+        (
+            &["run", "eight.asl.json", "--input", "@/dev/zero"][..],
+            2,
+            input,
+        ),
+        (
+            &["cost", "eight.asl.json", "--input", "@/dev/zero"][..],
+            2,
+            input,
+        ),
+        (&["history", "/dev/zero"][..], 2, data),
+        (
+            &["graph", "eight.asl.json", "--history", "/dev/zero"][..],
+            2,
+            data,
+        ),
+        (
+            &["run", "order.asl.json", "--mock-config", "/dev/zero"][..],
+            2,
+            data,
+        ),
+        (
+            &["cost", "eight.asl.json", "--prices", "/dev/zero"][..],
+            2,
+            data,
+        ),
+    ] {
+        let o = workflow(args);
+        assert_eq!(code(&o), exit, "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    let o = workflow(&["validate", "--format", "json", "/dev/zero"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        json_out(&o)["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains(definition)
+    );
+}
+
+#[test]
+fn an_input_on_stdin_is_bounded_at_aws_limit() {
+    // AWS counts the input's text, whitespace included: 262,144 bytes pass, one more does not.
+    let padded = |bytes: usize| format!("{{}}{}", " ".repeat(bytes - 2)).into_bytes();
+    let o = workflow_with_stdin(
+        &["run", "eight.asl.json", "--input", "-", "--format", "json"],
+        &padded(262_144),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = workflow_with_stdin(&["run", "eight.asl.json", "--input", "-"], &padded(262_145));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "error: standard input is larger than 262,144 bytes, AWS's limit for an execution input\n"
+    );
+    let o = workflow_with_stdin(
+        &["run", "eight.asl.json", "--input", "-"],
+        &vec![0; 64 << 20],
+    );
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn history_width_is_bounded() {
+    let o = workflow(&["history", "aws-cli-history.json", "--width", "10000"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for width in ["0", "10001", "18446744073709551615"] {
+        let o = workflow(&["history", "aws-cli-history.json", "--width", width]);
+        assert_eq!(code(&o), 2, "--width {width}");
+        assert!(stderr(&o).contains("--width"), "{}", stderr(&o));
+    }
+}
+
+/// Whether a process whose command line contains `marker` is running.
+fn running(marker: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", marker])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_to_workflow_stops_its_bound_commands_first() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::time::{Duration, Instant};
+    let definition = one_task_machine("signal.asl.json");
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // The command runs in its own process group, which a signal to `workflow` (or a
+        // terminal's Ctrl-C) does not reach: `workflow` must stop it itself.
+        let marker = format!("sleep 1000.{}{signal}", std::process::id());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_workflow"));
+        command
+            .args(["run", definition.to_str().unwrap(), "--format", "json"])
+            .arg("--bind")
+            .arg(format!("f={marker}; echo {{}}"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        // SAFETY: signal(2) between fork and exec: async-signal-safe, touches no memory.
+        // A test runner started in the background may ignore SIGINT, which `workflow` keeps.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let child = command.spawn().unwrap();
+        let started = Instant::now();
+        while !running(&marker) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "`{marker}` never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+        let o = child.wait_with_output().unwrap();
+        // It ends by the signal itself, as Unix tools do (a shell shows 128 + the signal).
+        assert_eq!(o.status.signal(), Some(signal), "{:?}", o.status);
+        assert_eq!(stdout(&o), "");
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+        // SIGKILL is immediate, but the process table may take a moment to say so.
+        let stopped = Instant::now();
+        while running(&marker) {
+            assert!(
+                stopped.elapsed() < Duration::from_secs(2),
+                "`{marker}` outlived `workflow`"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A one-task machine whose task is the Lambda function `f`.
+fn one_task_machine(name: &str) -> PathBuf {
+    let definition = temp(name);
+    std::fs::write(
+        &definition,
+        r#"{"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "End": true}}}"#,
+    )
+    .unwrap();
+    definition
+}
+
+/// `workflow run` of the one-task machine with `f` bound to `target`, as JSON.
+fn run_bound(target: &str) -> Value {
+    let definition = one_task_machine("bound.asl.json");
+    let o = workflow(&[
+        "run",
+        definition.to_str().unwrap(),
+        "--bind",
+        &format!("f={target}"),
+        "--time-scale",
+        "0",
+        "--format",
+        "json",
+    ]);
+    json_out(&o)
+}
+
+/// AWS's cause for a Lambda function's result over the payload limit (as the runtime's own
+/// limits tests pin it).
+const TOO_LARGE: &str = "The state/task 'arn:aws:lambda:us-east-1:111111111111:function:f' returned a result with a size exceeding the maximum number of bytes service limit.";
+
+#[test]
+fn a_bound_commands_output_is_bounded() {
+    // A JSON string of 262,144 bytes of text is at the limit; one byte more is over it.
+    let string_of = |bytes: usize| {
+        format!(
+            r#"printf '"'; head -c {} /dev/zero | tr '\0' a; printf '"'"#,
+            bytes - 2
+        )
+    };
+    let out = run_bound(&string_of(262_144));
+    assert_eq!(out["status"], "SUCCEEDED", "{}", out["cause"]);
+    assert_eq!(out["output"].as_str().unwrap().len(), 262_142);
+    let out = run_bound(&string_of(262_145));
+    assert_eq!(
+        (&out["error"], &out["cause"]),
+        (&json!("States.DataLimitExceeded"), &json!(TOO_LARGE))
+    );
+    // An endless output is cut at the limit and the command stopped.
+    let out = run_bound("cat /dev/zero");
+    assert_eq!(out["error"], "States.DataLimitExceeded");
+
+    // 100 MB on stderr: the cause keeps its first 32,768 characters, AWS's bound.
+    let out = run_bound(r#"head -c 100000000 /dev/zero | tr '\0' a >&2; exit 1"#);
+    assert_eq!(out["error"], "States.TaskFailed");
+    assert_eq!(out["cause"], json!("a".repeat(32_768)));
+    // An error document's name is cut to AWS's 256 characters.
+    let name = "E".repeat(1_000);
+    let out = run_bound(&format!(r#"echo '{{"error": "{name}"}}'; exit 1"#));
+    assert_eq!(out["error"], json!(name[..256]));
+}
+
+#[test]
+fn an_endpoints_answer_is_bounded() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        // A 2xx answer whose body goes on and on: the client stops reading.
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n\"");
+        let chunk = vec![b'a'; 64 * 1024];
+        while stream.write_all(&chunk).is_ok() {}
+    });
+    let out = run_bound(&format!("http://127.0.0.1:{port}/big"));
+    server.join().unwrap();
+    assert_eq!(
+        (&out["error"], &out["cause"]),
+        (&json!("States.DataLimitExceeded"), &json!(TOO_LARGE))
+    );
+}
+
+#[test]
+fn a_failed_write_to_stdout_is_exit_2() {
+    let history = temp("full-history.json");
+    let o = workflow(&[
+        "run",
+        "eight.asl.json",
+        "--history-out",
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+    for args in [
+        &["graph", "eight.asl.json"][..],
+        &["graph", "--format", "svg", "eight.asl.json"][..],
+        &["validate", "eight.asl.json"][..],
+        &["validate", "--format", "json", "eight.asl.json"][..],
+        &["lint", "eight.asl.json"][..],
+        &["lint", "--rules"][..],
+        &["run", "eight.asl.json"][..],
+        &["run", "eight.asl.json", "--format", "json"][..],
+        &["history", history.to_str().unwrap()][..],
+        &["cost", "eight.asl.json"][..],
+        &["cost", "--show-prices", "eight.asl.json"][..],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_workflow"))
+            .args(args)
+            .current_dir(fixture(""))
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert_eq!(
+            stderr(&o),
+            "error: cannot write to standard output: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_ends_workflow_quietly() {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    // Far more table than a pipe holds: `workflow` is still writing when the reader goes.
+    let events: Vec<Value> = (1..=30_000)
+        .map(|i| {
+            json!({"id": i, "type": "PassStateEntered", "timestamp": "2024-01-01T00:00:00Z",
+                         "stateEnteredEventDetails": {"name": format!("S{i}"), "input": "{}"}})
+        })
+        .collect();
+    let big = temp("big-history.json");
+    std::fs::write(&big, json!({ "events": events }).to_string()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .args(["history", big.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`.
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("event"), "{first}");
+    let o = child.wait_with_output().unwrap();
+    // Like `cat`: killed by SIGPIPE, nothing on stderr (no panic, no error line).
+    assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?}", o.status);
+    assert_eq!(stderr(&o), "");
 }

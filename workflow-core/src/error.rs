@@ -131,6 +131,34 @@ impl AslError {
     pub fn runtime(cause: impl Into<String>) -> AslError {
         AslError::new(names::RUNTIME, cause)
     }
+
+    /// AWS's bound on an error name, in characters: the `error` of every failure event of the
+    /// history (the API reference's length constraints) and of SendTaskFailure.
+    pub const MAX_ERROR_CHARS: usize = 256;
+
+    /// AWS's bound on a cause, in characters, likewise.
+    pub const MAX_CAUSE_CHARS: usize = 32_768;
+
+    /// The error with its name and cause cut to [`MAX_ERROR_CHARS`] and [`MAX_CAUSE_CHARS`]
+    /// characters. A failure event cannot hold more; a caller of SendTaskFailure is refused
+    /// for it, but a task's own failure (a Lambda function's error) can only be cut.
+    ///
+    /// [`MAX_ERROR_CHARS`]: AslError::MAX_ERROR_CHARS
+    /// [`MAX_CAUSE_CHARS`]: AslError::MAX_CAUSE_CHARS
+    pub fn within_aws_bounds(mut self) -> AslError {
+        cut_to_chars(&mut self.error, Self::MAX_ERROR_CHARS);
+        if let Some(cause) = &mut self.cause {
+            cut_to_chars(cause, Self::MAX_CAUSE_CHARS);
+        }
+        self
+    }
+}
+
+/// Cuts `text` to its first `max` characters; only those are looked at.
+fn cut_to_chars(text: &mut String, max: usize) {
+    if let Some((end, _)) = text.char_indices().nth(max) {
+        text.truncate(end);
+    }
 }
 
 impl fmt::Display for AslError {
@@ -143,3 +171,23 @@ impl fmt::Display for AslError {
 }
 
 impl std::error::Error for AslError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_cut_to_aws_bounds_on_character_boundaries() {
+        // Two-byte characters: a cut by bytes would split one.
+        let e = AslError::new("é".repeat(300), "ü".repeat(40_000)).within_aws_bounds();
+        assert_eq!(e.error, "é".repeat(256));
+        assert_eq!(e.cause.as_deref(), Some("ü".repeat(32_768).as_str()));
+        let fits = AslError::new("E".repeat(256), "c".repeat(32_768));
+        assert_eq!(fits.clone().within_aws_bounds(), fits);
+        let none = AslError {
+            error: "E".into(),
+            cause: None,
+        };
+        assert_eq!(none.clone().within_aws_bounds(), none);
+    }
+}

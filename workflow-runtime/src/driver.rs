@@ -18,7 +18,7 @@ use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{Integration, ResourceKind};
 
 use crate::clock::{Clock, Work};
-use crate::handler::{CatchUnwind, TaskContext, TaskHandler, panic_message};
+use crate::handler::{CatchUnwind, TaskContext, TaskError, TaskHandler, panic_message};
 use crate::lambda;
 use crate::runtime::{Finished, Shared};
 
@@ -410,13 +410,21 @@ impl Driver {
                     Shape::LambdaInvoke => lambda::invoke_response(value, &request_id),
                     Shape::Plain => value,
                 }),
-                Ok(Err(error)) => Err(Failure::from(match shape {
-                    Shape::LambdaInvoke => lambda::invoke_error(error),
-                    Shape::Plain => error,
-                })),
-                Err(panic) => Err(Failure::new(
-                    "States.TaskFailed",
-                    format!("The task handler panicked: {}", panic_message(&*panic)),
+                // A handler's failure cannot be refused as SendTaskFailure is: like a Lambda
+                // function's, it is cut to what a failure event holds.
+                Ok(Err(error)) => Err(Failure::from(
+                    match shape {
+                        Shape::LambdaInvoke => lambda::invoke_error(error),
+                        Shape::Plain => error,
+                    }
+                    .within_aws_bounds(),
+                )),
+                Err(panic) => Err(Failure::from(
+                    TaskError::new(
+                        "States.TaskFailed",
+                        format!("The task handler panicked: {}", panic_message(&*panic)),
+                    )
+                    .within_aws_bounds(),
                 )),
             };
             let msg = match (callback, result) {

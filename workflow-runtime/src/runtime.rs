@@ -18,7 +18,7 @@ use workflow_core::plan::{CompileOptions, MachineType, Plan};
 
 use crate::clock::{Clock, TokioClock};
 use crate::driver::{self, Inbox, Msg};
-use crate::handler::TaskHandler;
+use crate::handler::{TaskError, TaskHandler};
 
 /// Why a definition could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -68,10 +68,6 @@ pub enum CallbackError {
     #[error("{0}")]
     Invalid(String),
 }
-
-/// SendTaskFailure's bounds on AWS.
-const MAX_ERROR_CHARS: usize = 256;
-const MAX_CAUSE_CHARS: usize = 32_768;
 
 /// How to load a definition.
 #[derive(Clone, Debug)]
@@ -514,8 +510,8 @@ impl Runtime {
         cause: Option<String>,
     ) -> Result<(), CallbackError> {
         for (field, value, max) in [
-            ("error", &error, MAX_ERROR_CHARS),
-            ("cause", &cause, MAX_CAUSE_CHARS),
+            ("error", &error, TaskError::MAX_ERROR_CHARS),
+            ("cause", &cause, TaskError::MAX_CAUSE_CHARS),
         ] {
             let length = value.as_deref().map_or(0, |v| v.chars().count());
             if length > max {

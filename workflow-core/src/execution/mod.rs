@@ -46,6 +46,7 @@ use serde_json::{Map, Value};
 
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
+use size::result_too_large_cause;
 pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 
 use crate::entropy::Entropy;
@@ -542,6 +543,29 @@ fn task_events(resource: &str, kind: &ResourceKind) -> TaskEvents {
             resource: with_suffix(name, *integration),
         },
     }
+}
+
+impl TaskEvents {
+    /// What AWS names when the task's result is over the payload limit: the function's or
+    /// activity's ARN, or the integration's service (`aws-sdk:s3`).
+    fn result_owner(&self) -> &str {
+        match self {
+            TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
+            TaskEvents::Task { resource_type, .. } => resource_type,
+        }
+    }
+}
+
+/// The failure of a task whose result is over the payload limit, worded and named as the
+/// execution words it, for a handler that measures its result before it has all of it (a
+/// command's output, an HTTP body): `States.DataLimitExceeded`, naming the function's or
+/// activity's ARN or the integration's service of `resource`.
+pub fn task_result_too_large(resource: &str) -> crate::AslError {
+    let owner = match crate::plan::classify_resource(resource) {
+        Ok(kind) => task_events(resource, &kind).result_owner().to_string(),
+        Err(_) => resource.to_string(),
+    };
+    crate::AslError::new(names::DATA_LIMIT_EXCEEDED, result_too_large_cause(&owner))
 }
 
 fn with_suffix(action: &str, integration: Integration) -> String {
@@ -1230,10 +1254,7 @@ impl Execution {
         if size > PAYLOAD_LIMIT_BYTES {
             let failure = Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                    state.name
-                ),
+                result_too_large_cause(&state.name),
             );
             return self.fail(frame, state, failure, false, entropy);
         }

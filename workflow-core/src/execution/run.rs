@@ -886,15 +886,9 @@ impl Execution {
                 if size > PAYLOAD_LIMIT_BYTES {
                     // AWS names the resource that returned too much: the function or
                     // activity ARN, or the integration's resource type (`aws-sdk:s3`).
-                    let resource = match &wait.events {
-                        TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
-                        TaskEvents::Task { resource_type, .. } => resource_type,
-                    };
                     let failure = Failure::new(
                         names::DATA_LIMIT_EXCEEDED,
-                        format!(
-                            "The state/task '{resource}' returned a result with a size exceeding the maximum number of bytes service limit."
-                        ),
+                        result_too_large_cause(wait.events.result_owner()),
                     );
                     self.fail(&mut frame, state, failure, false, entropy)
                 } else {

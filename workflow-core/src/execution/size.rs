@@ -6,6 +6,14 @@ use serde_json::Value;
 /// AWS's limit on a payload, in bytes of UTF-8 JSON text.
 pub const PAYLOAD_LIMIT_BYTES: usize = 262_144;
 
+/// AWS's cause for `States.DataLimitExceeded` when `name` (a state, or for a task's own result
+/// the function, the activity or the service) returned more than [`PAYLOAD_LIMIT_BYTES`].
+pub(crate) fn result_too_large_cause(name: &str) -> String {
+    format!(
+        "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
+    )
+}
+
 /// The length in bytes of the compact JSON text of `value`, computed without writing it.
 pub fn json_size(value: &Value) -> usize {
     match value {

@@ -326,3 +326,52 @@ async fn an_endless_express_loop_times_out_after_five_minutes() {
     );
     assert!(span(&history) > 300_000, "{}", span(&history));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_error_is_cut_to_aws_bounds() {
+    // A failure event holds an error of at most 256 characters and a cause of at most 32,768
+    // (the API reference's length constraints). SendTaskFailure is refused past them; a
+    // handler's own failure, like a Lambda function's, is cut, on character boundaries.
+    let rt = runtime();
+    rt.bind_lambda("loud", |_: Value, _ctx: TaskContext| async {
+        Err::<Value, _>(TaskError::new("É".repeat(300), "ü".repeat(40_000)))
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("loud"), "End": true}}}),
+    );
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    let (error, cause) = failed(&status);
+    assert_eq!(error, Some("É".repeat(256).as_str()));
+    assert_eq!(cause, Some("ü".repeat(32_768).as_str()));
+    let event = events_of(&history, EventType::LambdaFunctionFailed)[0].to_aws_json();
+    let details = &event["lambdaFunctionFailedEventDetails"];
+    assert_eq!(details["error"].as_str().unwrap().chars().count(), 256);
+    assert_eq!(details["cause"].as_str().unwrap().chars().count(), 32_768);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_too_large_for_a_handler_to_build_is_worded_as_the_execution_words_it() {
+    // A handler that stops reading a result past the limit (a command's output) fails with
+    // the same error and cause as a result the execution measures itself.
+    for resource in [
+        lambda("big"),
+        "arn:aws:states:::aws-sdk:s3:getObject".to_string(),
+    ] {
+        let measured = {
+            let rt = runtime();
+            rt.bind(resource.clone(), |_: Value, _ctx: TaskContext| async {
+                Ok::<_, TaskError>(string_of_size(LIMIT + 1))
+            });
+            let wf = load(
+                &rt,
+                json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": true}}}),
+            );
+            let (status, _) = run(&rt, &wf, json!({})).await;
+            let (error, cause) = failed(&status);
+            (error.map(str::to_string), cause.map(str::to_string))
+        };
+        let refused = workflow_core::execution::task_result_too_large(&resource);
+        assert_eq!(measured, (Some(refused.error), refused.cause), "{resource}");
+    }
+}

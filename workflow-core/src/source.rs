@@ -189,7 +189,8 @@ impl Scanner<'_> {
         match self.text.get(self.pos) {
             Some(b'{') => {
                 self.pos += 1;
-                let mut seen: Vec<String> = Vec::new();
+                // A set: an object of many keys (a big `States`) is scanned in linear time.
+                let mut seen: HashSet<String> = HashSet::new();
                 loop {
                     self.skip_ws();
                     match self.text.get(self.pos) {
@@ -211,10 +212,7 @@ impl Scanner<'_> {
                             }
                             self.skip_ws();
                             let child = push_pointer(&pointer, &key);
-                            let repeated = seen.contains(&key);
-                            if !repeated {
-                                seen.push(key.clone());
-                            }
+                            let repeated = !seen.insert(key.clone());
                             self.value(child.clone(), Some((key_at, key_end)));
                             if repeated {
                                 self.duplicates.push((child, key, key_at, self.pos));

@@ -995,3 +995,83 @@ fn cost_bad_files() {
         stderr(&o)
     );
 }
+
+#[test]
+fn cost_show_prices_needs_no_file() {
+    let o = workflow(&["cost", "--show-prices"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The built-in table: us-east-1's published STANDARD price.
+    assert_eq!(json_out(&o)["standard_per_1000_transitions"], 0.025);
+    let prices = temp("show-prices.json");
+    std::fs::write(&prices, r#"{"standard_per_1000_transitions": 0.05}"#).unwrap();
+    let o = workflow(&[
+        "cost",
+        "--show-prices",
+        "--prices",
+        prices.to_str().unwrap(),
+    ]);
+    assert_eq!(json_out(&o)["standard_per_1000_transitions"], 0.05);
+    assert_eq!(json_out(&o)["express_per_million_requests"], 1.0);
+    // Without --show-prices a FILE is still needed.
+    let o = workflow(&["cost"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn cost_refuses_what_does_not_fit_and_bad_prices() {
+    // order.asl.json's Map has no literal Items: --map-items sets the most, and 2^64 - 1
+    // items of a Task state each is more transitions than a u64 holds.
+    let o = workflow(&[
+        "cost",
+        "order.asl.json",
+        "--map-items",
+        "18446744073709551615",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("is more than 64 bits can count")
+            && stderr(&o).contains("(--map-items 18446744073709551615)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+    let o = workflow(&[
+        "cost",
+        "eight.asl.json",
+        "--express-memory-mb",
+        "18446744073709551615",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--express-memory-mb 18446744073709551615"));
+    let o = workflow(&[
+        "cost",
+        "eight.asl.json",
+        "--executions-per-month",
+        "18446744073709551615",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("more transitions than 64 bits can count"));
+
+    for (text, why) in [
+        ("[]", "it is a JSON array, not an object of prices"),
+        (
+            r#"{"standard_per_1000_transitions": -1}"#,
+            "standard_per_1000_transitions must be a number of at least 0, not -1",
+        ),
+        (
+            r#"{"express_duration_tiers": [{"up_to_gb_hours": 1, "per_gb_second": 0.1}]}"#,
+            "express_duration_tiers[0].up_to_gb_hours must be null",
+        ),
+    ] {
+        let prices = temp("bad-prices-2.json");
+        std::fs::write(&prices, text).unwrap();
+        let o = workflow(&[
+            "cost",
+            "eight.asl.json",
+            "--prices",
+            prices.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 2, "{text}");
+        assert!(stderr(&o).contains(why), "{text}: {}", stderr(&o));
+    }
+}

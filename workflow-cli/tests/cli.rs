@@ -548,7 +548,9 @@ fn run_bad_inputs() {
     // A definition with problems is exit 1, as for validate; a file not read is exit 2.
     let o = workflow(&["run", "invalid.asl.json"]);
     assert_eq!(code(&o), 1);
-    assert!(stdout(&o).contains("error[unknown-field]"));
+    // The problems go to stderr: stdout is for the run's output.
+    assert!(stderr(&o).contains("error[unknown-field]"));
+    assert_eq!(stdout(&o), "");
     assert!(stderr(&o).contains("invalid.asl.json is not a valid state machine (2 problems)"));
 
     let o = workflow(&["run", "not-json.yaml"]);
@@ -858,9 +860,9 @@ fn graph_svg_is_valid_svg() {
     let o = workflow(&["graph", "invalid.asl.json"]);
     assert_eq!(code(&o), 1);
     assert!(
-        stdout(&o).contains("error[unknown-field]"),
+        stderr(&o).contains("error[unknown-field]"),
         "{}",
-        stdout(&o)
+        stderr(&o)
     );
     assert!(stderr(&o).contains("invalid.asl.json is not a valid state machine (2 problems)"));
 }
@@ -1073,5 +1075,96 @@ fn cost_refuses_what_does_not_fit_and_bad_prices() {
         ]);
         assert_eq!(code(&o), 2, "{text}");
         assert!(stderr(&o).contains(why), "{text}: {}", stderr(&o));
+    }
+}
+
+// ---------------------------------------------------------------- bounded output
+
+/// A one-line (minified) definition of `A` and `n` states nothing leads to.
+fn unreachable_states(n: usize) -> String {
+    let states: Vec<String> = (0..n)
+        .map(|i| format!(r#""U{i}":{{"Type":"Pass","End":true}}"#))
+        .collect();
+    format!(
+        r#"{{"StartAt":"A","States":{{"A":{{"Type":"Pass","End":true}},{}}}}}"#,
+        states.join(",")
+    )
+}
+
+#[test]
+fn diagnostics_of_a_minified_definition_stay_small() {
+    // 1,900 unreachable states on one 60 KB line: the renderer used to repeat the whole line
+    // (and as many spaces under it) for each of them, 186 MB in all.
+    let path = temp("minified.asl.json");
+    std::fs::write(&path, unreachable_states(1_900)).unwrap();
+    let file = path.to_str().unwrap();
+    let o = workflow(&["validate", file]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.len() < 32 * 1024, "{} bytes", out.len());
+    // SHOWN_PER_CODE (20) of them, then the count of the rest.
+    assert_eq!(out.matches("error[unreachable-state]").count(), 20);
+    assert!(
+        out.contains("... and 1,880 more unreachable-state diagnostics"),
+        "{out}"
+    );
+    // Each source line is a window of it, the carets under the state's name.
+    let shown = out.lines().find(|l| l.starts_with("1 | ")).unwrap();
+    assert!(shown.chars().count() < 110, "{shown}");
+    assert!(stderr(&o).contains("is not a valid state machine: 1900 errors"));
+
+    // JSON: a tool gets up to 1,000 of one code, and how many more there were.
+    let o = workflow(&["validate", "--format", "json", file]);
+    let doc = json_out(&o);
+    let result = &doc["files"][0];
+    assert_eq!(result["diagnostics"].as_array().unwrap().len(), 1_000);
+    assert_eq!(result["omitted"], json!({"unreachable-state": 900}));
+
+    // The commands that print a document print the problems on stderr, bounded alike.
+    for command in ["graph", "cost", "run"] {
+        let o = workflow(&[command, file]);
+        assert_eq!(code(&o), 1, "{command}");
+        assert_eq!(stdout(&o), "", "{command}");
+        assert!(
+            stderr(&o).len() < 32 * 1024,
+            "{command}: {}",
+            stderr(&o).len()
+        );
+        assert!(stderr(&o).contains("... and 1,880 more unreachable-state diagnostics"));
+    }
+}
+
+#[test]
+fn user_text_in_messages_is_clipped_and_visible() {
+    // A 900 KB state name (past the 80-character limit, unreachable) and the same text as a
+    // Task's Resource; and a name with an escape sequence, which must not reach a terminal
+    // raw.
+    let long = "x".repeat(900_000);
+    let text = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "End": true},
+        long.clone(): {"Type": "Pass", "End": true},
+        "B": {"Type": "Task", "Resource": long, "End": true},
+        "\u{1b}[2J": {"Type": "Pass", "End": true}
+    }})
+    .to_string();
+    let path = temp("long-text.asl.json");
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    for command in ["validate", "lint", "graph", "cost", "run"] {
+        let o = workflow(&[command, file]);
+        assert_eq!(code(&o), 1, "{command}");
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.len() < 32 * 1024, "{command}: {} bytes", all.len());
+        assert!(!all.contains('\u{1b}'), "{command}: a raw escape");
+        assert!(
+            all.contains(r#"State "\u001B[2J" is not reachable"#),
+            "{command}"
+        );
+    }
+    let o = workflow(&["validate", "--format", "json", file]);
+    let doc = json_out(&o);
+    for d in doc["files"][0]["diagnostics"].as_array().unwrap() {
+        assert!(d["message"].as_str().unwrap().chars().count() <= 500, "{d}");
+        assert!(d["pointer"].as_str().unwrap().chars().count() <= 500, "{d}");
     }
 }

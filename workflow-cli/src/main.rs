@@ -8,6 +8,7 @@ mod cost;
 mod graph;
 mod history;
 mod input;
+mod layout;
 mod lint;
 mod mock;
 mod render;

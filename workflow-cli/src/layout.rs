@@ -134,7 +134,8 @@ pub fn layout(
         if with_points[i] {
             let common = common_prefix(&chains[top], &chains[bottom]);
             let count = rank[bottom] - rank[top] - 1;
-            // The label near the source's end of the edge: beside the other labels of a Choice.
+            // The label at the middle point (the upper one of two, beside a Choice's other
+            // labels).
             let label_index = e.label.map(|_| {
                 if reversed[i] {
                     count - 1 - (count - 1) / 2
@@ -767,4 +768,177 @@ fn route(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(width: f64, group: Option<usize>) -> Node {
+        Node {
+            width,
+            height: 40.0,
+            group,
+        }
+    }
+
+    fn edge(from: usize, to: usize) -> Edge {
+        Edge {
+            from,
+            to,
+            label: None,
+        }
+    }
+
+    /// No two nodes on one rank overlap, and edges go down (up for the ones turned back).
+    fn assert_well_formed(nodes: &[Node], edges: &[Edge], d: &Drawing) {
+        let mut by_y: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+        for (v, &(_, y)) in d.centers.iter().enumerate() {
+            by_y.entry(y.round() as i64).or_default().push(v);
+        }
+        for row in by_y.values_mut() {
+            row.sort_by(|&a, &b| d.centers[a].0.total_cmp(&d.centers[b].0));
+            for pair in row.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let right_of_a = d.centers[a].0 + nodes[a].width / 2.0;
+                let left_of_b = d.centers[b].0 - nodes[b].width / 2.0;
+                assert!(right_of_a < left_of_b, "{a} and {b} overlap");
+            }
+        }
+        for (e, r) in edges.iter().zip(&d.routes) {
+            if e.from == e.to {
+                assert!(r.self_loop);
+                continue;
+            }
+            let (start, end) = (r.points[0], r.points[r.points.len() - 1]);
+            assert!((start.1 - d.centers[e.from].1).abs() <= 20.0 + 1e-9);
+            assert!((end.1 - d.centers[e.to].1).abs() <= 20.0 + 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_chain_is_one_straight_column() {
+        let n = 1_000;
+        let nodes: Vec<Node> = (0..n).map(|_| node(90.0, None)).collect();
+        let edges: Vec<Edge> = (1..n).map(|i| edge(i - 1, i)).collect();
+        let d = layout(&nodes, &[], &edges, 0);
+        assert!(d.centers.iter().all(|c| c.0 == d.centers[0].0));
+        assert!(d.centers.windows(2).all(|w| w[1].1 > w[0].1));
+        // Every route is its two ends: nothing spans ranks.
+        assert!(d.routes.iter().all(|r| r.points.len() == 2));
+        assert_well_formed(&nodes, &edges, &d);
+    }
+
+    #[test]
+    fn crossings_are_counted() {
+        // Two over two: 0 -> 3 and 1 -> 2 cross once; 0 -> 2 and 1 -> 3 do not.
+        let order = vec![vec![0, 1], vec![2, 3]];
+        let position = [0, 1, 0, 1];
+        let crossed = [vec![3], vec![2], vec![], vec![]];
+        assert_eq!(crossings(&order, &crossed, &position), 1);
+        let straight = [vec![2], vec![3], vec![], vec![]];
+        assert_eq!(crossings(&order, &straight, &position), 0);
+        // Two edges from the left node, both right of the two from the right one: 2 x 2.
+        let order = vec![vec![0, 1], vec![2, 3, 4]];
+        let position = [0, 1, 0, 1, 2];
+        let below = [vec![3, 4], vec![2, 2], vec![], vec![], vec![]];
+        assert_eq!(crossings(&order, &below, &position), 4);
+    }
+
+    #[test]
+    fn the_order_untangles_a_crossing() {
+        // 0 above 1 and 2; 1 leads to 4, 2 to 3: the first order (search order) crosses, the
+        // sweeps must not.
+        let nodes: Vec<Node> = (0..5).map(|_| node(60.0, None)).collect();
+        let edges = vec![edge(0, 1), edge(0, 2), edge(2, 3), edge(1, 4), edge(0, 3)];
+        let d = layout(&nodes, &[], &edges, 0);
+        let x = |v: usize| d.centers[v].0;
+        assert_eq!(x(1) < x(2), x(4) < x(3), "{:?}", d.centers);
+        assert_well_formed(&nodes, &edges, &d);
+    }
+
+    #[test]
+    fn loops_are_turned_back() {
+        // 0 -> 1 -> 2 -> 0, 2 -> 3, and 1 -> 1: the search from 0 turns back 2 -> 0 only.
+        let edges = vec![edge(0, 1), edge(1, 2), edge(2, 0), edge(2, 3), edge(1, 1)];
+        assert_eq!(back_edges(4, &edges, 0), [false, false, true, false, false]);
+        let rank = ranks(4, &edges, &back_edges(4, &edges, 0));
+        assert_eq!(rank, [0, 1, 2, 3]);
+        let nodes: Vec<Node> = (0..4).map(|_| node(60.0, None)).collect();
+        let d = layout(&nodes, &[], &edges, 0);
+        // The edge turned back is drawn from 2 up to 0, through a point on rank 1.
+        let back = &d.routes[2];
+        assert_eq!(back.points.len(), 3);
+        assert!(back.points[0].1 > back.points[2].1);
+        assert_well_formed(&nodes, &edges, &d);
+    }
+
+    #[test]
+    fn labels_take_a_rank_of_their_own() {
+        let nodes: Vec<Node> = (0..3).map(|_| node(60.0, None)).collect();
+        let mut edges = vec![edge(0, 1), edge(0, 2)];
+        edges[1].label = Some((80.0, 14.0));
+        let d = layout(&nodes, &[], &edges, 0);
+        let (lx, ly) = d.routes[1].label_at.expect("a label");
+        // Between its ends, beside the route.
+        assert!(ly > d.centers[0].1 && ly < d.centers[2].1);
+        assert_eq!(d.routes[1].points.len(), 3);
+        assert!(lx > d.routes[1].points[1].0);
+        assert_well_formed(&nodes, &edges, &d);
+    }
+
+    #[test]
+    fn edge_points_stay_within_their_budget() {
+        // A chain where every node also leads to one last node: spans add up to n^2 / 2
+        // (12.5 million points for 5,000); the budget allows a multiple of the graph's size.
+        let n = 5_000;
+        let nodes: Vec<Node> = (0..=n).map(|_| node(60.0, None)).collect();
+        let mut edges: Vec<Edge> = (1..n).map(|i| edge(i - 1, i)).collect();
+        edges.extend((0..n).map(|i| edge(i, n)));
+        let d = layout(&nodes, &[], &edges, 0);
+        let points: usize = d.routes.iter().map(|r| r.points.len() - 2).sum();
+        assert!(points <= MAX_POINTS + POINTS_PER_ELEMENT * (nodes.len() + edges.len()));
+        // The shortest edges got their points first: the last ones, into the sink.
+        assert_eq!(d.routes[edges.len() - 2].points.len(), 3);
+        assert_eq!(d.routes[n - 1].points.len(), 2);
+        assert_well_formed(&nodes, &edges, &d);
+    }
+
+    #[test]
+    fn groups_stay_together_inside_their_boxes() {
+        // 0 fans out to 1..=6; 2, 4 and 6 are in group 0, 4 and 6 also in group 1 inside it.
+        // The search order interleaves them; the sort must not.
+        let groups = [None, Some(0)];
+        let member = |v: usize| match v {
+            2 => Some(0),
+            4 | 6 => Some(1),
+            _ => None,
+        };
+        let nodes: Vec<Node> = (0..7).map(|v| node(60.0, member(v))).collect();
+        let edges: Vec<Edge> = (1..7).map(|v| edge(0, v)).collect();
+        let d = layout(&nodes, &groups, &edges, 0);
+        let mut row: Vec<usize> = (1..7).collect();
+        row.sort_by(|&a, &b| d.centers[a].0.total_cmp(&d.centers[b].0));
+        let in_outer: Vec<bool> = row.iter().map(|&v| member(v).is_some()).collect();
+        // One run of members of the outer group, and within it one run of the inner.
+        let runs = in_outer.windows(2).filter(|w| w[0] != w[1]).count();
+        assert!(runs <= 2, "{row:?}");
+        let inner: Vec<usize> = row
+            .iter()
+            .enumerate()
+            .filter(|&(_, &v)| member(v) == Some(1))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(inner[1] - inner[0], 1, "{row:?}");
+        // Each box holds its members, the outer box the inner one, and no other node.
+        let outer = d.group_boxes[0].unwrap();
+        let inner_box = d.group_boxes[1].unwrap();
+        assert!(outer.0 < inner_box.0 && outer.1 < inner_box.1);
+        assert!(outer.2 > inner_box.2 && outer.3 > inner_box.3);
+        for (v, &(x, _)) in d.centers.iter().enumerate() {
+            let inside = x > outer.0 && x < outer.2 && d.centers[v].1 > outer.1;
+            assert_eq!(inside, member(v).is_some(), "node {v}");
+        }
+        assert_well_formed(&nodes, &edges, &d);
+    }
 }

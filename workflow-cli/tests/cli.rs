@@ -1168,3 +1168,218 @@ fn user_text_in_messages_is_clipped_and_visible() {
         assert!(d["pointer"].as_str().unwrap().chars().count() <= 500, "{d}");
     }
 }
+
+// ---------------------------------------------------------------- graph: escaping and scale
+
+/// State names, a Choice rule and a Catch with what each graph format must escape: a control
+/// character (U+0001, which XML 1.0 cannot hold even escaped), a noncharacter (U+FFFF, also
+/// not XML), quotes, a backslash, a newline, markup characters, brackets, a backtick and `#`.
+const AWKWARD_NAMES: &str = r#"{"StartAt": "A\u0001\"<&>", "States": {
+  "A\u0001\"<&>": {"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "a`#]", "Next": "B\\\"\n"}], "Default": "C[x]"},
+  "B\\\"\n": {"Type": "Parallel", "Branches": [{"StartAt": "D\uFFFF", "States": {"D\uFFFF": {"Type": "Pass", "End": true}}}],
+      "Catch": [{"ErrorEquals": ["E\"\n<x>"], "Next": "C[x]"}], "End": true},
+  "C[x]": {"Type": "Succeed"}}}"#;
+
+fn awkward_graph(format: &str) -> String {
+    let path = temp("awkward.asl.json");
+    std::fs::write(&path, AWKWARD_NAMES).unwrap();
+    let o = workflow(&["graph", "--format", format, path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    // No raw control character but line ends, in any format.
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "{format}: {out:?}"
+    );
+    out
+}
+
+#[test]
+fn graph_svg_escapes_every_name() {
+    let text = awkward_graph("svg");
+    // This used to be invalid XML: U+0001 written raw.
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    // What cannot be shown is written visibly, the rest as it is.
+    for shown in [
+        r#"A\u0001"<&>"#,
+        r#"B\"\n"#,
+        r#"D\uFFFF"#,
+        "C[x]",
+        r#"catch E"\n<x>"#,
+        r#"B\"\n · branch 1"#,
+        r#"$.x == "a`#]""#,
+    ] {
+        assert!(texts.contains(&shown), "{shown} not in {texts:?}");
+    }
+}
+
+#[test]
+fn graph_mermaid_labels_stay_inside_their_quotes() {
+    let out = awkward_graph("mermaid");
+    // Mermaid's entity codes, back to text.
+    let decode = |s: &str| {
+        s.replace("#quot;", "\"")
+            .replace("#lt;", "<")
+            .replace("#gt;", ">")
+            .replace("#amp;", "&")
+            .replace("#96;", "`")
+            .replace("#35;", "#")
+    };
+    let mut labels = Vec::new();
+    for line in out.lines().skip(1) {
+        // Every quoted label holds no quote: each line has 0 or 2 of them.
+        let quotes = line.matches('"').count();
+        assert!(quotes == 0 || quotes == 2, "{line}");
+        if quotes == 2 {
+            let (start, end) = (line.find('"').unwrap(), line.rfind('"').unwrap());
+            labels.push(decode(&line[start + 1..end]));
+        }
+    }
+    for label in [
+        r#"A\u0001"<&>"#,
+        r#"B\"\n<br/><small>Parallel</small>"#,
+        r#"D\uFFFF<br/><small>Pass</small>"#,
+        "C[x]<br/><small>Succeed</small>",
+        r#"B\"\n · branch 1"#,
+        r#"$.x == "a`#]""#,
+        r#"catch E"\n<x>"#,
+    ] {
+        // The `<br/>` and `<small>` are ours; a name's `<` is an entity code.
+        assert!(
+            labels.iter().any(|l| l == label),
+            "{label} not in {labels:?}"
+        );
+    }
+    // A name's own `<`, `#` and backtick are codes, not markup.
+    assert!(out.contains("A\\u0001#quot;#lt;#amp;#gt;"), "{out}");
+    assert!(out.contains("a#96;#35;]"), "{out}");
+}
+
+/// The strings of a DOT document, decoded (`\"` and `\\`; `\n`, DOT's line break, as a
+/// newline); panics on one that is not closed.
+fn dot_strings(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut s = String::new();
+        loop {
+            match chars.next().expect("a closed string") {
+                '"' => break,
+                '\\' => match chars.next().expect("an escaped character") {
+                    'n' => s.push('\n'),
+                    other => s.push(other),
+                },
+                other => s.push(other),
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+#[test]
+fn graph_dot_escapes_quotes_and_backslashes() {
+    let out = awkward_graph("dot");
+    let strings = dot_strings(&out);
+    for label in [
+        r#"A\u0001"<&>"#,
+        "B\\\"\\n\n(Parallel)",
+        "D\\uFFFF\n(Pass)",
+        "C[x]\n(Succeed)",
+        r#"B\"\n · branch 1"#,
+        r#"$.x == "a`#]""#,
+        r#"catch E"\n<x>"#,
+    ] {
+        assert!(
+            strings.iter().any(|s| s == label),
+            "{label:?} not in {strings:?}"
+        );
+    }
+}
+
+/// `k` diamonds in a row (a Choice to two Pass states that meet at the next Choice).
+fn diamond_chain(k: usize) -> String {
+    let mut states = Vec::new();
+    for i in 0..k {
+        let next = if i + 1 < k {
+            format!("C{}", i + 1)
+        } else {
+            "Done".to_string()
+        };
+        states.push(format!(
+            r#""C{i}": {{"Type": "Choice", "Choices": [{{"Variable": "$.x", "BooleanEquals": true, "Next": "L{i}"}}], "Default": "R{i}"}},
+            "L{i}": {{"Type": "Pass", "Next": "{next}"}}, "R{i}": {{"Type": "Pass", "Next": "{next}"}}"#
+        ));
+    }
+    states.push(r#""Done": {"Type": "Succeed"}"#.to_string());
+    format!(r#"{{"StartAt": "C0", "States": {{{}}}}}"#, states.join(","))
+}
+
+/// A chain of `n` states: Pass states, or with `handler` Tasks that each catch into a Fail
+/// state after the last.
+fn chain(n: usize, handler: bool) -> String {
+    let mut states: Vec<String> = (0..n)
+        .map(|i| {
+            let next = if i + 1 < n {
+                format!(r#""Next": "S{}""#, i + 1)
+            } else {
+                r#""End": true"#.to_string()
+            };
+            if handler {
+                format!(
+                    r#""S{i}": {{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", {next}, "Catch": [{{"ErrorEquals": ["States.ALL"], "Next": "Handler"}}]}}"#
+                )
+            } else {
+                format!(r#""S{i}": {{"Type": "Pass", {next}}}"#)
+            }
+        })
+        .collect();
+    if handler {
+        states.push(r#""Handler": {"Type": "Fail"}"#.to_string());
+    }
+    format!(r#"{{"StartAt": "S0", "States": {{{}}}}}"#, states.join(","))
+}
+
+#[test]
+fn graph_and_cost_finish_on_big_graphs() {
+    // Sizes past the old code's reach, done here in a fraction of a second (release) each:
+    // layout-rs checked reachability for each edge with a search that is exponential on a
+    // chain of diamonds (22 diamonds: 3.7 s, each one more doubling it; 40: days), and cost
+    // searched for loops from every state (cubic: a 3,000-state chain took 5.7 s, 10,000 more
+    // than 30 s) and listed paths one by one (2^40 here).
+    let diamonds = temp("diamonds.asl.json");
+    std::fs::write(&diamonds, diamond_chain(40)).unwrap();
+    let long = temp("long-chain.asl.json");
+    std::fs::write(&long, chain(10_000, false)).unwrap();
+    // Every state catches into one handler after the last: edges spanning every rank, a
+    // quadratic number of edge points unless bounded.
+    let caught = temp("caught-chain.asl.json");
+    std::fs::write(&caught, chain(2_000, true)).unwrap();
+    for path in [&diamonds, &long, &caught] {
+        let file = path.to_str().unwrap();
+        let o = workflow(&["graph", "--format", "svg", file]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+        roxmltree::Document::parse(&stdout(&o)).expect("well-formed XML");
+        let o = workflow(&["cost", "--format", "json", file]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+    }
+    let o = workflow(&["cost", "--format", "json", diamonds.to_str().unwrap()]);
+    let doc = json_out(&o);
+    // Each diamond doubles the paths; each path is 40 Choices, 40 Pass states and Done.
+    assert_eq!(doc["transitions"]["path_count"], 1u64 << 40);
+    assert_eq!(doc["transitions"]["paths_truncated"], true);
+    assert_eq!(doc["transitions"]["min"], 81);
+    let o = workflow(&["cost", "--format", "json", long.to_str().unwrap()]);
+    let doc = json_out(&o);
+    assert_eq!(doc["transitions"]["min"], 10_000);
+    assert_eq!(doc["transitions"]["max"], 10_000);
+    assert_eq!(doc["transitions"]["path_count"], 1);
+}

@@ -70,6 +70,7 @@ pub(crate) fn compile(machine: &StateMachine, options: &CompileOptions) -> Compi
         has_terminal: has_terminal(&machine.states),
         labels: HashMap::new(),
         variable_scopes: Vec::new(),
+        suggestions: crate::suggest::Budget::default(),
     };
     c.collect_names(&machine.states, "");
     if let Some(t) = machine.timeout_seconds
@@ -132,6 +133,8 @@ struct Compiler<'m> {
     /// The variables assigned in each scope around the one being compiled, with the pointer
     /// of their first assignment.
     variable_scopes: Vec<HashMap<String, String>>,
+    /// "Did you mean" for unknown targets, within a budget for the whole machine.
+    suggestions: crate::suggest::Budget,
 }
 
 /// True when some state, at any depth, is a Succeed or Fail state or has `"End": true`.
@@ -298,7 +301,7 @@ impl<'m> Compiler<'m> {
             self.error(codes::CROSS_SCOPE_TRANSITION, pointer, message);
             return None;
         }
-        let hint = crate::suggest::hint(target, names.keys().copied());
+        let hint = self.suggestions.hint(target, names.keys().copied());
         self.error(
             codes::UNKNOWN_TARGET,
             pointer,
@@ -342,7 +345,7 @@ impl<'m> Compiler<'m> {
                     None
                 }
                 None => {
-                    let hint = crate::suggest::hint(start_at, names.keys().copied());
+                    let hint = self.suggestions.hint(start_at, names.keys().copied());
                     self.error(
                         codes::UNKNOWN_START_AT,
                         start_pointer,

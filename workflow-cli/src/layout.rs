@@ -184,7 +184,23 @@ pub fn layout(
         order[items[v].rank].push(v);
     }
     let order = reduce_crossings(&items, &above, &below, order);
-    let x = place(&items, &above, &below, &order);
+    // What pulls an item sideways: its neighbours in its own group, when it has some there
+    // (above or below), so that a group's chain stands straight inside its box instead of
+    // leaning toward the edges that enter and leave it (its box would then reach over its
+    // neighbours').
+    let mut pull_above = above.clone();
+    let mut pull_below = below.clone();
+    for v in 0..items.len() {
+        let Some(&g) = items[v].groups.last() else {
+            continue;
+        };
+        let in_group = |u: &usize| items[*u].groups.contains(&g);
+        if above[v].iter().chain(&below[v]).any(in_group) {
+            pull_above[v].retain(in_group);
+            pull_below[v].retain(in_group);
+        }
+    }
+    let x = place(&items, &pull_above, &pull_below, &order);
 
     // Ranks from the top: each as tall as its tallest item, apart by RANK_GAP and the room
     // of the group boxes that end above the gap or start below it.
@@ -901,6 +917,65 @@ mod tests {
         // The shortest edges got their points first: the last ones, into the sink.
         assert_eq!(d.routes[edges.len() - 2].points.len(), 3);
         assert_eq!(d.routes[n - 1].points.len(), 2);
+        assert_well_formed(&nodes, &edges, &d);
+    }
+
+    /// A chain of four nodes in `group`: the first opens `width` groups (a Parallel's
+    /// branches), the second one (a Map's processor), each holding the same one level less
+    /// deep. Returns the first node.
+    fn nested(
+        depth: usize,
+        width: usize,
+        group: Option<usize>,
+        nodes: &mut Vec<Node>,
+        edges: &mut Vec<Edge>,
+        parents: &mut Vec<Option<usize>>,
+    ) -> usize {
+        let first = nodes.len();
+        for i in 0..4 {
+            nodes.push(node(80.0, group));
+            if i > 0 {
+                edges.push(edge(first + i - 1, first + i));
+            }
+        }
+        if depth > 0 {
+            for (opener, count) in [(first, width), (first + 1, 1)] {
+                for _ in 0..count {
+                    let g = parents.len();
+                    parents.push(group);
+                    let start = nested(depth - 1, width, Some(g), nodes, edges, parents);
+                    edges.push(edge(opener, start));
+                }
+            }
+        }
+        first
+    }
+
+    #[test]
+    fn boxes_of_groups_side_by_side_do_not_overlap() {
+        let (mut nodes, mut edges, mut parents) = (Vec::new(), Vec::new(), Vec::new());
+        nested(2, 2, None, &mut nodes, &mut edges, &mut parents);
+        let d = layout(&nodes, &parents, &edges, 0);
+        let inside = |mut g: usize, outer: usize| loop {
+            if g == outer {
+                return true;
+            }
+            match parents[g] {
+                Some(p) => g = p,
+                None => return false,
+            }
+        };
+        let boxes: Vec<(f64, f64, f64, f64)> = d.group_boxes.iter().map(|b| b.unwrap()).collect();
+        for a in 0..boxes.len() {
+            for b in a + 1..boxes.len() {
+                if inside(a, b) || inside(b, a) {
+                    continue;
+                }
+                let (p, q) = (boxes[a], boxes[b]);
+                let apart = p.2 <= q.0 || q.2 <= p.0 || p.3 <= q.1 || q.3 <= p.1;
+                assert!(apart, "boxes {a} {p:?} and {b} {q:?} overlap");
+            }
+        }
         assert_well_formed(&nodes, &edges, &d);
     }
 

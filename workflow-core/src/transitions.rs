@@ -60,7 +60,8 @@ pub struct Counted {
     /// The most transitions of any execution; `None` when unbounded.
     pub max: Option<u64>,
     /// The first loop-free paths of the top level, in depth-first order (at most
-    /// [`MAX_PATHS`], and at most [`MAX_LISTED_NAME_BYTES`] of state names in all).
+    /// [`MAX_PATHS`], and at most [`MAX_LISTED_NAMES`] state names and
+    /// [`MAX_LISTED_NAME_BYTES`] of them in all).
     pub paths: Vec<PathCount>,
     /// How many loop-free paths lead from `StartAt` to an end (saturating at `u64::MAX`):
     /// counted without listing them when the top level has no loop, else by a walk of at most
@@ -85,6 +86,10 @@ pub const MAX_PATHS: usize = 64;
 /// would pass it ends the list (a definition with long names on many paths would otherwise
 /// list 64 copies of them).
 pub const MAX_LISTED_NAME_BYTES: usize = 1 << 20;
+
+/// The most state names [`count`] lists, over all the paths listed (each one costs its
+/// reader more than its bytes).
+pub const MAX_LISTED_NAMES: usize = 1 << 16;
 
 /// The most steps (states pushed on the path) of the walk that lists the paths and, when
 /// the top level loops, counts them: the number of loop-free paths can be exponential in
@@ -316,8 +321,8 @@ impl<'s> ScopeGraph<'s> {
     }
 
     /// Lists the first loop-free paths, depth first, within [`MAX_PATHS`],
-    /// [`MAX_LISTED_NAME_BYTES`] and [`MAX_WALK_STEPS`]; counts them all when the walk ends
-    /// within its steps.
+    /// [`MAX_LISTED_NAMES`], [`MAX_LISTED_NAME_BYTES`] and [`MAX_WALK_STEPS`]; counts them all
+    /// when the walk ends within its steps.
     fn walk(&self, costs: &[(u64, Option<u64>)]) -> Walk {
         let Some(start) = self.start else {
             return Walk {
@@ -334,6 +339,7 @@ impl<'s> ScopeGraph<'s> {
             paths: Vec::new(),
             listing: true,
             listed_bytes: 0,
+            listed_names: 0,
             found: 0,
         };
         walk.push(start);
@@ -382,6 +388,7 @@ struct PathWalk<'g, 's> {
     /// Still listing paths (until one does not fit).
     listing: bool,
     listed_bytes: usize,
+    listed_names: usize,
     found: u64,
 }
 
@@ -421,11 +428,15 @@ impl PathWalk<'_, '_> {
         }
         let names = || self.frames.iter().map(|f| self.graph.states[f.state].0);
         let bytes: usize = names().map(str::len).sum();
-        if self.paths.len() >= MAX_PATHS || self.listed_bytes + bytes > MAX_LISTED_NAME_BYTES {
+        if self.paths.len() >= MAX_PATHS
+            || self.listed_bytes + bytes > MAX_LISTED_NAME_BYTES
+            || self.listed_names + self.frames.len() > MAX_LISTED_NAMES
+        {
             self.listing = false;
             return;
         }
         self.listed_bytes += bytes;
+        self.listed_names += self.frames.len();
         let last = &self.frames[self.frames.len() - 1];
         self.paths.push(PathCount {
             states: names().map(str::to_string).collect(),
@@ -627,6 +638,15 @@ mod tests {
         assert!(c.truncated);
         assert_eq!((c.min, c.max), (81, Some(81)));
         assert!(c.paths.iter().all(|p| p.states.len() == 81));
+    }
+
+    #[test]
+    fn the_listing_is_bounded_in_names() {
+        // 2,000 diamonds: each path holds 4,001 names; 16 of them fill MAX_LISTED_NAMES.
+        let c = counted(&diamonds(2_000, false), None);
+        assert_eq!(c.paths.len(), MAX_LISTED_NAMES / 4_001);
+        assert!(c.truncated);
+        assert_eq!(c.path_count, Some(u64::MAX));
     }
 
     #[test]

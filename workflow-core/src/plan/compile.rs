@@ -71,6 +71,7 @@ pub(crate) fn compile(machine: &StateMachine, options: &CompileOptions) -> Compi
         labels: HashMap::new(),
         variable_scopes: Vec::new(),
         suggestions: crate::suggest::Budget::default(),
+        errors_counted: (0, 0),
     };
     c.collect_names(&machine.states, "");
     if let Some(t) = machine.timeout_seconds
@@ -135,6 +136,9 @@ struct Compiler<'m> {
     variable_scopes: Vec<HashMap<String, String>>,
     /// "Did you mean" for unknown targets, within a budget for the whole machine.
     suggestions: crate::suggest::Budget,
+    /// The errors among the first `errors_counted.0` diagnostics: counted as they come, not
+    /// again for each state.
+    errors_counted: (usize, usize),
 }
 
 /// True when some state, at any depth, is a Succeed or Fail state or has `"End": true`.
@@ -232,6 +236,17 @@ fn check_variable_name(name: &str) -> Result<(), String> {
 }
 
 impl<'m> Compiler<'m> {
+    /// How many errors were found so far (diagnostics are only ever added).
+    fn error_count(&mut self) -> usize {
+        let (seen, errors) = self.errors_counted;
+        let new = self.diags[seen..]
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        self.errors_counted = (self.diags.len(), errors + new);
+        errors + new
+    }
+
     fn error(&mut self, code: &'static str, pointer: &str, message: impl Into<String>) {
         self.diags.push(Diagnostic::error(code, pointer, message));
     }
@@ -913,11 +928,7 @@ impl<'m> Compiler<'m> {
         names: &HashMap<&str, StateId>,
         states_pointer: &str,
     ) -> Option<CompiledState> {
-        let before = self
-            .diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
+        let before = self.error_count();
         if name.is_empty() {
             self.error(
                 codes::INVALID_STATE_NAME,
@@ -1033,12 +1044,7 @@ impl<'m> Compiler<'m> {
         );
 
         let kind = self.kind(state, pointer, names, states_pointer, lang);
-        let errors_now = self
-            .diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        if errors_now > before {
+        if self.error_count() > before {
             return None;
         }
         Some(CompiledState {

@@ -1037,22 +1037,21 @@ fn cost_refuses_what_does_not_fit_and_bad_prices() {
         stderr(&o)
     );
     assert_eq!(stdout(&o), "");
-    let o = workflow(&[
-        "cost",
-        "eight.asl.json",
-        "--express-memory-mb",
-        "18446744073709551615",
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--express-memory-mb 18446744073709551615"));
-    let o = workflow(&[
-        "cost",
-        "eight.asl.json",
-        "--executions-per-month",
-        "18446744073709551615",
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("more transitions than 64 bits can count"));
+    // 2^64 - 1 MB rounds up to a 64-MB step past 2^64; 2^64 - 1 executions of 8 transitions.
+    for (option, why) in [
+        (
+            "--express-memory-mb",
+            "--express-memory-mb 18446744073709551615",
+        ),
+        (
+            "--executions-per-month",
+            "more transitions than 64 bits can count",
+        ),
+    ] {
+        let o = workflow(&["cost", "eight.asl.json", option, "18446744073709551615"]);
+        assert_eq!(code(&o), 2, "{option}");
+        assert!(stderr(&o).contains(why), "{option}: {}", stderr(&o));
+    }
 
     for (text, why) in [
         ("[]", "it is a JSON array, not an object of prices"),

@@ -533,19 +533,23 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_chain_counts_one_per_state() {
-        let states: Vec<String> = (1..=8)
+    /// `n` Pass states in a row, `S0` to `S{n-1}`.
+    fn chain(n: u64) -> String {
+        let states: Vec<String> = (0..n)
             .map(|i| {
-                if i == 8 {
+                if i + 1 == n {
                     format!(r#""S{i}": {{"Type": "Pass", "End": true}}"#)
                 } else {
                     format!(r#""S{i}": {{"Type": "Pass", "Next": "S{}"}}"#, i + 1)
                 }
             })
             .collect();
-        let text = format!(r#"{{"StartAt": "S1", "States": {{{}}}}}"#, states.join(","));
-        let c = counted(&text, None);
+        format!(r#"{{"StartAt": "S0", "States": {{{}}}}}"#, states.join(","))
+    }
+
+    #[test]
+    fn a_chain_counts_one_per_state() {
+        let c = counted(&chain(8), None);
         assert_eq!((c.min, c.max), (8, Some(8)));
         assert_eq!(c.paths.len(), 1);
         assert_eq!(c.paths[0].states.len(), 8);
@@ -670,17 +674,7 @@ mod tests {
         // 20,000 states: a recursive walk would overflow a test thread's stack, and the cubic
         // search for loops this replaces took hours. One path of 20,000 transitions.
         let n = 20_000;
-        let states: Vec<String> = (0..n)
-            .map(|i| {
-                if i + 1 == n {
-                    format!(r#""S{i}": {{"Type": "Pass", "End": true}}"#)
-                } else {
-                    format!(r#""S{i}": {{"Type": "Pass", "Next": "S{}"}}"#, i + 1)
-                }
-            })
-            .collect();
-        let text = format!(r#"{{"StartAt": "S0", "States": {{{}}}}}"#, states.join(","));
-        let c = counted(&text, None);
+        let c = counted(&chain(n), None);
         assert_eq!((c.min, c.max), (n, Some(n)));
         assert_eq!((c.path_count, c.paths.len()), (Some(1), 1));
     }

@@ -386,12 +386,13 @@ fn group_chains(nodes: &[Node], group_parent: &[Option<usize>]) -> Vec<Vec<usize
         .map(|node| {
             let mut chain = Vec::new();
             let mut g = node.group;
-            // A parent that loops back would be a bug of the caller: stop at the group count.
-            while let Some(x) = g
-                && chain.len() <= group_parent.len()
+            // A group that does not exist, or parents that loop, would be a bug of the
+            // caller: stop there rather than index out of bounds or loop.
+            while let Some(x) = g.filter(|&x| x < group_parent.len())
+                && chain.len() < group_parent.len()
             {
                 chain.push(x);
-                g = group_parent.get(x).copied().flatten();
+                g = group_parent[x];
             }
             chain.reverse();
             chain

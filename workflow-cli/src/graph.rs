@@ -89,6 +89,18 @@ pub struct Graph {
 pub const START: &str = "__start";
 pub const END: &str = "__end";
 
+/// The longest name a node shows: AWS's limit on state names, so that only a definition
+/// AWS refuses has a name cut.
+const NAME_CHARS: usize = 80;
+/// The longest edge label (a Choice rule, a Catch) and the longest name in a group's label.
+const LABEL_CHARS: usize = 48;
+
+/// A state's name as a node shows it: at most [`NAME_CHARS`], control characters written
+/// visibly. Every format escapes it further for its own syntax.
+pub fn display_name(name: &str) -> String {
+    crate::render::short(name, NAME_CHARS)
+}
+
 impl Graph {
     pub fn of(machine: &StateMachine) -> Graph {
         let mut g = Graph::default();
@@ -167,7 +179,11 @@ impl Graph {
                         let g = self.groups.len();
                         self.groups.push(Group {
                             id: format!("{id}_b{i}"),
-                            label: format!("{name} · branch {}", i + 1),
+                            label: format!(
+                                "{} · branch {}",
+                                crate::render::short(name, LABEL_CHARS),
+                                i + 1
+                            ),
                             parent: group,
                         });
                         self.scope(&b.states, Some(g), ids);
@@ -179,7 +195,7 @@ impl Graph {
                     let g = self.groups.len();
                     self.groups.push(Group {
                         id: format!("{id}_items"),
-                        label: format!("{name} · each item"),
+                        label: format!("{} · each item", crate::render::short(name, LABEL_CHARS)),
                         parent: group,
                     });
                     self.scope(&m.item_processor.states, Some(g), ids);
@@ -194,7 +210,10 @@ impl Graph {
             for c in state.catch.iter().flatten() {
                 self.edges.push(edge(
                     &c.next,
-                    format!("catch {}", c.error_equals.join(", ")),
+                    crate::render::short(
+                        &format!("catch {}", c.error_equals.join(", ")),
+                        LABEL_CHARS,
+                    ),
                     EdgeKind::Catch,
                 ));
             }
@@ -363,10 +382,13 @@ pub fn describe(rule: &Map<String, Value>) -> String {
         };
         if let Some(test) = name.strip_prefix("Is") {
             let negated = value == &Value::Bool(false);
-            return format!(
-                "{variable} {}is {}",
-                if negated { "not " } else { "" },
-                test.to_ascii_lowercase()
+            return crate::render::short(
+                &format!(
+                    "{variable} {}is {}",
+                    if negated { "not " } else { "" },
+                    test.to_ascii_lowercase()
+                ),
+                40,
             );
         }
         for (suffix, sym) in ops {
@@ -422,47 +444,73 @@ struct GroupSyntax<'a> {
 }
 
 /// Writes the nodes outside any group, then each group (a Parallel branch or a Map processor)
-/// with its nodes and nested groups, one indentation unit deeper per level.
+/// with its nodes and nested groups, one indentation unit deeper per level: each node and
+/// group visited once, without recursion.
 fn write_nodes_and_groups(g: &Graph, out: &mut String, syntax: &GroupSyntax) {
-    fn group(g: &Graph, gi: usize, depth: usize, out: &mut String, syntax: &GroupSyntax) {
+    let mut members: Vec<Vec<&Node>> = vec![Vec::new(); g.groups.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); g.groups.len()];
+    let mut top_groups = Vec::new();
+    for n in &g.nodes {
+        match n.group {
+            Some(gi) => members[gi].push(n),
+            None => out.push_str(&format!("{}{}\n", syntax.unit, (syntax.node_line)(n))),
+        }
+    }
+    for (gi, group) in g.groups.iter().enumerate() {
+        match group.parent {
+            Some(p) => children[p].push(gi),
+            None => top_groups.push(gi),
+        }
+    }
+    // (group, depth, how many of its children are written)
+    let mut stack: Vec<(usize, usize, usize)> =
+        top_groups.iter().rev().map(|&gi| (gi, 1, 0)).collect();
+    let mut opened = vec![false; g.groups.len()];
+    while let Some(&mut (gi, depth, ref mut next)) = stack.last_mut() {
         let pad = syntax.unit.repeat(depth);
-        out.push_str(&(syntax.open)(&g.groups[gi], &pad));
-        for n in g.nodes.iter().filter(|n| n.group == Some(gi)) {
-            out.push_str(&format!("{pad}{}{}\n", syntax.unit, (syntax.node_line)(n)));
+        if !opened[gi] {
+            opened[gi] = true;
+            out.push_str(&(syntax.open)(&g.groups[gi], &pad));
+            for n in &members[gi] {
+                out.push_str(&format!("{pad}{}{}\n", syntax.unit, (syntax.node_line)(n)));
+            }
         }
-        for (ci, _) in g
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.parent == Some(gi))
-        {
-            group(g, ci, depth + 1, out, syntax);
+        match children[gi].get(*next) {
+            Some(&child) => {
+                *next += 1;
+                stack.push((child, depth + 1, 0));
+            }
+            None => {
+                out.push_str(&(syntax.close)(&pad));
+                stack.pop();
+            }
         }
-        out.push_str(&(syntax.close)(&pad));
-    }
-    for n in g.nodes.iter().filter(|n| n.group.is_none()) {
-        out.push_str(&format!("{}{}\n", syntax.unit, (syntax.node_line)(n)));
-    }
-    for (gi, _) in g
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(_, gr)| gr.parent.is_none())
-    {
-        group(g, gi, 1, out, syntax);
     }
 }
 
+/// Text for a quoted Mermaid label: its entity codes for what would end or mark up the label
+/// (`#` first, since the codes start with it; a backtick would start a Markdown string), and
+/// control characters written visibly (a newline would end the statement).
 fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;")
-        .replace('<', "#lt;")
-        .replace('>', "#gt;")
+    let mut out = String::with_capacity(s.len());
+    for c in crate::render::visible(s).chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn mermaid(g: &Graph) -> String {
     let mut out = String::from("flowchart TD\n");
     let node_line = |n: &Node| -> String {
-        let label = mermaid_text(&n.name);
+        let label = mermaid_text(&display_name(&n.name));
         match n.kind {
             "start" => format!("{}((\"Start\"))", n.id),
             "end" => format!("{}(((\"End\")))", n.id),
@@ -526,8 +574,12 @@ pub fn mermaid(g: &Graph) -> String {
     out
 }
 
+/// Text for a quoted DOT string: backslashes and quotes escaped (a backslash would otherwise
+/// start a DOT escape such as `\n`), control characters written visibly.
 fn dot_text(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    crate::render::visible(s)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
 }
 
 pub fn dot(g: &Graph) -> String {
@@ -543,9 +595,9 @@ pub fn dot(g: &Graph) -> String {
                 .to_string(),
             "Choice" => format!(
                 "shape=diamond, style=filled, label=\"{}\"",
-                dot_text(&n.name)
+                dot_text(&display_name(&n.name))
             ),
-            kind => format!("label=\"{}\\n({kind})\"", dot_text(&n.name)),
+            kind => format!("label=\"{}\\n({kind})\"", dot_text(&display_name(&n.name))),
         };
         if g.failed.as_deref() == Some(n.id.as_str()) {
             attrs.push_str(", fillcolor=\"#fbe0e0\", color=\"#c62828\", penwidth=2");

@@ -93,7 +93,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             Loaded::Invalid(d) => {
                 code = code.max(exit::PROBLEMS);
                 if args.format == Format::Human {
-                    render::diagnostics(&file, &text, &d.0);
+                    render::diagnostics(&mut out, &file, &text, &d.0);
                 }
                 render::error_line(&format!(
                     "{file} is not a valid state machine: run `workflow validate {file}`"
@@ -127,12 +127,15 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         }
         let source = def.source();
         if args.format == Format::Json {
+            let mut limit = render::Limit::json();
             let list: Vec<_> = findings
                 .iter()
+                .filter(|f| limit.admit(f.rule.id))
                 .map(|f| {
                     let mut v = json!({
-                        "rule": f.rule.id, "severity": f.severity().as_str(), "message": f.message,
-                        "pointer": f.pointer, "explanation": f.rule.explanation,
+                        "rule": f.rule.id, "severity": f.severity().as_str(),
+                        "message": render::clip_json(&f.message),
+                        "pointer": render::clip_json(&f.pointer), "explanation": f.rule.explanation,
                     });
                     if let Some(loc) = source.and_then(|s| s.location(&f.pointer)) {
                         v["line"] = json!(loc.line);
@@ -141,10 +144,16 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                     v
                 })
                 .collect();
-            results.push(json!({"file": file, "valid": true, "findings": list}));
+            let mut result = json!({"file": file, "valid": true, "findings": list});
+            if let Some(omitted) = limit.omitted_json() {
+                result["omitted"] = omitted;
+            }
+            results.push(result);
             continue;
         }
-        for f in &findings {
+        let lines = render::Source::new(&text);
+        let mut limit = render::Limit::human();
+        for f in findings.iter().filter(|f| limit.admit(f.rule.id)) {
             // Underline a state's name (or a field's), not its whole body.
             let location = source.and_then(|s| {
                 s.key_location(&f.pointer)
@@ -152,7 +161,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             });
             render::report(
                 &mut out,
-                &text,
+                &lines,
                 &Report {
                     level: f.severity().as_str(),
                     style: style(f.severity()),
@@ -164,6 +173,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 },
             );
         }
+        limit.write_omitted(&mut out, "findings");
         let count = |s: LintSeverity| findings.iter().filter(|f| f.severity() == s).count();
         let (e, w, i) = (
             count(LintSeverity::Error),

@@ -8,6 +8,7 @@ mod cost;
 mod graph;
 mod history;
 mod input;
+mod layout;
 mod lint;
 mod mock;
 mod output;
@@ -110,13 +111,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let problem = e.downcast_ref::<input::DefinitionProblem>();
-            // A file that is not JSON says so in its one line; an invalid one lists its problems.
+            // A file that is not JSON says so in its one line; an invalid one lists its problems,
+            // on stderr: stdout is for the command's document (`graph > out.svg`).
             if let Some(p) = problem.filter(|p| {
                 p.diagnostics
                     .iter()
                     .all(|d| d.code != workflow_core::diagnostic::codes::INVALID_JSON)
             }) {
-                render::diagnostics(&p.file, &p.source, &p.diagnostics);
+                render::diagnostics(&mut anstream::stderr(), &p.file, &p.source, &p.diagnostics);
             }
             render::error_line(&format!("{e:#}"));
             if problem.is_some() {

@@ -293,11 +293,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 "cause": format!("{e:#}"),
             });
             if let Some(p) = problem {
-                v["diagnostics"] = p
-                    .diagnostics
-                    .iter()
-                    .map(crate::render::diagnostic_json)
-                    .collect();
+                crate::render::diagnostics_json(&mut v, p.diagnostics.iter().map(|d| (d, None)));
             }
             let _ = writeln!(crate::output::plain_stdout(), "{v}");
             crate::render::error_line(&format!("{e:#}"));

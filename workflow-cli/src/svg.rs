@@ -1,384 +1,314 @@
-//! SVG drawn by the binary itself: layout-rs places the nodes and routes the edges, and this
-//! backend writes the SVG, with the group boxes of Parallel branches and Map processors
-//! behind the nodes. Text uses installed sans-serif fonts (layout-rs's own writer asks for
-//! Times, which many machines lack).
+//! SVG drawn by the binary itself: [`crate::layout`] places the nodes and routes the edges,
+//! and this module writes the picture, the group boxes of Parallel branches and Map
+//! processors behind, the edges, then the nodes. The look is one stylesheet, so that a big
+//! graph stays a compact file. Text uses installed sans-serif fonts.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use layout::core::base::Orientation;
-use layout::core::color::Color;
-use layout::core::format::{ClipHandle, RenderBackend};
-use layout::core::geometry::Point;
-use layout::core::style::{LineStyleKind, StyleAttr};
-use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
-use layout::topo::layout::VisualGraph;
+use unicode_width::UnicodeWidthStr;
 
-use crate::graph::{EdgeKind, Graph};
+use crate::graph::{self, EdgeKind, Graph};
+use crate::layout;
 
 const FONT: &str = "'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif";
-const GREEN: u32 = 0x2e7d32;
-const RED: u32 = 0xc62828;
 
-fn color(rgb: u32) -> Color {
-    // layout-rs colours are RGBA.
-    Color::new((rgb << 8) | 0xff)
-}
+/// The look of every element, by class: `state` (`visited`, `failed` where it failed),
+/// `terminal` for Start and End, `edge` (`catch`, `enter` into a branch or processor, `taken`),
+/// `box` and `box-label` for a group, `label` for an edge's, `name` and `type` for a state's
+/// text.
+const STYLE: &str = "\
+.state{fill:#fff;stroke:#37474f;stroke-width:1}\
+.state.visited{fill:#d9f2d9;stroke:#2e7d32;stroke-width:3}\
+.state.failed{fill:#fbe0e0;stroke:#c62828;stroke-width:3}\
+.terminal{fill:#333;stroke:#333;stroke-width:1}\
+.terminal.visited{stroke:#2e7d32;stroke-width:3}\
+.edge{fill:none;stroke:#546e7a;stroke-width:1;marker-end:url(#arrowhead)}\
+.edge.catch{stroke:#c62828;stroke-dasharray:5,4}\
+.edge.enter{stroke-dasharray:5,4}\
+.edge.taken{stroke:#2e7d32;stroke-width:3}\
+.box{fill:#eef3f8;fill-opacity:0.6;stroke:#90a4ae;stroke-dasharray:6,4}\
+.box-label{font-size:11px;fill:#546e7a;paint-order:stroke;stroke:#eef3f8;stroke-width:3px;stroke-linejoin:round}\
+.name{font-size:13px;fill:#263238;text-anchor:middle;dominant-baseline:middle}\
+.type{font-size:0.8em;fill:#607d8b}\
+.label{font-size:11px;fill:#37474f;dominant-baseline:middle;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";
 
-/// `#rrggbb` (or `none` when transparent): SVG 1.1 has no `#rrggbbaa`.
-fn web(c: &Color) -> String {
-    let hex = c.to_web_color();
-    if hex.ends_with("00") && hex.len() == 9 {
-        "none".to_string()
-    } else {
-        hex[..7.min(hex.len())].to_string()
-    }
-}
+/// Room around the picture.
+const MARGIN: f64 = 12.0;
+/// A state's box: its height, its least width, and the width of one column of its name.
+const STATE_HEIGHT: f64 = 44.0;
+const STATE_MIN_WIDTH: f64 = 90.0;
+const NAME_COLUMN: f64 = 7.5;
+/// An edge label's column width and height (11px text).
+const LABEL_COLUMN: f64 = 6.3;
+const LABEL_HEIGHT: f64 = 14.0;
+/// Start's and End's circles.
+const TERMINAL_SIZE: f64 = 24.0;
 
+/// XML text: the markup characters escaped, and what XML 1.0 cannot hold at all, even
+/// escaped (most control characters, U+FFFE, U+FFFF), written visibly (`\u0001`).
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::render::visible(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
+/// A coordinate as SVG text: one decimal, none when it is whole (a big graph's file is mostly
+/// numbers).
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        if tenths % 10.0 == 0.0 {
+            write!(f, "{}", tenths / 10.0)
+        } else {
+            write!(f, "{:.1}", tenths / 10.0)
+        }
+    }
+}
+
+/// A box: left, top, right, bottom.
+type Bounds = (f64, f64, f64, f64);
+
+fn union(a: Option<Bounds>, b: Bounds) -> Bounds {
+    match a {
+        None => b,
+        Some(a) => (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)),
+    }
+}
+
 /// Renders the graph as a standalone SVG document.
 pub fn render(g: &Graph) -> String {
-    let mut vg = VisualGraph::new(Orientation::TopToBottom);
-    let mut handles = HashMap::new();
-    for n in &g.nodes {
-        let visited = g.visited.contains(&n.id);
-        let failed = g.failed.as_deref() == Some(n.id.as_str());
-        let (line, fill) = if failed {
-            (color(RED), color(0xfbe0e0))
-        } else if visited && n.kind != "start" && n.kind != "end" {
-            (color(GREEN), color(0xd9f2d9))
-        } else if n.kind == "start" || n.kind == "end" {
-            (color(0x333333), color(0x333333))
-        } else {
-            (color(0x37474f), color(0xffffff))
-        };
-        let width = if visited || failed { 3 } else { 1 };
-        let (shape, size) = match n.kind {
-            "start" => (ShapeKind::new_circle(""), Point::new(24., 24.)),
-            "end" => (ShapeKind::new_double_circle(""), Point::new(24., 24.)),
-            kind => {
-                let label = format!("{}\n{}", n.name, kind);
-                let chars = n.name.chars().count().max(kind.len()) as f64;
-                (
-                    ShapeKind::new_box(&label),
-                    Point::new((chars * 8.0 + 24.0).max(90.0), 44.0),
-                )
+    let index: HashMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let names: Vec<String> = g
+        .nodes
+        .iter()
+        .map(|n| graph::display_name(&n.name))
+        .collect();
+    let nodes: Vec<layout::Node> = g
+        .nodes
+        .iter()
+        .zip(&names)
+        .map(|(n, name)| {
+            let (width, height) = match n.kind {
+                "start" | "end" => (TERMINAL_SIZE, TERMINAL_SIZE),
+                kind => {
+                    let columns = name.width().max(kind.len()) as f64;
+                    (
+                        (columns * NAME_COLUMN + 24.0).max(STATE_MIN_WIDTH),
+                        STATE_HEIGHT,
+                    )
+                }
+            };
+            layout::Node {
+                width,
+                height,
+                group: n.group,
             }
-        };
-        let rounded = if n.kind == "Choice" { 18 } else { 6 };
-        let look = StyleAttr::new(line, width, Some(fill), rounded, 13);
-        let element = Element::create(shape, look, Orientation::TopToBottom, size);
-        handles.insert(n.id.clone(), vg.add_node(element));
+        })
+        .collect();
+    // Edges to a state that does not exist are not drawn.
+    let drawn: Vec<&graph::Edge> = g
+        .edges
+        .iter()
+        .filter(|e| index.contains_key(e.from.as_str()) && index.contains_key(e.to.as_str()))
+        .collect();
+    let edges: Vec<layout::Edge> = drawn
+        .iter()
+        .map(|e| layout::Edge {
+            from: index[e.from.as_str()],
+            to: index[e.to.as_str()],
+            label: (!e.label.is_empty())
+                .then(|| (e.label.width() as f64 * LABEL_COLUMN + 12.0, LABEL_HEIGHT)),
+        })
+        .collect();
+    let parents: Vec<Option<usize>> = g.groups.iter().map(|gr| gr.parent).collect();
+    let first = index.get(graph::START).copied().unwrap_or(0);
+    let drawing = layout::layout(&nodes, &parents, &edges, first);
+
+    let node_box = |i: usize| {
+        let (x, y) = drawing.centers[i];
+        let (w, h) = (nodes[i].width, nodes[i].height);
+        (x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0)
+    };
+    let mut bounds: Option<Bounds> = None;
+    for i in 0..nodes.len() {
+        bounds = Some(union(bounds, node_box(i)));
     }
-    for e in &g.edges {
-        let (Some(&from), Some(&to)) = (handles.get(&e.from), handles.get(&e.to)) else {
+
+    let mut body = String::new();
+    // Behind everything, outer boxes before the boxes inside them (a group comes before the
+    // groups inside it in `g.groups`); their labels above the edges, which may cross them.
+    let mut box_labels = String::new();
+    for (gi, group) in g.groups.iter().enumerate() {
+        let Some((x0, y0, x1, y1)) = drawing.group_boxes[gi] else {
             continue;
         };
-        let taken = g.is_taken(e);
-        let line = if taken {
-            color(GREEN)
-        } else if e.kind == EdgeKind::Catch {
-            color(RED)
-        } else {
-            color(0x546e7a)
-        };
-        let style = match e.kind {
-            EdgeKind::Normal => LineStyleKind::Normal,
-            EdgeKind::Catch | EdgeKind::Enter => LineStyleKind::Dashed,
-        };
-        let look = StyleAttr::new(line, if taken { 3 } else { 1 }, None, 0, 11);
-        let arrow = Arrow::new(
-            LineEndKind::None,
-            LineEndKind::Arrow,
-            style,
-            &e.label,
-            &look,
-            &None,
-            &None,
+        // A label wider than its box reads on past its right side.
+        let label_end = x0 + 8.0 + group.label.width() as f64 * LABEL_COLUMN;
+        bounds = Some(union(bounds, (x0, y0, x1.max(label_end), y1)));
+        let _ = writeln!(
+            body,
+            r#"<rect class="box" x="{}" y="{}" width="{}" height="{}" rx="10"/>"#,
+            Num(x0),
+            Num(y0),
+            Num(x1 - x0),
+            Num(y1 - y0),
         );
-        vg.add_edge(arrow, from, to);
+        let _ = writeln!(
+            box_labels,
+            r#"<text class="box-label" x="{}" y="{}">{}</text>"#,
+            Num(x0 + 8.0),
+            Num(y0 + 13.0),
+            esc(&group.label)
+        );
     }
-    let mut canvas = Canvas::default();
-    vg.do_it(false, false, false, &mut canvas);
-
-    // Group boxes, computed from where the layout put their nodes (innermost drawn last).
-    let mut boxes = String::new();
-    let depth = |mut gi: usize| {
-        let mut d = 0;
-        while let Some(p) = g.groups[gi].parent {
-            d += 1;
-            gi = p;
+    for (e, r) in drawn.iter().zip(&drawing.routes) {
+        let mut class = String::from("edge");
+        match e.kind {
+            EdgeKind::Catch => class.push_str(" catch"),
+            EdgeKind::Enter => class.push_str(" enter"),
+            EdgeKind::Normal => {}
         }
-        d
-    };
-    let mut order: Vec<usize> = (0..g.groups.len()).collect();
-    order.sort_by_key(|&gi| depth(gi));
-    for gi in order {
-        let members: Vec<&str> = g
-            .nodes
-            .iter()
-            .filter(|n| {
-                let mut grp = n.group;
-                while let Some(x) = grp {
-                    if x == gi {
-                        return true;
-                    }
-                    grp = g.groups[x].parent;
-                }
-                false
-            })
-            .map(|n| n.id.as_str())
-            .collect();
-        let mut bbox: Option<(Point, Point)> = None;
-        for id in members {
-            let Some(&h) = handles.get(id) else { continue };
-            let (a, b) = vg.pos(h).bbox(false);
-            bbox = Some(match bbox {
-                None => (a, b),
-                Some((p, q)) => (
-                    Point::new(p.x.min(a.x), p.y.min(a.y)),
-                    Point::new(q.x.max(b.x), q.y.max(b.y)),
-                ),
-            });
+        if g.is_taken(e) {
+            class.push_str(" taken");
         }
-        let Some((a, b)) = bbox else { continue };
-        let pad = 14.0 + 4.0 * (3 - depth(gi).min(3)) as f64;
-        let (x, y) = (a.x - pad, a.y - pad - 14.0);
-        let (w, h) = (b.x - a.x + 2.0 * pad, b.y - a.y + 2.0 * pad + 14.0);
-        canvas.grow(Point::new(x + w, y + h));
-        let _ = writeln!(
-            boxes,
-            "<g class=\"group\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"10\" fill=\"#eef3f8\" fill-opacity=\"0.6\" stroke=\"#90a4ae\" stroke-dasharray=\"6,4\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#546e7a\">{}</text></g>",
-            x + 8.0,
-            y + 14.0,
-            esc(&g.groups[gi].label)
-        );
-    }
-    canvas.finish(&boxes)
-}
-
-struct Canvas {
-    body: String,
-    max: Point,
-    clips: Vec<String>,
-    paths: usize,
-}
-
-impl Default for Canvas {
-    fn default() -> Self {
-        Canvas {
-            body: String::new(),
-            max: Point::zero(),
-            clips: Vec::new(),
-            paths: 0,
-        }
-    }
-}
-
-impl Canvas {
-    fn grow(&mut self, p: Point) {
-        self.max.x = self.max.x.max(p.x + 8.0);
-        self.max.y = self.max.y.max(p.y + 8.0);
-    }
-
-    fn finish(&self, behind: &str) -> String {
-        let (w, h) = (self.max.x.ceil(), self.max.y.ceil());
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#
-        );
-        let _ = writeln!(
-            out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}">"#
-        );
-        let _ = writeln!(
-            out,
-            r#"<defs><marker id="arrowhead" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="7" refX="10" refY="3.5" orient="auto"><polygon points="0 0, 10 3.5, 0 7" fill="context-stroke"/></marker>{}</defs>"#,
-            self.clips.join("")
-        );
-        let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
-        out.push_str(behind);
-        out.push_str(&self.body);
-        out.push_str("</svg>\n");
-        out
-    }
-}
-
-impl RenderBackend for Canvas {
-    fn draw_rect(
-        &mut self,
-        xy: Point,
-        size: Point,
-        look: &StyleAttr,
-        _properties: Option<String>,
-        clip: Option<ClipHandle>,
-    ) {
-        self.grow(xy.add(size));
-        let fill = look.fill_color.map_or("none".to_string(), |c| web(&c));
-        let clip = clip.map_or(String::new(), |c| format!(r#" clip-path="url(#clip{c})""#));
-        let _ = writeln!(
-            self.body,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="{}" fill="{fill}" stroke="{}" stroke-width="{}"{clip}/>"#,
-            xy.x,
-            xy.y,
-            size.x,
-            size.y,
-            look.rounded,
-            web(&look.line_color),
-            look.line_width
-        );
-    }
-
-    fn draw_line(
-        &mut self,
-        start: Point,
-        stop: Point,
-        look: &StyleAttr,
-        _properties: Option<String>,
-    ) {
-        self.grow(start);
-        self.grow(stop);
-        let _ = writeln!(
-            self.body,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="{}"/>"#,
-            start.x,
-            start.y,
-            stop.x,
-            stop.y,
-            web(&look.line_color),
-            look.line_width
-        );
-    }
-
-    fn draw_circle(
-        &mut self,
-        xy: Point,
-        size: Point,
-        look: &StyleAttr,
-        _properties: Option<String>,
-    ) {
-        self.grow(xy.add(size.scale(0.5)));
-        let fill = look.fill_color.map_or("none".to_string(), |c| web(&c));
-        let _ = writeln!(
-            self.body,
-            r#"<ellipse cx="{:.1}" cy="{:.1}" rx="{:.1}" ry="{:.1}" fill="{fill}" stroke="{}" stroke-width="{}"/>"#,
-            xy.x,
-            xy.y,
-            size.x / 2.0,
-            size.y / 2.0,
-            web(&look.line_color),
-            look.line_width
-        );
-    }
-
-    fn draw_text(&mut self, xy: Point, text: &str, look: &StyleAttr) {
-        let lines: Vec<&str> = text.lines().collect();
-        if lines.is_empty() {
-            return;
-        }
-        let size = look.font_size as f64;
-        let first_y = xy.y - (lines.len() as f64 - 1.0) * size * 0.6;
-        let mut spans = String::new();
-        for (i, line) in lines.iter().enumerate() {
-            // The second line of a state's label is its type: smaller and grey.
-            let (style, dy) = if i == 0 {
-                (String::new(), 0.0)
-            } else {
-                (
-                    r##" font-size="0.8em" fill="#607d8b""##.to_string(),
-                    size * 1.2,
-                )
-            };
+        let p = &r.points;
+        let mut d = format!("M{} {}", Num(p[0].0), Num(p[0].1));
+        if r.self_loop {
+            let (a, b) = (p[0], p[p.len() - 1]);
             let _ = write!(
-                spans,
-                r#"<tspan x="{:.1}" dy="{dy:.1}"{style}>{}</tspan>"#,
-                xy.x,
-                esc(line)
+                d,
+                "C{} {},{} {},{} {}",
+                Num(a.0 + 36.0),
+                Num(a.1 - 16.0),
+                Num(b.0 + 36.0),
+                Num(b.1 + 16.0),
+                Num(b.0),
+                Num(b.1)
             );
-        }
-        self.grow(Point::new(
-            xy.x + text.len() as f64 * size * 0.3,
-            xy.y + size,
-        ));
-        let _ = writeln!(
-            self.body,
-            r##"<text x="{:.1}" y="{first_y:.1}" font-size="{}" text-anchor="middle" dominant-baseline="middle" fill="#263238">{spans}</text>"##,
-            xy.x, look.font_size
-        );
-    }
-
-    fn draw_arrow(
-        &mut self,
-        path: &[(Point, Point)],
-        dashed: bool,
-        head: (bool, bool),
-        look: &StyleAttr,
-        _properties: Option<String>,
-        text: &str,
-    ) {
-        if path.len() < 2 {
-            return;
-        }
-        for (a, b) in path {
-            self.grow(*a);
-            self.grow(*b);
-        }
-        let mut d = format!(
-            "M {:.1} {:.1} C {:.1} {:.1}, {:.1} {:.1}, {:.1} {:.1}",
-            path[0].0.x,
-            path[0].0.y,
-            path[0].1.x,
-            path[0].1.y,
-            path[1].0.x,
-            path[1].0.y,
-            path[1].1.x,
-            path[1].1.y
-        );
-        for (a, b) in path.iter().skip(2) {
-            let _ = write!(d, " S {:.1} {:.1}, {:.1} {:.1}", a.x, a.y, b.x, b.y);
-        }
-        let id = self.paths;
-        self.paths += 1;
-        let dash = if dashed {
-            r#" stroke-dasharray="5,4""#
         } else {
-            ""
-        };
-        let end = if head.1 {
-            r#" marker-end="url(#arrowhead)""#
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            self.body,
-            r#"<path id="edge{id}" d="{d}" fill="none" stroke="{}" stroke-width="{}"{dash}{end}/>"#,
-            web(&look.line_color),
-            look.line_width
-        );
-        if !text.is_empty() {
+            // Vertical tangents at every point: smooth, and straight down a column.
+            for pair in p.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                if (a.0 - b.0).abs() < 0.05 {
+                    let _ = write!(d, "V{}", Num(b.1));
+                    continue;
+                }
+                let mid = Num((a.1 + b.1) / 2.0);
+                let _ = write!(
+                    d,
+                    "C{} {mid},{} {mid},{} {}",
+                    Num(a.0),
+                    Num(b.0),
+                    Num(b.0),
+                    Num(b.1)
+                );
+            }
+        }
+        for &(x, y) in p {
+            bounds = Some(union(bounds, (x, y, x, y)));
+        }
+        let _ = writeln!(body, r#"<path class="{class}" d="{d}"/>"#);
+        if let Some((x, y)) = r.label_at {
+            let end = x + e.label.width() as f64 * LABEL_COLUMN;
+            bounds = Some(union(
+                bounds,
+                (x, y - LABEL_HEIGHT / 2.0, end, y + LABEL_HEIGHT / 2.0),
+            ));
             let _ = writeln!(
-                self.body,
-                r##"<text font-size="{}" fill="#37474f"><textPath href="#edge{id}" startOffset="50%" text-anchor="middle">{}</textPath></text>"##,
-                look.font_size,
-                esc(text)
+                body,
+                r#"<text class="label" x="{}" y="{}">{}</text>"#,
+                Num(x),
+                Num(y),
+                esc(&e.label)
             );
         }
     }
-
-    fn create_clip(&mut self, xy: Point, size: Point, rounded_px: usize) -> ClipHandle {
-        let handle = self.clips.len();
-        self.clips.push(format!(
-            r#"<clipPath id="clip{handle}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="{rounded_px}"/></clipPath>"#,
-            xy.x, xy.y, size.x, size.y
-        ));
-        handle
+    body.push_str(&box_labels);
+    for (i, n) in g.nodes.iter().enumerate() {
+        let (x, y) = drawing.centers[i];
+        let visited = g.visited.contains(&n.id);
+        let failed = g.failed.as_deref() == Some(n.id.as_str());
+        let state = if failed {
+            " failed"
+        } else if visited {
+            " visited"
+        } else {
+            ""
+        };
+        match n.kind {
+            "start" | "end" => {
+                let r = TERMINAL_SIZE / 2.0;
+                let (cx, cy) = (Num(x), Num(y));
+                let _ = write!(
+                    body,
+                    r#"<circle class="terminal{state}" cx="{cx}" cy="{cy}" r="{}"/>"#,
+                    Num(r)
+                );
+                if n.kind == "end" {
+                    // The double circle of an end.
+                    let _ = write!(
+                        body,
+                        r##"<circle cx="{cx}" cy="{cy}" r="{}" fill="none" stroke="#fff" stroke-width="1.5"/>"##,
+                        Num(r - 4.0)
+                    );
+                }
+                body.push('\n');
+            }
+            kind => {
+                let (x0, y0, x1, y1) = node_box(i);
+                let rounded = if kind == "Choice" { 18 } else { 6 };
+                let _ = writeln!(
+                    body,
+                    r#"<rect class="state{state}" x="{}" y="{}" width="{}" height="{}" rx="{rounded}"/><text class="name" x="{}" y="{}"><tspan>{}</tspan><tspan class="type" x="{}" dy="15.6">{kind}</tspan></text>"#,
+                    Num(x0),
+                    Num(y0),
+                    Num(x1 - x0),
+                    Num(y1 - y0),
+                    Num(x),
+                    Num(y - 7.8),
+                    esc(&names[i]),
+                    Num(x),
+                );
+            }
+        }
     }
+
+    let (left, top, right, bottom) = bounds.unwrap_or((0.0, 0.0, 0.0, 0.0));
+    let (width, height) = (
+        (right - left + 2.0 * MARGIN).ceil(),
+        (bottom - top + 2.0 * MARGIN).ceil(),
+    );
+    let mut out = String::with_capacity(body.len() + 1024);
+    let _ = writeln!(
+        out,
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#
+    );
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}">"#
+    );
+    let _ = writeln!(
+        out,
+        r#"<defs><style>{STYLE}</style><marker id="arrowhead" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="7" refX="10" refY="3.5" orient="auto"><polygon points="0 0, 10 3.5, 0 7" fill="context-stroke"/></marker></defs>"#
+    );
+    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<g transform="translate({} {})">"#,
+        Num(MARGIN - left),
+        Num(MARGIN - top)
+    );
+    out.push_str(&body);
+    out.push_str("</g>\n</svg>\n");
+    out
 }

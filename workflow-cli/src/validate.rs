@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use workflow_core::diagnostic::Severity;
 use workflow_core::plan::CompileOptions;
 
@@ -49,20 +49,20 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             Loaded::Valid(def) => {
                 let states = input::count_states(&def.machine().states);
                 let unsupported = def.plan().err();
+                let notes = unsupported.iter().flat_map(|u| u.0.iter());
                 if args.format == Format::Json {
-                    let mut diagnostics: Vec<Value> =
-                        def.warnings().iter().map(render::diagnostic_json).collect();
-                    if let Some(u) = &unsupported {
-                        diagnostics.extend(u.0.iter().map(|d| {
-                            let mut v = render::diagnostic_json(d);
-                            v["severity"] = json!("note");
-                            v
-                        }));
-                    }
-                    results.push(json!({"file": file, "valid": true, "states": states, "diagnostics": diagnostics}));
+                    let mut result = json!({"file": file, "valid": true, "states": states});
+                    render::diagnostics_json(
+                        &mut result,
+                        def.warnings()
+                            .iter()
+                            .map(|d| (d, None))
+                            .chain(notes.map(|d| (d, Some("note")))),
+                    );
+                    results.push(result);
                     continue;
                 }
-                render::diagnostics(&file, &text, def.warnings());
+                render::diagnostics(&mut out, &file, &text, def.warnings());
                 let _ = writeln!(
                     out,
                     "{GOOD}valid{GOOD:#}: {file} ({states} state{}{})",
@@ -73,24 +73,27 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                         format!(", {} warning(s)", def.warnings().len())
                     }
                 );
-                if let Some(u) = unsupported {
-                    for d in &u.0 {
-                        let _ = writeln!(
-                            out,
-                            "  {WARNING}note{WARNING:#}: `workflow run` cannot run it yet: {} (at {})",
-                            d.message, d.pointer
-                        );
-                    }
+                let mut limit = render::Limit::human();
+                for d in notes.filter(|d| limit.admit(d.code)) {
+                    let _ = writeln!(
+                        out,
+                        "  {WARNING}note{WARNING:#}: `workflow run` cannot run it yet: {} (at {})",
+                        render::clip_middle(&d.message, render::MESSAGE_CHARS),
+                        render::clip_middle(&d.pointer, render::POINTER_CHARS)
+                    );
                 }
+                limit.write_omitted(&mut out, "notes");
             }
             Loaded::Invalid(d) => {
                 code = code.max(exit::PROBLEMS);
                 let errors = d.0.iter().filter(|d| d.severity == Severity::Error).count();
                 if args.format == Format::Json {
-                    results.push(json!({"file": file, "valid": false, "diagnostics": d.0.iter().map(render::diagnostic_json).collect::<Vec<_>>()}));
+                    let mut result = json!({"file": file, "valid": false});
+                    render::diagnostics_json(&mut result, d.0.iter().map(|d| (d, None)));
+                    results.push(result);
                     continue;
                 }
-                render::diagnostics(&file, &text, &d.0);
+                render::diagnostics(&mut out, &file, &text, &d.0);
                 render::error_line(&format!(
                     "{file} is not a valid state machine: {errors} error{}",
                     if errors == 1 { "" } else { "s" }

@@ -613,7 +613,9 @@ fn run_bad_inputs() {
     // A definition with problems is exit 1, as for validate; a file not read is exit 2.
     let o = workflow(&["run", "invalid.asl.json"]);
     assert_eq!(code(&o), 1);
-    assert!(stdout(&o).contains("error[unknown-field]"));
+    // The problems go to stderr: stdout is for the run's output.
+    assert!(stderr(&o).contains("error[unknown-field]"));
+    assert_eq!(stdout(&o), "");
     assert!(stderr(&o).contains("invalid.asl.json is not a valid state machine (2 problems)"));
 
     let o = workflow(&["run", "not-json.yaml"]);
@@ -1137,9 +1139,9 @@ fn graph_svg_is_valid_svg() {
     let o = workflow(&["graph", "invalid.asl.json"]);
     assert_eq!(code(&o), 1);
     assert!(
-        stdout(&o).contains("error[unknown-field]"),
+        stderr(&o).contains("error[unknown-field]"),
         "{}",
-        stdout(&o)
+        stderr(&o)
     );
     assert!(stderr(&o).contains("invalid.asl.json is not a valid state machine (2 problems)"));
 }
@@ -1606,4 +1608,414 @@ fn a_reader_that_goes_away_ends_workflow_quietly() {
     // Like `cat`: killed by SIGPIPE, nothing on stderr (no panic, no error line).
     assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{:?}", o.status);
     assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn cost_show_prices_needs_no_file() {
+    let o = workflow(&["cost", "--show-prices"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The built-in table: us-east-1's published STANDARD price.
+    assert_eq!(json_out(&o)["standard_per_1000_transitions"], 0.025);
+    let prices = temp("show-prices.json");
+    std::fs::write(&prices, r#"{"standard_per_1000_transitions": 0.05}"#).unwrap();
+    let o = workflow(&[
+        "cost",
+        "--show-prices",
+        "--prices",
+        prices.to_str().unwrap(),
+    ]);
+    assert_eq!(json_out(&o)["standard_per_1000_transitions"], 0.05);
+    assert_eq!(json_out(&o)["express_per_million_requests"], 1.0);
+    // Without --show-prices a FILE is still needed.
+    let o = workflow(&["cost"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn cost_refuses_what_does_not_fit_and_bad_prices() {
+    // order.asl.json's Map has no literal Items: --map-items sets the most, and 2^64 - 1
+    // items of a Task state each is more transitions than a u64 holds.
+    let o = workflow(&[
+        "cost",
+        "order.asl.json",
+        "--map-items",
+        "18446744073709551615",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("is more than 64 bits can count")
+            && stderr(&o).contains("(--map-items 18446744073709551615)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+    // 2^64 - 1 MB rounds up to a 64-MB step past 2^64; 2^64 - 1 executions of 8 transitions.
+    for (option, why) in [
+        (
+            "--express-memory-mb",
+            "--express-memory-mb 18446744073709551615",
+        ),
+        (
+            "--executions-per-month",
+            "more transitions than 64 bits can count",
+        ),
+    ] {
+        let o = workflow(&["cost", "eight.asl.json", option, "18446744073709551615"]);
+        assert_eq!(code(&o), 2, "{option}");
+        assert!(stderr(&o).contains(why), "{option}: {}", stderr(&o));
+    }
+
+    for (text, why) in [
+        ("[]", "it is a JSON array, not an object of prices"),
+        (
+            r#"{"standard_per_1000_transitions": -1}"#,
+            "standard_per_1000_transitions must be a number of at least 0, not -1",
+        ),
+        (
+            r#"{"express_duration_tiers": [{"up_to_gb_hours": 1, "per_gb_second": 0.1}]}"#,
+            "express_duration_tiers[0].up_to_gb_hours must be null",
+        ),
+    ] {
+        let prices = temp("bad-prices-2.json");
+        std::fs::write(&prices, text).unwrap();
+        let o = workflow(&[
+            "cost",
+            "eight.asl.json",
+            "--prices",
+            prices.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 2, "{text}");
+        assert!(stderr(&o).contains(why), "{text}: {}", stderr(&o));
+    }
+}
+
+// ---------------------------------------------------------------- bounded output
+
+/// A one-line (minified) definition of `A` and `n` states nothing leads to.
+fn unreachable_states(n: usize) -> String {
+    let states: Vec<String> = (0..n)
+        .map(|i| format!(r#""U{i}":{{"Type":"Pass","End":true}}"#))
+        .collect();
+    format!(
+        r#"{{"StartAt":"A","States":{{"A":{{"Type":"Pass","End":true}},{}}}}}"#,
+        states.join(",")
+    )
+}
+
+#[test]
+fn diagnostics_of_a_minified_definition_stay_small() {
+    // 1,900 unreachable states on one 60 KB line: the renderer used to repeat the whole line
+    // (and as many spaces under it) for each of them, 186 MB in all.
+    let path = temp("minified.asl.json");
+    std::fs::write(&path, unreachable_states(1_900)).unwrap();
+    let file = path.to_str().unwrap();
+    let o = workflow(&["validate", file]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.len() < 32 * 1024, "{} bytes", out.len());
+    // SHOWN_PER_CODE (20) of them, then the count of the rest.
+    assert_eq!(out.matches("error[unreachable-state]").count(), 20);
+    assert!(
+        out.contains("... and 1,880 more unreachable-state diagnostics"),
+        "{out}"
+    );
+    // Each source line is a window of it, the carets under the state's name.
+    let shown = out.lines().find(|l| l.starts_with("1 | ")).unwrap();
+    assert!(shown.chars().count() < 110, "{shown}");
+    assert!(stderr(&o).contains("is not a valid state machine: 1900 errors"));
+
+    // JSON: a tool gets up to 1,000 of one code, and how many more there were.
+    let o = workflow(&["validate", "--format", "json", file]);
+    let doc = json_out(&o);
+    let result = &doc["files"][0];
+    assert_eq!(result["diagnostics"].as_array().unwrap().len(), 1_000);
+    assert_eq!(result["omitted"], json!({"unreachable-state": 900}));
+
+    // The commands that print a document print the problems on stderr, bounded alike.
+    for command in ["graph", "cost", "run"] {
+        let o = workflow(&[command, file]);
+        assert_eq!(code(&o), 1, "{command}");
+        assert_eq!(stdout(&o), "", "{command}");
+        assert!(
+            stderr(&o).len() < 32 * 1024,
+            "{command}: {}",
+            stderr(&o).len()
+        );
+        assert!(stderr(&o).contains("... and 1,880 more unreachable-state diagnostics"));
+    }
+}
+
+#[test]
+fn user_text_in_messages_is_clipped_and_visible() {
+    // A 900 KB state name (past the 80-character limit, unreachable) and the same text as a
+    // Task's Resource; and a name with an escape sequence, which must not reach a terminal
+    // raw.
+    let long = "x".repeat(900_000);
+    let text = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "End": true},
+        long.clone(): {"Type": "Pass", "End": true},
+        "B": {"Type": "Task", "Resource": long, "End": true},
+        "\u{1b}[2J": {"Type": "Pass", "End": true}
+    }})
+    .to_string();
+    let path = temp("long-text.asl.json");
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    for command in ["validate", "lint", "graph", "cost", "run"] {
+        let o = workflow(&[command, file]);
+        assert_eq!(code(&o), 1, "{command}");
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.len() < 32 * 1024, "{command}: {} bytes", all.len());
+        assert!(!all.contains('\u{1b}'), "{command}: a raw escape");
+        assert!(
+            all.contains(r#"State "\u001B[2J" is not reachable"#),
+            "{command}"
+        );
+    }
+    let o = workflow(&["validate", "--format", "json", file]);
+    let doc = json_out(&o);
+    for d in doc["files"][0]["diagnostics"].as_array().unwrap() {
+        assert!(d["message"].as_str().unwrap().chars().count() <= 500, "{d}");
+        assert!(d["pointer"].as_str().unwrap().chars().count() <= 500, "{d}");
+    }
+}
+
+// ---------------------------------------------------------------- graph: escaping and scale
+
+/// State names, a Choice rule and a Catch with what each graph format must escape: a control
+/// character (U+0001, which XML 1.0 cannot hold even escaped), a noncharacter (U+FFFF, also
+/// not XML), quotes, a backslash, a newline, markup characters, brackets, a backtick and `#`.
+const AWKWARD_NAMES: &str = r#"{"StartAt": "A\u0001\"<&>", "States": {
+  "A\u0001\"<&>": {"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "a`#]", "Next": "B\\\"\n"}], "Default": "C[x]"},
+  "B\\\"\n": {"Type": "Parallel", "Branches": [{"StartAt": "D\uFFFF", "States": {"D\uFFFF": {"Type": "Pass", "End": true}}}],
+      "Catch": [{"ErrorEquals": ["E\"\n<x>"], "Next": "C[x]"}], "End": true},
+  "C[x]": {"Type": "Succeed"}}}"#;
+
+fn awkward_graph(format: &str) -> String {
+    let path = temp("awkward.asl.json");
+    std::fs::write(&path, AWKWARD_NAMES).unwrap();
+    let o = workflow(&["graph", "--format", format, path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    // No raw control character but line ends, in any format.
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "{format}: {out:?}"
+    );
+    out
+}
+
+#[test]
+fn graph_svg_escapes_every_name() {
+    let text = awkward_graph("svg");
+    // This used to be invalid XML: U+0001 written raw.
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    // What cannot be shown is written visibly, the rest as it is.
+    for shown in [
+        r#"A\u0001"<&>"#,
+        r#"B\"\n"#,
+        r#"D\uFFFF"#,
+        "C[x]",
+        r#"catch E"\n<x>"#,
+        r#"B\"\n · branch 1"#,
+        r#"$.x == "a`#]""#,
+    ] {
+        assert!(texts.contains(&shown), "{shown} not in {texts:?}");
+    }
+}
+
+#[test]
+fn graph_mermaid_labels_stay_inside_their_quotes() {
+    let out = awkward_graph("mermaid");
+    // Mermaid's entity codes, back to text.
+    let decode = |s: &str| {
+        s.replace("#quot;", "\"")
+            .replace("#lt;", "<")
+            .replace("#gt;", ">")
+            .replace("#amp;", "&")
+            .replace("#96;", "`")
+            .replace("#35;", "#")
+    };
+    let mut labels = Vec::new();
+    for line in out.lines().skip(1) {
+        // Every quoted label holds no quote: each line has 0 or 2 of them.
+        let quotes = line.matches('"').count();
+        assert!(quotes == 0 || quotes == 2, "{line}");
+        if quotes == 2 {
+            let (start, end) = (line.find('"').unwrap(), line.rfind('"').unwrap());
+            labels.push(decode(&line[start + 1..end]));
+        }
+    }
+    for label in [
+        r#"A\u0001"<&>"#,
+        r#"B\"\n<br/><small>Parallel</small>"#,
+        r#"D\uFFFF<br/><small>Pass</small>"#,
+        "C[x]<br/><small>Succeed</small>",
+        r#"B\"\n · branch 1"#,
+        r#"$.x == "a`#]""#,
+        r#"catch E"\n<x>"#,
+    ] {
+        // The `<br/>` and `<small>` are ours; a name's `<` is an entity code.
+        assert!(
+            labels.iter().any(|l| l == label),
+            "{label} not in {labels:?}"
+        );
+    }
+    // A name's own `<`, `#` and backtick are codes, not markup.
+    assert!(out.contains("A\\u0001#quot;#lt;#amp;#gt;"), "{out}");
+    assert!(out.contains("a#96;#35;]"), "{out}");
+}
+
+/// The strings of a DOT document, decoded (`\"` and `\\`; `\n`, DOT's line break, as a
+/// newline); panics on one that is not closed.
+fn dot_strings(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut s = String::new();
+        loop {
+            match chars.next().expect("a closed string") {
+                '"' => break,
+                '\\' => match chars.next().expect("an escaped character") {
+                    'n' => s.push('\n'),
+                    other => s.push(other),
+                },
+                other => s.push(other),
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+#[test]
+fn graph_dot_escapes_quotes_and_backslashes() {
+    let out = awkward_graph("dot");
+    let strings = dot_strings(&out);
+    for label in [
+        r#"A\u0001"<&>"#,
+        "B\\\"\\n\n(Parallel)",
+        "D\\uFFFF\n(Pass)",
+        "C[x]\n(Succeed)",
+        r#"B\"\n · branch 1"#,
+        r#"$.x == "a`#]""#,
+        r#"catch E"\n<x>"#,
+    ] {
+        assert!(
+            strings.iter().any(|s| s == label),
+            "{label:?} not in {strings:?}"
+        );
+    }
+}
+
+/// `k` diamonds in a row (a Choice to two Pass states that meet at the next Choice).
+fn diamond_chain(k: usize) -> String {
+    let mut states = Vec::new();
+    for i in 0..k {
+        let next = if i + 1 < k {
+            format!("C{}", i + 1)
+        } else {
+            "Done".to_string()
+        };
+        states.push(format!(
+            r#""C{i}": {{"Type": "Choice", "Choices": [{{"Variable": "$.x", "BooleanEquals": true, "Next": "L{i}"}}], "Default": "R{i}"}},
+            "L{i}": {{"Type": "Pass", "Next": "{next}"}}, "R{i}": {{"Type": "Pass", "Next": "{next}"}}"#
+        ));
+    }
+    states.push(r#""Done": {"Type": "Succeed"}"#.to_string());
+    format!(r#"{{"StartAt": "C0", "States": {{{}}}}}"#, states.join(","))
+}
+
+/// A chain of `n` states: Pass states, or with `handler` Tasks that each catch into a Fail
+/// state after the last.
+fn chain(n: usize, handler: bool) -> String {
+    let mut states: Vec<String> = (0..n)
+        .map(|i| {
+            let next = if i + 1 < n {
+                format!(r#""Next": "S{}""#, i + 1)
+            } else {
+                r#""End": true"#.to_string()
+            };
+            if handler {
+                format!(
+                    r#""S{i}": {{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", {next}, "Catch": [{{"ErrorEquals": ["States.ALL"], "Next": "Handler"}}]}}"#
+                )
+            } else {
+                format!(r#""S{i}": {{"Type": "Pass", {next}}}"#)
+            }
+        })
+        .collect();
+    if handler {
+        states.push(r#""Handler": {"Type": "Fail"}"#.to_string());
+    }
+    format!(r#"{{"StartAt": "S0", "States": {{{}}}}}"#, states.join(","))
+}
+
+#[test]
+fn graph_and_cost_finish_on_big_graphs() {
+    // Sizes past the old code's reach, done here in a fraction of a second (release) each:
+    // layout-rs checked reachability for each edge with a search that is exponential on a
+    // chain of diamonds (22 diamonds: 3.7 s, each one more doubling it; 40: days), and cost
+    // searched for loops from every state (cubic: a 3,000-state chain took 5.7 s, 10,000 more
+    // than 30 s) and listed paths one by one (2^40 here).
+    let diamonds = temp("diamonds.asl.json");
+    std::fs::write(&diamonds, diamond_chain(40)).unwrap();
+    let long = temp("long-chain.asl.json");
+    std::fs::write(&long, chain(10_000, false)).unwrap();
+    // Every state catches into one handler after the last: edges spanning every rank, a
+    // quadratic number of edge points unless bounded.
+    let caught = temp("caught-chain.asl.json");
+    std::fs::write(&caught, chain(2_000, true)).unwrap();
+    for path in [&diamonds, &long, &caught] {
+        let file = path.to_str().unwrap();
+        let o = workflow(&["graph", "--format", "svg", file]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+        roxmltree::Document::parse(&stdout(&o)).expect("well-formed XML");
+        let o = workflow(&["cost", "--format", "json", file]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+    }
+    let o = workflow(&["cost", "--format", "json", diamonds.to_str().unwrap()]);
+    let doc = json_out(&o);
+    // Each diamond doubles the paths; each path is 40 Choices, 40 Pass states and Done.
+    assert_eq!(doc["transitions"]["path_count"], 1u64 << 40);
+    assert_eq!(doc["transitions"]["paths_truncated"], true);
+    assert_eq!(doc["transitions"]["min"], 81);
+    let o = workflow(&["cost", "--format", "json", long.to_str().unwrap()]);
+    let doc = json_out(&o);
+    assert_eq!(doc["transitions"]["min"], 10_000);
+    assert_eq!(doc["transitions"]["max"], 10_000);
+    assert_eq!(doc["transitions"]["path_count"], 1);
+}
+
+#[test]
+fn validate_stays_fast_with_many_problems() {
+    // 20,000 states whose Next names no state, next to 20,000 with an unknown field: the old
+    // validator looked for a "did you mean" among all 40,000 names for each bad target (74 s
+    // in release), recounted every error so far for each state, and compared every
+    // structural problem with every other one (24 s). Now each is linear.
+    let mut states = vec![r#""A": {"Type": "Succeed"}"#.to_string()];
+    for i in 0..20_000 {
+        states.push(format!(r#""T{i}": {{"Type": "Pass", "Next": "Q{i}"}}"#));
+        states.push(format!(
+            r#""U{i}": {{"Type": "Pass", "End": true, "X": 1}}"#
+        ));
+    }
+    let path = temp("many-problems.asl.json");
+    std::fs::write(
+        &path,
+        format!(r#"{{"StartAt": "A", "States": {{{}}}}}"#, states.join(",")),
+    )
+    .unwrap();
+    let o = workflow(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("... and 19,980 more unknown-target diagnostics"));
+    assert!(stdout(&o).contains("... and 19,980 more unknown-field diagnostics"));
 }

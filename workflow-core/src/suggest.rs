@@ -1,17 +1,30 @@
 //! "Did you mean ...?" suggestions for misspelled names.
 
+/// Names longer than this are not compared (AWS's limit on state names): an edit distance
+/// costs the product of the two lengths.
+const MAX_NAME_CHARS: usize = 80;
+
 /// The candidate closest to `word` by edit distance (case-insensitive), when it is close
 /// enough to be a plausible typo; of equally close ones, the first in alphabetical order (the
-/// same answer whatever order the candidates come in).
+/// same answer whatever order the candidates come in). Names longer than [`MAX_NAME_CHARS`]
+/// get no suggestion and are not suggested.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word_chars = short_name_chars(word)?;
     let lower = word.to_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
         if candidate == word {
             continue;
         }
+        let Some(candidate_chars) = short_name_chars(candidate) else {
+            continue;
+        };
+        let limit = (candidate_chars.max(word_chars) / 3).max(1);
+        // The distance is at least the difference in length.
+        if candidate_chars.abs_diff(word_chars) > limit {
+            continue;
+        }
         let d = distance(&lower, &candidate.to_lowercase());
-        let limit = (candidate.chars().count().max(word.chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| (d, candidate) < (bd, bc)) {
             best = Some((d, candidate));
         }
@@ -19,11 +32,59 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, c)| c)
 }
 
+/// The characters of `name`, when at most [`MAX_NAME_CHARS`] (counted without reading a long
+/// name through).
+fn short_name_chars(name: &str) -> Option<usize> {
+    if name.len() > 4 * MAX_NAME_CHARS {
+        return None;
+    }
+    Some(name.chars().count()).filter(|&n| n <= MAX_NAME_CHARS)
+}
+
 /// `" (did you mean 'X'?)"` for the closest candidate, or nothing.
 pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     closest(word, candidates)
         .map(|s| format!(" (did you mean '{s}'?)"))
         .unwrap_or_default()
+}
+
+/// Suggestions within a budget of comparisons, for the many names of one definition: a
+/// definition with many misspelt targets among many states would otherwise cost their
+/// product (20,000 of each: 74 s). Past the budget, names get no suggestion; no real
+/// definition comes near it.
+#[derive(Debug)]
+pub struct Budget {
+    comparisons_left: usize,
+}
+
+/// Comparisons a [`Budget`] allows: 1,000 misspelt names among 1,000 states.
+pub const MAX_COMPARISONS: usize = 1_000_000;
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            comparisons_left: MAX_COMPARISONS,
+        }
+    }
+}
+
+impl Budget {
+    /// [`hint`], when the budget has room for all of `candidates` (so that the answer does
+    /// not depend on their order); nothing otherwise.
+    pub fn hint<'a, I>(&mut self, word: &str, candidates: I) -> String
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let candidates = candidates.into_iter();
+        match self.comparisons_left.checked_sub(candidates.len()) {
+            Some(left) => {
+                self.comparisons_left = left;
+                hint(word, candidates)
+            }
+            None => String::new(),
+        }
+    }
 }
 
 /// Levenshtein distance, counting a swap of two adjacent characters as one edit.
@@ -60,6 +121,40 @@ mod tests {
         assert_eq!(closest("Dnoe", names), Some("Done"));
         assert_eq!(closest("Unrelated", names), None);
         assert_eq!(closest("Nxt", ["Next", "End"]), Some("Next"));
+    }
+
+    #[test]
+    fn long_names_are_not_compared() {
+        let long = "a".repeat(MAX_NAME_CHARS + 1);
+        let near = format!("{long}b");
+        assert_eq!(closest(&long, [near.as_str()]), None);
+        assert_eq!(closest("aaaa", [long.as_str()]), None);
+        // A name of a megabyte is skipped without being read through.
+        let huge = "x".repeat(1 << 20);
+        assert_eq!(closest(&huge, ["x"]), None);
+    }
+
+    #[test]
+    fn a_budget_bounds_the_comparisons() {
+        let names: Vec<String> = (0..100).map(|i| format!("State{i}x")).collect();
+        // Each call compares with the 100 names: room for 100 calls.
+        let mut budget = Budget {
+            comparisons_left: 100 * 100,
+        };
+        for i in 0..100 {
+            let hint = budget.hint(&format!("State{i}"), names.iter().map(String::as_str));
+            assert_eq!(hint, format!(" (did you mean 'State{i}x'?)"));
+        }
+        assert_eq!(budget.hint("State1", names.iter().map(String::as_str)), "");
+        // A call that does not fit in what is left gets nothing, whatever the order.
+        let mut budget = Budget {
+            comparisons_left: 2,
+        };
+        assert_eq!(budget.hint("Dnoe", ["Done", "Ship", "Pay"]), "");
+        assert_eq!(
+            budget.hint("Dnoe", ["Done", "Ship"]),
+            " (did you mean 'Done'?)"
+        );
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub(crate) fn compile(machine: &StateMachine, options: &CompileOptions) -> Compi
         has_terminal: has_terminal(&machine.states),
         labels: HashMap::new(),
         variable_scopes: Vec::new(),
+        suggestions: crate::suggest::Budget::default(),
+        errors_counted: (0, 0),
     };
     c.collect_names(&machine.states, "");
     if let Some(t) = machine.timeout_seconds
@@ -132,6 +134,11 @@ struct Compiler<'m> {
     /// The variables assigned in each scope around the one being compiled, with the pointer
     /// of their first assignment.
     variable_scopes: Vec<HashMap<String, String>>,
+    /// "Did you mean" for unknown targets, within a budget for the whole machine.
+    suggestions: crate::suggest::Budget,
+    /// The errors among the first `errors_counted.0` diagnostics: counted as they come, not
+    /// again for each state.
+    errors_counted: (usize, usize),
 }
 
 /// True when some state, at any depth, is a Succeed or Fail state or has `"End": true`.
@@ -229,6 +236,17 @@ fn check_variable_name(name: &str) -> Result<(), String> {
 }
 
 impl<'m> Compiler<'m> {
+    /// How many errors were found so far (diagnostics are only ever added).
+    fn error_count(&mut self) -> usize {
+        let (seen, errors) = self.errors_counted;
+        let new = self.diags[seen..]
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        self.errors_counted = (self.diags.len(), errors + new);
+        errors + new
+    }
+
     fn error(&mut self, code: &'static str, pointer: &str, message: impl Into<String>) {
         self.diags.push(Diagnostic::error(code, pointer, message));
     }
@@ -298,7 +316,7 @@ impl<'m> Compiler<'m> {
             self.error(codes::CROSS_SCOPE_TRANSITION, pointer, message);
             return None;
         }
-        let hint = crate::suggest::hint(target, names.keys().copied());
+        let hint = self.suggestions.hint(target, names.keys().copied());
         self.error(
             codes::UNKNOWN_TARGET,
             pointer,
@@ -342,7 +360,7 @@ impl<'m> Compiler<'m> {
                     None
                 }
                 None => {
-                    let hint = crate::suggest::hint(start_at, names.keys().copied());
+                    let hint = self.suggestions.hint(start_at, names.keys().copied());
                     self.error(
                         codes::UNKNOWN_START_AT,
                         start_pointer,
@@ -926,11 +944,7 @@ impl<'m> Compiler<'m> {
         names: &HashMap<&str, StateId>,
         states_pointer: &str,
     ) -> Option<CompiledState> {
-        let before = self
-            .diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
+        let before = self.error_count();
         if name.is_empty() {
             self.error(
                 codes::INVALID_STATE_NAME,
@@ -1046,12 +1060,7 @@ impl<'m> Compiler<'m> {
         );
 
         let kind = self.kind(state, pointer, names, states_pointer, lang);
-        let errors_now = self
-            .diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        if errors_now > before {
+        if self.error_count() > before {
             return None;
         }
         Some(CompiledState {

@@ -45,7 +45,7 @@ use serde_json::{Map, Value};
 
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
-pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
+pub use size::{Measure, PAYLOAD_LIMIT_BYTES, json_size, measure};
 
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;

@@ -30,11 +30,14 @@ impl Execution {
             Kind::Pass { result } => {
                 let effective = self.effective_input(frame, state, entropy)?;
                 let (result, size) = match result {
-                    Some(v) => (v.clone(), None),
+                    Some(v) => (Arc::new(v.clone()), None),
                     None => {
-                        let size =
-                            Arc::ptr_eq(&effective, &frame.raw_input).then_some(frame.input_size);
-                        (Arc::unwrap_or_clone(effective), size)
+                        // The input passed on as it is: shared with the history, not copied.
+                        let size = Arc::ptr_eq(&effective, &frame.raw_input).then_some(Measure {
+                            size: frame.input_size,
+                            depth: 0,
+                        });
+                        (effective, size)
                     }
                 };
                 let (output, assigned) =
@@ -97,7 +100,11 @@ impl Execution {
                 let branch_input_size = if Arc::ptr_eq(&effective, &frame.raw_input) {
                     frame.input_size
                 } else {
-                    json_size(&effective)
+                    let measured = measure(&effective);
+                    if measured.too_deep() {
+                        return Err(too_deep_failure(&state.name, "an input"));
+                    }
+                    measured.size
                 };
                 self.record(
                     Some(frame),
@@ -314,12 +321,15 @@ impl Execution {
             Some(t) => Some(self.evaluate(frame, state, t, &effective, entropy)?),
             None => None,
         };
-        let size = if Arc::ptr_eq(&effective, &frame.raw_input) {
-            frame.input_size
+        let measured = if Arc::ptr_eq(&effective, &frame.raw_input) {
+            Measure {
+                size: frame.input_size,
+                depth: 0,
+            }
         } else {
-            json_size(&effective)
+            measure(&effective)
         };
-        if size > PAYLOAD_LIMIT_BYTES {
+        if measured.size > PAYLOAD_LIMIT_BYTES {
             return Err(Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
                 format!(
@@ -327,6 +337,9 @@ impl Execution {
                     state.name
                 ),
             ));
+        }
+        if measured.too_deep() {
+            return Err(too_deep_failure(&state.name, "an input"));
         }
         let task = TaskId(self.next_task);
         self.next_task += 1;
@@ -574,7 +587,13 @@ impl Execution {
                                 .map_err(|f| self.prefix(&frame, state, f))
                         }
                     };
-                    let input = input.map(|v| (json_size(&v), Arc::new(v)));
+                    let input = input.and_then(|v| {
+                        let measured = measure(&v);
+                        if measured.too_deep() {
+                            return Err(too_deep_failure(&state.name, "an item input"));
+                        }
+                        Ok((measured.size, Arc::new(v)))
+                    });
                     (spec.processor, input)
                 }
                 // Every branch shares the state's effective input, measured once.
@@ -663,13 +682,18 @@ impl Execution {
                 EventDetails::None,
             );
         }
-        let outcome =
-            match self.process_result(&mut frame, state, Value::Array(results), None, entropy) {
-                Ok((output, assigned)) => {
-                    self.complete(&mut frame, state, output, assigned, None, entropy)
-                }
-                Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
-            };
+        let outcome = match self.process_result(
+            &mut frame,
+            state,
+            Arc::new(Value::Array(results)),
+            None,
+            entropy,
+        ) {
+            Ok((output, assigned)) => {
+                self.complete(&mut frame, state, output, assigned, None, entropy)
+            }
+            Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
+        };
         self.settle(r, frame, outcome);
     }
 
@@ -877,6 +901,13 @@ impl Execution {
         let state = &plan.scopes[frame.scope].states[frame.state];
         let outcome = match result {
             Ok(output) => {
+                let measured = measure(&output);
+                if measured.too_deep() {
+                    let outcome =
+                        self.too_deep_result(&mut frame, state, &wait.events, output, entropy);
+                    self.settle(r, frame, outcome);
+                    return;
+                }
                 let output = Arc::new(output);
                 let (event_type, details) = match &wait.events {
                     TaskEvents::Lambda { .. } => (
@@ -904,8 +935,7 @@ impl Execution {
                     ),
                 };
                 self.record(Some(&mut frame), event_type, details);
-                let size = json_size(&output);
-                if size > PAYLOAD_LIMIT_BYTES {
+                if measured.size > PAYLOAD_LIMIT_BYTES {
                     // AWS names the resource that returned too much: the function or
                     // activity ARN, or the integration's resource type (`aws-sdk:s3`).
                     let resource = match &wait.events {
@@ -920,8 +950,7 @@ impl Execution {
                     );
                     self.fail(&mut frame, state, failure, false, entropy)
                 } else {
-                    let output = Arc::unwrap_or_clone(output);
-                    match self.process_result(&mut frame, state, output, Some(size), entropy) {
+                    match self.process_result(&mut frame, state, output, Some(measured), entropy) {
                         Ok((output, assigned)) => {
                             self.complete(&mut frame, state, output, assigned, None, entropy)
                         }
@@ -935,6 +964,27 @@ impl Execution {
             }
         };
         self.settle(r, frame, outcome);
+    }
+
+    /// A task returned a result nested too deep to keep: it is dropped (not even the history
+    /// keeps it, see `crate::nesting`) and the task fails with `States.DataLimitExceeded`,
+    /// naming the resource as the size limit's message does.
+    fn too_deep_result(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        events: &TaskEvents,
+        output: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Outcome {
+        crate::nesting::drop_deep(output);
+        let resource = match events {
+            TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
+            TaskEvents::Task { resource_type, .. } => resource_type,
+        };
+        let failure = too_deep_failure(resource, "a result");
+        self.record_task_failure(frame, events, &failure, false);
+        self.fail(frame, state, failure, false, entropy)
     }
 
     fn record_task_failure(
@@ -980,10 +1030,17 @@ impl Execution {
                 resource,
             } = &wait.events
         {
+            // A response too deep to keep is left out.
+            let output = if measure(&output).too_deep() {
+                crate::nesting::drop_deep(output);
+                None
+            } else {
+                Some(Arc::new(output))
+            };
             let details = EventDetails::Task {
                 resource_type: resource_type.clone(),
                 resource: resource.clone(),
-                output: Some(Arc::new(output)),
+                output,
             };
             self.record(Some(&mut frame), EventType::TaskSubmitted, details);
         }

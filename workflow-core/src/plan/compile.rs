@@ -16,6 +16,7 @@ use crate::template::compile_dynamic;
 
 mod jsonata;
 mod map_fields;
+mod nesting;
 mod variables;
 
 use jsonata::{Site, is_jsonata};
@@ -60,6 +61,15 @@ impl Compiled {
 
 /// Validates and compiles in one walk.
 pub(crate) fn compile(machine: &StateMachine, options: &CompileOptions) -> Compiled {
+    // Nothing below may recurse into a definition nested deeper than the bounds.
+    let too_deep = nesting::check(machine);
+    if !too_deep.is_empty() {
+        return Compiled {
+            plan: None,
+            diagnostics: too_deep,
+            unsupported: Vec::new(),
+        };
+    }
     let mut c = Compiler {
         machine,
         options,

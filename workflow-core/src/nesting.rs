@@ -28,6 +28,8 @@
 
 use serde_json::Value;
 
+use crate::model::{StateKind, StateMachine, States};
+
 /// The most levels a JSON value may nest: `{}` and `[]` are one level, `{"a": []}` two, a
 /// scalar none. The deepest value serde_json's parser reads (its recursion limit of 128
 /// refuses a 128th level).
@@ -111,6 +113,28 @@ pub fn drop_deep(value: Value) {
             _ => {}
         }
     }
+}
+
+/// True when the Parallel branches and Map processors of `machine` nest deeper than
+/// [`MAX_SCOPE_DEPTH`] levels (which the validator refuses). Walks without recursion, for the
+/// functions that take a machine that may not have been validated (lint, transition counts)
+/// and recurse into its scopes.
+pub fn scopes_too_deep(machine: &StateMachine) -> bool {
+    let mut scopes: Vec<(&States, usize)> = vec![(&machine.states, 1)];
+    while let Some((states, level)) = scopes.pop() {
+        for state in states.values() {
+            let inner: Vec<&States> = match &state.kind {
+                StateKind::Parallel(p) => p.branches.iter().map(|b| &b.states).collect(),
+                StateKind::Map(m) => vec![&m.item_processor.states],
+                _ => continue,
+            };
+            if level >= MAX_SCOPE_DEPTH {
+                return true;
+            }
+            scopes.extend(inner.into_iter().map(|s| (s, level + 1)));
+        }
+    }
+    false
 }
 
 /// The message for a value nested too deep, `what` naming it ("the execution input").

@@ -21,7 +21,7 @@
 //! assert_eq!(counted.paths.len(), 2);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -64,23 +64,23 @@ pub struct Counted {
 /// The most paths [`count`] lists.
 pub const MAX_PATHS: usize = 64;
 
-/// Counts the transitions of `machine`.
+/// Counts the transitions of `machine`. A machine whose scopes nest deeper than
+/// [`crate::nesting::MAX_SCOPE_DEPTH`] (the validator refuses it) is not counted: no path, at
+/// least none and at most unbounded.
 pub fn count(machine: &StateMachine, options: &CountOptions) -> Counted {
+    // Counting recurses into nested scopes; the validator refuses a machine nested this deep.
+    if crate::nesting::scopes_too_deep(machine) {
+        return Counted {
+            min: 0,
+            max: None,
+            paths: Vec::new(),
+            truncated: true,
+        };
+    }
     let cost = |s: &State| state_cost(s, options);
     let (min, max) = scope_bounds(&machine.start_at, &machine.states, &cost);
-    let mut paths = Vec::new();
-    let mut truncated = false;
-    let mut on_path = Vec::new();
     let cyclic = cyclic_states(&machine.states);
-    walk(
-        &machine.start_at,
-        &machine.states,
-        &cost,
-        &cyclic,
-        &mut on_path,
-        &mut paths,
-        &mut truncated,
-    );
+    let (paths, truncated) = walk(&machine.start_at, &machine.states, &cost, &cyclic);
     Counted {
         min,
         max,
@@ -125,43 +125,77 @@ pub fn scope_bounds(
     }
     let min = min_end.unwrap_or(0);
     // Most: longest path over a DAG, unbounded if a loop is reachable.
-    let mut memo: HashMap<&str, Option<u64>> = HashMap::new();
-    let mut visiting = Vec::new();
-    let max = longest(start, states, cost, &mut memo, &mut visiting);
+    let max = longest(start, states, cost);
     (min, max)
 }
 
-fn longest<'s>(
-    name: &'s str,
-    states: &'s States,
+/// The most of `cost` along any path from `start`, `None` when a loop (or a transition to a
+/// state that is not there) is reachable. A depth-first walk with its own stack: a chain of
+/// states as long as a definition can hold is no deeper for the thread's stack than one state.
+fn longest(
+    start: &str,
+    states: &States,
     cost: &dyn Fn(&State) -> (u64, Option<u64>),
-    memo: &mut HashMap<&'s str, Option<u64>>,
-    visiting: &mut Vec<&'s str>,
 ) -> Option<u64> {
-    if let Some(m) = memo.get(name) {
-        return *m;
+    enum Mark {
+        /// On the walk's current path: reaching it again is a loop.
+        OnPath,
+        Done(Option<u64>),
     }
-    if visiting.contains(&name) {
-        return None;
+    /// A state being walked: its transitions, how many are done, the most after it so far.
+    struct Step<'s> {
+        name: &'s str,
+        state: &'s State,
+        next: Vec<&'s str>,
+        done: usize,
+        rest: Option<u64>,
     }
-    let (key, state) = states.get_key_value(name)?;
-    visiting.push(key);
-    let own = cost(state).1;
-    let mut rest = Some(0u64);
-    for next in state.transitions() {
-        let after = longest(next, states, cost, memo, visiting);
-        rest = match (rest, after) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            _ => None,
-        };
+    fn join(rest: Option<u64>, after: Option<u64>) -> Option<u64> {
+        rest.zip(after).map(|(a, b)| a.max(b))
     }
-    visiting.pop();
-    let total = match (own, rest) {
-        (Some(a), Some(b)) => a.checked_add(b),
-        _ => None,
-    };
-    memo.insert(key, total);
-    total
+    let (name, state) = states.get_key_value(start)?;
+    let mut marks: HashMap<&str, Mark> = HashMap::new();
+    marks.insert(name, Mark::OnPath);
+    let mut path = vec![Step {
+        name,
+        state,
+        next: state.transitions(),
+        done: 0,
+        rest: Some(0),
+    }];
+    loop {
+        let top = path
+            .last_mut()
+            .expect("the walk ends when its path is empty");
+        if let Some(&next) = top.next.get(top.done) {
+            top.done += 1;
+            match (marks.get(next), states.get_key_value(next)) {
+                (Some(Mark::Done(after)), _) => top.rest = join(top.rest, *after),
+                (Some(Mark::OnPath), _) | (None, None) => top.rest = None,
+                (None, Some((name, state))) => {
+                    marks.insert(name, Mark::OnPath);
+                    path.push(Step {
+                        name,
+                        state,
+                        next: state.transitions(),
+                        done: 0,
+                        rest: Some(0),
+                    });
+                }
+            }
+            continue;
+        }
+        let finished = path.pop().expect("the walk ends when its path is empty");
+        let total = cost(finished.state)
+            .1
+            .zip(finished.rest)
+            .and_then(|(a, b)| a.checked_add(b));
+        marks.insert(finished.name, Mark::Done(total));
+        match path.last_mut() {
+            Some(parent) => parent.rest = join(parent.rest, total),
+            None => return total,
+        }
+    }
 }
 
 /// The transitions one state makes, nested states included: (fewest, most).
@@ -202,86 +236,158 @@ fn state_cost(state: &State, options: &CountOptions) -> (u64, Option<u64>) {
     )
 }
 
-/// States that can reach themselves.
-fn cyclic_states(states: &States) -> Vec<&str> {
-    states
-        .keys()
-        .filter(|name| {
-            let mut seen: Vec<&str> = Vec::new();
-            let mut stack: Vec<&str> = states
-                .get(name.as_str())
-                .map(|s| s.transitions())
-                .unwrap_or_default();
-            while let Some(n) = stack.pop() {
-                if n == name.as_str() {
-                    return true;
+/// States that can reach themselves: those of a strongly connected component with more than
+/// one state, or with a transition to itself. Tarjan's algorithm, with its own stack.
+fn cyclic_states(states: &States) -> HashSet<&str> {
+    struct Visit<'s> {
+        name: &'s str,
+        next: Vec<&'s str>,
+        done: usize,
+    }
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut low: HashMap<&str, usize> = HashMap::new();
+    let mut on_stack: HashSet<&str> = HashSet::new();
+    let mut stack: Vec<&str> = Vec::new();
+    let mut cyclic: HashSet<&str> = HashSet::new();
+    for (root, root_state) in states {
+        if index.contains_key(root.as_str()) {
+            continue;
+        }
+        let mut visits = vec![Visit {
+            name: root,
+            next: root_state.transitions(),
+            done: 0,
+        }];
+        index.insert(root, index.len());
+        low.insert(root, index[root.as_str()]);
+        stack.push(root);
+        on_stack.insert(root);
+        while let Some(top) = visits.last_mut() {
+            let name = top.name;
+            if let Some(&next) = top.next.get(top.done) {
+                top.done += 1;
+                if next == name {
+                    cyclic.insert(name);
                 }
-                if seen.contains(&n) {
+                let Some((next, next_state)) = states.get_key_value(next) else {
                     continue;
+                };
+                if !index.contains_key(next.as_str()) {
+                    index.insert(next, index.len());
+                    low.insert(next, index[next.as_str()]);
+                    stack.push(next);
+                    on_stack.insert(next);
+                    visits.push(Visit {
+                        name: next,
+                        next: next_state.transitions(),
+                        done: 0,
+                    });
+                } else if on_stack.contains(next.as_str()) {
+                    let lowest = low[name].min(index[next.as_str()]);
+                    low.insert(name, lowest);
                 }
-                seen.push(n);
-                if let Some(s) = states.get(n) {
-                    stack.extend(s.transitions());
+                continue;
+            }
+            visits.pop();
+            if let Some(parent) = visits.last() {
+                let lowest = low[parent.name].min(low[name]);
+                low.insert(parent.name, lowest);
+            }
+            if low[name] == index[name] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack.remove(member);
+                    component.push(member);
+                    if member == name {
+                        break;
+                    }
+                }
+                if component.len() > 1 {
+                    cyclic.extend(component);
                 }
             }
-            false
-        })
-        .map(String::as_str)
-        .collect()
+        }
+    }
+    cyclic
 }
 
+/// Every loop-free path from `start` to an end (at most [`MAX_PATHS`]; the flag says when
+/// there were more). A depth-first walk with its own stack, like [`longest`].
 fn walk<'s>(
-    name: &'s str,
+    start: &'s str,
     states: &'s States,
     cost: &dyn Fn(&State) -> (u64, Option<u64>),
-    cyclic: &[&str],
-    on_path: &mut Vec<&'s str>,
-    paths: &mut Vec<PathCount>,
-    truncated: &mut bool,
-) {
-    if paths.len() >= MAX_PATHS {
-        *truncated = true;
-        return;
-    }
-    let Some((key, state)) = states.get_key_value(name) else {
-        return;
-    };
-    if on_path.contains(&key.as_str()) {
-        return;
-    }
-    on_path.push(key);
-    if state.is_terminal() {
-        let mut min = 0u64;
-        let mut max = Some(0u64);
-        for s in on_path.iter() {
-            if let Some(st) = states.get(*s) {
-                let (lo, hi) = cost(st);
-                min += lo;
-                max = max.zip(hi).and_then(|(a, b)| a.checked_add(b));
+    cyclic: &HashSet<&str>,
+) -> (Vec<PathCount>, bool) {
+    let mut paths = Vec::new();
+    let mut truncated = false;
+    // The path so far, each state with the transitions still to follow from it.
+    let mut on_path: Vec<(&'s str, Vec<&'s str>)> = Vec::new();
+    let mut on_path_set: HashSet<&str> = HashSet::new();
+    let mut arrive = Some(start);
+    loop {
+        if let Some(name) = arrive.take() {
+            if paths.len() >= MAX_PATHS {
+                truncated = true;
+            } else if let Some((key, state)) = states.get_key_value(name)
+                && !on_path_set.contains(key.as_str())
+            {
+                on_path_set.insert(key);
+                if state.is_terminal() {
+                    let mut min = 0u64;
+                    let mut max = Some(0u64);
+                    for (s, _) in &on_path {
+                        if let Some(st) = states.get(*s) {
+                            let (lo, hi) = cost(st);
+                            min += lo;
+                            max = max.zip(hi).and_then(|(a, b)| a.checked_add(b));
+                        }
+                    }
+                    let (lo, hi) = cost(state);
+                    min += lo;
+                    max = max.zip(hi).and_then(|(a, b)| a.checked_add(b));
+                    if cyclic.contains(key.as_str())
+                        || on_path.iter().any(|(s, _)| cyclic.contains(s))
+                    {
+                        max = None;
+                    }
+                    let mut names: Vec<String> =
+                        on_path.iter().map(|(s, _)| s.to_string()).collect();
+                    names.push(key.clone());
+                    paths.push(PathCount {
+                        states: names,
+                        ends_with: match state.kind {
+                            StateKind::Succeed => "Succeed",
+                            StateKind::Fail(_) => "Fail",
+                            _ => "End",
+                        },
+                        min,
+                        max,
+                    });
+                }
+                let mut next: Vec<&str> = Vec::new();
+                for n in state.transitions() {
+                    if !next.contains(&n) {
+                        next.push(n);
+                    }
+                }
+                // Followed in order: the last one is taken from the end.
+                next.reverse();
+                on_path.push((key, next));
             }
         }
-        if on_path.iter().any(|s| cyclic.contains(s)) {
-            max = None;
-        }
-        paths.push(PathCount {
-            states: on_path.iter().map(|s| s.to_string()).collect(),
-            ends_with: match state.kind {
-                StateKind::Succeed => "Succeed",
-                StateKind::Fail(_) => "Fail",
-                _ => "End",
-            },
-            min,
-            max,
-        });
-    }
-    let mut seen_next: Vec<&str> = Vec::new();
-    for next in state.transitions() {
-        if !seen_next.contains(&next) {
-            seen_next.push(next);
-            walk(next, states, cost, cyclic, on_path, paths, truncated);
+        let Some((name, next)) = on_path.last_mut() else {
+            break;
+        };
+        match next.pop() {
+            Some(n) => arrive = Some(n),
+            None => {
+                on_path_set.remove(*name);
+                on_path.pop();
+            }
         }
     }
-    on_path.pop();
+    (paths, truncated)
 }
 
 /// The transitions a recorded execution made, from its history event types: every state

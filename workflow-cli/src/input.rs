@@ -186,7 +186,12 @@ pub fn json_argument(arg: &str, what: &str) -> anyhow::Result<Value> {
     } else {
         (arg.to_string(), format!("the {what}"))
     };
-    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{source} is not JSON: {e}"))
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{source} is not JSON: {}",
+            workflow_core::nesting::parse_error_message(&e)
+        )
+    })
 }
 
 /// Every state of a machine, nested ones included.

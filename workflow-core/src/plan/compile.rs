@@ -20,6 +20,7 @@ mod nesting;
 mod variables;
 
 use jsonata::{Site, is_jsonata};
+pub(crate) use nesting::dismantle;
 
 /// Checks a definition and returns every problem found (errors and warnings), each with its
 /// JSON pointer. An empty list means the definition is valid. Features the local runtime does

@@ -128,3 +128,73 @@ fn values(state: &State) -> Vec<(String, &Value, usize)> {
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
+
+/// Takes apart a machine that [`check`] refused, without recursion: dropping it as usual
+/// would recurse through its too-deep values and scopes.
+pub(crate) fn dismantle(machine: StateMachine) {
+    fn take_values(state: &mut State, out: &mut Vec<Value>) {
+        let fields = [
+            &mut state.parameters,
+            &mut state.result_selector,
+            &mut state.assign,
+            &mut state.arguments,
+            &mut state.output,
+        ];
+        out.extend(fields.into_iter().filter_map(Option::take));
+        for c in state.catch.iter_mut().flatten() {
+            out.extend(c.assign.take());
+            out.extend(c.output.take());
+        }
+        match &mut state.kind {
+            StateKind::Pass(p) => out.extend(p.result.take()),
+            StateKind::Task(t) => out.extend(t.credentials.take()),
+            StateKind::Map(m) => {
+                let fields = [
+                    &mut m.items,
+                    &mut m.item_selector,
+                    &mut m.item_reader,
+                    &mut m.item_batcher,
+                    &mut m.result_writer,
+                    &mut m.item_processor.processor_config,
+                ];
+                out.extend(fields.into_iter().filter_map(Option::take));
+            }
+            StateKind::Parallel(p) => {
+                out.extend(
+                    p.branches
+                        .iter_mut()
+                        .filter_map(|b| b.processor_config.take()),
+                );
+            }
+            StateKind::Choice(c) => {
+                for rule in &mut c.choices {
+                    out.extend(rule.assign.take());
+                    out.extend(rule.output.take());
+                    out.extend(
+                        std::mem::take(&mut rule.condition)
+                            .into_iter()
+                            .map(|(_, v)| v),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut scopes = vec![machine.states];
+    let mut values = Vec::new();
+    while let Some(states) = scopes.pop() {
+        for (_, mut state) in states {
+            take_values(&mut state, &mut values);
+            match &mut state.kind {
+                StateKind::Parallel(p) => {
+                    scopes.extend(p.branches.iter_mut().map(|b| std::mem::take(&mut b.states)));
+                }
+                StateKind::Map(m) => scopes.push(std::mem::take(&mut m.item_processor.states)),
+                _ => {}
+            }
+            for value in values.drain(..) {
+                crate::nesting::drop_deep(value);
+            }
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! The execution history: the journal of an execution, with AWS's event types, ids and
 //! previous-event ids, and the inputs and outputs AWS records.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde_json::{Map, Value, json};
 
@@ -155,14 +156,14 @@ pub enum EventDetails {
     /// `ExecutionStarted`.
     ExecutionStarted {
         /// The execution input.
-        input: Arc<Value>,
+        input: Payload,
         /// The execution role.
         role_arn: String,
     },
     /// `ExecutionSucceeded`.
     ExecutionSucceeded {
         /// The execution output.
-        output: Arc<Value>,
+        output: Payload,
     },
     /// A failure: `ExecutionFailed`, `ExecutionAborted`, `ExecutionTimedOut`, `TaskFailed`,
     /// `LambdaFunctionFailed`, `MapRunFailed`, ...
@@ -179,14 +180,14 @@ pub enum EventDetails {
         /// State name.
         name: Arc<str>,
         /// The state's input.
-        input: Arc<Value>,
+        input: Payload,
     },
     /// `*StateExited`.
     StateExited {
         /// State name.
         name: Arc<str>,
         /// The state's output.
-        output: Arc<Value>,
+        output: Payload,
         /// Variables the state assigned, if any.
         assigned: Option<Arc<Map<String, Value>>>,
     },
@@ -199,7 +200,7 @@ pub enum EventDetails {
         /// The region.
         region: String,
         /// The effective parameters.
-        parameters: Arc<Value>,
+        parameters: Payload,
         /// TimeoutSeconds, when set.
         timeout_seconds: Option<u64>,
         /// HeartbeatSeconds, when set.
@@ -212,21 +213,21 @@ pub enum EventDetails {
         /// e.g. `invoke`.
         resource: String,
         /// The task's output (submitted response or result).
-        output: Option<Arc<Value>>,
+        output: Option<Payload>,
     },
     /// `LambdaFunctionScheduled`.
     LambdaScheduled {
         /// The function ARN.
         resource: String,
         /// The function's input.
-        input: Arc<Value>,
+        input: Payload,
         /// TimeoutSeconds, when set.
         timeout_seconds: Option<u64>,
     },
     /// `LambdaFunctionSucceeded`.
     LambdaSucceeded {
         /// The function's result.
-        output: Arc<Value>,
+        output: Payload,
     },
     /// `MapStateStarted`.
     MapStarted {
@@ -245,6 +246,244 @@ pub enum EventDetails {
         /// The map run ARN.
         map_run_arn: String,
     },
+}
+
+/// A payload an event records (an input, an output, a task's parameters or result).
+///
+/// An execution's history keeps every payload it records, 25,000 events' worth, while the step
+/// logic keeps only the current ones. So the history shares a payload with the step logic and
+/// between the events that carry it (a state's output is the next state's input) instead of
+/// copying it, and keeps a large one as its compact JSON text (what `GetExecutionHistory`
+/// gives anyway), which takes a fraction of the memory of a `serde_json::Value` (a
+/// `{"a": ...}` level is 6 bytes of text but some 200 bytes of `Value`). A text that differs
+/// from an earlier one only in a stretch (a loop that updates a counter in a large document)
+/// is kept as that stretch and a reference to the earlier text.
+#[derive(Clone, Debug)]
+pub struct Payload(Repr);
+
+#[derive(Clone, Debug)]
+enum Repr {
+    /// A small payload, shared with the step logic as it is.
+    Value(Arc<Value>),
+    /// A larger one, as its compact JSON text.
+    Text(Arc<str>),
+    /// A text that is `base` with the bytes between its first `prefix` and its last `suffix`
+    /// replaced by `middle`.
+    Delta {
+        base: Arc<str>,
+        prefix: usize,
+        middle: Box<str>,
+        suffix: usize,
+    },
+}
+
+impl Payload {
+    /// The compact JSON text, as `GetExecutionHistory` gives it.
+    pub fn json(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Value(v) => Cow::Owned(v.to_string()),
+            Repr::Text(t) => Cow::Borrowed(t),
+            Repr::Delta {
+                base,
+                prefix,
+                middle,
+                suffix,
+            } => {
+                let mut text = String::with_capacity(prefix + middle.len() + suffix);
+                text.push_str(&base[..*prefix]);
+                text.push_str(middle);
+                text.push_str(&base[base.len() - suffix..]);
+                Cow::Owned(text)
+            }
+        }
+    }
+
+    /// The payload as a JSON value.
+    pub fn to_value(&self) -> Value {
+        match &self.0 {
+            Repr::Value(v) => Value::clone(v),
+            // Written from a value within the nesting bound, which serde_json reads back.
+            _ => serde_json::from_str(&self.json()).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The memory the payload holds on its own, in bytes, not counting what it shares with
+    /// other payloads (the text a delta refers to) or with the step logic (a small value):
+    /// what recording it cost.
+    pub fn retained_bytes(&self) -> usize {
+        match &self.0 {
+            Repr::Value(_) => 0,
+            Repr::Text(t) => t.len(),
+            Repr::Delta { middle, .. } => middle.len(),
+        }
+    }
+
+    /// The same shared payload (not merely an equal one).
+    pub fn shares(&self, other: &Payload) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Value(a), Repr::Value(b)) => Arc::ptr_eq(a, b),
+            (Repr::Text(a), Repr::Text(b)) => Arc::ptr_eq(a, b),
+            (
+                Repr::Delta {
+                    base: a,
+                    prefix: pa,
+                    middle: ma,
+                    ..
+                },
+                Repr::Delta {
+                    base: b,
+                    prefix: pb,
+                    middle: mb,
+                    ..
+                },
+            ) => Arc::ptr_eq(a, b) && pa == pb && std::ptr::eq(ma.as_ptr(), mb.as_ptr()),
+            _ => false,
+        }
+    }
+}
+
+impl From<Arc<Value>> for Payload {
+    fn from(value: Arc<Value>) -> Payload {
+        Payload(Repr::Value(value))
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Payload {
+        Payload(Repr::Value(Arc::new(value)))
+    }
+}
+
+/// Equal when their JSON texts are.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.shares(other) || self.json() == other.json()
+    }
+}
+
+/// Turns the payloads an execution records into [`Payload`]s that share what they can: one
+/// per execution, fed every payload in the order they are recorded.
+#[derive(Debug, Default)]
+pub struct PayloadRecorder {
+    /// The value recorded last and what it became: the next event often carries the same one.
+    last: Option<(Weak<Value>, Payload)>,
+    /// The last payload kept as a whole text: later texts are kept as differences from it.
+    keyframe: Option<Arc<str>>,
+}
+
+/// A payload of at most this many JSON nodes, and this many bytes of strings and keys, stays a
+/// value: serializing it would cost more time than it saves memory (the benchmarks' payloads
+/// are such), and 25,000 of them take at most some 100 MiB.
+const SMALL_NODES: usize = 32;
+const SMALL_STRING_BYTES: usize = 512;
+
+impl PayloadRecorder {
+    /// What to keep of `payload` in the history.
+    pub fn record(&mut self, payload: Payload) -> Payload {
+        let Repr::Value(value) = &payload.0 else {
+            return payload;
+        };
+        if let Some((last, kept)) = &self.last
+            && std::ptr::eq(last.as_ptr(), Arc::as_ptr(value))
+        {
+            return kept.clone();
+        }
+        let kept = if is_small(value) {
+            payload.clone()
+        } else {
+            Payload(self.compact(value.to_string()))
+        };
+        self.last = Some((Arc::downgrade(value), kept.clone()));
+        kept
+    }
+
+    /// `text` as a difference from the keyframe when they share most of it, else as the new
+    /// keyframe.
+    fn compact(&mut self, text: String) -> Repr {
+        if let Some(base) = &self.keyframe {
+            let (prefix, suffix) = common_ends(base, &text);
+            let middle = &text[prefix..text.len() - suffix];
+            if middle.len() <= text.len() / 4 {
+                return Repr::Delta {
+                    base: base.clone(),
+                    prefix,
+                    middle: middle.into(),
+                    suffix,
+                };
+            }
+        }
+        let text: Arc<str> = text.into();
+        self.keyframe = Some(text.clone());
+        Repr::Text(text)
+    }
+}
+
+/// True for a value of at most [`SMALL_NODES`] nodes and [`SMALL_STRING_BYTES`] of text:
+/// looks no further than that (so it recurses at most [`SMALL_NODES`] levels).
+fn is_small(value: &Value) -> bool {
+    fn within(v: &Value, nodes: &mut usize, bytes: &mut usize) -> bool {
+        *nodes += 1;
+        if *nodes > SMALL_NODES {
+            return false;
+        }
+        let below = match v {
+            Value::String(s) => {
+                *bytes += s.len();
+                true
+            }
+            Value::Array(items) => items.iter().all(|v| within(v, nodes, bytes)),
+            Value::Object(map) => map.iter().all(|(k, v)| {
+                *bytes += k.len();
+                within(v, nodes, bytes)
+            }),
+            _ => true,
+        };
+        below && *bytes <= SMALL_STRING_BYTES
+    }
+    within(value, &mut 0, &mut 0)
+}
+
+/// The lengths of the longest common prefix and suffix of `a` and `b` that do not overlap in
+/// either, on character boundaries.
+fn common_ends(a: &str, b: &str) -> (usize, usize) {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let mut prefix = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    while !b.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let room = x.len().min(y.len()) - prefix;
+    let mut suffix = x
+        .iter()
+        .rev()
+        .zip(y.iter().rev())
+        .take(room)
+        .take_while(|(p, q)| p == q)
+        .count();
+    while !b.is_char_boundary(b.len() - suffix) {
+        suffix -= 1;
+    }
+    (prefix, suffix)
+}
+
+impl EventDetails {
+    /// The payload the details carry, if any (none carries more than one).
+    pub(crate) fn payload_mut(&mut self) -> Option<&mut Payload> {
+        match self {
+            EventDetails::ExecutionStarted { input, .. }
+            | EventDetails::StateEntered { input, .. }
+            | EventDetails::LambdaScheduled { input, .. } => Some(input),
+            EventDetails::ExecutionSucceeded { output }
+            | EventDetails::StateExited { output, .. }
+            | EventDetails::LambdaSucceeded { output } => Some(output),
+            EventDetails::TaskScheduled { parameters, .. } => Some(parameters),
+            EventDetails::Task { output, .. } => output.as_mut(),
+            EventDetails::None
+            | EventDetails::Failure { .. }
+            | EventDetails::MapStarted { .. }
+            | EventDetails::MapIteration { .. }
+            | EventDetails::MapRunStarted { .. } => None,
+        }
+    }
 }
 
 /// One history event.
@@ -299,7 +538,7 @@ impl HistoryEvent {
 
     fn details_json(&self) -> Option<(String, Value)> {
         let key = details_key(self.event_type)?;
-        let data = |v: &Value| Value::String(v.to_string());
+        let data = |p: &Payload| Value::String(p.json().into_owned());
         let details = match &self.details {
             EventDetails::None => return None,
             EventDetails::ExecutionStarted { input, role_arn } => json!({
@@ -339,8 +578,10 @@ impl HistoryEvent {
                 m.insert("output".into(), data(output));
                 m.insert("outputDetails".into(), json!({"truncated": false}));
                 if let Some(vars) = assigned {
-                    let rendered: Map<String, Value> =
-                        vars.iter().map(|(k, v)| (k.clone(), data(v))).collect();
+                    let rendered: Map<String, Value> = vars
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.to_string())))
+                        .collect();
                     m.insert("assignedVariables".into(), Value::Object(rendered));
                     m.insert(
                         "assignedVariablesDetails".into(),

@@ -50,7 +50,7 @@ pub use size::{Measure, PAYLOAD_LIMIT_BYTES, json_size, measure};
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;
 use crate::error::names;
-use crate::history::{EventDetails, EventType, HistoryEvent};
+use crate::history::{EventDetails, EventType, HistoryEvent, PayloadRecorder};
 use crate::nesting::{MAX_JSON_DEPTH, drop_deep};
 use crate::path::{Env, PathError, with_reference};
 use crate::plan::{
@@ -444,6 +444,8 @@ pub struct Execution {
     generations: Vec<u32>,
     free: Vec<u32>,
     history: Vec<HistoryEvent>,
+    /// Keeps the history's payloads shared and compact.
+    payloads: PayloadRecorder,
     status: ExecutionStatus,
     tasks: HashMap<TaskId, FrameRef>,
     timers: HashMap<TimerId, (Option<FrameRef>, TimerPurpose)>,
@@ -638,6 +640,7 @@ impl Execution {
             free: Vec::new(),
             // Two events per state plus the execution's own: one allocation for most runs.
             history: Vec::with_capacity((plan.state_count() * 2 + 4).min(4096)),
+            payloads: PayloadRecorder::default(),
             status: ExecutionStatus::Running,
             tasks: HashMap::new(),
             timers: HashMap::new(),
@@ -657,7 +660,7 @@ impl Execution {
             None,
             EventType::ExecutionStarted,
             EventDetails::ExecutionStarted {
-                input: input.clone(),
+                input: input.clone().into(),
                 role_arn,
             },
         );
@@ -838,6 +841,10 @@ impl Execution {
             _ => {}
         }
         self.last_event_id = id;
+        let mut details = details;
+        if let Some(payload) = details.payload_mut() {
+            *payload = self.payloads.record(payload.clone());
+        }
         self.history.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -977,7 +984,7 @@ impl Execution {
             entered_event(&state.kind),
             EventDetails::StateEntered {
                 name: state.name.clone(),
-                input,
+                input: input.into(),
             },
         );
         frame.entered_event = id;
@@ -998,7 +1005,7 @@ impl Execution {
                             Some(&mut frame),
                             EventType::ExecutionSucceeded,
                             EventDetails::ExecutionSucceeded {
-                                output: output.clone(),
+                                output: output.clone().into(),
                             },
                         );
                         self.status = ExecutionStatus::Succeeded(output);
@@ -1301,7 +1308,7 @@ impl Execution {
             exited_event(&state.kind),
             EventDetails::StateExited {
                 name: state.name.clone(),
-                output: output.clone(),
+                output: output.clone().into(),
                 assigned,
             },
         );

@@ -351,7 +351,7 @@ impl Execution {
                     EventType::LambdaFunctionScheduled,
                     EventDetails::LambdaScheduled {
                         resource: arn.clone(),
-                        input: effective.clone(),
+                        input: effective.clone().into(),
                         timeout_seconds: timeout,
                     },
                 );
@@ -367,7 +367,7 @@ impl Execution {
                     EventType::ActivityScheduled,
                     EventDetails::LambdaScheduled {
                         resource: arn.clone(),
-                        input: effective.clone(),
+                        input: effective.clone().into(),
                         timeout_seconds: timeout,
                     },
                 );
@@ -384,7 +384,7 @@ impl Execution {
                         resource_type: resource_type.clone(),
                         resource: resource.clone(),
                         region: self.info.region.clone(),
-                        parameters: effective.clone(),
+                        parameters: effective.clone().into(),
                         timeout_seconds: timeout,
                         heartbeat_seconds: heartbeat,
                     },
@@ -913,13 +913,13 @@ impl Execution {
                     TaskEvents::Lambda { .. } => (
                         EventType::LambdaFunctionSucceeded,
                         EventDetails::LambdaSucceeded {
-                            output: output.clone(),
+                            output: output.clone().into(),
                         },
                     ),
                     TaskEvents::Activity { .. } => (
                         EventType::ActivitySucceeded,
                         EventDetails::LambdaSucceeded {
-                            output: output.clone(),
+                            output: output.clone().into(),
                         },
                     ),
                     TaskEvents::Task {
@@ -930,7 +930,7 @@ impl Execution {
                         EventDetails::Task {
                             resource_type: resource_type.clone(),
                             resource: resource.clone(),
-                            output: Some(output.clone()),
+                            output: Some(output.clone().into()),
                         },
                     ),
                 };
@@ -1035,7 +1035,7 @@ impl Execution {
                 crate::nesting::drop_deep(output);
                 None
             } else {
-                Some(Arc::new(output))
+                Some(output.into())
             };
             let details = EventDetails::Task {
                 resource_type: resource_type.clone(),

@@ -277,7 +277,8 @@ fn table_event(event: &HistoryEvent) -> Value {
         if let Value::String(text) = data
             && let Some((cut, _)) = text.char_indices().nth(TABLE_PAYLOAD_CHARS)
         {
-            text.truncate(cut);
+            // A new string: truncating would keep the whole text's allocation.
+            *text = text[..cut].to_string();
         }
     }
     v

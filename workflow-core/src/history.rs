@@ -281,7 +281,7 @@ impl Payload {
     /// The compact JSON text, as `GetExecutionHistory` gives it.
     pub fn json(&self) -> Cow<'_, str> {
         match &self.0 {
-            Repr::Value(v) => Cow::Owned(v.to_string()),
+            Repr::Value(v) => Cow::Owned(compact_json(v)),
             Repr::Text(t) => Cow::Borrowed(t),
             Repr::Delta {
                 base,
@@ -391,7 +391,7 @@ impl PayloadRecorder {
         let kept = if is_small(value) {
             payload.clone()
         } else {
-            Payload(self.compact(value.to_string()))
+            Payload(self.compact(compact_json(value)))
         };
         self.last = Some((Arc::downgrade(value), kept.clone()));
         kept
@@ -416,6 +416,12 @@ impl PayloadRecorder {
         self.keyframe = Some(text.clone());
         Repr::Text(text)
     }
+}
+
+/// The compact JSON text of `value`, written straight to bytes (`Value`'s `Display` goes
+/// through the slower `fmt` machinery).
+fn compact_json(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// True for a value of at most [`SMALL_NODES`] nodes and [`SMALL_STRING_BYTES`] of text:
@@ -580,7 +586,7 @@ impl HistoryEvent {
                 if let Some(vars) = assigned {
                     let rendered: Map<String, Value> = vars
                         .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.to_string())))
+                        .map(|(k, v)| (k.clone(), Value::String(compact_json(v))))
                         .collect();
                     m.insert("assignedVariables".into(), Value::Object(rendered));
                     m.insert(

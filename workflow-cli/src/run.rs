@@ -408,3 +408,67 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     }
     Ok(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use workflow_core::history::{EventDetails, EventType};
+
+    use super::*;
+
+    fn history(payload: Value) -> Vec<HistoryEvent> {
+        let payload = Arc::new(payload);
+        vec![
+            HistoryEvent {
+                id: 1,
+                previous_event_id: 0,
+                timestamp: 1_700_000_000_000,
+                event_type: EventType::ExecutionStarted,
+                details: EventDetails::ExecutionStarted {
+                    input: payload.clone().into(),
+                    role_arn: "arn:aws:iam::123456789012:role/r".into(),
+                },
+            },
+            HistoryEvent {
+                id: 2,
+                previous_event_id: 1,
+                timestamp: 1_700_000_000_000,
+                event_type: EventType::PassStateEntered,
+                details: EventDetails::StateEntered {
+                    name: "P".into(),
+                    input: payload.into(),
+                },
+            },
+        ]
+    }
+
+    /// Written one event at a time, the file is what the whole document pretty-printed is.
+    #[test]
+    fn the_history_is_written_as_one_document() {
+        let history = history(json!({"a": [1, {"b": "c"}]}));
+        let mut written = Vec::new();
+        write_history_json(&history, &mut written).unwrap();
+        let whole = json!({"events": history.iter().map(HistoryEvent::to_aws_json).collect::<Vec<_>>()});
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
+    }
+
+    /// The table keeps the first characters of a payload, in an allocation of their size (not
+    /// the whole text's: 25,000 of those are what overflowed memory).
+    #[test]
+    fn the_table_keeps_the_start_of_payloads() {
+        let long = "é".repeat(100_000);
+        let event = &history(json!({ "s": long }))[1];
+        let row = table_event(event);
+        let input = row["stateEnteredEventDetails"]["input"].as_str().unwrap();
+        assert_eq!(input.chars().count(), TABLE_PAYLOAD_CHARS);
+        assert!(input.starts_with("{\"s\":\"éé"));
+        let Value::String(s) = &row["stateEnteredEventDetails"]["input"] else {
+            unreachable!()
+        };
+        assert!(s.capacity() <= 4 * TABLE_PAYLOAD_CHARS, "{}", s.capacity());
+    }
+}

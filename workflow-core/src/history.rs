@@ -699,3 +699,67 @@ fn details_key(t: EventType) -> Option<String> {
     };
     Some(key.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn large(counter: &str) -> Arc<Value> {
+        let items: Vec<Value> = (0..100).map(|i| json!({"id": i, "name": "ü"})).collect();
+        Arc::new(json!({"items": items, "counter": counter}))
+    }
+
+    #[test]
+    fn payloads_are_kept_as_their_json_text() {
+        let mut recorder = PayloadRecorder::default();
+        for value in [
+            json!(null),
+            json!({"small": [1, "two"]}),
+            Value::clone(&large("x")),
+        ] {
+            let kept = recorder.record(Arc::new(value.clone()).into());
+            assert_eq!(kept.json(), serde_json::to_string(&value).unwrap());
+            assert_eq!(kept.to_value(), value);
+        }
+    }
+
+    #[test]
+    fn the_same_value_is_kept_once() {
+        let mut recorder = PayloadRecorder::default();
+        let value = large("x");
+        let first = recorder.record(value.clone().into());
+        let second = recorder.record(value.clone().into());
+        assert!(first.shares(&second));
+        assert_eq!(first.retained_bytes(), value.to_string().len());
+        // A small one stays the value, shared with whoever holds it.
+        let small = Arc::new(json!({"a": 1}));
+        let kept = recorder.record(small.clone().into());
+        assert_eq!(kept.retained_bytes(), 0);
+        assert!(kept.shares(&small.into()));
+    }
+
+    #[test]
+    fn a_text_close_to_an_earlier_one_keeps_only_the_difference() {
+        let mut recorder = PayloadRecorder::default();
+        let whole = recorder.record(large("ü").into());
+        // The two texts differ in a multi-byte character: the difference starts on its first
+        // byte, not inside it.
+        let next = large("ä");
+        let kept = recorder.record(next.clone().into());
+        assert_eq!(kept.json(), next.to_string());
+        assert!(kept.retained_bytes() <= "ä".len(), "{kept:?}");
+        assert!(whole.retained_bytes() > 1000);
+        // A text unlike the first is kept whole, and is the one the next are compared with.
+        let other = Arc::new(json!({"other": "x".repeat(2000)}));
+        let kept = recorder.record(other.clone().into());
+        assert_eq!(kept.retained_bytes(), other.to_string().len());
+    }
+
+    #[test]
+    fn common_ends_stay_on_character_boundaries() {
+        assert_eq!(common_ends("aüb", "aäb"), (1, 1));
+        assert_eq!(common_ends("abc", "abc"), (3, 0));
+        assert_eq!(common_ends("ab", "abab"), (2, 0));
+        assert_eq!(common_ends("xab", "ab"), (0, 2));
+    }
+}

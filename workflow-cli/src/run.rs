@@ -449,7 +449,8 @@ mod tests {
         let history = history(json!({"a": [1, {"b": "c"}]}));
         let mut written = Vec::new();
         write_history_json(&history, &mut written).unwrap();
-        let whole = json!({"events": history.iter().map(HistoryEvent::to_aws_json).collect::<Vec<_>>()});
+        let whole =
+            json!({"events": history.iter().map(HistoryEvent::to_aws_json).collect::<Vec<_>>()});
         assert_eq!(
             String::from_utf8(written).unwrap(),
             serde_json::to_string_pretty(&whole).unwrap()

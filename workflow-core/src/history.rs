@@ -2,6 +2,7 @@
 //! previous-event ids, and the inputs and outputs AWS records.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Weak};
 
@@ -188,8 +189,8 @@ pub enum EventDetails {
         name: Arc<str>,
         /// The state's output.
         output: Payload,
-        /// Variables the state assigned, if any.
-        assigned: Option<Arc<Map<String, Value>>>,
+        /// Variables the state assigned, if any, with their values.
+        assigned: Option<Arc<Vec<(String, Payload)>>>,
     },
     /// `TaskScheduled`.
     TaskScheduled {
@@ -367,9 +368,14 @@ impl PartialEq for Payload {
 pub struct PayloadRecorder {
     /// The value recorded last and what it became: the next event often carries the same one.
     last: Option<(Weak<Value>, Payload)>,
-    /// The last payload kept as a whole text: later texts are kept as differences from it.
-    keyframe: Option<Arc<str>>,
+    /// The last payloads kept as whole texts, the latest last: later texts are kept as
+    /// differences from the one they share most with. More than one, because a state's
+    /// input, its task's result and its output can each be large and unlike the others.
+    keyframes: VecDeque<Arc<str>>,
 }
+
+/// How many whole texts a later text is compared with.
+const KEYFRAMES: usize = 4;
 
 /// A payload of at most this many JSON nodes, and this many bytes of strings and keys, stays a
 /// value: serializing it would cost more time than it saves memory (the benchmarks' payloads
@@ -397,11 +403,15 @@ impl PayloadRecorder {
         kept
     }
 
-    /// `text` as a difference from the keyframe when they share most of it, else as the new
-    /// keyframe.
+    /// `text` as a difference from the keyframe it shares most with, when that is most of
+    /// it, else as a new keyframe.
     fn compact(&mut self, text: String) -> Repr {
-        if let Some(base) = &self.keyframe {
-            let (prefix, suffix) = common_ends(base, &text);
+        let closest = self
+            .keyframes
+            .iter()
+            .map(|base| (base, common_ends(base, &text)))
+            .max_by_key(|(_, (prefix, suffix))| prefix + suffix);
+        if let Some((base, (prefix, suffix))) = closest {
             let middle = &text[prefix..text.len() - suffix];
             if middle.len() <= text.len() / 4 {
                 return Repr::Delta {
@@ -413,7 +423,10 @@ impl PayloadRecorder {
             }
         }
         let text: Arc<str> = text.into();
-        self.keyframe = Some(text.clone());
+        if self.keyframes.len() == KEYFRAMES {
+            self.keyframes.pop_front();
+        }
+        self.keyframes.push_back(text.clone());
         Repr::Text(text)
     }
 }
@@ -452,19 +465,46 @@ fn is_small(value: &Value) -> bool {
 /// The lengths of the longest common prefix and suffix of `a` and `b` that do not overlap in
 /// either, on character boundaries.
 fn common_ends(a: &str, b: &str) -> (usize, usize) {
+    /// The length of the common start of two byte strings: whole chunks compared at once
+    /// (`memcmp`), then the bytes of the chunk that differs.
+    fn common_start<'x>(
+        x: impl Iterator<Item = &'x [u8]>,
+        y: impl Iterator<Item = &'x [u8]>,
+        backwards: bool,
+    ) -> usize {
+        let mut same = 0;
+        for (p, q) in x.zip(y) {
+            if p == q {
+                same += p.len();
+                continue;
+            }
+            let bytes = p.iter().zip(q);
+            same += if backwards {
+                bytes.rev().take_while(|(u, v)| u == v).count()
+            } else {
+                bytes.take_while(|(u, v)| u == v).count()
+            };
+            break;
+        }
+        same
+    }
+    const CHUNK: usize = 256;
     let (x, y) = (a.as_bytes(), b.as_bytes());
-    let mut prefix = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    let shortest = x.len().min(y.len());
+    let mut prefix = common_start(
+        x[..shortest].chunks(CHUNK),
+        y[..shortest].chunks(CHUNK),
+        false,
+    );
     while !b.is_char_boundary(prefix) {
         prefix -= 1;
     }
-    let room = x.len().min(y.len()) - prefix;
-    let mut suffix = x
-        .iter()
-        .rev()
-        .zip(y.iter().rev())
-        .take(room)
-        .take_while(|(p, q)| p == q)
-        .count();
+    let room = shortest - prefix;
+    let mut suffix = common_start(
+        x[x.len() - room..].rchunks(CHUNK),
+        y[y.len() - room..].rchunks(CHUNK),
+        true,
+    );
     while !b.is_char_boundary(b.len() - suffix) {
         suffix -= 1;
     }
@@ -472,22 +512,32 @@ fn common_ends(a: &str, b: &str) -> (usize, usize) {
 }
 
 impl EventDetails {
-    /// The payload the details carry, if any (none carries more than one).
-    pub(crate) fn payload_mut(&mut self) -> Option<&mut Payload> {
+    /// Puts every payload of the details through `recorder`, in order.
+    pub(crate) fn record_payloads(&mut self, recorder: &mut PayloadRecorder) {
+        let mut record = |p: &mut Payload| *p = recorder.record(p.clone());
         match self {
             EventDetails::ExecutionStarted { input, .. }
             | EventDetails::StateEntered { input, .. }
-            | EventDetails::LambdaScheduled { input, .. } => Some(input),
+            | EventDetails::LambdaScheduled { input, .. } => record(input),
             EventDetails::ExecutionSucceeded { output }
-            | EventDetails::StateExited { output, .. }
-            | EventDetails::LambdaSucceeded { output } => Some(output),
-            EventDetails::TaskScheduled { parameters, .. } => Some(parameters),
-            EventDetails::Task { output, .. } => output.as_mut(),
+            | EventDetails::LambdaSucceeded { output } => record(output),
+            EventDetails::StateExited {
+                output, assigned, ..
+            } => {
+                record(output);
+                if let Some(vars) = assigned {
+                    for (_, value) in Arc::make_mut(vars) {
+                        record(value);
+                    }
+                }
+            }
+            EventDetails::TaskScheduled { parameters, .. } => record(parameters),
+            EventDetails::Task { output, .. } => output.iter_mut().for_each(record),
             EventDetails::None
             | EventDetails::Failure { .. }
             | EventDetails::MapStarted { .. }
             | EventDetails::MapIteration { .. }
-            | EventDetails::MapRunStarted { .. } => None,
+            | EventDetails::MapRunStarted { .. } => {}
         }
     }
 }
@@ -584,10 +634,8 @@ impl HistoryEvent {
                 m.insert("output".into(), data(output));
                 m.insert("outputDetails".into(), json!({"truncated": false}));
                 if let Some(vars) = assigned {
-                    let rendered: Map<String, Value> = vars
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(compact_json(v))))
-                        .collect();
+                    let rendered: Map<String, Value> =
+                        vars.iter().map(|(k, v)| (k.clone(), data(v))).collect();
                     m.insert("assignedVariables".into(), Value::Object(rendered));
                     m.insert(
                         "assignedVariablesDetails".into(),

@@ -842,9 +842,7 @@ impl Execution {
         }
         self.last_event_id = id;
         let mut details = details;
-        if let Some(payload) = details.payload_mut() {
-            *payload = self.payloads.record(payload.clone());
-        }
+        details.record_payloads(&mut self.payloads);
         self.history.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -1301,7 +1299,7 @@ impl Execution {
             for (k, v) in &m {
                 vars.values.insert(k.clone(), v.clone());
             }
-            Arc::new(m)
+            Arc::new(m.into_iter().map(|(k, v)| (k, v.into())).collect())
         });
         self.record(
             Some(frame),

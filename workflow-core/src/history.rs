@@ -262,20 +262,25 @@ pub enum EventDetails {
 #[derive(Clone, Debug)]
 pub struct Payload(Repr);
 
+/// Two words: an event is moved and copied as it is recorded.
 #[derive(Clone, Debug)]
 enum Repr {
     /// A small payload, shared with the step logic as it is.
     Value(Arc<Value>),
     /// A larger one, as its compact JSON text.
-    Text(Arc<str>),
-    /// A text that is `base` with the bytes between its first `prefix` and its last `suffix`
-    /// replaced by `middle`.
-    Delta {
-        base: Arc<str>,
-        prefix: usize,
-        middle: Box<str>,
-        suffix: usize,
-    },
+    Text(Arc<String>),
+    /// A text that is close to an earlier one.
+    Delta(Arc<Delta>),
+}
+
+/// A text that is `base` with the bytes between its first `prefix` and its last `suffix`
+/// replaced by `middle`.
+#[derive(Debug)]
+struct Delta {
+    base: Arc<String>,
+    prefix: usize,
+    middle: Box<str>,
+    suffix: usize,
 }
 
 impl Payload {
@@ -283,17 +288,12 @@ impl Payload {
     pub fn json(&self) -> Cow<'_, str> {
         match &self.0 {
             Repr::Value(v) => Cow::Owned(compact_json(v)),
-            Repr::Text(t) => Cow::Borrowed(t),
-            Repr::Delta {
-                base,
-                prefix,
-                middle,
-                suffix,
-            } => {
-                let mut text = String::with_capacity(prefix + middle.len() + suffix);
-                text.push_str(&base[..*prefix]);
-                text.push_str(middle);
-                text.push_str(&base[base.len() - suffix..]);
+            Repr::Text(t) => Cow::Borrowed(t.as_str()),
+            Repr::Delta(d) => {
+                let mut text = String::with_capacity(d.prefix + d.middle.len() + d.suffix);
+                text.push_str(&d.base[..d.prefix]);
+                text.push_str(&d.middle);
+                text.push_str(&d.base[d.base.len() - d.suffix..]);
                 Cow::Owned(text)
             }
         }
@@ -315,7 +315,7 @@ impl Payload {
         match &self.0 {
             Repr::Value(_) => 0,
             Repr::Text(t) => t.len(),
-            Repr::Delta { middle, .. } => middle.len(),
+            Repr::Delta(d) => d.middle.len(),
         }
     }
 
@@ -324,20 +324,7 @@ impl Payload {
         match (&self.0, &other.0) {
             (Repr::Value(a), Repr::Value(b)) => Arc::ptr_eq(a, b),
             (Repr::Text(a), Repr::Text(b)) => Arc::ptr_eq(a, b),
-            (
-                Repr::Delta {
-                    base: a,
-                    prefix: pa,
-                    middle: ma,
-                    ..
-                },
-                Repr::Delta {
-                    base: b,
-                    prefix: pb,
-                    middle: mb,
-                    ..
-                },
-            ) => Arc::ptr_eq(a, b) && pa == pb && std::ptr::eq(ma.as_ptr(), mb.as_ptr()),
+            (Repr::Delta(a), Repr::Delta(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -366,12 +353,17 @@ impl PartialEq for Payload {
 /// per execution, fed every payload in the order they are recorded.
 #[derive(Debug, Default)]
 pub struct PayloadRecorder {
-    /// The value recorded last and what it became: the next event often carries the same one.
+    /// The large value recorded last and what it became: the next event often carries the
+    /// same one.
     last: Option<(Weak<Value>, Payload)>,
+    /// The address of the small value recorded last, which the history keeps (so no other
+    /// value can have it while the history lives): the next event, the next state's entry,
+    /// often carries it again, and need not be looked at twice.
+    last_small: usize,
     /// The last payloads kept as whole texts, the latest last: later texts are kept as
     /// differences from the one they share most with. More than one, because a state's
     /// input, its task's result and its output can each be large and unlike the others.
-    keyframes: VecDeque<Arc<str>>,
+    keyframes: VecDeque<Arc<String>>,
 }
 
 /// How many whole texts a later text is compared with.
@@ -379,28 +371,42 @@ const KEYFRAMES: usize = 4;
 
 /// A payload of at most this many JSON nodes, and this many bytes of strings and keys, stays a
 /// value: serializing it would cost more time than it saves memory (the benchmarks' payloads
-/// are such), and 25,000 of them take at most some 100 MiB.
-const SMALL_NODES: usize = 32;
+/// are such), and 25,000 of them take at most some 200 MiB (a node of a `Value` takes about
+/// 100 bytes with its share of its container).
+const SMALL_NODES: usize = 64;
 const SMALL_STRING_BYTES: usize = 512;
 
 impl PayloadRecorder {
     /// What to keep of `payload` in the history.
-    pub fn record(&mut self, payload: Payload) -> Payload {
+    pub fn record(&mut self, mut payload: Payload) -> Payload {
+        self.record_in_place(&mut payload);
+        payload
+    }
+
+    /// Replaces `payload` with what to keep of it in the history. A small value is left as it
+    /// is, at the cost of a look at its first nodes.
+    pub(crate) fn record_in_place(&mut self, payload: &mut Payload) {
         let Repr::Value(value) = &payload.0 else {
-            return payload;
+            return;
         };
         if let Some((last, kept)) = &self.last
             && std::ptr::eq(last.as_ptr(), Arc::as_ptr(value))
         {
-            return kept.clone();
+            *payload = kept.clone();
+            return;
         }
-        let kept = if is_small(value) {
-            payload.clone()
-        } else {
-            Payload(self.compact(compact_json(value)))
-        };
-        self.last = Some((Arc::downgrade(value), kept.clone()));
-        kept
+        let address = Arc::as_ptr(value) as usize;
+        if address == self.last_small {
+            return;
+        }
+        if is_small(value) {
+            self.last_small = address;
+            return;
+        }
+        let weak = Arc::downgrade(value);
+        let kept = Payload(self.compact(compact_json(value)));
+        self.last = Some((weak, kept.clone()));
+        *payload = kept;
     }
 
     /// `text` as a difference from the keyframe it shares most with, when that is most of
@@ -414,15 +420,15 @@ impl PayloadRecorder {
         if let Some((base, (prefix, suffix))) = closest {
             let middle = &text[prefix..text.len() - suffix];
             if middle.len() <= text.len() / 4 {
-                return Repr::Delta {
+                return Repr::Delta(Arc::new(Delta {
                     base: base.clone(),
                     prefix,
                     middle: middle.into(),
                     suffix,
-                };
+                }));
             }
         }
-        let text: Arc<str> = text.into();
+        let text = Arc::new(text);
         if self.keyframes.len() == KEYFRAMES {
             self.keyframes.pop_front();
         }
@@ -440,26 +446,43 @@ fn compact_json(value: &Value) -> String {
 /// True for a value of at most [`SMALL_NODES`] nodes and [`SMALL_STRING_BYTES`] of text:
 /// looks no further than that (so it recurses at most [`SMALL_NODES`] levels).
 fn is_small(value: &Value) -> bool {
-    fn within(v: &Value, nodes: &mut usize, bytes: &mut usize) -> bool {
-        *nodes += 1;
-        if *nodes > SMALL_NODES {
+    /// Takes `v` off the budget of nodes and bytes left; false once it is spent.
+    fn fits(v: &Value, budget: &mut (usize, usize)) -> bool {
+        if budget.0 == 0 {
             return false;
         }
-        let below = match v {
-            Value::String(s) => {
-                *bytes += s.len();
+        budget.0 -= 1;
+        match v {
+            Value::String(s) => take(&mut budget.1, s.len()),
+            Value::Array(items) => {
+                for item in items {
+                    if !fits(item, budget) {
+                        return false;
+                    }
+                }
                 true
             }
-            Value::Array(items) => items.iter().all(|v| within(v, nodes, bytes)),
-            Value::Object(map) => map.iter().all(|(k, v)| {
-                *bytes += k.len();
-                within(v, nodes, bytes)
-            }),
+            Value::Object(map) => {
+                for (k, item) in map {
+                    if !take(&mut budget.1, k.len()) || !fits(item, budget) {
+                        return false;
+                    }
+                }
+                true
+            }
             _ => true,
-        };
-        below && *bytes <= SMALL_STRING_BYTES
+        }
     }
-    within(value, &mut 0, &mut 0)
+    fn take(left: &mut usize, n: usize) -> bool {
+        match left.checked_sub(n) {
+            Some(rest) => {
+                *left = rest;
+                true
+            }
+            None => false,
+        }
+    }
+    fits(value, &mut (SMALL_NODES, SMALL_STRING_BYTES))
 }
 
 /// The lengths of the longest common prefix and suffix of `a` and `b` that do not overlap in
@@ -513,8 +536,9 @@ fn common_ends(a: &str, b: &str) -> (usize, usize) {
 
 impl EventDetails {
     /// Puts every payload of the details through `recorder`, in order.
+    #[inline]
     pub(crate) fn record_payloads(&mut self, recorder: &mut PayloadRecorder) {
-        let mut record = |p: &mut Payload| *p = recorder.record(p.clone());
+        let mut record = |p: &mut Payload| recorder.record_in_place(p);
         match self {
             EventDetails::ExecutionStarted { input, .. }
             | EventDetails::StateEntered { input, .. }

@@ -435,3 +435,14 @@ fn nested_scopes() {
 fn deep_values_are_dropped_without_recursion() {
     on_stack(SMALL_STACK, || drop_deep(nested(100_000, "a", json!(1))));
 }
+
+/// Writing below a path longer than a value may nest is refused, whatever built the path.
+#[test]
+fn a_reference_write_deeper_than_the_bound_is_refused() {
+    use workflow_core::path::{Segment, with_reference};
+    let refused = on_stack(SMALL_STACK, || {
+        let segments = vec![Segment::Name("a".into()); 10_000];
+        with_reference(&json!({}), &segments, json!(1)).is_err()
+    });
+    assert!(refused);
+}

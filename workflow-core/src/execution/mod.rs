@@ -65,6 +65,37 @@ pub type Millis = i64;
 /// Variables a state assigns.
 type Assigned = Map<String, Value>;
 
+/// A state's result before ResultSelector and ResultPath: a value of its own, or one it
+/// shares (a Pass state passes its input on, a task's result is in the history): sharing
+/// spares a copy when ResultPath replaces the input, owning spares one when it writes into it.
+enum StateResult {
+    Owned(Value),
+    Shared(Arc<Value>),
+}
+
+impl StateResult {
+    fn value(&self) -> &Value {
+        match self {
+            StateResult::Owned(v) => v,
+            StateResult::Shared(v) => v,
+        }
+    }
+
+    fn into_arc(self) -> Arc<Value> {
+        match self {
+            StateResult::Owned(v) => Arc::new(v),
+            StateResult::Shared(v) => v,
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            StateResult::Owned(v) => v,
+            StateResult::Shared(v) => Arc::unwrap_or_clone(v),
+        }
+    }
+}
+
 /// Identifies one task invocation (one attempt of one Task state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(pub u64);
@@ -1163,15 +1194,15 @@ impl Execution {
         frame: &Frame,
         state: &CompiledState,
         result_path: &ResultPath,
-        result: Arc<Value>,
+        result: StateResult,
     ) -> Result<Arc<Value>, Failure> {
         match result_path {
             // Shared, not copied: a Pass state's output is its input.
-            ResultPath::Replace => Ok(result),
+            ResultPath::Replace => Ok(result.into_arc()),
             ResultPath::Discard => Ok(frame.raw_input.clone()),
             ResultPath::Path(path) => {
                 // The history still holds the input: copy only the path being written.
-                let result = Arc::unwrap_or_clone(result);
+                let result = result.into_value();
                 match with_reference(&frame.raw_input, path.segments(), result) {
                     Ok(doc) => Ok(Arc::new(doc)),
                     Err(_) => Err(self.prefix(
@@ -1195,19 +1226,19 @@ impl Execution {
         &self,
         frame: &mut Frame,
         state: &CompiledState,
-        result: Arc<Value>,
+        result: StateResult,
         result_measure: Option<Measure>,
         entropy: &mut dyn Entropy,
     ) -> Result<(Arc<Value>, Option<Assigned>), Failure> {
-        let assigned = self.assign(frame, state, &state.assign, &result, entropy)?;
+        let assigned = self.assign(frame, state, &state.assign, result.value(), entropy)?;
         let (selected, selected_measure) = match &state.result_selector {
             Some(t) => (
-                Arc::new(self.evaluate(frame, state, t, &result, entropy)?),
+                StateResult::Owned(self.evaluate(frame, state, t, result.value(), entropy)?),
                 None,
             ),
             None => (result, result_measure),
         };
-        let selected_measure = || selected_measure.unwrap_or_else(|| measure(&selected));
+        let selected_measure = || selected_measure.unwrap_or_else(|| measure(selected.value()));
         // A cheap bound of the output's size and depth spares walking the whole document for
         // the payload limits: the result is walked (it is usually small), the input's size is
         // known and its depth within the bound.
@@ -1361,8 +1392,13 @@ impl Execution {
             let caught = self
                 .assign(frame, state, &catcher.assign, &error_output, entropy)
                 .and_then(|assigned| {
-                    self.place_result(frame, state, &catcher.result_path, Arc::new(error_output))
-                        .map(|output| (output, assigned))
+                    self.place_result(
+                        frame,
+                        state,
+                        &catcher.result_path,
+                        StateResult::Owned(error_output),
+                    )
+                    .map(|output| (output, assigned))
                 });
             return match caught {
                 Ok((output, assigned)) => {

@@ -30,14 +30,14 @@ impl Execution {
             Kind::Pass { result } => {
                 let effective = self.effective_input(frame, state, entropy)?;
                 let (result, size) = match result {
-                    Some(v) => (Arc::new(v.clone()), None),
+                    Some(v) => (StateResult::Owned(v.clone()), None),
                     None => {
                         // The input passed on as it is: shared with the history, not copied.
                         let size = Arc::ptr_eq(&effective, &frame.raw_input).then_some(Measure {
                             size: frame.input_size,
                             depth: 0,
                         });
-                        (effective, size)
+                        (StateResult::Shared(effective), size)
                     }
                 };
                 let (output, assigned) =
@@ -685,7 +685,7 @@ impl Execution {
         let outcome = match self.process_result(
             &mut frame,
             state,
-            Arc::new(Value::Array(results)),
+            StateResult::Owned(Value::Array(results)),
             None,
             entropy,
         ) {
@@ -950,6 +950,7 @@ impl Execution {
                     );
                     self.fail(&mut frame, state, failure, false, entropy)
                 } else {
+                    let output = StateResult::Shared(output);
                     match self.process_result(&mut frame, state, output, Some(measured), entropy) {
                         Ok((output, assigned)) => {
                             self.complete(&mut frame, state, output, assigned, None, entropy)

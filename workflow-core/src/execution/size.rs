@@ -36,38 +36,43 @@ impl Measure {
 /// Measures `value` in one walk, which goes no deeper than one level past
 /// [`MAX_JSON_DEPTH`]: any value can be measured.
 pub fn measure(value: &Value) -> Measure {
-    let mut m = Measure { size: 0, depth: 0 };
-    walk(value, 0, &mut m);
-    m
+    let (size, depth) = walk(value, 0);
+    Measure { size, depth }
 }
 
-/// Adds `value`, found at `level`, to `m`. Recursion stops one level past the bound, so the
-/// stack it takes is bounded whatever the value.
-fn walk(value: &Value, level: usize, m: &mut Measure) {
-    let level = level + 1;
+/// The size and depth of `value`, found at `level`. Recursion stops one level past the
+/// bound, so the stack it takes is bounded whatever the value.
+fn walk(value: &Value, level: usize) -> (usize, usize) {
     match value {
-        Value::Null | Value::Bool(true) => m.size += 4,
-        Value::Bool(false) => m.size += 5,
-        Value::Number(n) => m.size += number_len(n),
-        Value::String(s) => m.size += string_len(s),
+        Value::Null | Value::Bool(true) => (4, 0),
+        Value::Bool(false) => (5, 0),
+        Value::Number(n) => (number_len(n), 0),
+        Value::String(s) => (string_len(s), 0),
         Value::Array(items) => {
-            m.depth = m.depth.max(level);
-            m.size += 2 + items.len().saturating_sub(1);
+            let level = level + 1;
+            let mut size = 2 + items.len().saturating_sub(1);
+            let mut depth = level;
             if level <= MAX_JSON_DEPTH {
                 for item in items {
-                    walk(item, level, m);
+                    let (s, d) = walk(item, level);
+                    size += s;
+                    depth = depth.max(d);
                 }
             }
+            (size, depth)
         }
         Value::Object(map) => {
-            m.depth = m.depth.max(level);
-            m.size += 2 + map.len().saturating_sub(1);
+            let level = level + 1;
+            let mut size = 2 + map.len().saturating_sub(1);
+            let mut depth = level;
             if level <= MAX_JSON_DEPTH {
                 for (k, v) in map {
-                    m.size += string_len(k) + 1;
-                    walk(v, level, m);
+                    let (s, d) = walk(v, level);
+                    size += string_len(k) + 1 + s;
+                    depth = depth.max(d);
                 }
             }
+            (size, depth)
         }
     }
 }

@@ -20,6 +20,8 @@ mod parse;
 
 use std::fmt;
 
+use crate::nesting::MAX_JSON_DEPTH;
+
 pub use eval::{ContextLookup, Env, PathError, VariableLookup};
 pub use filter::{FilterExpr, FilterOp, Operand};
 
@@ -327,70 +329,82 @@ pub fn write_reference(
 /// Like [`write_reference`], but builds a new document from a borrowed one: only the
 /// objects and arrays on the path are copied (shallowly), and the subtree being replaced is
 /// never copied at all. This is how ResultPath writes into a state input that the history
-/// still holds.
+/// still holds. A path of more than [`MAX_JSON_DEPTH`] steps is not written.
 pub fn with_reference(
     source: &serde_json::Value,
     segments: &[Segment],
     value: serde_json::Value,
 ) -> Result<serde_json::Value, WriteError> {
+    // The copy recurses once per step: no path goes deeper than a value may nest (the parser
+    // refuses longer ones), and a deeper write could only build a value too deep to keep.
+    if segments.len() > MAX_JSON_DEPTH {
+        return Err(WriteError {
+            depth: MAX_JSON_DEPTH,
+        });
+    }
+    copy_path(source, segments, value, 0)
+}
+
+fn copy_path(
+    source: &serde_json::Value,
+    segments: &[Segment],
+    value: serde_json::Value,
+    depth: usize,
+) -> Result<serde_json::Value, WriteError> {
     use serde_json::{Map, Value};
-    // Down the path first: the node each step starts from, `None` where the path goes on
-    // below a member that is not there (it is created, as an object). Then up again, building
-    // each level around the one below it: no recursion, however long the path.
-    let mut parents: Vec<Option<&Value>> = Vec::with_capacity(segments.len());
-    let mut node = Some(source);
-    for (depth, segment) in segments.iter().enumerate() {
-        parents.push(node);
-        node = match (segment, node) {
-            (Segment::Name(name), Some(Value::Object(map))) => map.get(&**name),
-            (Segment::Name(_), None | Some(Value::Null)) => None,
-            (Segment::Index(i), Some(Value::Array(items))) => {
-                let idx = resolve_index(*i, items.len()).ok_or(WriteError { depth })?;
-                Some(&items[idx])
+    let Some((first, rest)) = segments.split_first() else {
+        return Ok(value);
+    };
+    static EMPTY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let empty = || EMPTY.get_or_init(|| Value::Object(Map::new()));
+    match (first, source) {
+        (Segment::Name(name), Value::Object(map)) => {
+            let mut out = Map::with_capacity(map.len() + 1);
+            let mut value = Some(value);
+            for (k, v) in map {
+                if k.as_str() == &**name {
+                    let child = copy_path(v, rest, value.take().unwrap_or_default(), depth + 1)?;
+                    out.insert(k.clone(), child);
+                } else {
+                    out.insert(k.clone(), v.clone());
+                }
             }
-            _ => return Err(WriteError { depth }),
-        };
+            if let Some(value) = value {
+                out.insert(
+                    name.to_string(),
+                    copy_path(empty(), rest, value, depth + 1)?,
+                );
+            }
+            Ok(Value::Object(out))
+        }
+        (Segment::Name(name), Value::Null) => {
+            let mut out = Map::with_capacity(1);
+            out.insert(
+                name.to_string(),
+                copy_path(empty(), rest, value, depth + 1)?,
+            );
+            Ok(Value::Object(out))
+        }
+        (Segment::Index(i), Value::Array(items)) => {
+            let idx = resolve_index(*i, items.len()).ok_or(WriteError { depth })?;
+            let mut out = Vec::with_capacity(items.len());
+            let mut value = Some(value);
+            for (j, item) in items.iter().enumerate() {
+                if j == idx {
+                    out.push(copy_path(
+                        item,
+                        rest,
+                        value.take().unwrap_or_default(),
+                        depth + 1,
+                    )?);
+                } else {
+                    out.push(item.clone());
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        _ => Err(WriteError { depth }),
     }
-    let mut built = value;
-    for (depth, (segment, parent)) in segments.iter().zip(parents).enumerate().rev() {
-        built = match (segment, parent) {
-            (Segment::Name(name), Some(Value::Object(map))) => {
-                let mut out = Map::with_capacity(map.len() + 1);
-                let mut child = Some(built);
-                for (k, v) in map {
-                    if k.as_str() == &**name {
-                        out.insert(k.clone(), child.take().unwrap_or_default());
-                    } else {
-                        out.insert(k.clone(), v.clone());
-                    }
-                }
-                if let Some(child) = child {
-                    out.insert(name.to_string(), child);
-                }
-                Value::Object(out)
-            }
-            (Segment::Name(name), _) => {
-                let mut out = Map::with_capacity(1);
-                out.insert(name.to_string(), built);
-                Value::Object(out)
-            }
-            (Segment::Index(i), Some(Value::Array(items))) => {
-                let idx = resolve_index(*i, items.len()).ok_or(WriteError { depth })?;
-                let mut out = Vec::with_capacity(items.len());
-                let mut child = Some(built);
-                for (j, item) in items.iter().enumerate() {
-                    if j == idx {
-                        out.push(child.take().unwrap_or_default());
-                    } else {
-                        out.push(item.clone());
-                    }
-                }
-                Value::Array(out)
-            }
-            _ => return Err(WriteError { depth }),
-        };
-    }
-    Ok(built)
 }
 
 /// A reference path could not be written: the step at `depth` met a value that cannot hold it.

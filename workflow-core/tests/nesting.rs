@@ -51,6 +51,14 @@ fn problems(text: &str) -> Vec<Diagnostic> {
         .unwrap_or_default()
 }
 
+/// The problems of a machine built in code, which must be refused.
+fn refused(machine: StateMachine) -> Vec<Diagnostic> {
+    match Definition::from_machine(machine, &CompileOptions::default()) {
+        Ok(_) => panic!("the machine was accepted"),
+        Err(problems) => problems.0,
+    }
+}
+
 fn one_pass(fields: Value) -> String {
     let mut state = json!({"Type": "Pass", "End": true});
     for (k, v) in fields.as_object().unwrap() {
@@ -201,10 +209,7 @@ fn deep_and_or_nesting() {
         machine
             .states
             .insert("Done".into(), State::new(StateKind::Succeed));
-        Definition::from_machine(machine, &CompileOptions::default())
-            .err()
-            .unwrap()
-            .0
+        refused(machine)
     });
     assert_eq!(verdict.len(), 1, "{verdict:?}");
     assert_eq!(verdict[0].code, codes::NESTING_TOO_DEEP);
@@ -234,10 +239,7 @@ fn deep_parameters_templates() {
             ..StateMachine::default()
         };
         machine.states.insert("P".into(), state);
-        Definition::from_machine(machine, &CompileOptions::default())
-            .err()
-            .unwrap()
-            .0
+        refused(machine)
     });
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].code, codes::NESTING_TOO_DEEP);
@@ -408,12 +410,7 @@ fn nested_scopes() {
         }
         inner
     }
-    let too_deep = on_stack(SMALL_STACK, || {
-        Definition::from_machine(machine(10_000), &CompileOptions::default())
-            .err()
-            .unwrap()
-            .0
-    });
+    let too_deep = on_stack(SMALL_STACK, || refused(machine(10_000)));
     assert_eq!(too_deep.len(), 1);
     assert_eq!(too_deep[0].code, codes::NESTING_TOO_DEEP);
     let expected = format!(

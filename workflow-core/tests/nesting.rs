@@ -443,3 +443,18 @@ fn a_reference_write_deeper_than_the_bound_is_refused() {
     });
     assert!(refused);
 }
+
+/// The deepest value a state builds before its result is checked: a template as deep as a
+/// definition holds around an input as deep as values go, written below the longest
+/// ResultPath. Built, measured, refused and dropped on a tokio worker's stack.
+#[test]
+fn the_deepest_transient_value_is_refused_on_a_worker_stack() {
+    let text = one_pass(json!({
+        "Parameters": nested(120, "t", json!({"x.$": "$"})),
+        "ResultPath": format!("${}", ".r".repeat(MAX_JSON_DEPTH)),
+    }));
+    let execution = on_stack(WORKER_STACK, move || {
+        run(&text, nested(MAX_JSON_DEPTH, "i", json!(1)))
+    });
+    assert_eq!(failure(&execution).0, "States.DataLimitExceeded");
+}

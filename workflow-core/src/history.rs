@@ -352,7 +352,7 @@ impl PartialEq for Payload {
 /// Turns the payloads an execution records into [`Payload`]s that share what they can: one
 /// per execution, fed every payload in the order they are recorded.
 #[derive(Debug, Default)]
-pub struct PayloadRecorder {
+pub(crate) struct PayloadRecorder {
     /// The large value recorded last and what it became: the next event often carries the
     /// same one.
     last: Option<(Weak<Value>, Payload)>,
@@ -378,7 +378,8 @@ const SMALL_STRING_BYTES: usize = 512;
 
 impl PayloadRecorder {
     /// What to keep of `payload` in the history.
-    pub fn record(&mut self, mut payload: Payload) -> Payload {
+    #[cfg(test)]
+    fn record(&mut self, mut payload: Payload) -> Payload {
         self.record_in_place(&mut payload);
         payload
     }

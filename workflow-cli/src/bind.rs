@@ -293,7 +293,8 @@ async fn run_command(command: &str, input: &Value, ctx: &TaskContext) -> Result<
             TaskError::new(
                 "States.TaskFailed",
                 format!(
-                    "`{command}` printed something that is not JSON on stdout ({e}): {}",
+                    "`{command}` printed something that is not JSON on stdout ({}): {}",
+                    workflow_core::nesting::parse_error_message(&e),
                     crate::render::short(stdout.trim(), 200)
                 ),
             )
@@ -360,7 +361,8 @@ async fn post(
         }
         serde_json::from_str(&body).map_err(|e| {
             fail(format!(
-                "{url} answered {status} with a body that is not JSON ({e}): {}",
+                "{url} answered {status} with a body that is not JSON ({}): {}",
+                workflow_core::nesting::parse_error_message(&e),
                 crate::render::short(body.trim(), 200)
             ))
         })

@@ -238,13 +238,22 @@ pub fn json_argument(arg: &str, what: &str) -> anyhow::Result<Value> {
             .context("cannot read standard input")?;
         (bytes, "standard input".to_string())
     } else {
-        return serde_json::from_str(arg)
-            .map_err(|e| anyhow::anyhow!("the {what} is not JSON: {e}"));
+        return serde_json::from_str(arg).map_err(|e| {
+            anyhow::anyhow!(
+                "the {what} is not JSON: {}",
+                workflow_core::nesting::parse_error_message(&e)
+            )
+        });
     };
     let Some(bytes) = bytes else {
         anyhow::bail!("{source} is larger than 262,144 bytes, AWS's limit for an execution input");
     };
-    serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{source} is not JSON: {e}"))
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{source} is not JSON: {}",
+            workflow_core::nesting::parse_error_message(&e)
+        )
+    })
 }
 
 /// Every state of a machine, nested ones included.

@@ -247,9 +247,47 @@ pub fn progress_line(history: &[HistoryEvent]) -> String {
     line
 }
 
-/// The history as `{"events": [...]}`, the shape of GetExecutionHistory.
-pub fn history_json(history: &[HistoryEvent]) -> Value {
-    json!({"events": history.iter().map(HistoryEvent::to_aws_json).collect::<Vec<_>>()})
+/// Writes the history as `{"events": [...]}`, the shape of GetExecutionHistory, one event at
+/// a time: the history shares each payload between the events that carry it, the JSON repeats
+/// it in every one (25,000 events of a 200 KB payload are 5 GB of text).
+fn write_history_json(history: &[HistoryEvent], out: impl Write) -> serde_json::Result<()> {
+    struct Events<'h>(&'h [HistoryEvent]);
+    impl serde::Serialize for Events<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(HistoryEvent::to_aws_json))
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct Document<'h> {
+        events: Events<'h>,
+    }
+    serde_json::to_writer_pretty(
+        out,
+        &Document {
+            events: Events(history),
+        },
+    )
+}
+
+/// Characters of a payload the history table keeps: it shows only the first ones (48 in
+/// `run`), and the whole texts of a long history would not fit in memory.
+const TABLE_PAYLOAD_CHARS: usize = 1024;
+
+/// An event in the shape of GetExecutionHistory, its payloads cut for the table.
+fn table_event(event: &HistoryEvent) -> Value {
+    let mut v = event.to_aws_json();
+    let details = v
+        .as_object_mut()
+        .and_then(|o| o.values_mut().find_map(Value::as_object_mut));
+    for (_, data) in details.into_iter().flatten() {
+        if let Value::String(text) = data
+            && let Some((cut, _)) = text.char_indices().nth(TABLE_PAYLOAD_CHARS)
+        {
+            // A new string: truncating would keep the whole text's allocation.
+            *text = text[..cut].to_string();
+        }
+    }
+    v
 }
 
 /// The exit code of an outcome.
@@ -314,11 +352,15 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         );
         return Ok(code);
     }
-    let events = history_json(&ran.history);
     if let Some(path) = &args.history_out {
-        let text = serde_json::to_string_pretty(&events)?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let write = || -> anyhow::Result<()> {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            write_history_json(&ran.history, &mut file)?;
+            writeln!(file)?;
+            file.flush()?;
+            Ok(())
+        };
+        write().with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.format == Format::Json {
         let _ = writeln!(
@@ -329,17 +371,17 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         return Ok(code);
     }
     let mut out = crate::output::stdout();
-    let list = events["events"].as_array().map_or(&[][..], Vec::as_slice);
     match &args.history_out {
         None => {
-            let _ = writeln!(out, "{}", history::trimmed(&history::table(list, 48)));
-            let _ = writeln!(out, "{}", history::summary(list));
+            let list: Vec<Value> = ran.history.iter().map(table_event).collect();
+            let _ = writeln!(out, "{}", history::trimmed(&history::table(&list, 48)));
+            let _ = writeln!(out, "{}", history::summary(&list));
         }
         Some(path) => {
             let _ = writeln!(
                 out,
                 "history: {} events written to {}",
-                list.len(),
+                ran.history.len(),
                 path.display()
             );
         }
@@ -375,4 +417,69 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         );
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use workflow_core::history::{EventDetails, EventType};
+
+    use super::*;
+
+    fn history(payload: Value) -> Vec<HistoryEvent> {
+        let payload = Arc::new(payload);
+        vec![
+            HistoryEvent {
+                id: 1,
+                previous_event_id: 0,
+                timestamp: 1_700_000_000_000,
+                event_type: EventType::ExecutionStarted,
+                details: EventDetails::ExecutionStarted {
+                    input: payload.clone().into(),
+                    role_arn: "arn:aws:iam::123456789012:role/r".into(),
+                },
+            },
+            HistoryEvent {
+                id: 2,
+                previous_event_id: 1,
+                timestamp: 1_700_000_000_000,
+                event_type: EventType::PassStateEntered,
+                details: EventDetails::StateEntered {
+                    name: "P".into(),
+                    input: payload.into(),
+                },
+            },
+        ]
+    }
+
+    /// Written one event at a time, the file is what the whole document pretty-printed is.
+    #[test]
+    fn the_history_is_written_as_one_document() {
+        let history = history(json!({"a": [1, {"b": "c"}]}));
+        let mut written = Vec::new();
+        write_history_json(&history, &mut written).unwrap();
+        let whole =
+            json!({"events": history.iter().map(HistoryEvent::to_aws_json).collect::<Vec<_>>()});
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
+    }
+
+    /// The table keeps the first characters of a payload, in an allocation of their size (not
+    /// the whole text's: 25,000 of those are what overflowed memory).
+    #[test]
+    fn the_table_keeps_the_start_of_payloads() {
+        let long = "é".repeat(100_000);
+        let event = &history(json!({ "s": long }))[1];
+        let row = table_event(event);
+        let input = row["stateEnteredEventDetails"]["input"].as_str().unwrap();
+        assert_eq!(input.chars().count(), TABLE_PAYLOAD_CHARS);
+        assert!(input.starts_with("{\"s\":\"éé"));
+        let Value::String(s) = &row["stateEnteredEventDetails"]["input"] else {
+            unreachable!()
+        };
+        assert!(s.capacity() <= 4 * TABLE_PAYLOAD_CHARS, "{}", s.capacity());
+    }
 }

@@ -61,6 +61,14 @@ impl Definition {
     ) -> Result<Definition, Diagnostics> {
         let compiled = compile(&machine, options);
         let diagnostics = compiled.diagnostics.clone();
+        if diagnostics
+            .iter()
+            .any(|d| d.code == crate::diagnostic::codes::NESTING_TOO_DEEP)
+        {
+            // Refused, and taken apart without the recursion of dropping it as usual.
+            crate::plan::compile::dismantle(machine);
+            return Err(Self::problems(diagnostics));
+        }
         Self::finish(machine, None, diagnostics, compiled)
     }
 

@@ -126,6 +126,11 @@ pub mod codes {
     pub const INVALID_LABEL: &str = "invalid-label";
     /// (Warning) A reachable state can never reach a terminal state.
     pub const CYCLE_WITHOUT_EXIT: &str = "cycle-without-exit";
+    /// A path goes, a payload template, Choice rule or other JSON value nests, or Parallel
+    /// branches and Map processors nest, deeper than the engine allows (see
+    /// [`crate::nesting`]). Only a definition built in code can nest values or scopes that
+    /// deep: its JSON text could not be read.
+    pub const NESTING_TOO_DEEP: &str = "nesting-too-deep";
     /// The definition is valid, but uses a feature this runtime does not run.
     pub const UNSUPPORTED: &str = "unsupported";
 }

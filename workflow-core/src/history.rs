@@ -1,8 +1,10 @@
 //! The execution history: the journal of an execution, with AWS's event types, ids and
 //! previous-event ids, and the inputs and outputs AWS records.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde_json::{Map, Value, json};
 
@@ -155,14 +157,14 @@ pub enum EventDetails {
     /// `ExecutionStarted`.
     ExecutionStarted {
         /// The execution input.
-        input: Arc<Value>,
+        input: Payload,
         /// The execution role.
         role_arn: String,
     },
     /// `ExecutionSucceeded`.
     ExecutionSucceeded {
         /// The execution output.
-        output: Arc<Value>,
+        output: Payload,
     },
     /// A failure: `ExecutionFailed`, `ExecutionAborted`, `ExecutionTimedOut`, `TaskFailed`,
     /// `LambdaFunctionFailed`, `MapRunFailed`, ...
@@ -179,16 +181,16 @@ pub enum EventDetails {
         /// State name.
         name: Arc<str>,
         /// The state's input.
-        input: Arc<Value>,
+        input: Payload,
     },
     /// `*StateExited`.
     StateExited {
         /// State name.
         name: Arc<str>,
         /// The state's output.
-        output: Arc<Value>,
-        /// Variables the state assigned, if any.
-        assigned: Option<Arc<Map<String, Value>>>,
+        output: Payload,
+        /// Variables the state assigned, if any, with their values.
+        assigned: Option<Arc<Vec<(String, Payload)>>>,
     },
     /// `TaskScheduled`.
     TaskScheduled {
@@ -199,7 +201,7 @@ pub enum EventDetails {
         /// The region.
         region: String,
         /// The effective parameters.
-        parameters: Arc<Value>,
+        parameters: Payload,
         /// TimeoutSeconds, when set.
         timeout_seconds: Option<u64>,
         /// HeartbeatSeconds, when set.
@@ -212,21 +214,21 @@ pub enum EventDetails {
         /// e.g. `invoke`.
         resource: String,
         /// The task's output (submitted response or result).
-        output: Option<Arc<Value>>,
+        output: Option<Payload>,
     },
     /// `LambdaFunctionScheduled`.
     LambdaScheduled {
         /// The function ARN.
         resource: String,
         /// The function's input.
-        input: Arc<Value>,
+        input: Payload,
         /// TimeoutSeconds, when set.
         timeout_seconds: Option<u64>,
     },
     /// `LambdaFunctionSucceeded`.
     LambdaSucceeded {
         /// The function's result.
-        output: Arc<Value>,
+        output: Payload,
     },
     /// `MapStateStarted`.
     MapStarted {
@@ -245,6 +247,324 @@ pub enum EventDetails {
         /// The map run ARN.
         map_run_arn: String,
     },
+}
+
+/// A payload an event records (an input, an output, a task's parameters or result).
+///
+/// An execution's history keeps every payload it records, 25,000 events' worth, while the step
+/// logic keeps only the current ones. So the history shares a payload with the step logic and
+/// between the events that carry it (a state's output is the next state's input) instead of
+/// copying it, and keeps a large one as its compact JSON text (what `GetExecutionHistory`
+/// gives anyway), which takes a fraction of the memory of a `serde_json::Value` (a
+/// `{"a": ...}` level is 6 bytes of text but some 200 bytes of `Value`). A text that differs
+/// from an earlier one only in a stretch (a loop that updates a counter in a large document)
+/// is kept as that stretch and a reference to the earlier text.
+#[derive(Clone, Debug)]
+pub struct Payload(Repr);
+
+/// Two words: an event is moved and copied as it is recorded.
+#[derive(Clone, Debug)]
+enum Repr {
+    /// A small payload, shared with the step logic as it is.
+    Value(Arc<Value>),
+    /// A larger one, as its compact JSON text.
+    Text(Arc<String>),
+    /// A text that is close to an earlier one.
+    Delta(Arc<Delta>),
+}
+
+/// A text that is `base` with the bytes between its first `prefix` and its last `suffix`
+/// replaced by `middle`.
+#[derive(Debug)]
+struct Delta {
+    base: Arc<String>,
+    prefix: usize,
+    middle: Box<str>,
+    suffix: usize,
+}
+
+impl Payload {
+    /// The compact JSON text, as `GetExecutionHistory` gives it.
+    pub fn json(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Value(v) => Cow::Owned(compact_json(v)),
+            Repr::Text(t) => Cow::Borrowed(t.as_str()),
+            Repr::Delta(d) => {
+                let mut text = String::with_capacity(d.prefix + d.middle.len() + d.suffix);
+                text.push_str(&d.base[..d.prefix]);
+                text.push_str(&d.middle);
+                text.push_str(&d.base[d.base.len() - d.suffix..]);
+                Cow::Owned(text)
+            }
+        }
+    }
+
+    /// The payload as a JSON value.
+    pub fn to_value(&self) -> Value {
+        match &self.0 {
+            Repr::Value(v) => Value::clone(v),
+            // Written from a value within the nesting bound, which serde_json reads back.
+            _ => serde_json::from_str(&self.json()).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The memory the payload holds on its own, in bytes, not counting what it shares with
+    /// other payloads (the text a delta refers to) or with the step logic (a small value):
+    /// what recording it cost.
+    pub fn retained_bytes(&self) -> usize {
+        match &self.0 {
+            Repr::Value(_) => 0,
+            Repr::Text(t) => t.len(),
+            Repr::Delta(d) => d.middle.len(),
+        }
+    }
+
+    /// The same shared payload (not merely an equal one).
+    pub fn shares(&self, other: &Payload) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Value(a), Repr::Value(b)) => Arc::ptr_eq(a, b),
+            (Repr::Text(a), Repr::Text(b)) => Arc::ptr_eq(a, b),
+            (Repr::Delta(a), Repr::Delta(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl From<Arc<Value>> for Payload {
+    fn from(value: Arc<Value>) -> Payload {
+        Payload(Repr::Value(value))
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Payload {
+        Payload(Repr::Value(Arc::new(value)))
+    }
+}
+
+/// Equal when their JSON texts are.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.shares(other) || self.json() == other.json()
+    }
+}
+
+/// Turns the payloads an execution records into [`Payload`]s that share what they can: one
+/// per execution, fed every payload in the order they are recorded.
+#[derive(Debug, Default)]
+pub(crate) struct PayloadRecorder {
+    /// The large value recorded last and what it became: the next event often carries the
+    /// same one.
+    last: Option<(Weak<Value>, Payload)>,
+    /// The address of the small value recorded last, which the history keeps (so no other
+    /// value can have it while the history lives): the next event, the next state's entry,
+    /// often carries it again, and need not be looked at twice.
+    last_small: usize,
+    /// The last payloads kept as whole texts, the latest last: later texts are kept as
+    /// differences from the one they share most with. More than one, because a state's
+    /// input, its task's result and its output can each be large and unlike the others.
+    keyframes: VecDeque<Arc<String>>,
+}
+
+/// How many whole texts a later text is compared with.
+const KEYFRAMES: usize = 4;
+
+/// A payload of at most this many JSON nodes, and this many bytes of strings and keys, stays a
+/// value: serializing it would cost more time than it saves memory (the benchmarks' payloads
+/// are such), and 25,000 of them take at most some 200 MiB (a node of a `Value` takes about
+/// 100 bytes with its share of its container).
+const SMALL_NODES: usize = 64;
+const SMALL_STRING_BYTES: usize = 512;
+
+impl PayloadRecorder {
+    /// What to keep of `payload` in the history.
+    #[cfg(test)]
+    fn record(&mut self, mut payload: Payload) -> Payload {
+        self.record_in_place(&mut payload);
+        payload
+    }
+
+    /// Replaces `payload` with what to keep of it in the history. A small value is left as it
+    /// is, at the cost of a look at its first nodes.
+    pub(crate) fn record_in_place(&mut self, payload: &mut Payload) {
+        let Repr::Value(value) = &payload.0 else {
+            return;
+        };
+        if let Some((last, kept)) = &self.last
+            && std::ptr::eq(last.as_ptr(), Arc::as_ptr(value))
+        {
+            *payload = kept.clone();
+            return;
+        }
+        let address = Arc::as_ptr(value) as usize;
+        if address == self.last_small {
+            return;
+        }
+        if is_small(value) {
+            self.last_small = address;
+            return;
+        }
+        let weak = Arc::downgrade(value);
+        let kept = Payload(self.compact(compact_json(value)));
+        self.last = Some((weak, kept.clone()));
+        *payload = kept;
+    }
+
+    /// `text` as a difference from the keyframe it shares most with, when that is most of
+    /// it, else as a new keyframe.
+    fn compact(&mut self, text: String) -> Repr {
+        let closest = self
+            .keyframes
+            .iter()
+            .map(|base| (base, common_ends(base, &text)))
+            .max_by_key(|(_, (prefix, suffix))| prefix + suffix);
+        if let Some((base, (prefix, suffix))) = closest {
+            let middle = &text[prefix..text.len() - suffix];
+            if middle.len() <= text.len() / 4 {
+                return Repr::Delta(Arc::new(Delta {
+                    base: base.clone(),
+                    prefix,
+                    middle: middle.into(),
+                    suffix,
+                }));
+            }
+        }
+        let text = Arc::new(text);
+        if self.keyframes.len() == KEYFRAMES {
+            self.keyframes.pop_front();
+        }
+        self.keyframes.push_back(text.clone());
+        Repr::Text(text)
+    }
+}
+
+/// The compact JSON text of `value`, written straight to bytes (`Value`'s `Display` goes
+/// through the slower `fmt` machinery).
+fn compact_json(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// True for a value of at most [`SMALL_NODES`] nodes and [`SMALL_STRING_BYTES`] of text:
+/// looks no further than that (so it recurses at most [`SMALL_NODES`] levels).
+fn is_small(value: &Value) -> bool {
+    /// Takes `v` off the budget of nodes and bytes left; false once it is spent.
+    fn fits(v: &Value, budget: &mut (usize, usize)) -> bool {
+        if budget.0 == 0 {
+            return false;
+        }
+        budget.0 -= 1;
+        match v {
+            Value::String(s) => take(&mut budget.1, s.len()),
+            Value::Array(items) => {
+                for item in items {
+                    if !fits(item, budget) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    if !take(&mut budget.1, k.len()) || !fits(item, budget) {
+                        return false;
+                    }
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+    fn take(left: &mut usize, n: usize) -> bool {
+        match left.checked_sub(n) {
+            Some(rest) => {
+                *left = rest;
+                true
+            }
+            None => false,
+        }
+    }
+    fits(value, &mut (SMALL_NODES, SMALL_STRING_BYTES))
+}
+
+/// The lengths of the longest common prefix and suffix of `a` and `b` that do not overlap in
+/// either, on character boundaries.
+fn common_ends(a: &str, b: &str) -> (usize, usize) {
+    /// The length of the common start of two byte strings: whole chunks compared at once
+    /// (`memcmp`), then the bytes of the chunk that differs.
+    fn common_start<'x>(
+        x: impl Iterator<Item = &'x [u8]>,
+        y: impl Iterator<Item = &'x [u8]>,
+        backwards: bool,
+    ) -> usize {
+        let mut same = 0;
+        for (p, q) in x.zip(y) {
+            if p == q {
+                same += p.len();
+                continue;
+            }
+            let bytes = p.iter().zip(q);
+            same += if backwards {
+                bytes.rev().take_while(|(u, v)| u == v).count()
+            } else {
+                bytes.take_while(|(u, v)| u == v).count()
+            };
+            break;
+        }
+        same
+    }
+    const CHUNK: usize = 256;
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let shortest = x.len().min(y.len());
+    let mut prefix = common_start(
+        x[..shortest].chunks(CHUNK),
+        y[..shortest].chunks(CHUNK),
+        false,
+    );
+    while !b.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let room = shortest - prefix;
+    let mut suffix = common_start(
+        x[x.len() - room..].rchunks(CHUNK),
+        y[y.len() - room..].rchunks(CHUNK),
+        true,
+    );
+    while !b.is_char_boundary(b.len() - suffix) {
+        suffix -= 1;
+    }
+    (prefix, suffix)
+}
+
+impl EventDetails {
+    /// Puts every payload of the details through `recorder`, in order.
+    #[inline]
+    pub(crate) fn record_payloads(&mut self, recorder: &mut PayloadRecorder) {
+        let mut record = |p: &mut Payload| recorder.record_in_place(p);
+        match self {
+            EventDetails::ExecutionStarted { input, .. }
+            | EventDetails::StateEntered { input, .. }
+            | EventDetails::LambdaScheduled { input, .. } => record(input),
+            EventDetails::ExecutionSucceeded { output }
+            | EventDetails::LambdaSucceeded { output } => record(output),
+            EventDetails::StateExited {
+                output, assigned, ..
+            } => {
+                record(output);
+                if let Some(vars) = assigned {
+                    for (_, value) in Arc::make_mut(vars) {
+                        record(value);
+                    }
+                }
+            }
+            EventDetails::TaskScheduled { parameters, .. } => record(parameters),
+            EventDetails::Task { output, .. } => output.iter_mut().for_each(record),
+            EventDetails::None
+            | EventDetails::Failure { .. }
+            | EventDetails::MapStarted { .. }
+            | EventDetails::MapIteration { .. }
+            | EventDetails::MapRunStarted { .. } => {}
+        }
+    }
 }
 
 /// One history event.
@@ -299,7 +619,7 @@ impl HistoryEvent {
 
     fn details_json(&self) -> Option<(String, Value)> {
         let key = details_key(self.event_type)?;
-        let data = |v: &Value| Value::String(v.to_string());
+        let data = |p: &Payload| Value::String(p.json().into_owned());
         let details = match &self.details {
             EventDetails::None => return None,
             EventDetails::ExecutionStarted { input, role_arn } => json!({
@@ -451,4 +771,68 @@ fn details_key(t: EventType) -> Option<String> {
         _ => return None,
     };
     Some(key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn large(counter: &str) -> Arc<Value> {
+        let items: Vec<Value> = (0..100).map(|i| json!({"id": i, "name": "ü"})).collect();
+        Arc::new(json!({"items": items, "counter": counter}))
+    }
+
+    #[test]
+    fn payloads_are_kept_as_their_json_text() {
+        let mut recorder = PayloadRecorder::default();
+        for value in [
+            json!(null),
+            json!({"small": [1, "two"]}),
+            Value::clone(&large("x")),
+        ] {
+            let kept = recorder.record(Arc::new(value.clone()).into());
+            assert_eq!(kept.json(), serde_json::to_string(&value).unwrap());
+            assert_eq!(kept.to_value(), value);
+        }
+    }
+
+    #[test]
+    fn the_same_value_is_kept_once() {
+        let mut recorder = PayloadRecorder::default();
+        let value = large("x");
+        let first = recorder.record(value.clone().into());
+        let second = recorder.record(value.clone().into());
+        assert!(first.shares(&second));
+        assert_eq!(first.retained_bytes(), value.to_string().len());
+        // A small one stays the value, shared with whoever holds it.
+        let small = Arc::new(json!({"a": 1}));
+        let kept = recorder.record(small.clone().into());
+        assert_eq!(kept.retained_bytes(), 0);
+        assert!(kept.shares(&small.into()));
+    }
+
+    #[test]
+    fn a_text_close_to_an_earlier_one_keeps_only_the_difference() {
+        let mut recorder = PayloadRecorder::default();
+        let whole = recorder.record(large("ü").into());
+        // The two texts differ in a multi-byte character: the difference starts on its first
+        // byte, not inside it.
+        let next = large("ä");
+        let kept = recorder.record(next.clone().into());
+        assert_eq!(kept.json(), next.to_string());
+        assert!(kept.retained_bytes() <= "ä".len(), "{kept:?}");
+        assert!(whole.retained_bytes() > 1000);
+        // A text unlike the first is kept whole, and is the one the next are compared with.
+        let other = Arc::new(json!({"other": "x".repeat(2000)}));
+        let kept = recorder.record(other.clone().into());
+        assert_eq!(kept.retained_bytes(), other.to_string().len());
+    }
+
+    #[test]
+    fn common_ends_stay_on_character_boundaries() {
+        assert_eq!(common_ends("aüb", "aäb"), (1, 1));
+        assert_eq!(common_ends("abc", "abc"), (3, 0));
+        assert_eq!(common_ends("ab", "abab"), (2, 0));
+        assert_eq!(common_ends("xab", "ab"), (0, 2));
+    }
 }

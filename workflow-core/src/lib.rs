@@ -13,6 +13,7 @@ pub mod history;
 pub mod intrinsics;
 pub mod lint;
 pub mod model;
+pub mod nesting;
 pub mod path;
 pub mod plan;
 pub mod source;

@@ -197,8 +197,13 @@ pub const EXPRESS_LIMIT_SECONDS: i64 = 300;
 /// The longest single retry delay the back-off rule accepts without MaxDelaySeconds.
 pub const BACKOFF_LIMIT_SECONDS: f64 = 3600.0;
 
-/// Runs every rule over `machine` and returns the findings in definition order.
+/// Runs every rule over `machine` and returns the findings in definition order (none for a
+/// machine whose scopes nest deeper than the validator allows).
 pub fn lint(machine: &StateMachine, options: &CompileOptions) -> Vec<Finding> {
+    // The rules recurse into nested scopes; the validator refuses a machine nested this deep.
+    if crate::nesting::scopes_too_deep(machine) {
+        return Vec::new();
+    }
     let mut l = Linter {
         options,
         findings: Vec::new(),

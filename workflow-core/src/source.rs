@@ -436,7 +436,10 @@ pub fn read_definition(text: &str) -> Result<ParsedDefinition, Diagnostics> {
             let message = if text.trim().is_empty() {
                 "Definition must be a valid JSON object".to_string()
             } else {
-                format!("The definition is not valid JSON: {e}")
+                format!(
+                    "The definition is not valid JSON: {}",
+                    crate::nesting::parse_error_message(&e)
+                )
             };
             let mut d = Diagnostic::error(codes::INVALID_JSON, "", message);
             if e.line() > 0 {

@@ -96,8 +96,20 @@ pub const MAX_LISTED_NAMES: usize = 1 << 16;
 /// the number of states.
 pub const MAX_WALK_STEPS: u64 = 1_000_000;
 
-/// Counts the transitions of `machine`.
+/// Counts the transitions of `machine`. A machine whose scopes nest deeper than
+/// [`crate::nesting::MAX_SCOPE_DEPTH`] (the validator refuses it) is not counted: no path, at
+/// least none and at most unbounded.
 pub fn count(machine: &StateMachine, options: &CountOptions) -> Counted {
+    // Costing recurses into nested scopes; the validator refuses a machine nested this deep.
+    if crate::nesting::scopes_too_deep(machine) {
+        return Counted {
+            min: 0,
+            max: None,
+            paths: Vec::new(),
+            path_count: None,
+            truncated: true,
+        };
+    }
     let graph = ScopeGraph::new(&machine.start_at, &machine.states);
     let costs = graph.costs(&|s| state_cost(s, options));
     let (min, max) = graph.bounds(&costs);

@@ -78,6 +78,11 @@ const NOT_EXPRESSIBLE: &[(&str, &str)] = &[
         "unsupported",
         "reported when loading into the runtime, not by the validator",
     ),
+    (
+        "nesting-too-deep",
+        "it takes a template or condition nested 127 levels (or scopes 64) in the macro's input; \
+         workflow-core/tests/nesting.rs covers it",
+    ),
 ];
 
 /// The codes declared in `workflow_core::diagnostic::codes`, read from its source.

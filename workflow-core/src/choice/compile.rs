@@ -417,6 +417,10 @@ impl Condition {
         top_level: bool,
     ) -> Result<Condition, Vec<Diagnostic>> {
         let mut diags = Vec::new();
+        // Compiling (and evaluating) recurses once per level of `And`, `Or` and `Not`.
+        if let Some(too_deep) = crate::template::too_deep(rule, pointer) {
+            return Err(vec![too_deep]);
+        }
         match compile_rule(rule, pointer, top_level, &mut diags) {
             Some(condition) if diags.is_empty() => Ok(condition),
             _ => {

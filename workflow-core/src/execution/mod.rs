@@ -47,12 +47,13 @@ use serde_json::{Map, Value};
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
 use size::result_too_large_cause;
-pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
+pub use size::{Measure, PAYLOAD_LIMIT_BYTES, json_size, measure};
 
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;
 use crate::error::{Handling, names};
-use crate::history::{EventDetails, EventType, HistoryEvent};
+use crate::history::{EventDetails, EventType, HistoryEvent, PayloadRecorder};
+use crate::nesting::{MAX_JSON_DEPTH, drop_deep};
 use crate::path::{Env, PathError, with_reference};
 use crate::plan::{
     CompiledState, Count, FailText, Filter, Integration, Kind, MachineType, MapSpec, Percentage,
@@ -65,6 +66,37 @@ pub type Millis = i64;
 
 /// Variables a state assigns.
 type Assigned = Map<String, Value>;
+
+/// A state's result before ResultSelector and ResultPath: a value of its own, or one it
+/// shares (a Pass state passes its input on, a task's result is in the history): sharing
+/// spares a copy when ResultPath replaces the input, owning spares one when it writes into it.
+enum StateResult {
+    Owned(Value),
+    Shared(Arc<Value>),
+}
+
+impl StateResult {
+    fn value(&self) -> &Value {
+        match self {
+            StateResult::Owned(v) => v,
+            StateResult::Shared(v) => v,
+        }
+    }
+
+    fn into_arc(self) -> Arc<Value> {
+        match self {
+            StateResult::Owned(v) => Arc::new(v),
+            StateResult::Shared(v) => v,
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            StateResult::Owned(v) => v,
+            StateResult::Shared(v) => Arc::unwrap_or_clone(v),
+        }
+    }
+}
 
 /// Identifies one task invocation (one attempt of one Task state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -297,6 +329,7 @@ pub enum Command {
 
 /// Why an execution could not start.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// The input is larger than the payload limit.
     #[error("the execution input is {size} bytes, more than the {PAYLOAD_LIMIT_BYTES}-byte limit")]
@@ -304,6 +337,9 @@ pub enum StartError {
         /// Its size in bytes.
         size: usize,
     },
+    /// The input nests deeper than [`MAX_JSON_DEPTH`] levels.
+    #[error("{}", crate::nesting::too_deep("the execution input"))]
+    InputTooDeep,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -338,8 +374,10 @@ struct Frame {
     raw_input: Arc<Value>,
     /// An upper bound of the JSON size of `raw_input`.
     input_size: usize,
-    /// An upper bound of the size of the output being completed, when one is known cheaply.
-    output_bound: Option<usize>,
+    /// What is cheaply known of the output being completed: an upper bound of its size, and
+    /// how deep the part of it that is not the state's input nests (the input is within the
+    /// depth bound).
+    output_bound: Option<Measure>,
     entered_event: u64,
     entered_time: Millis,
     retry_counts: Vec<u32>,
@@ -439,6 +477,8 @@ pub struct Execution {
     generations: Vec<u32>,
     free: Vec<u32>,
     history: Vec<HistoryEvent>,
+    /// Keeps the history's payloads shared and compact.
+    payloads: PayloadRecorder,
     status: ExecutionStatus,
     tasks: HashMap<TaskId, FrameRef>,
     timers: HashMap<TimerId, (Option<FrameRef>, TimerPurpose)>,
@@ -508,6 +548,18 @@ fn aborted_event(kind: &Kind) -> Option<EventType> {
         Kind::Map(_) => Some(EventType::MapStateAborted),
         _ => None,
     }
+}
+
+/// The failure of a state whose result, task input or variable nests deeper than
+/// [`MAX_JSON_DEPTH`] levels: the payload limit of the size, `States.DataLimitExceeded`, and a
+/// cause in the words of its size message. `what` is "a result", "an input", ...
+fn too_deep_failure(state: &str, what: &str) -> Failure {
+    Failure::new(
+        names::DATA_LIMIT_EXCEEDED,
+        format!(
+            "The state/task '{state}' returned {what} nested deeper than the maximum of {MAX_JSON_DEPTH} levels."
+        ),
+    )
 }
 
 /// How a value appears in AWS's messages: strings bare, everything else as JSON.
@@ -586,7 +638,12 @@ impl Execution {
         now: Millis,
         entropy: &mut dyn Entropy,
     ) -> Result<(Execution, Vec<Command>), StartError> {
-        let size = json_size(&input);
+        let measured = measure(&input);
+        if measured.too_deep() {
+            drop_deep(input);
+            return Err(StartError::InputTooDeep);
+        }
+        let size = measured.size;
         if size > PAYLOAD_LIMIT_BYTES {
             return Err(StartError::InputTooLarge { size });
         }
@@ -641,6 +698,7 @@ impl Execution {
             free: Vec::new(),
             // Two events per state plus the execution's own: one allocation for most runs.
             history: Vec::with_capacity((plan.state_count() * 2 + 4).min(4096)),
+            payloads: PayloadRecorder::default(),
             status: ExecutionStatus::Running,
             tasks: HashMap::new(),
             timers: HashMap::new(),
@@ -661,7 +719,7 @@ impl Execution {
             None,
             EventType::ExecutionStarted,
             EventDetails::ExecutionStarted {
-                input: input.clone(),
+                input: input.clone().into(),
                 role_arn,
             },
         );
@@ -847,6 +905,8 @@ impl Execution {
             _ => {}
         }
         self.last_event_id = id;
+        let mut details = details;
+        details.record_payloads(&mut self.payloads);
         self.history.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -986,7 +1046,7 @@ impl Execution {
             entered_event(&state.kind),
             EventDetails::StateEntered {
                 name: state.name.clone(),
-                input,
+                input: input.into(),
             },
         );
         frame.entered_event = id;
@@ -1007,7 +1067,7 @@ impl Execution {
                             Some(&mut frame),
                             EventType::ExecutionSucceeded,
                             EventDetails::ExecutionSucceeded {
-                                output: output.clone(),
+                                output: output.clone().into(),
                             },
                         );
                         self.status = ExecutionStatus::Succeeded(output);
@@ -1167,13 +1227,15 @@ impl Execution {
         frame: &Frame,
         state: &CompiledState,
         result_path: &ResultPath,
-        result: Value,
+        result: StateResult,
     ) -> Result<Arc<Value>, Failure> {
         match result_path {
-            ResultPath::Replace => Ok(Arc::new(result)),
+            // Shared, not copied: a Pass state's output is its input.
+            ResultPath::Replace => Ok(result.into_arc()),
             ResultPath::Discard => Ok(frame.raw_input.clone()),
             ResultPath::Path(path) => {
                 // The history still holds the input: copy only the path being written.
+                let result = result.into_value();
                 match with_reference(&frame.raw_input, path.segments(), result) {
                     Ok(doc) => Ok(Arc::new(doc)),
                     Err(_) => Err(self.prefix(
@@ -1191,28 +1253,35 @@ impl Execution {
     }
 
     /// ResultSelector, ResultPath and OutputPath on a state's raw result; Assign from it.
-    /// `result_size`, when the caller knows it, is an upper bound of the JSON size of `result`
-    /// (exact when over the payload limit).
+    /// `result_measure`, when the caller knows it, is the result's measure (its size may be an
+    /// upper bound, exact when over the payload limit).
     fn process_result(
         &self,
         frame: &mut Frame,
         state: &CompiledState,
-        result: Value,
-        result_size: Option<usize>,
+        result: StateResult,
+        result_measure: Option<Measure>,
         entropy: &mut dyn Entropy,
     ) -> Result<(Arc<Value>, Option<Assigned>), Failure> {
-        let assigned = self.assign(frame, state, &state.assign, &result, entropy)?;
-        let (selected, selected_size) = match &state.result_selector {
-            Some(t) => (self.evaluate(frame, state, t, &result, entropy)?, None),
-            None => (result, result_size),
+        let assigned = self.assign(frame, state, &state.assign, result.value(), entropy)?;
+        let (selected, selected_measure) = match &state.result_selector {
+            Some(t) => (
+                StateResult::Owned(self.evaluate(frame, state, t, result.value(), entropy)?),
+                None,
+            ),
+            None => (result, result_measure),
         };
-        let selected_size = || selected_size.unwrap_or_else(|| json_size(&selected));
-        // A cheap upper bound of the output's size spares walking the whole document for the
-        // payload limit: the result is walked (it is usually small), the input's size is known.
+        let selected_measure = || selected_measure.unwrap_or_else(|| measure(selected.value()));
+        // A cheap bound of the output's size and depth spares walking the whole document for
+        // the payload limits: the result is walked (it is usually small), the input's size is
+        // known and its depth within the bound.
         let bound = match (&state.result_path, &state.output_path) {
             (_, Filter::Path(_) | Filter::Empty) => None,
-            (ResultPath::Replace, Filter::All) => Some(selected_size()),
-            (ResultPath::Discard, Filter::All) => Some(frame.input_size),
+            (ResultPath::Replace, Filter::All) => Some(selected_measure()),
+            (ResultPath::Discard, Filter::All) => Some(Measure {
+                size: frame.input_size,
+                depth: 0,
+            }),
             (ResultPath::Path(path), Filter::All) => {
                 let overhead: usize = path
                     .segments()
@@ -1222,7 +1291,12 @@ impl Execution {
                         _ => 8,
                     })
                     .sum();
-                Some(frame.input_size + selected_size() + overhead + 8)
+                let result = selected_measure();
+                // Written below the path's last step, the result nests that much deeper.
+                Some(Measure {
+                    size: frame.input_size + result.size + overhead + 8,
+                    depth: path.segments().len() + result.depth,
+                })
             }
         };
         let placed = self.place_result(frame, state, &state.result_path, selected)?;
@@ -1243,14 +1317,18 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) -> Outcome {
         let bound = frame.output_bound.take();
-        let size = if Arc::ptr_eq(&output, &frame.raw_input) {
-            frame.input_size
+        let measured = if Arc::ptr_eq(&output, &frame.raw_input) {
+            Measure {
+                size: frame.input_size,
+                depth: 0,
+            }
         } else {
             match bound {
-                Some(b) if b <= PAYLOAD_LIMIT_BYTES => b,
-                _ => json_size(&output),
+                Some(b) if b.size <= PAYLOAD_LIMIT_BYTES && !b.too_deep() => b,
+                _ => measure(&output),
             }
         };
+        let size = measured.size;
         if size > PAYLOAD_LIMIT_BYTES {
             let failure = Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
@@ -1258,7 +1336,22 @@ impl Execution {
             );
             return self.fail(frame, state, failure, false, entropy);
         }
-        let assigned = assigned.filter(|m| !m.is_empty()).map(|m| {
+        let assigned = assigned.filter(|m| !m.is_empty());
+        let too_deep = if measured.too_deep() {
+            Some("a result")
+        } else if assigned
+            .as_ref()
+            .is_some_and(|m| m.values().any(|v| measure(v).too_deep()))
+        {
+            Some("a variable")
+        } else {
+            None
+        };
+        if let Some(what) = too_deep {
+            let failure = too_deep_failure(&state.name, what);
+            return self.fail(frame, state, failure, false, entropy);
+        }
+        let assigned = assigned.map(|m| {
             if !frame.vars_owned {
                 frame.vars = Vars::child(&frame.vars);
                 frame.vars_owned = true;
@@ -1267,14 +1360,14 @@ impl Execution {
             for (k, v) in &m {
                 vars.values.insert(k.clone(), v.clone());
             }
-            Arc::new(m)
+            Arc::new(m.into_iter().map(|(k, v)| (k, v.into())).collect())
         });
         self.record(
             Some(frame),
             exited_event(&state.kind),
             EventDetails::StateExited {
                 name: state.name.clone(),
-                output: output.clone(),
+                output: output.clone().into(),
                 assigned,
             },
         );
@@ -1332,8 +1425,13 @@ impl Execution {
             let caught = self
                 .assign(frame, state, &catcher.assign, &error_output, entropy)
                 .and_then(|assigned| {
-                    self.place_result(frame, state, &catcher.result_path, error_output)
-                        .map(|output| (output, assigned))
+                    self.place_result(
+                        frame,
+                        state,
+                        &catcher.result_path,
+                        StateResult::Owned(error_output),
+                    )
+                    .map(|output| (output, assigned))
                 });
             return match caught {
                 Ok((output, assigned)) => {

@@ -31,11 +31,14 @@ impl Execution {
             Kind::Pass { result } => {
                 let effective = self.effective_input(frame, state, entropy)?;
                 let (result, size) = match result {
-                    Some(v) => (v.clone(), None),
+                    Some(v) => (StateResult::Owned(v.clone()), None),
                     None => {
-                        let size =
-                            Arc::ptr_eq(&effective, &frame.raw_input).then_some(frame.input_size);
-                        (Arc::unwrap_or_clone(effective), size)
+                        // The input passed on as it is: shared with the history, not copied.
+                        let size = Arc::ptr_eq(&effective, &frame.raw_input).then_some(Measure {
+                            size: frame.input_size,
+                            depth: 0,
+                        });
+                        (StateResult::Shared(effective), size)
                     }
                 };
                 let (output, assigned) =
@@ -104,7 +107,11 @@ impl Execution {
                 let branch_input_size = if Arc::ptr_eq(&effective, &frame.raw_input) {
                     frame.input_size
                 } else {
-                    json_size(&effective)
+                    let measured = measure(&effective);
+                    if measured.too_deep() {
+                        return Err(too_deep_failure(&state.name, "an input"));
+                    }
+                    measured.size
                 };
                 self.record(
                     Some(frame),
@@ -296,12 +303,15 @@ impl Execution {
             Some(t) => Some(self.evaluate(frame, state, t, &effective, entropy)?),
             None => None,
         };
-        let size = if Arc::ptr_eq(&effective, &frame.raw_input) {
-            frame.input_size
+        let measured = if Arc::ptr_eq(&effective, &frame.raw_input) {
+            Measure {
+                size: frame.input_size,
+                depth: 0,
+            }
         } else {
-            json_size(&effective)
+            measure(&effective)
         };
-        if size > PAYLOAD_LIMIT_BYTES {
+        if measured.size > PAYLOAD_LIMIT_BYTES {
             return Err(Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
                 format!(
@@ -309,6 +319,9 @@ impl Execution {
                     state.name
                 ),
             ));
+        }
+        if measured.too_deep() {
+            return Err(too_deep_failure(&state.name, "an input"));
         }
         let task = TaskId(self.next_task);
         self.next_task += 1;
@@ -320,7 +333,7 @@ impl Execution {
                     EventType::LambdaFunctionScheduled,
                     EventDetails::LambdaScheduled {
                         resource: arn.clone(),
-                        input: effective.clone(),
+                        input: effective.clone().into(),
                         timeout_seconds: timeout,
                     },
                 );
@@ -336,7 +349,7 @@ impl Execution {
                     EventType::ActivityScheduled,
                     EventDetails::LambdaScheduled {
                         resource: arn.clone(),
-                        input: effective.clone(),
+                        input: effective.clone().into(),
                         timeout_seconds: timeout,
                     },
                 );
@@ -353,7 +366,7 @@ impl Execution {
                         resource_type: resource_type.clone(),
                         resource: resource.clone(),
                         region: self.info.region.clone(),
-                        parameters: effective.clone(),
+                        parameters: effective.clone().into(),
                         timeout_seconds: timeout,
                         heartbeat_seconds: heartbeat,
                     },
@@ -542,7 +555,13 @@ impl Execution {
                                 .map_err(|f| self.prefix(&frame, state, f))
                         }
                     };
-                    let input = input.map(|v| (json_size(&v), Arc::new(v)));
+                    let input = input.and_then(|v| {
+                        let measured = measure(&v);
+                        if measured.too_deep() {
+                            return Err(too_deep_failure(&state.name, "an item input"));
+                        }
+                        Ok((measured.size, Arc::new(v)))
+                    });
                     (spec.processor, input)
                 }
                 // Every branch shares the state's effective input, measured once.
@@ -631,13 +650,18 @@ impl Execution {
                 EventDetails::None,
             );
         }
-        let outcome =
-            match self.process_result(&mut frame, state, Value::Array(results), None, entropy) {
-                Ok((output, assigned)) => {
-                    self.complete(&mut frame, state, output, assigned, None, entropy)
-                }
-                Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
-            };
+        let outcome = match self.process_result(
+            &mut frame,
+            state,
+            StateResult::Owned(Value::Array(results)),
+            None,
+            entropy,
+        ) {
+            Ok((output, assigned)) => {
+                self.complete(&mut frame, state, output, assigned, None, entropy)
+            }
+            Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
+        };
         self.settle(r, frame, outcome);
     }
 
@@ -855,18 +879,25 @@ impl Execution {
         let state = &plan.scopes[frame.scope].states[frame.state];
         let outcome = match result {
             Ok(output) => {
+                let measured = measure(&output);
+                if measured.too_deep() {
+                    let outcome =
+                        self.too_deep_result(&mut frame, state, &wait.events, output, entropy);
+                    self.settle(r, frame, outcome);
+                    return;
+                }
                 let output = Arc::new(output);
                 let (event_type, details) = match &wait.events {
                     TaskEvents::Lambda { .. } => (
                         EventType::LambdaFunctionSucceeded,
                         EventDetails::LambdaSucceeded {
-                            output: output.clone(),
+                            output: output.clone().into(),
                         },
                     ),
                     TaskEvents::Activity { .. } => (
                         EventType::ActivitySucceeded,
                         EventDetails::LambdaSucceeded {
-                            output: output.clone(),
+                            output: output.clone().into(),
                         },
                     ),
                     TaskEvents::Task {
@@ -877,13 +908,12 @@ impl Execution {
                         EventDetails::Task {
                             resource_type: resource_type.clone(),
                             resource: resource.clone(),
-                            output: Some(output.clone()),
+                            output: Some(output.clone().into()),
                         },
                     ),
                 };
                 self.record(Some(&mut frame), event_type, details);
-                let size = json_size(&output);
-                if size > PAYLOAD_LIMIT_BYTES {
+                if measured.size > PAYLOAD_LIMIT_BYTES {
                     // AWS names the resource that returned too much: the function or
                     // activity ARN, or the integration's resource type (`aws-sdk:s3`).
                     let failure = Failure::new(
@@ -892,8 +922,8 @@ impl Execution {
                     );
                     self.fail(&mut frame, state, failure, false, entropy)
                 } else {
-                    let output = Arc::unwrap_or_clone(output);
-                    match self.process_result(&mut frame, state, output, Some(size), entropy) {
+                    let output = StateResult::Shared(output);
+                    match self.process_result(&mut frame, state, output, Some(measured), entropy) {
                         Ok((output, assigned)) => {
                             self.complete(&mut frame, state, output, assigned, None, entropy)
                         }
@@ -907,6 +937,27 @@ impl Execution {
             }
         };
         self.settle(r, frame, outcome);
+    }
+
+    /// A task returned a result nested too deep to keep: it is dropped (not even the history
+    /// keeps it, see `crate::nesting`) and the task fails with `States.DataLimitExceeded`,
+    /// naming the resource as the size limit's message does.
+    fn too_deep_result(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        events: &TaskEvents,
+        output: Value,
+        entropy: &mut dyn Entropy,
+    ) -> Outcome {
+        crate::nesting::drop_deep(output);
+        let resource = match events {
+            TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
+            TaskEvents::Task { resource_type, .. } => resource_type,
+        };
+        let failure = too_deep_failure(resource, "a result");
+        self.record_task_failure(frame, events, &failure, false);
+        self.fail(frame, state, failure, false, entropy)
     }
 
     fn record_task_failure(
@@ -952,10 +1003,17 @@ impl Execution {
                 resource,
             } = &wait.events
         {
+            // A response too deep to keep is left out.
+            let output = if measure(&output).too_deep() {
+                crate::nesting::drop_deep(output);
+                None
+            } else {
+                Some(output.into())
+            };
             let details = EventDetails::Task {
                 resource_type: resource_type.clone(),
                 resource: resource.clone(),
-                output: Some(Arc::new(output)),
+                output,
             };
             self.record(Some(&mut frame), EventType::TaskSubmitted, details);
         }

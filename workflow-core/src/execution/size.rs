@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::nesting::MAX_JSON_DEPTH;
+
 /// AWS's limit on a payload, in bytes of UTF-8 JSON text.
 pub const PAYLOAD_LIMIT_BYTES: usize = 262_144;
 
@@ -15,22 +17,70 @@ pub(crate) fn result_too_large_cause(name: &str) -> String {
 }
 
 /// The length in bytes of the compact JSON text of `value`, computed without writing it.
+/// Exact for a value within [`MAX_JSON_DEPTH`]; see [`measure`].
 pub fn json_size(value: &Value) -> usize {
+    measure(value).size
+}
+
+/// What the payload limits look at: the size of a value's compact JSON text and how deep it
+/// nests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measure {
+    /// The length in bytes of the compact JSON text. For a value that nests deeper than
+    /// [`MAX_JSON_DEPTH`], only the levels down to the first one past it are counted.
+    pub size: usize,
+    /// How many levels it nests (see [`crate::nesting::json_depth`]); at most
+    /// `MAX_JSON_DEPTH + 1`, which says "too deep".
+    pub depth: usize,
+}
+
+impl Measure {
+    /// True when the value nests deeper than [`MAX_JSON_DEPTH`].
+    pub fn too_deep(&self) -> bool {
+        self.depth > MAX_JSON_DEPTH
+    }
+}
+
+/// Measures `value` in one walk, which goes no deeper than one level past
+/// [`MAX_JSON_DEPTH`]: any value can be measured.
+pub fn measure(value: &Value) -> Measure {
+    let (size, depth) = walk(value, 0);
+    Measure { size, depth }
+}
+
+/// The size and depth of `value`, found at `level`. Recursion stops one level past the
+/// bound, so the stack it takes is bounded whatever the value.
+fn walk(value: &Value, level: usize) -> (usize, usize) {
     match value {
-        Value::Null => 4,
-        Value::Bool(true) => 4,
-        Value::Bool(false) => 5,
-        Value::Number(n) => number_len(n),
-        Value::String(s) => string_len(s),
+        Value::Null | Value::Bool(true) => (4, 0),
+        Value::Bool(false) => (5, 0),
+        Value::Number(n) => (number_len(n), 0),
+        Value::String(s) => (string_len(s), 0),
         Value::Array(items) => {
-            2 + items.iter().map(json_size).sum::<usize>() + items.len().saturating_sub(1)
+            let level = level + 1;
+            let mut size = 2 + items.len().saturating_sub(1);
+            let mut depth = level;
+            if level <= MAX_JSON_DEPTH {
+                for item in items {
+                    let (s, d) = walk(item, level);
+                    size += s;
+                    depth = depth.max(d);
+                }
+            }
+            (size, depth)
         }
         Value::Object(map) => {
-            2 + map
-                .iter()
-                .map(|(k, v)| string_len(k) + 1 + json_size(v))
-                .sum::<usize>()
-                + map.len().saturating_sub(1)
+            let level = level + 1;
+            let mut size = 2 + map.len().saturating_sub(1);
+            let mut depth = level;
+            if level <= MAX_JSON_DEPTH {
+                for (k, v) in map {
+                    let (s, d) = walk(v, level);
+                    size += string_len(k) + 1 + s;
+                    depth = depth.max(d);
+                }
+            }
+            (size, depth)
         }
     }
 }
@@ -91,5 +141,28 @@ mod tests {
         ] {
             assert_eq!(json_size(&v), v.to_string().len(), "{v}");
         }
+    }
+
+    #[test]
+    fn measures_depth_and_stops_past_the_bound() {
+        assert_eq!(measure(&json!(1)).depth, 0);
+        assert_eq!(measure(&json!({"a": [1, {"b": []}]})).depth, 4);
+        let mut deep = Value::Null;
+        for _ in 0..10_000 {
+            deep = Value::Array(vec![deep]);
+        }
+        // Runs on a small stack: the walk goes no deeper than the bound.
+        let m = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let m = measure(&deep);
+                crate::nesting::drop_deep(deep);
+                m
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(m.too_deep());
+        assert_eq!(m.depth, MAX_JSON_DEPTH + 1);
     }
 }

@@ -97,6 +97,17 @@ const STATE_TYPES: &[&str] = &[
 /// Parses a definition already read as JSON. Returns the model (best effort, even when there
 /// are problems) and the structural problems found.
 pub fn parse_value(value: &Value) -> (StateMachine, Vec<Diagnostic>) {
+    use crate::nesting::{MAX_JSON_DEPTH, exceeds_depth};
+    // The parser recurses into nested scopes: a value built in code may nest without bound
+    // (text that nests this deep is not JSON to serde_json).
+    if exceeds_depth(value, MAX_JSON_DEPTH) {
+        let d = Diagnostic::error(
+            codes::NESTING_TOO_DEEP,
+            "",
+            crate::nesting::too_deep("The definition"),
+        );
+        return (StateMachine::default(), vec![d]);
+    }
     let mut p = Parser { diags: Vec::new() };
     let machine = p.machine(value);
     (machine, p.diags)

@@ -20,6 +20,8 @@ mod parse;
 
 use std::fmt;
 
+use crate::nesting::MAX_JSON_DEPTH;
+
 pub use eval::{ContextLookup, Env, PathError, VariableLookup};
 pub use filter::{FilterExpr, FilterOp, Operand};
 
@@ -347,12 +349,19 @@ pub fn write_reference(
 /// Like [`write_reference`], but builds a new document from a borrowed one: only the
 /// objects and arrays on the path are copied (shallowly), and the subtree being replaced is
 /// never copied at all. This is how ResultPath writes into a state input that the history
-/// still holds.
+/// still holds. A path of more than [`MAX_JSON_DEPTH`] steps is not written.
 pub fn with_reference(
     source: &serde_json::Value,
     segments: &[Segment],
     value: serde_json::Value,
 ) -> Result<serde_json::Value, WriteError> {
+    // The copy recurses once per step: no path goes deeper than a value may nest (the parser
+    // refuses longer ones), and a deeper write could only build a value too deep to keep.
+    if segments.len() > MAX_JSON_DEPTH {
+        return Err(WriteError {
+            depth: MAX_JSON_DEPTH,
+        });
+    }
     copy_path(source, segments, value, 0)
 }
 

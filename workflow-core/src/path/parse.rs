@@ -2,6 +2,7 @@
 
 use super::filter::{FilterExpr, FilterOp, Operand};
 use super::{Path, PathFunction, PathSyntaxError, Root, Segment};
+use crate::nesting::MAX_JSON_DEPTH;
 
 pub(super) fn parse_path(text: &str) -> Result<Path, PathSyntaxError> {
     let mut p = Parser {
@@ -127,6 +128,14 @@ impl<'s> Parser<'s> {
     pub(super) fn segments(&mut self) -> Result<Vec<Segment>, PathSyntaxError> {
         let mut segments = Vec::new();
         loop {
+            if segments.len() == MAX_JSON_DEPTH && matches!(self.peek(), Some('.' | '[')) {
+                // Each step goes one level down: no value has a node this deep, and none may
+                // be written there (ResultPath). The bound also keeps every walk of a path
+                // and of what it writes shallow.
+                return Err(self.error(&format!(
+                    "a path can go at most {MAX_JSON_DEPTH} levels deep, the most a JSON value may nest"
+                )));
+            }
             match self.peek() {
                 Some('.') => {
                     if self.peek_at(1) == Some('.') {

@@ -16,9 +16,11 @@ use crate::template::compile_dynamic;
 
 mod jsonata;
 mod map_fields;
+mod nesting;
 mod variables;
 
 use jsonata::{Site, is_jsonata};
+pub(crate) use nesting::dismantle;
 
 /// Checks a definition and returns every problem found (errors and warnings), each with its
 /// JSON pointer. An empty list means the definition is valid. Features the local runtime does
@@ -60,6 +62,15 @@ impl Compiled {
 
 /// Validates and compiles in one walk.
 pub(crate) fn compile(machine: &StateMachine, options: &CompileOptions) -> Compiled {
+    // Nothing below may recurse into a definition nested deeper than the bounds.
+    let too_deep = nesting::check(machine);
+    if !too_deep.is_empty() {
+        return Compiled {
+            plan: None,
+            diagnostics: too_deep,
+            unsupported: Vec::new(),
+        };
+    }
     let mut c = Compiler {
         machine,
         options,

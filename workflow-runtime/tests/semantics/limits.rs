@@ -375,3 +375,96 @@ async fn a_result_too_large_for_a_handler_to_build_is_worded_as_the_execution_wo
         assert_eq!(measured, (Some(refused.error), refused.cause), "{resource}");
     }
 }
+
+/// `{"a": {"a": ... 1}}`, `levels` deep, built without recursion.
+fn nested(levels: usize) -> Value {
+    let mut v = json!(1);
+    for _ in 0..levels {
+        let mut map = serde_json::Map::new();
+        map.insert("a".to_string(), v);
+        v = Value::Object(map);
+    }
+    v
+}
+
+/// The most levels a JSON value may nest (`workflow_core::nesting::MAX_JSON_DEPTH`).
+const MAX_DEPTH: usize = 127;
+
+#[tokio::test(start_paused = true)]
+async fn an_input_nested_too_deep_is_refused() {
+    let rt = runtime();
+    let wf = load(
+        &rt,
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
+    );
+    let Err(refused) = rt.start(&wf, nested(10_000)) else {
+        panic!("an input nested 10,000 levels deep started");
+    };
+    assert!(
+        matches!(
+            refused,
+            StartError::Input(workflow_core::execution::StartError::InputTooDeep)
+        ),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_result_nested_too_deep_fails_the_task() {
+    let rt = runtime();
+    rt.bind_lambda("deep", |_: Value, _ctx: TaskContext| async {
+        Ok::<_, TaskError>(nested(10_000))
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": lambda("deep"), "End": true}}}),
+    );
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    assert_eq!(
+        failed(&status),
+        (
+            Some("States.DataLimitExceeded"),
+            Some(
+                format!(
+                    "The state/task '{}' returned a result nested deeper than the maximum of 127 levels.",
+                    lambda("deep")
+                )
+                .as_str()
+            )
+        )
+    );
+    assert_eq!(count(&history, EventType::LambdaFunctionFailed), 1);
+}
+
+/// A value as deep as values may be goes through a handler, a template, the history and its
+/// rendering on tokio's worker threads (2 MiB stacks); one level more fails the state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deepest_values_run_on_worker_threads() {
+    let rt = runtime();
+    rt.bind_lambda("echo", |input: Value, _ctx: TaskContext| async move {
+        Ok::<_, TaskError>(input)
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": lambda("echo"), "Next": "Wrap"},
+            "Wrap": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "End": true}}}),
+    );
+    let (status, history) = run(&rt, &wf, nested(MAX_DEPTH)).await;
+    assert_eq!(status.as_str(), "SUCCEEDED");
+    let rendered: Vec<Value> = history.iter().map(|e| e.to_aws_json()).collect();
+    assert_eq!(rendered.len(), history.len());
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": lambda("echo"), "Next": "Wrap"},
+            "Wrap": {"Type": "Pass", "Parameters": {"x.$": "$"}, "End": true}}}),
+    );
+    let (status, _) = run(&rt, &wf, nested(MAX_DEPTH)).await;
+    assert_eq!(
+        failed(&status).0,
+        Some("States.DataLimitExceeded"),
+        "{status:?}"
+    );
+}

@@ -26,9 +26,17 @@ pub struct Args {
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
     let text = input::read(&args.file)?;
-    let file = args.file.display();
+    let shown = show(&text, &args.file.display().to_string(), args.width)?;
+    let _ = writeln!(anstream::stdout(), "{shown}");
+    Ok(exit::OK)
+}
+
+/// What `workflow history` prints for the text of a saved history: the table of its events
+/// and the summary line. Fails with a one-line reason, naming `file`, when the text is not a
+/// history.
+pub fn show(text: &str, file: &str, width: usize) -> anyhow::Result<String> {
     let value: Value =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
     let events = events_of(&value)
         .ok_or_else(|| anyhow::anyhow!("{file} is not an execution history: expected {{\"events\": [...]}} or an array of events"))?;
     if let Some(bad) = events
@@ -40,10 +48,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             bad + 1
         );
     }
-    let mut out = anstream::stdout();
-    let _ = writeln!(out, "{}", trimmed(&table(events, args.width)));
-    let _ = writeln!(out, "{}", summary(events));
-    Ok(exit::OK)
+    Ok(format!(
+        "{}\n{}",
+        trimmed(&table(events, width)),
+        summary(events)
+    ))
 }
 
 /// The events of a history document.

@@ -6,11 +6,8 @@ mod bind;
 mod clock;
 mod cost;
 mod graph;
-mod history;
-mod input;
 mod lint;
 mod mock;
-mod render;
 mod run;
 mod svg;
 mod validate;
@@ -18,26 +15,11 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use workflow_cli::{exit, history, input, render};
 
 // The allocator the benchmarks measure with (see BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Exit codes, for scripts.
-pub mod exit {
-    /// Everything is fine: valid, no lint errors, the execution SUCCEEDED.
-    pub const OK: u8 = 0;
-    /// The definition has problems (not JSON, not a state machine, or invalid), or the
-    /// execution FAILED.
-    pub const PROBLEMS: u8 = 1;
-    /// The command could not do its work: bad arguments, a file that cannot be read, an input
-    /// that is not JSON.
-    pub const USAGE: u8 = 2;
-    /// The execution TIMED_OUT.
-    pub const TIMED_OUT: u8 = 3;
-    /// The execution was ABORTED.
-    pub const ABORTED: u8 = 4;
-}
 
 #[derive(Parser)]
 #[command(

@@ -1,0 +1,47 @@
+//! Intrinsic functions: parse the call on the first line (strictly, and leniently as the
+//! validator does), then evaluate it against the document on the following lines.
+//!
+//! Invariants: a call keeps its text; the strict parser accepts exactly the calls the lenient
+//! one accepts without a problem; evaluating twice with the same entropy gives the same
+//! result; a failure is a `States.` error.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use workflow_core::entropy::SplitMix64;
+use workflow_core::intrinsics::IntrinsicCall;
+use workflow_core::path::Env;
+use workflow_fuzz::{text_and_document, variables_of};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((text, document)) = text_and_document(data) else {
+        return;
+    };
+    let strict = IntrinsicCall::parse(text);
+    let lenient = IntrinsicCall::parse_lenient(text);
+    match (&strict, &lenient) {
+        (Ok(_), Ok((_, problems))) => assert!(problems.is_empty(), "{problems:?}"),
+        (Err(e), Ok((_, problems))) => assert!(
+            problems.contains(e),
+            "strict refuses with {e:?}, lenient finds {problems:?}"
+        ),
+        (Err(_), Err(_)) => {}
+        (Ok(_), Err(e)) => panic!("only the lenient parser refuses: {e:?}"),
+    }
+    let Ok((call, _)) = lenient else {
+        return;
+    };
+    assert_eq!(call.text(), text);
+
+    let variables = variables_of(&document);
+    let env = Env {
+        input: &document,
+        context: &document,
+        variables: &variables,
+    };
+    let first = call.evaluate(&env, &mut SplitMix64(7));
+    let second = call.evaluate(&env, &mut SplitMix64(7));
+    assert_eq!(first, second, "not deterministic");
+    if let Err(e) = &first {
+        assert!(e.error.starts_with("States."), "{e:?}");
+    }
+});

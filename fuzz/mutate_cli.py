@@ -59,7 +59,8 @@ OUTPUT_CAP = 10_000_000  # stdout + stderr, for a definition under DEFINITION_LI
 DEFINITION_LIMIT = 1 << 20  # AWS's 1 MB definition quota
 FILE_SIZE_CAP = 1 << 30  # what a process may write to a file (history-out, -o)
 MAX_FILE = 3 << 20  # the largest file this script writes (definitions, inputs, histories)
-KEEP = 64 * 1024  # output kept for a finding, per stream
+KEEP = 64 * 1024  # output saved with a finding, per stream
+KEEP_FOR_CHECKS = 4 << 20  # output kept for the checks of the documents, per stream
 SAMPLES_PER_SIGNATURE = 3
 
 PANIC_MARKERS = (b"panicked at", b"RUST_BACKTRACE")
@@ -486,7 +487,7 @@ def hostile(rng: random.Random) -> tuple[dict, object, str]:
     if kind == 2:  # an EXPRESS loop with no way out
         return ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "E"}], "Default": "A"}, "E": {"Type": "Succeed"}}}, {}, "EXPRESS")
     if kind == 3:  # a STANDARD loop that nests its payload one level deeper per pass
-        return ({"StartAt": "Nest", "States": {"Nest": {"Type": "Pass", "Parameters": {"a.$": "$", "b.$": "$"}, "Next": "Nest"}}}, {"x": 1}, "STANDARD")
+        return ({"StartAt": "Nest", "States": {"Nest": {"Type": "Pass", "Parameters": {"a.$": "$"}, "Next": "Nest"}}}, {"x": 1}, "STANDARD")
     if kind == 4:  # a big input looped to the history quota
         return ({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}, {"blob": "x" * 200_000}, "STANDARD")
     if kind == 5:  # a task with a timeout that nobody answers in time
@@ -601,8 +602,8 @@ def run(argv: list, cwd: str, timeout: float, stdout_to_full: bool = False,
                 break
             window = tail + chunk
             with lock:
-                if len(kept[name]) < KEEP:
-                    kept[name] += chunk[: KEEP - len(kept[name])]
+                if len(kept[name]) < KEEP_FOR_CHECKS:
+                    kept[name] += chunk[: KEEP_FOR_CHECKS - len(kept[name])]
                 state["total"] += len(chunk)
                 if name == "err":
                     state["panic"] |= any(m in window for m in PANIC_MARKERS)
@@ -691,8 +692,8 @@ BIND_SCRIPTS = {
     "empty": "#!/bin/sh\ncat >/dev/null\n",
     "slow": "#!/bin/sh\nsleep 1\nexec cat\n",
     "never": "#!/bin/sh\nexec sleep 3600\n",
-    "flood": "#!/bin/sh\ncat >/dev/null\nexec head -c 300000000 /dev/zero\n",
-    "loud": "#!/bin/sh\ncat >/dev/null\nhead -c 50000000 /dev/zero | tr '\\0' x >&2\nexit 1\n",
+    "flood": "#!/bin/sh\ncat >/dev/null\nexec cat /dev/zero\n",
+    "loud": "#!/bin/sh\ncat >/dev/null\nhead -c 1000000 /dev/zero | tr '\\0' x >&2\nexit 1\n",
     "big": "#!/bin/sh\ncat >/dev/null\nprintf '\"'\nhead -c 300000 /dev/zero | tr '\\0' y\nprintf '\"'\n",
 }
 GRACEFUL_BINDS = ["echo", "echo", "echo", "fail", "garbage", "empty", "big"]
@@ -758,6 +759,7 @@ class Fuzzer:
         self.signatures: Counter = Counter()
         self.saved = 0
         self.mutator_errors = 0
+        self.first_sample: dict[str, Path] = {}
         self.work = Path(tempfile.mkdtemp(prefix="mutate-cli-"))
         for name, text in BIND_SCRIPTS.items():
             path = self.work / f"bind-{name}.sh"
@@ -936,7 +938,7 @@ class Fuzzer:
     def history_bytes(self) -> bytes:
         rng = self.rng
         if not self.histories or rng.random() < 0.1:
-            name = rng.choice(["S", "x" * rng.choice([1000, 1_000_000, 5_000_000]), "a\u0001\n"])
+            name = rng.choice(["S", "x" * rng.choice([1000, 1_000_000, 10_000_000]), "a\u0001\n"])
             events = [{"id": i + 1, "type": rng.choice(["PassStateEntered", "ExecutionStarted", "TaskFailed"]),
                        "timestamp": rng.choice(["2024-01-01T00:00:00Z", Raw("1e300"), Raw("-1e300"), "bogus", Raw("9223372036854775807")]),
                        "stateEnteredEventDetails": {"name": name, "input": "{}"}}
@@ -953,7 +955,7 @@ class Fuzzer:
                 pass
         if rng.random() < 0.2:
             data = byte_mutate(rng, data)
-        return data if len(data) <= MAX_FILE else rng.choice(self.histories)
+        return data if len(data) <= MAX_FILE or not self.histories else rng.choice(self.histories)
 
     # -- running and checking
 
@@ -987,7 +989,9 @@ class Fuzzer:
         elif r.rc is not None and r.rc < 0 and not (r.terminated and r.rc == -signal.SIGTERM):
             sig = signal.Signals(-r.rc).name
             kind = "memory" if r.oom_text else "signal"
-            found.append((kind, f"killed by {sig}"))
+            why = next((first_line(r.stderr, m) for m in (b"overflowed its stack", b"memory allocation", b"fatal")
+                        if m in r.stderr), None)
+            found.append((kind, f"killed by {sig}" + (f": {why}" if why else "")))
         elif r.rc is not None and r.rc > 4:
             found.append(("exit-code", f"exit {r.rc}"))
         if r.panic:
@@ -1011,7 +1015,7 @@ class Fuzzer:
 
     def check_documents(self, inv: Invocation, r: Result) -> list:
         found = []
-        complete = r.out_bytes <= KEEP * 2 and len(r.stdout) < KEEP
+        complete = r.out_bytes <= KEEP_FOR_CHECKS
         if inv.subcommand in ("graph", "cost") and r.rc == 1 and r.stdout.strip():
             found.append(("diagnostics-on-stdout", f"{inv.subcommand} exit 1 with {len(r.stdout)} bytes on stdout"))
         if inv.subcommand == "graph" and r.rc == 0 and complete:
@@ -1030,6 +1034,16 @@ class Fuzzer:
                     if "\n" in n and n in text:
                         found.append(("raw-control-char", f"{fmt} holds a state name's newline raw"))
                         break
+        if inv.subcommand == "run" and "--bind" in inv.args and "json" in inv.args and complete:
+            try:
+                doc = json.loads(r.stdout)
+            except ValueError:
+                doc = {}
+            error, cause = (doc.get("error"), doc.get("cause")) if isinstance(doc, dict) else (None, None)
+            # AWS's bounds on what a task's failure reports: an error of at most 256
+            # characters, a cause of at most 32,768.
+            if isinstance(error, str) and len(error) > 256 or isinstance(cause, str) and len(cause) > 32768:
+                found.append(("aws-bounds", f"a failure with an error of {len(error or '')} and a cause of {len(cause or '')} characters"))
         if inv.subcommand == "cost" and inv.args[1:2] == ["--show-prices"] and r.rc != 0:
             found.append(("show-prices-refused", f"cost --show-prices exits {r.rc}"))
         if inv.subcommand == "cost" and inv.bad_prices and r.rc == 0:
@@ -1067,6 +1081,7 @@ class Fuzzer:
         self.saved += 1
         out = Path(self.args.findings) / kind / f"{self.saved:04d}-{inv.subcommand}"
         out.mkdir(parents=True, exist_ok=True)
+        self.first_sample.setdefault(signature, out)
         for name, data in inv.files.items():
             (out / name).write_bytes(data)
         args = [a.replace(str(self.work) + "/", "./") for a in inv.args]
@@ -1081,8 +1096,8 @@ class Fuzzer:
         if inv.terminate_after is not None:
             command = f"# SIGTERM to workflow after {inv.terminate_after} s\n" + command
         (out / "command.sh").write_text("#!/bin/sh\n# from this folder\n" + command + "\n")
-        (out / "stdout").write_bytes(r.stdout)
-        (out / "stderr").write_bytes(r.stderr)
+        (out / "stdout").write_bytes(r.stdout[:KEEP])
+        (out / "stderr").write_bytes(r.stderr[:KEEP])
         (out / "finding.json").write_text(json.dumps({
             "kind": kind, "detail": detail, "signature": signature, "subcommand": inv.subcommand,
             "exit": r.rc, "seconds": round(r.elapsed, 3), "max_rss_mib": r.maxrss >> 20,
@@ -1168,7 +1183,7 @@ def main() -> int:
         return 0
     print(f"{sum(fuzzer.findings.values())} findings: " + ", ".join(f"{k} {v}" for k, v in fuzzer.findings.most_common()))
     for signature, count in fuzzer.signatures.most_common():
-        print(f"  {count:6d}  {signature}")
+        print(f"  {count:6d}  {signature}\n          e.g. {fuzzer.first_sample.get(signature)}")
     print(f"saved under {args.findings} (at most {SAMPLES_PER_SIGNATURE} per signature)")
     return 1
 

@@ -1183,7 +1183,11 @@ def main() -> int:
         return 0
     print(f"{sum(fuzzer.findings.values())} findings: " + ", ".join(f"{k} {v}" for k, v in fuzzer.findings.most_common()))
     for signature, count in fuzzer.signatures.most_common():
-        print(f"  {count:6d}  {signature}\n          e.g. {fuzzer.first_sample.get(signature)}")
+        print(f"  {count:6d}  {signature}")
+        sample = fuzzer.first_sample.get(signature)
+        if sample is not None:
+            command = (sample / "command.sh").read_text().strip().splitlines()[-1]
+            print(f"          e.g. {sample}: {command[:300]}")
     print(f"saved under {args.findings} (at most {SAMPLES_PER_SIGNATURE} per signature)")
     return 1
 

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // Both types, without spending a byte of the text on choosing.
-    let machine_type = if data.len() % 2 == 0 {
+    let machine_type = if data.len().is_multiple_of(2) {
         MachineType::Standard
     } else {
         MachineType::Express

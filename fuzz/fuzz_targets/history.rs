@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // The default width, and a narrow one now and then.
-    let width = if data.len() % 3 == 0 { 1 } else { 60 };
+    let width = if data.len().is_multiple_of(3) { 1 } else { 60 };
     let Ok(shown) = history::show(text, "fuzz.json", width) else {
         return;
     };

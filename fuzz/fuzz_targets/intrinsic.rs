@@ -7,10 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use workflow_core::entropy::SplitMix64;
 use workflow_core::intrinsics::IntrinsicCall;
-use workflow_core::path::Env;
-use workflow_fuzz::{text_and_document, variables_of};
+use workflow_fuzz::{deterministic, environment, text_and_document, variables_of};
 
 fuzz_target!(|data: &[u8]| {
     let Some((text, document)) = text_and_document(data) else {
@@ -33,14 +31,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(call.text(), text);
 
     let variables = variables_of(&document);
-    let env = Env {
-        input: &document,
-        context: &document,
-        variables: &variables,
-    };
-    let first = call.evaluate(&env, &mut SplitMix64(7));
-    let second = call.evaluate(&env, &mut SplitMix64(7));
-    assert_eq!(first, second, "not deterministic");
+    let env = environment(&document, &variables);
+    let first = deterministic(|entropy| call.evaluate(&env, entropy));
     if let Err(e) = &first {
         assert!(e.error.starts_with("States."), "{e:?}");
     }

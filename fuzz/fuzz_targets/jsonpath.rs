@@ -12,7 +12,7 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
 use workflow_core::path::{Env, Path, Root, Segment, with_reference, write_reference};
-use workflow_fuzz::{text_and_document, variables_of};
+use workflow_fuzz::{environment, text_and_document, variables_of};
 
 fuzz_target!(|data: &[u8]| {
     let Some((text, document)) = text_and_document(data) else {
@@ -36,11 +36,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let variables = variables_of(&document);
-    let env = Env {
-        input: &document,
-        context: &document,
-        variables: &variables,
-    };
+    let env = environment(&document, &variables);
     let selected = path.select(&env);
     let ends_in_function = matches!(path.segments().last(), Some(Segment::Function(_)));
     if let Ok(value) = &selected

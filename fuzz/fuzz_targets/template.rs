@@ -9,10 +9,8 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use workflow_core::Severity;
-use workflow_core::entropy::SplitMix64;
-use workflow_core::path::Env;
 use workflow_core::template::Template;
-use workflow_fuzz::{text_and_document, variables_of};
+use workflow_fuzz::{deterministic, environment, text_and_document, variables_of};
 
 fuzz_target!(|data: &[u8]| {
     let Some((text, document)) = text_and_document(data) else {
@@ -37,14 +35,8 @@ fuzz_target!(|data: &[u8]| {
     };
 
     let variables = variables_of(&document);
-    let env = Env {
-        input: &document,
-        context: &document,
-        variables: &variables,
-    };
-    let first = compiled.evaluate(&env, &mut SplitMix64(7));
-    let second = compiled.evaluate(&env, &mut SplitMix64(7));
-    assert_eq!(first, second, "not deterministic");
+    let env = environment(&document, &variables);
+    let first = deterministic(|entropy| compiled.evaluate(&env, entropy));
     if compiled.is_literal() {
         assert_eq!(first.as_ref(), Ok(&template), "a literal template changed");
     }

@@ -8,6 +8,8 @@
 
 use serde_json::{Map, Value, json};
 use workflow_core::Location;
+use workflow_core::entropy::SplitMix64;
+use workflow_core::path::Env;
 
 /// The text under test and the document, or `None` for input that is not UTF-8 (the engine
 /// only ever sees text).
@@ -36,6 +38,25 @@ pub fn default_document() -> Value {
 /// what `$.a` finds).
 pub fn variables_of(document: &Value) -> Map<String, Value> {
     document.as_object().cloned().unwrap_or_default()
+}
+
+/// The environment the targets evaluate in: the document as `$` and as `$$`, its members as
+/// the variables.
+pub fn environment<'a>(document: &'a Value, variables: &'a Map<String, Value>) -> Env<'a> {
+    Env {
+        input: document,
+        context: document,
+        variables,
+    }
+}
+
+/// Evaluates twice with the same entropy and checks that both give the same result: nothing
+/// but the entropy passed in may change what an evaluation gives.
+pub fn deterministic<T: PartialEq + std::fmt::Debug>(evaluate: impl Fn(&mut SplitMix64) -> T) -> T {
+    let first = evaluate(&mut SplitMix64(7));
+    let second = evaluate(&mut SplitMix64(7));
+    assert_eq!(first, second, "not deterministic");
+    first
 }
 
 /// Checks that a diagnostic's location agrees with the text it points into: a 1-based line and

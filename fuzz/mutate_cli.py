@@ -1166,7 +1166,7 @@ def main() -> int:
             fuzzer.invoke(fuzzer.build())
             n += 1
             if time.monotonic() >= next_report:
-                next_report += 60
+                next_report = time.monotonic() + 60
                 print(f"  {time.monotonic() - start:5.0f} s: {n} invocations, "
                       f"{sum(fuzzer.findings.values())} findings", file=sys.stderr, flush=True)
     except KeyboardInterrupt:

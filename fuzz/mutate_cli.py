@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -267,14 +268,14 @@ def mutate_value(rng: random.Random, value):
         other = rng.choice(list(container))
         container[key], container[other] = container[other], current
     elif op == 4:  # change type
-        container[key] = rng.choice([random_scalar(rng), [current], {"v": current}, str(current)[:50]])
+        container[key] = rng.choice([random_scalar(rng), [current], {"v": current}, text_of(current)[:50]])
     elif op == 5:
         container[key] = Raw(rng.choice(HUGE_NUMBERS))
     elif op == 6:
         container[key] = deep(rng, rng.choice([30, 128, 129, 1000, 20000]))
     elif op == 7:
         container[key] = long_string(rng) if rng.random() < 0.5 else (
-            str(current) + rng.choice(CONTROL) * rng.randint(1, 3))
+            text_of(current) + rng.choice(CONTROL) * rng.randint(1, 3))
     elif op == 8:
         container[key] = [rng.choice([0, "x", {"a": 1}, None])] * rng.choice([1000, 20000, 100000])
     elif op == 9 and isinstance(current, str):
@@ -282,6 +283,11 @@ def mutate_value(rng: random.Random, value):
     else:
         container[key] = random_scalar(rng)
     return value
+
+
+def text_of(value) -> str:
+    """A string for a value without walking it (it may nest thousands deep)."""
+    return value if isinstance(value, str) else type(value).__name__
 
 
 def replace(root, old, new):
@@ -776,7 +782,7 @@ class Fuzzer:
         the mutator trips over a shape it does not expect (counted, and shown in the summary)."""
         try:
             return mutator(self.rng, value)
-        except (TypeError, KeyError, ValueError, IndexError, AttributeError):
+        except (TypeError, KeyError, ValueError, IndexError, AttributeError, RecursionError):
             self.mutator_errors += 1
             return value
 
@@ -1037,7 +1043,7 @@ class Fuzzer:
         if inv.subcommand == "run" and "--bind" in inv.args and "json" in inv.args and complete:
             try:
                 doc = json.loads(r.stdout)
-            except ValueError:
+            except (ValueError, RecursionError):
                 doc = {}
             error, cause = (doc.get("error"), doc.get("cause")) if isinstance(doc, dict) else (None, None)
             # AWS's bounds on what a task's failure reports: an error of at most 256
@@ -1051,7 +1057,7 @@ class Fuzzer:
         if inv.subcommand == "cost" and r.rc == 0 and complete and "--show-prices" not in inv.args:
             try:
                 doc = json.loads(r.stdout)
-            except ValueError:
+            except (ValueError, RecursionError):
                 doc = None
             if doc is not None:
                 prices = [v for k, v in walk_numbers(doc) if k.endswith("usd")]
@@ -1061,7 +1067,7 @@ class Fuzzer:
                     base = run([self.args.workflow] + inv.cost_baseline, str(self.work), self.args.timeout)
                     try:
                         base_doc = json.loads(base.stdout) if base.rc == 0 else None
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         base_doc = None
                     if base_doc is not None:
                         for key in ("standard", "express"):
@@ -1159,11 +1165,17 @@ def main() -> int:
     start = time.monotonic()
     next_report = start + 60
     n = 0
+    script_errors = 0
     try:
         while time.monotonic() - start < args.seconds:
             if args.max_invocations is not None and n >= args.max_invocations:
                 break
-            fuzzer.invoke(fuzzer.build())
+            try:
+                fuzzer.invoke(fuzzer.build())
+            except Exception:  # a bug of this script: shown, counted, and the run goes on
+                script_errors += 1
+                if script_errors <= 3:
+                    traceback.print_exc()
             n += 1
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + 60
@@ -1176,6 +1188,11 @@ def main() -> int:
     elapsed = time.monotonic() - start
     total = sum(fuzzer.counts.values())
     print(f"\n{total} invocations in {elapsed:.0f} s: " + ", ".join(f"{k} {v}" for k, v in sorted(fuzzer.counts.items())))
+    if script_errors:
+        print(f"error: this script failed {script_errors} time(s) (tracebacks above)", file=sys.stderr)
+    if total == 0 or script_errors * 10 > n:
+        print("error: too few invocations ran to say anything", file=sys.stderr)
+        return 2
     if fuzzer.mutator_errors:
         print(f"({fuzzer.mutator_errors} mutations skipped: the mutator met a shape it does not handle)")
     if not fuzzer.findings:

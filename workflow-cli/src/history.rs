@@ -206,9 +206,10 @@ pub fn summary(events: &[Value]) -> String {
         (Some(a), Some(b)) => offset(b - a).trim_start_matches('+').to_string(),
         _ => "?".into(),
     };
+    // The type is the file's text: cut like the table's cells, so the line stays one line.
     let last = events
         .last()
         .and_then(|e| e["type"].as_str())
-        .unwrap_or("nothing");
+        .map_or_else(|| "nothing".to_string(), |t| short(t, 100));
     format!("{} events over {span}; the last is {last}", events.len())
 }

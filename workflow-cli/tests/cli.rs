@@ -751,6 +751,25 @@ fn history_bad_files() {
     assert_eq!(code(&o), 2);
 }
 
+#[test]
+fn history_summary_stays_one_line() {
+    // Found by the `history` fuzz target: the last event's type is the file's text, and a
+    // newline in it split the summary line (the type was written raw, unlike the table's
+    // cells).
+    let path = temp("newline-type.json");
+    std::fs::write(
+        &path,
+        r#"[{"type": "ExecutionStarted"}, {"type": "Execution\nSucceeded"}]"#,
+    )
+    .unwrap();
+    let o = workflow(&["history", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let last = out.lines().last().unwrap_or_default();
+    assert!(last.starts_with("2 events over"), "{out}");
+    assert!(last.contains("the last is Execution"), "{out}");
+}
+
 // ---------------------------------------------------------------- graph
 
 #[test]

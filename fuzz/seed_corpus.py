@@ -106,13 +106,16 @@ def compact(value) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def synthetic_history(types: list[str]) -> str:
+def synthetic_history(types: list[str], epoch_seconds: bool) -> str:
+    """A history of these event types; timestamps as RFC 3339 text or as seconds since the
+    epoch (the AWS CLI prints either)."""
     events = []
     for i, t in enumerate(types, start=1):
         event = {
             "id": i,
             "previousEventId": i - 1,
-            "timestamp": f"2024-01-01T00:00:{i % 60:02d}.{i % 1000:03d}Z",
+            "timestamp": 1704067200 + i * 0.25 if epoch_seconds
+            else f"2024-01-01T00:00:{i % 60:02d}.{i % 1000:03d}Z",
             "type": t,
         }
         detail = t[0].lower() + t[1:]
@@ -229,7 +232,8 @@ def main() -> int:
                     types.add(s)
                 calls.update(m.rstrip("(") for m in INTRINSIC.findall(s))
         if case.get("history"):
-            corpus.add("history", synthetic_history(case["history"]))
+            for epoch_seconds in (False, True):
+                corpus.add("history", synthetic_history(case["history"], epoch_seconds))
             types.update(case["history"])
 
     for asl in [*sorted((ROOT / "examples").rglob("*.asl.json")),

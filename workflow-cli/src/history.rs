@@ -65,13 +65,18 @@ pub fn events_of(v: &Value) -> Option<&Vec<Value>> {
 }
 
 /// Milliseconds since the epoch of an event's `timestamp`: an RFC 3339 string, or seconds
-/// since the epoch as a number (the AWS CLI prints either, depending on its settings).
+/// since the epoch as a number (the AWS CLI prints either, depending on its settings). A
+/// number past the calendar (chrono's: some 262,000 years either way) is no time, like text
+/// that does not parse: so the offsets between two times never overflow.
 fn millis(event: &Value) -> Option<i64> {
     match event.get("timestamp")? {
         Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
             .ok()
             .map(|t| t.timestamp_millis()),
-        Value::Number(n) => n.as_f64().map(|s| (s * 1000.0).round() as i64),
+        Value::Number(n) => n
+            .as_f64()
+            .map(|s| (s * 1000.0).round() as i64)
+            .filter(|&ms| chrono::DateTime::from_timestamp_millis(ms).is_some()),
         _ => None,
     }
 }

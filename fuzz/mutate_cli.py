@@ -18,7 +18,9 @@ A finding is an invocation that
     not a number, or lower for more work (an overflow), a price table that cannot be right
     (negative, not an object) accepted, `cost --show-prices` refused, a failed write to
     stdout (/dev/full) with exit 0, a bound command left running after `workflow` ended or
-    was told to stop (SIGTERM).
+    was told to stop (SIGTERM), a bound command's failure past AWS's bounds (error 256,
+    cause 32,768 characters), an execution with nothing that waits TIMED_OUT at the one-year
+    limit at --time-scale 0.
 
 Every finding is saved under --findings (default fuzz/findings) in its own folder: the files
 the command read, `command.sh` to run it again (from that folder, with WORKFLOW set to the
@@ -717,6 +719,8 @@ class Invocation:
     names: list = field(default_factory=list)  # state names, for the label checks
     cost_baseline: list | None = None  # args of the same cost with small numbers
     bad_prices: bool = False
+    # No Wait, Retry or time limit in the definition: nothing in it can last a year.
+    nothing_lasts: bool = False
 
 
 def resources_of(definition) -> list[str]:
@@ -866,7 +870,8 @@ class Fuzzer:
             sub = rng.choice(["validate", "lint", "graph", "cost", "history"])
             return Invocation(sub, [sub, special], {}, 0)
         inv = Invocation(sub, [], {"def.json": data}, len(data),
-                         names=all_state_names(definition))
+                         names=all_state_names(definition),
+                         nothing_lasts=not re.search(rb'"(Wait|Retry|TimeoutSeconds|TimeoutSecondsPath|HeartbeatSeconds|HeartbeatSecondsPath)"', data))
         if sub == "validate":
             inv.args = ["validate", "def.json"] + rng.choice([[], ["--format", "json"], ["--type", "express"]])
             inv.expect_failure_on_full = True
@@ -944,11 +949,13 @@ class Fuzzer:
     def history_bytes(self) -> bytes:
         rng = self.rng
         if not self.histories or rng.random() < 0.1:
+            # A state name of 10 MB (once) is what made `history` take seconds.
             name = rng.choice(["S", "x" * rng.choice([1000, 1_000_000, 10_000_000]), "a\u0001\n"])
+            count = rng.choice([1, 10, 1000]) if len(name) < 1000 else 1
             events = [{"id": i + 1, "type": rng.choice(["PassStateEntered", "ExecutionStarted", "TaskFailed"]),
                        "timestamp": rng.choice(["2024-01-01T00:00:00Z", Raw("1e300"), Raw("-1e300"), "bogus", Raw("9223372036854775807")]),
                        "stateEnteredEventDetails": {"name": name, "input": "{}"}}
-                      for i in range(rng.choice([1, 10, 1000]))]
+                      for i in range(count)]
             return encode(dump({"events": events}, indent=False))
         data = rng.choice(self.histories)
         if rng.random() < 0.5:
@@ -961,7 +968,7 @@ class Fuzzer:
                 pass
         if rng.random() < 0.2:
             data = byte_mutate(rng, data)
-        return data if len(data) <= MAX_FILE or not self.histories else rng.choice(self.histories)
+        return data if len(data) <= MAX_FILE else encode(dump({"events": []}, indent=False))
 
     # -- running and checking
 
@@ -1050,6 +1057,9 @@ class Fuzzer:
             # characters, a cause of at most 32,768.
             if isinstance(error, str) and len(error) > 256 or isinstance(cause, str) and len(cause) > 32768:
                 found.append(("aws-bounds", f"a failure with an error of {len(error or '')} and a cause of {len(cause or '')} characters"))
+        if inv.subcommand == "run" and r.rc == 3 and inv.nothing_lasts:
+            if b"31536000" in r.stdout + r.stderr:
+                found.append(("limit-vanished", "TIMED_OUT at the one-year execution limit at --time-scale 0, with nothing in the definition that waits"))
         if inv.subcommand == "cost" and inv.args[1:2] == ["--show-prices"] and r.rc != 0:
             found.append(("show-prices-refused", f"cost --show-prices exits {r.rc}"))
         if inv.subcommand == "cost" and inv.bad_prices and r.rc == 0:

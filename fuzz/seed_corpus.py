@@ -16,7 +16,8 @@ For each target, one file per distinct seed in OUT/<target>/, named by its SHA-1
 * history: the CLI's fixture, and for each case with a recorded history a history of its
   event types (ids, timestamps, a state name in the details); with --workflow, also the
   histories the binary writes (`run --history-out`) for the cases it can run without
-  bindings.
+  bindings;
+* and, for the others, inputs as deep as what once overflowed a stack (`deep_seeds`).
 
 The layout of the jsonpath, template and intrinsic seeds (text, newline, document) is the one
 fuzz/src/lib.rs reads. Standard library only.
@@ -155,6 +156,33 @@ def from_definition(corpus: Corpus, definition, document) -> None:
         corpus.add("template", f"{compact(template)}\n{doc}")
 
 
+def deep_seeds(corpus: Corpus) -> None:
+    """Inputs as deep as what issue 8 found overflowing a stack: a path 10,000 segments long
+    (as ResultPath, as a template's path, as an intrinsic's argument), documents and
+    definitions nested to JSON's usual limit (128). They make every run start with them."""
+    deep_doc = "{}"
+    for _ in range(120):
+        deep_doc = '{"a":' + deep_doc + "}"
+    for path in ("$" + ".a" * 10_000, "$" + "[0]" * 10_000, "$" + "..a" * 2_000, "$" + ".a" * 120):
+        corpus.add("jsonpath", f"{path}\n{deep_doc}")
+        corpus.add("template", f"{compact({'r.$': path})}\n{deep_doc}")
+        corpus.add("intrinsic", f"States.Array({path})\n{deep_doc}")
+    corpus.add("intrinsic", "States.Array(" + ", ".join(["$.a"] * 10_000) + ")\n" + deep_doc)
+    corpus.add("definition", compact({"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "ResultPath": "$" + ".a" * 10_000, "End": True}}}))
+    rule = {"Variable": "$.a", "IsPresent": True}
+    for _ in range(60):
+        rule = {"Not": {"And": [rule]}}
+    rule["Next"] = "E"
+    corpus.add("definition", compact({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [rule], "Default": "E"}, "E": {"Type": "Succeed"}}}))
+    nested = {"Type": "Pass", "End": True}
+    machine = {"StartAt": "P", "States": {"P": nested}}
+    for _ in range(20):
+        machine = {"StartAt": "M", "States": {"M": {"Type": "Parallel", "End": True, "Branches": [machine]}}}
+    corpus.add("definition", compact(machine))
+
+
 def runnable_without_bindings(definition) -> bool:
     text = json.dumps(definition)
     return '"Task"' not in text and "ItemReader" not in text and "JSONata" not in text
@@ -249,6 +277,7 @@ def main() -> int:
         except json.JSONDecodeError:
             pass
 
+    deep_seeds(corpus)
     if args.workflow:
         real_histories(corpus, args.workflow, cases)
     dictionaries(out, keys, types, calls)

@@ -61,7 +61,9 @@ NEAR_CAP_RSS = 900 << 20  # a resident peak this close to the cap is a finding
 OUTPUT_CAP = 10_000_000  # stdout + stderr, for a definition under DEFINITION_LIMIT
 DEFINITION_LIMIT = 1 << 20  # AWS's 1 MB definition quota
 FILE_SIZE_CAP = 1 << 30  # what a process may write to a file (history-out, -o)
-MAX_FILE = 3 << 20  # the largest file this script writes (definitions, inputs, histories)
+MAX_FILE = 3 << 20  # the largest file this script writes (definitions, inputs, mocks)
+MAX_HISTORY = 16 << 20  # the largest history (one with a 10 MB state name)
+SCRIPT_MEMORY = 4 << 30  # this script's own address space: a MemoryError, not the OOM killer
 KEEP = 64 * 1024  # output saved with a finding, per stream
 KEEP_FOR_CHECKS = 4 << 20  # output kept for the checks of the documents, per stream
 SAMPLES_PER_SIGNATURE = 3
@@ -92,22 +94,37 @@ class Pairs(list):
     """An object whose members are a list of (key, value): it can repeat a key."""
 
 
-def dump(value, indent: bool) -> str:
+class TooBig(Exception):
+    """A value whose text would pass the size given to `dump` (a mutation can repeat a large
+    part thousands of times: the text is never built)."""
+
+
+def dump(value, indent: bool, limit: int | None = None) -> str:
     """JSON text of a value that may hold Pairs, lone surrogates and non-finite floats
-    (as numbers too large for a double)."""
+    (as numbers too large for a double); TooBig past `limit` characters (MAX_FILE)."""
+    limit = MAX_FILE if limit is None else limit
     out: list[str] = []
+    size = 0
+
+    def emit(text: str) -> None:
+        nonlocal size
+        size += len(text)
+        if size > limit:
+            raise TooBig()
+        out.append(text)
+
     stack: list = [("v", value, 0)]
     nl = "\n" if indent else ""
     while stack:
         kind, v, depth = stack.pop()
         if kind == "s":
-            out.append(v)
+            emit(v)
             continue
         pad = ("  " * depth) if indent else ""
         if isinstance(v, (dict, Pairs)):
             items = list(v.items()) if isinstance(v, dict) else list(v)
             if not items:
-                out.append("{}")
+                emit("{}")
                 continue
             parts: list = [("s", "{" + nl, 0)]
             for i, (k, vv) in enumerate(items):
@@ -118,7 +135,7 @@ def dump(value, indent: bool) -> str:
             stack.extend(reversed(parts))
         elif isinstance(v, list):
             if not v:
-                out.append("[]")
+                emit("[]")
                 continue
             parts = [("s", "[" + nl, 0)]
             for i, item in enumerate(v):
@@ -128,13 +145,13 @@ def dump(value, indent: bool) -> str:
             parts.append(("s", pad + "]", 0))
             stack.extend(reversed(parts))
         elif isinstance(v, str):
-            out.append(string(v))
+            emit(string(v))
         elif isinstance(v, Raw):
-            out.append(v.text)
+            emit(v.text)
         elif isinstance(v, float) and not math.isfinite(v):
-            out.append("1e999" if v > 0 else "-1e999")
+            emit("1e999" if v > 0 else "-1e999")
         else:
-            out.append(json.dumps(v))
+            emit(json.dumps(v))
     return "".join(out)
 
 
@@ -143,6 +160,14 @@ class Raw:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+def dump_or(value, fallback) -> str:
+    """`dump(value)`, or `dump(fallback)` when value's text would be too big."""
+    try:
+        return dump(value, indent=True)
+    except TooBig:
+        return dump(fallback, indent=True)
 
 
 def string(s: str) -> str:
@@ -794,10 +819,14 @@ class Fuzzer:
         """A definition's text (at most MAX_FILE bytes: a bit past AWS's 1 MB quota), its
         value, input, seed and machine type."""
         for _ in range(20):
-            made = self.one_definition()
+            try:
+                made = self.one_definition()
+            except TooBig:
+                continue
             if len(made[0]) <= MAX_FILE:
                 return made
-        return (made[0][:MAX_FILE], *made[1:])
+        seed = self.rng.choice(self.seeds)
+        return encode(dump(seed.definition, indent=True)), seed.definition, seed.input, seed, "STANDARD"
 
     def one_definition(self) -> tuple[bytes, object, object, Seed | None, str]:
         rng = self.rng
@@ -819,7 +848,10 @@ class Fuzzer:
         v = copy.deepcopy(value)
         if self.rng.random() < 0.3:
             v = self.mutated(mutate_value, v)
-        data = encode(dump(v, indent=False))
+        try:
+            data = encode(dump(v, indent=False))
+        except TooBig:
+            data = encode(dump(value, indent=False))
         if self.rng.random() < 0.05:
             data = byte_mutate(self.rng, data)
         return data if len(data) <= MAX_FILE else encode(dump(value, indent=False))
@@ -837,14 +869,14 @@ class Fuzzer:
             mock = copy.deepcopy(seed.mock)
             if rng.random() < 0.3:
                 mock = self.mutated(mutate_value, mock)
-            inv.files["mock.json"] = encode(dump(mock, indent=True))
+            inv.files["mock.json"] = encode(dump_or(mock, seed.mock))
             inv.args += ["--mock-config", "mock.json", "--test-case", seed.test_case or "T"]
             return
         if how < 0.3:
             mock = mock_config(rng, definition)
             if rng.random() < 0.2:
-                mock = self.mutated(mutate_value, mock)
-            inv.files["mock.json"] = encode(dump(mock, indent=True))
+                mock = self.mutated(mutate_value, copy.deepcopy(mock))
+            inv.files["mock.json"] = encode(dump_or(mock, mock_config(rng, definition)))
             inv.args += ["--mock-config", "mock.json", "--test-case", "T", "--state-machine", "def"]
             return
         if how < 0.85:
@@ -956,7 +988,7 @@ class Fuzzer:
                        "timestamp": rng.choice(["2024-01-01T00:00:00Z", Raw("1e300"), Raw("-1e300"), "bogus", Raw("9223372036854775807")]),
                        "stateEnteredEventDetails": {"name": name, "input": "{}"}}
                       for i in range(count)]
-            return encode(dump({"events": events}, indent=False))
+            return encode(dump({"events": events}, indent=False, limit=MAX_HISTORY))
         data = rng.choice(self.histories)
         if rng.random() < 0.5:
             try:
@@ -964,11 +996,11 @@ class Fuzzer:
                 for _ in range(rng.randint(1, 3)):
                     value = self.mutated(mutate_value, value)
                 data = encode(dump(value, indent=rng.random() < 0.5))
-            except (ValueError, RecursionError):
+            except (ValueError, RecursionError, TooBig):
                 pass
         if rng.random() < 0.2:
             data = byte_mutate(rng, data)
-        return data if len(data) <= MAX_FILE else encode(dump({"events": []}, indent=False))
+        return data if len(data) <= MAX_HISTORY else encode(dump({"events": []}, indent=False))
 
     # -- running and checking
 
@@ -1168,6 +1200,7 @@ def main() -> int:
     if not os.access(args.workflow, os.X_OK):
         print(f"error: {args.workflow} is not an executable (build it: cargo build --release -p workflow-cli)", file=sys.stderr)
         return 2
+    resource.setrlimit(resource.RLIMIT_AS, (SCRIPT_MEMORY, SCRIPT_MEMORY))
     rng = random.Random(args.seed)
     fuzzer = Fuzzer(args, rng)
     print(f"mutate_cli: seed {args.seed}, {len(fuzzer.seeds)} seed definitions, {args.seconds:.0f} s, "

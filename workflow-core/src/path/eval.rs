@@ -85,7 +85,7 @@ pub enum PathError {
     /// `$name` names a variable that is not set.
     #[error("the variable '{0}' is not defined")]
     UnknownVariable(String),
-    /// The path selects (or its deep scans visit) more than [`MAX_PATH_WORK`] nodes.
+    /// The path selects, visits or copies more than 2^20 nodes in one evaluation.
     #[error("the path selects more than {MAX_PATH_WORK} nodes")]
     TooLarge,
 }
@@ -95,7 +95,7 @@ pub enum PathError {
 /// (`..a..a`) multiply their matches at every step (Jayway keeps the duplicates), so a short
 /// path on a small document could ask for billions of nodes; a result of this many nodes
 /// would take 2 MB of JSON at the least, eight times AWS's 256 KiB payload limit.
-pub const MAX_PATH_WORK: usize = 1 << 20;
+pub(crate) const MAX_PATH_WORK: usize = 1 << 20;
 
 /// What an evaluation has left to spend, shared with the paths inside its filters.
 pub(crate) struct Budget {

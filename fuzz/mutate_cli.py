@@ -506,6 +506,15 @@ def chain(rng: random.Random, n: int) -> dict:
     return {"StartAt": "S0", "States": states}
 
 
+def looping(body: dict) -> dict:
+    """`body` run again and again: a Choice leads back to it until `$.stop` is present (it
+    never is), so that the definition is valid."""
+    return {"StartAt": "Body", "States": {
+        "Body": {**body, "Next": "Again"},
+        "Again": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "Done"}], "Default": "Body"},
+        "Done": {"Type": "Succeed"}}}
+
+
 def hostile(rng: random.Random) -> tuple[dict, object, str]:
     """Definitions (with an input and a machine type) shaped after what breaks limits; a task's
     resource named `...:function:never` is to be served by a command that never answers."""
@@ -520,9 +529,9 @@ def hostile(rng: random.Random) -> tuple[dict, object, str]:
     if kind == 2:  # an EXPRESS loop with no way out
         return ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "E"}], "Default": "A"}, "E": {"Type": "Succeed"}}}, {}, "EXPRESS")
     if kind == 3:  # a STANDARD loop that nests its payload one level deeper per pass
-        return ({"StartAt": "Nest", "States": {"Nest": {"Type": "Pass", "Parameters": {"a.$": "$"}, "Next": "Nest"}}}, {"x": 1}, "STANDARD")
+        return (looping({"Type": "Pass", "Parameters": {"a.$": "$"}}), {"x": 1}, "STANDARD")
     if kind == 4:  # a big input looped to the history quota
-        return ({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}, {"blob": "x" * 200_000}, "STANDARD")
+        return (looping({"Type": "Pass"}), {"blob": "x" * 200_000}, "STANDARD")
     if kind == 5:  # a task with a timeout that nobody answers in time
         return ({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": NEVER, "TimeoutSeconds": 2, "End": True}}}, {}, "STANDARD")
     if kind == 6:  # a task nothing serves

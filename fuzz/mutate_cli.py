@@ -1066,7 +1066,7 @@ class Fuzzer:
         if r.oom_text and not any(k == "memory" for k, _ in found):
             line = next((first_line(r.stderr, m) for m in OOM_MARKERS if m in r.stderr), None)
             found.append(("memory", line or "out of memory"))
-        if r.maxrss >= NEAR_CAP_RSS:
+        if r.maxrss >= NEAR_CAP_RSS and not any(k == "memory" for k, _ in found):
             found.append(("memory", f"peak resident memory {r.maxrss >> 20} MiB"))
         if r.orphans:
             why = "after SIGTERM" if r.terminated else "after it exited"

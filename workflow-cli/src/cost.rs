@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use workflow_core::plan::CompileOptions;
 use workflow_core::transitions::{CountOptions, count, count_history};
 
-use crate::render::{BOLD, GOOD};
+use crate::render::{BOLD, GOOD, group, group_digits};
 use crate::run::{self, TaskArgs};
 use crate::{Format, exit, input};
 
@@ -346,23 +346,6 @@ pub fn price(usd: f64) -> String {
         s.to_string()
     };
     format!("${s}")
-}
-
-/// `1,000,000`.
-pub fn group(n: u64) -> String {
-    group_digits(&n.to_string())
-}
-
-/// Digits with a comma every three.
-fn group_digits(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The paths `cost` shows in human output.

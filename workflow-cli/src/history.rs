@@ -35,9 +35,17 @@ const MAX_NAME_CHARS: usize = 100;
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
     let text = input::read(&args.file)?;
-    let file = args.file.display();
+    let shown = show(&text, &args.file.display().to_string(), args.width)?;
+    let _ = writeln!(crate::output::stdout(), "{shown}");
+    Ok(exit::OK)
+}
+
+/// What `workflow history` prints for the text of a saved history: the table of its events
+/// and the summary line. Fails with a one-line reason, naming `file`, when the text is not a
+/// history.
+pub fn show(text: &str, file: &str, width: usize) -> anyhow::Result<String> {
     let value: Value =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
     let events = events_of(&value)
         .ok_or_else(|| anyhow::anyhow!("{file} is not an execution history: expected {{\"events\": [...]}} or an array of events"))?;
     if let Some(bad) = events
@@ -49,10 +57,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             bad + 1
         );
     }
-    let mut out = crate::output::stdout();
-    let _ = writeln!(out, "{}", trimmed(&table(events, args.width)));
-    let _ = writeln!(out, "{}", summary(events));
-    Ok(exit::OK)
+    Ok(format!(
+        "{}\n{}",
+        trimmed(&table(events, width)),
+        summary(events)
+    ))
 }
 
 /// The events of a history document.
@@ -65,13 +74,18 @@ pub fn events_of(v: &Value) -> Option<&Vec<Value>> {
 }
 
 /// Milliseconds since the epoch of an event's `timestamp`: an RFC 3339 string, or seconds
-/// since the epoch as a number (the AWS CLI prints either, depending on its settings).
+/// since the epoch as a number (the AWS CLI prints either, depending on its settings). A
+/// number past the calendar (chrono's: some 262,000 years either way) is no time, like text
+/// that does not parse: so the offsets between two times never overflow.
 fn millis(event: &Value) -> Option<i64> {
     match event.get("timestamp")? {
         Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
             .ok()
             .map(|t| t.timestamp_millis()),
-        Value::Number(n) => n.as_f64().map(|s| (s * 1000.0).round() as i64),
+        Value::Number(n) => n
+            .as_f64()
+            .map(|s| (s * 1000.0).round() as i64)
+            .filter(|&ms| chrono::DateTime::from_timestamp_millis(ms).is_some()),
         _ => None,
     }
 }
@@ -206,10 +220,11 @@ pub fn summary(events: &[Value]) -> String {
         (Some(a), Some(b)) => offset(b - a).trim_start_matches('+').to_string(),
         _ => "?".into(),
     };
+    // The type is the file's text: cut like the table's cells, so the line stays one line.
     let last = events
         .last()
         .and_then(|e| e["type"].as_str())
-        .unwrap_or("nothing");
+        .map_or_else(|| "nothing".to_string(), |t| short(t, 100));
     format!("{} events over {span}; the last is {last}", events.len())
 }
 

@@ -6,41 +6,21 @@ mod bind;
 mod clock;
 mod cost;
 mod graph;
-mod history;
-mod input;
 mod layout;
 mod lint;
 mod mock;
-mod output;
-mod render;
 mod run;
-mod signals;
 mod svg;
 mod validate;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use workflow_cli::{exit, history, input, output, render, signals};
 
 // The allocator the benchmarks measure with (see BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Exit codes, for scripts.
-pub mod exit {
-    /// Everything is fine: valid, no lint errors, the execution SUCCEEDED.
-    pub const OK: u8 = 0;
-    /// The definition has problems (not JSON, not a state machine, or invalid), or the
-    /// execution FAILED.
-    pub const PROBLEMS: u8 = 1;
-    /// The command could not do its work: bad arguments, a file that cannot be read or is over
-    /// its size limit, an input that is not JSON, output that could not be written.
-    pub const USAGE: u8 = 2;
-    /// The execution TIMED_OUT.
-    pub const TIMED_OUT: u8 = 3;
-    /// The execution was ABORTED.
-    pub const ABORTED: u8 = 4;
-}
 
 #[derive(Parser)]
 #[command(

@@ -326,7 +326,7 @@ impl Limit {
             let _ = writeln!(
                 out,
                 "... and {} more {code} {noun}\n",
-                crate::cost::group(n as u64)
+                group(n as u64)
             );
         }
     }
@@ -493,6 +493,23 @@ pub fn diagnostics_json<'d>(
     if let Some(omitted) = limit.omitted_json() {
         into["omitted"] = omitted;
     }
+}
+
+/// `1,000,000`.
+pub fn group(n: u64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// Digits with a comma every three.
+pub fn group_digits(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1032,6 +1032,59 @@ fn history_bad_files() {
     assert_eq!(code(&o), 2);
 }
 
+#[test]
+fn history_summary_stays_one_line() {
+    // Found by the `history` fuzz target: the last event's type is the file's text, and a
+    // newline in it split the summary line (the type was written raw, unlike the table's
+    // cells).
+    let path = temp("newline-type.json");
+    std::fs::write(
+        &path,
+        r#"[{"type": "ExecutionStarted"}, {"type": "Execution\nSucceeded"}]"#,
+    )
+    .unwrap();
+    let o = workflow(&["history", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let last = out.lines().last().unwrap_or_default();
+    assert!(last.starts_with("2 events over"), "{out}");
+    assert!(last.contains("the last is Execution"), "{out}");
+}
+
+#[test]
+fn history_gives_no_offset_to_a_timestamp_past_the_calendar() {
+    // Found by the `history` fuzz target: 1e300 seconds since the epoch became i64::MAX
+    // milliseconds and the offset from -1e300 overflowed (a panic in a debug build, a
+    // negative span in a release one). Such a number is no time: like a timestamp that does
+    // not parse, it gets no offset, and the times that remain give the offsets and the span.
+    let path = temp("far-timestamps.json");
+    std::fs::write(
+        &path,
+        r#"[{"type": "ExecutionStarted", "timestamp": 1e300},
+            {"type": "PassStateEntered", "timestamp": 1700000000},
+            {"type": "PassStateExited", "timestamp": -1e300},
+            {"type": "ExecutionSucceeded", "timestamp": 1700000001.5}]"#,
+    )
+    .unwrap();
+    let o = workflow(&["history", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let row = |event: &str| {
+        out.lines()
+            .find(|l| l.contains(event))
+            .unwrap_or_else(|| panic!("no {event} row in {out}"))
+            .to_string()
+    };
+    assert!(!row("ExecutionStarted").contains('+'), "{out}");
+    assert!(!row("PassStateExited").contains('+'), "{out}");
+    assert!(row("PassStateEntered").contains("+0.000s"), "{out}");
+    assert!(row("ExecutionSucceeded").contains("+1.500s"), "{out}");
+    assert!(
+        out.contains("4 events over 1.500s; the last is ExecutionSucceeded"),
+        "{out}"
+    );
+}
+
 // ---------------------------------------------------------------- graph
 
 #[test]

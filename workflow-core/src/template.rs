@@ -199,6 +199,10 @@ fn select(path: &Path, env: &Env<'_>, field: &str) -> Result<Value, StateFailure
         Err(PathError::NoMatch) | Err(PathError::UnknownVariable(_)) => {
             Err(path_not_found(path, field, env.input))
         }
+        Err(e @ PathError::TooLarge) => Err(StateFailure::runtime(format!(
+            "The JSONPath '{}' specified for the field '{field}' could not be evaluated: {e}",
+            path.text()
+        ))),
     }
 }
 

@@ -1170,6 +1170,11 @@ impl Execution {
                                 path.normalized()
                             )),
                         )),
+                    Err(e @ PathError::TooLarge) => Err(self.prefix(
+                        frame,
+                        state,
+                        StateFailure::runtime(format!("Invalid path '{}' : {e}", path.text())),
+                    )),
                 }
             }
         }

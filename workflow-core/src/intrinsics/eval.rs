@@ -49,6 +49,10 @@ fn path_error(path: &Path, error: &PathError, env: &Env<'_>) -> AslError {
             "The variable '${name}' referenced by the intrinsic function argument '{}' is not defined",
             path.text()
         )),
+        PathError::TooLarge => AslError::runtime(format!(
+            "The JSONPath '{}' specified as an intrinsic function argument could not be evaluated: {error}",
+            path.text()
+        )),
     }
 }
 

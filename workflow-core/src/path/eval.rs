@@ -1,6 +1,7 @@
 //! Evaluating parsed paths against JSON documents.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde_json::{Number, Value};
 
@@ -84,6 +85,73 @@ pub enum PathError {
     /// `$name` names a variable that is not set.
     #[error("the variable '{0}' is not defined")]
     UnknownVariable(String),
+    /// The path selects, visits or copies more than 2^20 nodes in one evaluation.
+    #[error("the path selects more than {MAX_PATH_WORK} nodes")]
+    TooLarge,
+}
+
+/// How much one evaluation may do: nodes visited by deep scans, held between two steps and
+/// copied into the result, together. Unions with repeats (`[0,0,0]`) and scans of scans
+/// (`..a..a`) multiply their matches at every step (Jayway keeps the duplicates), so a short
+/// path on a small document could ask for billions of nodes; a result of this many nodes
+/// would take 2 MB of JSON at the least, eight times AWS's 256 KiB payload limit.
+pub(crate) const MAX_PATH_WORK: usize = 1 << 20;
+
+/// What an evaluation has left to spend, shared with the paths inside its filters.
+pub(crate) struct Budget {
+    left: Cell<usize>,
+    over: Cell<bool>,
+}
+
+impl Budget {
+    pub(crate) fn new() -> Budget {
+        Budget {
+            left: Cell::new(MAX_PATH_WORK),
+            over: Cell::new(false),
+        }
+    }
+
+    /// Spends `n` units; `Err(TooLarge)` once there were not enough.
+    pub(crate) fn spend(&self, n: usize) -> Result<(), PathError> {
+        match self.left.get().checked_sub(n) {
+            Some(left) if !self.over.get() => {
+                self.left.set(left);
+                Ok(())
+            }
+            _ => {
+                self.over.set(true);
+                Err(PathError::TooLarge)
+            }
+        }
+    }
+
+    /// True once an evaluation using it, a filter's included, ran out.
+    fn is_over(&self) -> bool {
+        self.over.get()
+    }
+
+    /// Copies `node`, spending one unit per node inside it.
+    pub(crate) fn copy(&self, node: &Value) -> Result<Value, PathError> {
+        let mut stack = vec![node];
+        while let Some(v) = stack.pop() {
+            self.spend(1)?;
+            match v {
+                Value::Object(map) => stack.extend(map.values()),
+                Value::Array(items) => stack.extend(items.iter()),
+                _ => {}
+            }
+        }
+        Ok(node.clone())
+    }
+
+    /// Copies `nodes` into an array, spending one unit per node copied.
+    pub(crate) fn copy_all(&self, nodes: Vec<&Value>) -> Result<Value, PathError> {
+        nodes
+            .into_iter()
+            .map(|n| self.copy(n))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array)
+    }
 }
 
 impl Path {
@@ -141,13 +209,12 @@ fn select_from<'v>(
                 .ok_or(PathError::NoMatch),
         };
     }
+    let budget = Budget::new();
     let mut found = Vec::new();
-    if let Some(value) = select_segments(root, segments, root, &mut found) {
+    if let Some(value) = select_segments(root, segments, root, &mut found, &budget)? {
         return Ok(Cow::Owned(value));
     }
-    Ok(Cow::Owned(Value::Array(
-        found.into_iter().cloned().collect(),
-    )))
+    budget.copy_all(found).map(Cow::Owned)
 }
 
 fn split_function(segments: &[Segment]) -> (&[Segment], Option<PathFunction>) {
@@ -170,19 +237,26 @@ fn walk_definite<'v>(mut node: &'v Value, segments: &[Segment]) -> Option<&'v Va
 }
 
 /// Collects every node `segments` match from `start` into `out`. When the path ends in a
-/// function, returns the function's value instead.
+/// function, returns the function's value instead. Every node held or visited is spent from
+/// `budget`.
 pub(crate) fn select_segments<'v>(
     start: &'v Value,
     segments: &[Segment],
     root: &'v Value,
     out: &mut Vec<&'v Value>,
-) -> Option<Value> {
+    budget: &Budget,
+) -> Result<Option<Value>, PathError> {
     let (plain, function) = split_function(segments);
     let mut current: Vec<&'v Value> = vec![start];
     for segment in plain {
         let mut next = Vec::new();
         for node in current {
-            step(node, segment, root, &mut next);
+            let before = next.len();
+            step(node, segment, root, &mut next, budget)?;
+            budget.spend(next.len() - before)?;
+            if budget.is_over() {
+                return Err(PathError::TooLarge);
+            }
         }
         current = next;
     }
@@ -191,17 +265,26 @@ pub(crate) fn select_segments<'v>(
             .iter()
             .all(|s| matches!(s, Segment::Name(_) | Segment::Index(_)));
         let target = if definite {
-            current.first().map(|v| (*v).clone())?
+            let Some(first) = current.first() else {
+                return Ok(None);
+            };
+            budget.copy(first)?
         } else {
-            Value::Array(current.into_iter().cloned().collect())
+            budget.copy_all(current)?
         };
-        return apply_function(f, &target).or(Some(Value::Null));
+        return Ok(apply_function(f, &target).or(Some(Value::Null)));
     }
     out.extend(current);
-    None
+    Ok(None)
 }
 
-fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&'v Value>) {
+fn step<'v>(
+    node: &'v Value,
+    segment: &Segment,
+    root: &'v Value,
+    out: &mut Vec<&'v Value>,
+    budget: &Budget,
+) -> Result<(), PathError> {
     match segment {
         Segment::Name(name) => {
             if let Value::Object(map) = node
@@ -250,13 +333,13 @@ fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&
         Segment::Filter(expr) => match node {
             Value::Array(items) => {
                 for item in items {
-                    if expr.test(item, root) {
+                    if expr.test(item, root, budget) {
                         out.push(item);
                     }
                 }
             }
             // Jayway applies a filter on an object to the object itself.
-            Value::Object(_) if expr.test(node, root) => {
+            Value::Object(_) if expr.test(node, root, budget) => {
                 out.push(node);
             }
             _ => {}
@@ -266,6 +349,7 @@ fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&
             let mut all = Vec::new();
             // Pre-order: a node before its children, children in document order.
             while let Some(n) = stack.pop() {
+                budget.spend(1)?;
                 all.push(n);
                 match n {
                     Value::Object(map) => stack.extend(map.values().rev()),
@@ -276,11 +360,12 @@ fn step<'v>(node: &'v Value, segment: &Segment, root: &'v Value, out: &mut Vec<&
             // Applying the inner step to every node (the start included) makes `..*` yield
             // every descendant but not the start itself, as Jayway does.
             for n in all {
-                step(n, inner, root, out);
+                step(n, inner, root, out, budget)?;
             }
         }
         Segment::Function(_) => {}
     }
+    Ok(())
 }
 
 fn slice_indices(
@@ -384,5 +469,96 @@ pub(crate) fn numbers_equal(a: &Number, b: &Number) -> bool {
             (Some(x), Some(y)) => x == y,
             _ => a.as_f64() == b.as_f64(),
         },
+    }
+}
+
+#[cfg(test)]
+mod work_bound_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::entropy::SplitMix64;
+    use crate::template::Template;
+
+    /// `{"a": {"a": ... {}}}`, `depth` levels.
+    fn chain(depth: usize) -> Value {
+        (0..depth).fold(json!({}), |inner, _| json!({ "a": inner }))
+    }
+
+    fn select(path: &str, doc: &Value) -> Result<Value, PathError> {
+        Path::parse(path)
+            .expect("a path")
+            .select_owned(&Env::document(doc))
+    }
+
+    #[test]
+    fn scans_of_scans_stop_at_the_bound() {
+        // Found by the `jsonpath` fuzz target (its deep seeds): each `..a` yields every `a`
+        // below every node the one before yielded, duplicates included as Jayway keeps them,
+        // so six scans of a 100-deep document asked for billions of nodes (an allocation
+        // failure, past 1 GiB), from a path of 19 characters.
+        let doc = chain(100);
+        assert_eq!(
+            select("$..a..a..a..a..a..a", &doc),
+            Err(PathError::TooLarge)
+        );
+        // What stays under the bound is untouched: one scan finds the 100 members.
+        assert_eq!(
+            select("$..a", &doc).unwrap().as_array().map(Vec::len),
+            Some(100)
+        );
+        assert_eq!(
+            select("$..a..a", &doc).unwrap().as_array().map(Vec::len),
+            Some(100 * 99 / 2)
+        );
+    }
+
+    #[test]
+    fn unions_with_repeats_stop_at_the_bound() {
+        // Ten repeats a level, seven levels: ten million nodes.
+        let doc = (0..7).fold(json!(1), |inner, _| json!([inner]));
+        let path = format!("${}", "[0,0,0,0,0,0,0,0,0,0]".repeat(7));
+        assert_eq!(select(&path, &doc), Err(PathError::TooLarge));
+        let path = format!("${}", "[0,0,0,0,0,0,0,0,0,0]".repeat(3));
+        assert_eq!(
+            select(&path, &doc).unwrap().as_array().map(Vec::len),
+            Some(1000)
+        );
+    }
+
+    #[test]
+    fn copies_count_every_node_they_hold() {
+        // Few matches, each a large subtree: the copy into the result is what grows.
+        let big = json!([(0..20_000).collect::<Vec<_>>()]);
+        let many = format!("$[{}]", vec!["0"; 100].join(","));
+        assert_eq!(select(&many, &big), Err(PathError::TooLarge));
+        assert!(select("$[0,0]", &big).is_ok());
+    }
+
+    #[test]
+    fn a_filter_spends_from_the_same_budget() {
+        let doc = json!([chain(100)]);
+        assert_eq!(
+            select("$[?(@..a..a..a..a..a..a)]", &doc),
+            Err(PathError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn a_state_gets_a_runtime_error() {
+        let mut diags = Vec::new();
+        let template = Template::compile(&json!({"x.$": "$..a..a..a..a..a..a"}), "", &mut diags)
+            .expect("compiles");
+        let doc = chain(100);
+        let failure = template
+            .evaluate(&Env::document(&doc), &mut SplitMix64(0))
+            .unwrap_err();
+        assert_eq!(failure.error, "States.Runtime");
+        assert!(
+            failure
+                .detail
+                .contains("specified for the field 'x.$' could not be evaluated"),
+            "{failure:?}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Segment;
-use super::eval::{numbers_equal, select_segments};
+use super::eval::{Budget, numbers_equal, select_segments};
 
 /// A filter expression.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,16 +74,18 @@ pub enum Operand {
 }
 
 impl FilterExpr {
-    /// Tests `current` (with `root` as the document for `$` operands).
-    pub(crate) fn test(&self, current: &Value, root: &Value) -> bool {
+    /// Tests `current` (with `root` as the document for `$` operands). The paths inside
+    /// spend from the evaluation's `budget`; one that runs out resolves to nothing, and the
+    /// evaluation around it fails.
+    pub(crate) fn test(&self, current: &Value, root: &Value, budget: &Budget) -> bool {
         match self {
-            FilterExpr::And(all) => all.iter().all(|e| e.test(current, root)),
-            FilterExpr::Or(any) => any.iter().any(|e| e.test(current, root)),
-            FilterExpr::Not(a) => !a.test(current, root),
-            FilterExpr::Exists(operand) => operand.resolve(current, root).is_some(),
+            FilterExpr::And(all) => all.iter().all(|e| e.test(current, root, budget)),
+            FilterExpr::Or(any) => any.iter().any(|e| e.test(current, root, budget)),
+            FilterExpr::Not(a) => !a.test(current, root, budget),
+            FilterExpr::Exists(operand) => operand.resolve(current, root, budget).is_some(),
             FilterExpr::Compare { left, op, right } => {
-                let l = left.resolve(current, root);
-                let r = right.resolve(current, root);
+                let l = left.resolve(current, root, budget);
+                let r = right.resolve(current, root, budget);
                 compare(
                     l.as_ref().map(|v| v.as_ref()),
                     *op,
@@ -95,7 +97,12 @@ impl FilterExpr {
 }
 
 impl Operand {
-    fn resolve<'v>(&'v self, current: &'v Value, root: &'v Value) -> Option<ResolvedOperand<'v>> {
+    fn resolve<'v>(
+        &'v self,
+        current: &'v Value,
+        root: &'v Value,
+        budget: &Budget,
+    ) -> Option<ResolvedOperand<'v>> {
         let (start, segments) = match self {
             Operand::Literal(v) => return Some(ResolvedOperand::Borrowed(v)),
             Operand::Relative(segments) => (current, segments),
@@ -108,16 +115,14 @@ impl Operand {
             )
         });
         let mut found = Vec::new();
-        let owned = select_segments(start, segments, root, &mut found);
+        let owned = select_segments(start, segments, root, &mut found, budget).ok()?;
         if let Some(value) = owned {
             return Some(ResolvedOperand::Owned(value));
         }
         if definite {
             found.pop().map(ResolvedOperand::Borrowed)
         } else {
-            Some(ResolvedOperand::Owned(Value::Array(
-                found.into_iter().cloned().collect(),
-            )))
+            budget.copy_all(found).ok().map(ResolvedOperand::Owned)
         }
     }
 }

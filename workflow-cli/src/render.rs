@@ -323,11 +323,7 @@ impl Limit {
     /// `... and 1,880 more unreachable-state diagnostics`, one line per code cut short.
     pub fn write_omitted(&self, out: &mut impl Write, noun: &str) {
         for (code, n) in self.omitted() {
-            let _ = writeln!(
-                out,
-                "... and {} more {code} {noun}\n",
-                group(n as u64)
-            );
+            let _ = writeln!(out, "... and {} more {code} {noun}\n", group(n as u64));
         }
     }
 

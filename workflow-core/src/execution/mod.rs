@@ -1311,7 +1311,7 @@ impl Execution {
     }
 
     /// Records the state's exit and moves to `next` (or the state's own Next), or ends the
-    /// scope.
+    /// scope. An output or a variable over the payload limits fails the state.
     fn complete(
         &mut self,
         frame: &mut Frame,
@@ -1321,8 +1321,23 @@ impl Execution {
         next: Option<StateId>,
         entropy: &mut dyn Entropy,
     ) -> Outcome {
+        match self.within_limits(frame, state, &output, assigned) {
+            Ok((size, assigned)) => self.exit(frame, state, output, size, assigned, next),
+            Err(failure) => self.fail(frame, state, failure, false, entropy),
+        }
+    }
+
+    /// The size of a state's `output` and its non-empty `assigned`, or the
+    /// `States.DataLimitExceeded` failure of an output or a variable over the payload limits.
+    fn within_limits(
+        &self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        output: &Arc<Value>,
+        assigned: Option<Map<String, Value>>,
+    ) -> Result<(usize, Option<Map<String, Value>>), Failure> {
         let bound = frame.output_bound.take();
-        let measured = if Arc::ptr_eq(&output, &frame.raw_input) {
+        let measured = if Arc::ptr_eq(output, &frame.raw_input) {
             Measure {
                 size: frame.input_size,
                 depth: 0,
@@ -1330,32 +1345,39 @@ impl Execution {
         } else {
             match bound {
                 Some(b) if b.size <= PAYLOAD_LIMIT_BYTES && !b.too_deep() => b,
-                _ => measure(&output),
+                _ => measure(output),
             }
         };
-        let size = measured.size;
-        if size > PAYLOAD_LIMIT_BYTES {
-            let failure = Failure::new(
+        if measured.size > PAYLOAD_LIMIT_BYTES {
+            return Err(Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
                 result_too_large_cause(&state.name),
-            );
-            return self.fail(frame, state, failure, false, entropy);
+            ));
         }
         let assigned = assigned.filter(|m| !m.is_empty());
-        let too_deep = if measured.too_deep() {
-            Some("a result")
-        } else if assigned
+        if measured.too_deep() {
+            return Err(too_deep_failure(&state.name, "a result"));
+        }
+        if assigned
             .as_ref()
             .is_some_and(|m| m.values().any(|v| measure(v).too_deep()))
         {
-            Some("a variable")
-        } else {
-            None
-        };
-        if let Some(what) = too_deep {
-            let failure = too_deep_failure(&state.name, what);
-            return self.fail(frame, state, failure, false, entropy);
+            return Err(too_deep_failure(&state.name, "a variable"));
         }
+        Ok((measured.size, assigned))
+    }
+
+    /// Records the state's exit with `output` (of `size` bytes) and the variables it
+    /// `assigned`, and moves to `next` (or the state's own Next), or ends the scope.
+    fn exit(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        output: Arc<Value>,
+        size: usize,
+        assigned: Option<Map<String, Value>>,
+        next: Option<StateId>,
+    ) -> Outcome {
         let assigned = assigned.map(|m| {
             if !frame.vars_owned {
                 frame.vars = Vars::child(&frame.vars);
@@ -1438,9 +1460,15 @@ impl Execution {
                     )
                     .map(|output| (output, assigned))
                 });
-            return match caught {
-                Ok((output, assigned)) => {
-                    self.complete(frame, state, output, assigned, Some(catcher.next), entropy)
+            // A catcher's own output that cannot be kept ends the scope, as one that cannot be
+            // placed does: it is not retried or caught again (a catcher that names the error
+            // would otherwise catch its own failure without end).
+            return match caught.and_then(|(output, assigned)| {
+                let (size, assigned) = self.within_limits(frame, state, &output, assigned)?;
+                Ok((output, size, assigned))
+            }) {
+                Ok((output, size, assigned)) => {
+                    self.exit(frame, state, output, size, assigned, Some(catcher.next))
                 }
                 Err(f) => Outcome::Finished(Err(f)),
             };

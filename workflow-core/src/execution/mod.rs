@@ -47,7 +47,8 @@ use serde_json::{Map, Value};
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
 use size::result_too_large_cause;
-pub use size::{Measure, PAYLOAD_LIMIT_BYTES, json_size, measure};
+pub(crate) use size::{Measure, measure};
+pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;
@@ -562,10 +563,17 @@ fn too_deep_failure(state: &str, what: &str) -> Failure {
     )
 }
 
-/// How a value appears in AWS's messages: strings bare, everything else as JSON.
-fn bare(value: &Value) -> String {
+/// How AWS shows a value in its messages (Jackson's text of it): a string bare, a number with
+/// a fraction or an exponent as Java's `Double.toString`, anything else as JSON. Recorded for
+/// the `...Path` number fields (see `path_numbers`) and Wait's `TimestampPath` (its cases,
+/// `wait/wait_timestamp_path_*`, all hold strings, shown bare as here); a Fail state's
+/// `ErrorPath` and `CausePath` show what they select the same way.
+pub(crate) fn shown(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => {
+            crate::intrinsics::java_double(n.as_f64().unwrap_or_default())
+        }
         other => other.to_string(),
     }
 }

@@ -311,7 +311,8 @@ impl Payload {
     /// The memory the payload holds on its own, in bytes, not counting what it shares with
     /// other payloads (the text a delta refers to) or with the step logic (a small value):
     /// what recording it cost.
-    pub fn retained_bytes(&self) -> usize {
+    #[cfg(test)]
+    fn retained_bytes(&self) -> usize {
         match &self.0 {
             Repr::Value(_) => 0,
             Repr::Text(t) => t.len(),
@@ -320,7 +321,7 @@ impl Payload {
     }
 
     /// The same shared payload (not merely an equal one).
-    pub fn shares(&self, other: &Payload) -> bool {
+    fn shares(&self, other: &Payload) -> bool {
         match (&self.0, &other.0) {
             (Repr::Value(a), Repr::Value(b)) => Arc::ptr_eq(a, b),
             (Repr::Text(a), Repr::Text(b)) => Arc::ptr_eq(a, b),

@@ -28,6 +28,7 @@
 
 use serde_json::Value;
 
+use crate::diagnostic::{Diagnostic, codes};
 use crate::model::{StateKind, StateMachine, States};
 
 /// The most levels a JSON value may nest: `{}` and `[]` are one level, `{"a": []}` two, a
@@ -48,7 +49,7 @@ pub fn json_depth(value: &Value) -> usize {
 }
 
 /// True when `value` nests deeper than `max` levels. Stops at the first level past `max`.
-pub fn exceeds_depth(value: &Value, max: usize) -> bool {
+pub(crate) fn exceeds_depth(value: &Value, max: usize) -> bool {
     depth_until(value, max) > max
 }
 
@@ -119,7 +120,7 @@ pub fn drop_deep(value: Value) {
 /// [`MAX_SCOPE_DEPTH`] levels (which the validator refuses). Walks without recursion, for the
 /// functions that take a machine that may not have been validated (lint, transition counts)
 /// and recurse into its scopes.
-pub fn scopes_too_deep(machine: &StateMachine) -> bool {
+pub(crate) fn scopes_too_deep(machine: &StateMachine) -> bool {
     let mut scopes: Vec<(&States, usize)> = vec![(&machine.states, 1)];
     while let Some((states, level)) = scopes.pop() {
         for state in states.values() {
@@ -138,8 +139,20 @@ pub fn scopes_too_deep(machine: &StateMachine) -> bool {
 }
 
 /// The message for a value nested too deep, `what` naming it ("the execution input").
-pub fn too_deep(what: &str) -> String {
+pub(crate) fn too_deep(what: &str) -> String {
     format!("{what} nests deeper than {MAX_JSON_DEPTH} levels, the most a JSON value may nest")
+}
+
+/// The `nesting-too-deep` problem of a definition's JSON value at `pointer` (a payload
+/// template, a Choice rule, ...) that nests deeper than `max` levels; `None` when it does
+/// not. Found without recursion.
+pub(crate) fn value_too_deep(
+    value: &Value,
+    max: usize,
+    pointer: impl Into<String>,
+) -> Option<Diagnostic> {
+    exceeds_depth(value, max)
+        .then(|| Diagnostic::error(codes::NESTING_TOO_DEEP, pointer, too_deep("This value")))
 }
 
 /// serde_json's message for a parse error, with "recursion limit exceeded" (the text is

@@ -53,12 +53,12 @@ pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> St
 /// product (20,000 of each: 74 s). Past the budget, names get no suggestion; no real
 /// definition comes near it.
 #[derive(Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     comparisons_left: usize,
 }
 
 /// Comparisons a [`Budget`] allows: 1,000 misspelt names among 1,000 states.
-pub const MAX_COMPARISONS: usize = 1_000_000;
+pub(crate) const MAX_COMPARISONS: usize = 1_000_000;
 
 impl Default for Budget {
     fn default() -> Self {
@@ -71,7 +71,7 @@ impl Default for Budget {
 impl Budget {
     /// [`hint`], when the budget has room for all of `candidates` (so that the answer does
     /// not depend on their order); nothing otherwise.
-    pub fn hint<'a, I>(&mut self, word: &str, candidates: I) -> String
+    pub(crate) fn hint<'a, I>(&mut self, word: &str, candidates: I) -> String
     where
         I: IntoIterator<Item = &'a str>,
         I::IntoIter: ExactSizeIterator,

@@ -8,7 +8,7 @@ use crate::diagnostic::{Diagnostic, Severity, codes, push_pointer};
 use crate::entropy::Entropy;
 use crate::error::names;
 use crate::intrinsics::{IntrinsicCall, is_intrinsic_call};
-use crate::nesting::{MAX_JSON_DEPTH, exceeds_depth};
+use crate::nesting::{MAX_JSON_DEPTH, value_too_deep};
 use crate::path::{Env, Path, PathError};
 
 /// A failure while a state processes its data: a path that matches nothing, a failed intrinsic.
@@ -157,18 +157,6 @@ pub(crate) fn path_hint(text: &str) -> Option<String> {
     (!text.starts_with('$') && looks_like_a_name && Path::parse(&path).is_ok()).then_some(path)
 }
 
-/// The problem of a template or rule nested deeper than [`MAX_JSON_DEPTH`], found without
-/// recursion; `None` when it is within the bound.
-pub(crate) fn too_deep(value: &Value, pointer: &str) -> Option<Diagnostic> {
-    exceeds_depth(value, MAX_JSON_DEPTH).then(|| {
-        Diagnostic::error(
-            codes::NESTING_TOO_DEEP,
-            pointer,
-            crate::nesting::too_deep("This value"),
-        )
-    })
-}
-
 /// A path or an intrinsic call.
 #[derive(Clone, Debug)]
 pub enum Dynamic {
@@ -217,7 +205,7 @@ impl Template {
                 .count()
         };
         // Compiling and evaluating recurse once per level of the template.
-        if let Some(too_deep) = too_deep(value, pointer) {
+        if let Some(too_deep) = value_too_deep(value, MAX_JSON_DEPTH, pointer) {
             diags.push(too_deep);
             return None;
         }

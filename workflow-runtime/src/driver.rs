@@ -17,7 +17,7 @@ use workflow_core::execution::{
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{Integration, ResourceKind};
 
-use crate::clock::{Clock, Work};
+use crate::clock::{Clock, Work, millis};
 use crate::handler::{CatchUnwind, TaskContext, TaskError, TaskHandler, panic_message};
 use crate::lambda;
 use crate::runtime::{Finished, Shared};
@@ -144,8 +144,7 @@ pub(crate) async fn drive(
                     Work::running(clock),
                 )
             });
-            let ran = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-            clock.advance_to(started_at.saturating_add(ran));
+            clock.advance_to(started_at.saturating_add(millis(started.elapsed())));
             tokio::task::yield_now().await;
             while let Ok((msg, held)) = rx.try_recv() {
                 d.on_message(msg, held, &execution);

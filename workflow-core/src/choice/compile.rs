@@ -418,7 +418,9 @@ impl Condition {
     ) -> Result<Condition, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         // Compiling (and evaluating) recurses once per level of `And`, `Or` and `Not`.
-        if let Some(too_deep) = crate::template::too_deep(rule, pointer) {
+        if let Some(too_deep) =
+            crate::nesting::value_too_deep(rule, crate::nesting::MAX_JSON_DEPTH, pointer)
+        {
             return Err(vec![too_deep]);
         }
         match compile_rule(rule, pointer, top_level, &mut diags) {

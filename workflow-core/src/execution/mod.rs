@@ -47,7 +47,8 @@ use serde_json::{Map, Value};
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
 use size::result_too_large_cause;
-pub use size::{Measure, PAYLOAD_LIMIT_BYTES, json_size, measure};
+pub(crate) use size::{Measure, measure};
+pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;
@@ -562,10 +563,17 @@ fn too_deep_failure(state: &str, what: &str) -> Failure {
     )
 }
 
-/// How a value appears in AWS's messages: strings bare, everything else as JSON.
-fn bare(value: &Value) -> String {
+/// How AWS shows a value in its messages (Jackson's text of it): a string bare, a number with
+/// a fraction or an exponent as Java's `Double.toString`, anything else as JSON. Recorded for
+/// the `...Path` number fields (see `path_numbers`) and Wait's `TimestampPath` (its cases,
+/// `wait/wait_timestamp_path_*`, all hold strings, shown bare as here); a Fail state's
+/// `ErrorPath` and `CausePath` show what they select the same way.
+pub(crate) fn shown(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => {
+            crate::intrinsics::java_double(n.as_f64().unwrap_or_default())
+        }
         other => other.to_string(),
     }
 }
@@ -1311,7 +1319,7 @@ impl Execution {
     }
 
     /// Records the state's exit and moves to `next` (or the state's own Next), or ends the
-    /// scope.
+    /// scope. An output or a variable over the payload limits fails the state.
     fn complete(
         &mut self,
         frame: &mut Frame,
@@ -1321,8 +1329,23 @@ impl Execution {
         next: Option<StateId>,
         entropy: &mut dyn Entropy,
     ) -> Outcome {
+        match self.within_limits(frame, state, &output, assigned) {
+            Ok((size, assigned)) => self.exit(frame, state, output, size, assigned, next),
+            Err(failure) => self.fail(frame, state, failure, false, entropy),
+        }
+    }
+
+    /// The size of a state's `output` and its non-empty `assigned`, or the
+    /// `States.DataLimitExceeded` failure of an output or a variable over the payload limits.
+    fn within_limits(
+        &self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        output: &Arc<Value>,
+        assigned: Option<Map<String, Value>>,
+    ) -> Result<(usize, Option<Map<String, Value>>), Failure> {
         let bound = frame.output_bound.take();
-        let measured = if Arc::ptr_eq(&output, &frame.raw_input) {
+        let measured = if Arc::ptr_eq(output, &frame.raw_input) {
             Measure {
                 size: frame.input_size,
                 depth: 0,
@@ -1330,32 +1353,39 @@ impl Execution {
         } else {
             match bound {
                 Some(b) if b.size <= PAYLOAD_LIMIT_BYTES && !b.too_deep() => b,
-                _ => measure(&output),
+                _ => measure(output),
             }
         };
-        let size = measured.size;
-        if size > PAYLOAD_LIMIT_BYTES {
-            let failure = Failure::new(
+        if measured.size > PAYLOAD_LIMIT_BYTES {
+            return Err(Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
                 result_too_large_cause(&state.name),
-            );
-            return self.fail(frame, state, failure, false, entropy);
+            ));
         }
         let assigned = assigned.filter(|m| !m.is_empty());
-        let too_deep = if measured.too_deep() {
-            Some("a result")
-        } else if assigned
+        if measured.too_deep() {
+            return Err(too_deep_failure(&state.name, "a result"));
+        }
+        if assigned
             .as_ref()
             .is_some_and(|m| m.values().any(|v| measure(v).too_deep()))
         {
-            Some("a variable")
-        } else {
-            None
-        };
-        if let Some(what) = too_deep {
-            let failure = too_deep_failure(&state.name, what);
-            return self.fail(frame, state, failure, false, entropy);
+            return Err(too_deep_failure(&state.name, "a variable"));
         }
+        Ok((measured.size, assigned))
+    }
+
+    /// Records the state's exit with `output` (of `size` bytes) and the variables it
+    /// `assigned`, and moves to `next` (or the state's own Next), or ends the scope.
+    fn exit(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        output: Arc<Value>,
+        size: usize,
+        assigned: Option<Map<String, Value>>,
+        next: Option<StateId>,
+    ) -> Outcome {
         let assigned = assigned.map(|m| {
             if !frame.vars_owned {
                 frame.vars = Vars::child(&frame.vars);
@@ -1438,9 +1468,15 @@ impl Execution {
                     )
                     .map(|output| (output, assigned))
                 });
-            return match caught {
-                Ok((output, assigned)) => {
-                    self.complete(frame, state, output, assigned, Some(catcher.next), entropy)
+            // A catcher's own output that cannot be kept ends the scope, as one that cannot be
+            // placed does: it is not retried or caught again (a catcher that names the error
+            // would otherwise catch its own failure without end).
+            return match caught.and_then(|(output, assigned)| {
+                let (size, assigned) = self.within_limits(frame, state, &output, assigned)?;
+                Ok((output, size, assigned))
+            }) {
+                Ok((output, size, assigned)) => {
+                    self.exit(frame, state, output, size, assigned, Some(catcher.next))
                 }
                 Err(f) => Outcome::Finished(Err(f)),
             };

@@ -53,6 +53,8 @@
 
 use serde_json::Value;
 
+use super::shown;
+
 /// A whole-number field that a `...Path` field may give instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum IntegerField {
@@ -142,20 +144,6 @@ pub(crate) fn read_percentage(selected: &Value, path: &str) -> Result<f64, Strin
         Ok(f64::from(float))
     } else {
         Err("ToleratedFailurePercentage must be between 0 and 100.".to_string())
-    }
-}
-
-/// How AWS shows a value in these messages: a string bare, a number with a fraction or an
-/// exponent as Java's `Double.toString`, anything else as JSON. Wait's `TimestampPath`
-/// refusal shows its value the same way (its recorded cases, `wait/wait_timestamp_path_*`,
-/// all hold strings, shown bare as here).
-pub(crate) fn shown(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_f64() => {
-            crate::intrinsics::java_double(n.as_f64().unwrap_or_default())
-        }
-        other => other.to_string(),
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::path_numbers::{IntegerField, read_percentage, shown};
+use super::path_numbers::{IntegerField, read_percentage};
 use super::*;
 
 impl Execution {
@@ -157,7 +157,7 @@ impl Execution {
                         dynamic.evaluate(env, entropy, field)
                     })
                     .map_err(|f| self.prefix(frame, state, f))?;
-                Ok(Some(bare(&value)))
+                Ok(Some(shown(&value)))
             }
         }
     }
@@ -951,11 +951,7 @@ impl Execution {
         entropy: &mut dyn Entropy,
     ) -> Outcome {
         crate::nesting::drop_deep(output);
-        let resource = match events {
-            TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
-            TaskEvents::Task { resource_type, .. } => resource_type,
-        };
-        let failure = too_deep_failure(resource, "a result");
+        let failure = too_deep_failure(events.result_owner(), "a result");
         self.record_task_failure(frame, events, &failure, false);
         self.fail(frame, state, failure, false, entropy)
     }

@@ -76,8 +76,10 @@ impl<'a> Env<'a> {
     }
 }
 
-/// Why a path yielded no value.
+/// Why a path yielded no value: it matched nothing, or it would have done more work than one
+/// evaluation may.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PathError {
     /// A definite path matched nothing.
     #[error("no results for path")]

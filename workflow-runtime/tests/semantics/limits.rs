@@ -468,3 +468,65 @@ async fn the_deepest_values_run_on_worker_threads() {
         "{status:?}"
     );
 }
+
+/// A catcher's own output over the payload limit: the catcher cannot keep it, so the state
+/// fails with `States.DataLimitExceeded`, whatever its catchers name. (A catcher that named
+/// that error caught its own failure again and again, until the stack overflowed.)
+#[tokio::test(start_paused = true)]
+async fn a_catcher_output_over_the_limit_is_not_caught_again() {
+    let rt = runtime();
+    rt.bind_lambda("fails", |_: Value, _ctx: TaskContext| async {
+        Err::<Value, _>(TaskError::new("MyError", "failed"))
+    });
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": lambda("fails"), "End": true,
+                  "Catch": [{"ErrorEquals": ["MyError", "States.DataLimitExceeded"],
+                             "ResultPath": "$.error", "Next": "Caught"}]},
+            "Caught": {"Type": "Pass", "End": true}}}),
+    );
+    // The input fits; with the error output written into it, it does not.
+    let input = json!({"pad": string_of_size(LIMIT - 20)});
+    let (status, history) = run(&rt, &wf, input).await;
+    assert_eq!(
+        failed(&status),
+        (
+            Some("States.DataLimitExceeded"),
+            Some(
+                "The state/task 'T' returned a result with a size exceeding the maximum number of bytes service limit."
+            )
+        )
+    );
+    assert_eq!(count(&history, EventType::PassStateEntered), 0);
+}
+
+/// The same for depth: a catcher's ResultPath as deep as paths go puts the error output one
+/// level past the nesting bound.
+#[tokio::test(start_paused = true)]
+async fn a_catcher_output_nested_too_deep_is_not_caught_again() {
+    let rt = runtime();
+    rt.bind_lambda("fails", |_: Value, _ctx: TaskContext| async {
+        Err::<Value, _>(TaskError::new("MyError", "failed"))
+    });
+    let deepest = format!("${}", ".a".repeat(MAX_DEPTH));
+    let wf = load(
+        &rt,
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": lambda("fails"), "End": true,
+                  "Catch": [{"ErrorEquals": ["MyError", "States.DataLimitExceeded"],
+                             "ResultPath": deepest, "Next": "Caught"}]},
+            "Caught": {"Type": "Pass", "End": true}}}),
+    );
+    let (status, history) = run(&rt, &wf, json!({})).await;
+    assert_eq!(
+        failed(&status),
+        (
+            Some("States.DataLimitExceeded"),
+            Some(
+                "The state/task 'T' returned a result nested deeper than the maximum of 127 levels."
+            )
+        )
+    );
+    assert_eq!(count(&history, EventType::PassStateEntered), 0);
+}

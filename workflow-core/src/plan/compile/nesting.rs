@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, codes, push_pointer};
 use crate::model::{Branch, State, StateKind, StateMachine, States};
-use crate::nesting::{MAX_JSON_DEPTH, MAX_SCOPE_DEPTH, exceeds_depth};
+use crate::nesting::{MAX_JSON_DEPTH, MAX_SCOPE_DEPTH, value_too_deep};
 
 /// Every JSON value (payload template, literal, Choice rule, ...) deeper than
 /// [`MAX_JSON_DEPTH`] and every scope nested deeper than [`MAX_SCOPE_DEPTH`], each at its
@@ -24,23 +24,12 @@ pub(super) fn check(machine: &StateMachine) -> Vec<Diagnostic> {
         for (name, state) in states {
             let pointer = push_pointer(&states_pointer, name);
             for (field, value, max) in values(state) {
-                if exceeds_depth(value, max) {
-                    diags.push(Diagnostic::error(
-                        codes::NESTING_TOO_DEEP,
-                        format!("{pointer}/{field}"),
-                        crate::nesting::too_deep("This value"),
-                    ));
-                }
+                diags.extend(value_too_deep(value, max, format!("{pointer}/{field}")));
             }
             let mut nested = |branch: &'_ Branch, at: String| {
-                if let Some(config) = &branch.processor_config
-                    && exceeds_depth(config, MAX_JSON_DEPTH)
-                {
-                    diags.push(Diagnostic::error(
-                        codes::NESTING_TOO_DEEP,
-                        push_pointer(&at, "ProcessorConfig"),
-                        crate::nesting::too_deep("This value"),
-                    ));
+                if let Some(config) = &branch.processor_config {
+                    let at = push_pointer(&at, "ProcessorConfig");
+                    diags.extend(value_too_deep(config, MAX_JSON_DEPTH, at));
                 }
                 if level >= MAX_SCOPE_DEPTH {
                     diags.push(Diagnostic::error(

@@ -78,6 +78,7 @@ impl From<MachineTypeArg> for workflow_core::plan::MachineType {
 }
 
 fn main() -> ExitCode {
+    signals::report_file_size_limit();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate(args) => validate::main(args),

@@ -360,7 +360,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             file.flush()?;
             Ok(())
         };
-        write().with_context(|| format!("cannot write {}", path.display()))?;
+        if let Err(e) = write() {
+            // A history cut short is not a history: leave no half-written file behind.
+            let _ = std::fs::remove_file(path);
+            return Err(e.context(format!("cannot write {}", path.display())));
+        }
     }
     if args.format == Format::Json {
         let _ = writeln!(

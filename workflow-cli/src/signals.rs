@@ -118,6 +118,17 @@ pub async fn until_interrupted<F: Future>(work: F) -> F::Output {
     work.await
 }
 
+/// A file-size limit (`ulimit -f`) reached while writing a file (`--history-out`) is an
+/// error to report, as a full disk is, not a reason to die: SIGXFSZ is ignored, so the write
+/// fails with EFBIG and the command says which file it could not write.
+pub fn report_file_size_limit() {
+    #[cfg(unix)]
+    // SAFETY: signal(2) with SIG_IGN installs no code of ours.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Whether `signal` is ignored (SIG_IGN) in this process.
 #[cfg(unix)]
 fn ignored(signal: libc::c_int) -> bool {

@@ -14,11 +14,18 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn workflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_workflow"))
+/// The `workflow` binary with `args`, run in the fixtures' folder, without colour.
+fn workflow_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_workflow"));
+    command
         .args(args)
         .env("NO_COLOR", "1")
-        .current_dir(fixture(""))
+        .current_dir(fixture(""));
+    command
+}
+
+fn workflow(args: &[&str]) -> Output {
+    workflow_command(args)
         .output()
         .expect("the workflow binary runs")
 }
@@ -40,8 +47,10 @@ fn json_out(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", stdout(o)))
 }
 
+/// A path for a file the tests write, in a folder under the target directory: each run
+/// overwrites the files of the last one, and `cargo clean` removes them.
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("workflow-cli-tests-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
@@ -2070,4 +2079,53 @@ fn validate_stays_fast_with_many_problems() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stdout(&o).contains("... and 11,980 more unknown-target diagnostics"));
     assert!(stdout(&o).contains("... and 11,980 more unknown-field diagnostics"));
+}
+
+/// Found by the mutation script: a `--history-out` past the file-size limit (`ulimit -f`)
+/// killed `workflow` by SIGXFSZ. It is an error writing a file, reported as a full disk is,
+/// and the half-written history is removed.
+#[cfg(unix)]
+#[test]
+fn run_history_out_past_the_file_size_limit_is_a_write_error() {
+    let states: serde_json::Map<String, Value> = (0..20)
+        .map(|i| {
+            let next = if i == 19 {
+                serde_json::json!({"Type": "Pass", "End": true})
+            } else {
+                serde_json::json!({"Type": "Pass", "Next": format!("S{}", i + 1)})
+            };
+            (format!("S{i}"), next)
+        })
+        .collect();
+    let definition = temp("history-limit.asl.json");
+    std::fs::write(
+        &definition,
+        serde_json::json!({"StartAt": "S0", "States": states}).to_string(),
+    )
+    .unwrap();
+    let input = temp("history-limit.input.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({"blob": "x".repeat(50_000)}).to_string(),
+    )
+    .unwrap();
+    let history = temp("history-limit.history.json");
+    let _ = std::fs::remove_file(&history);
+    // The history (41 events of 50 KB) is about 2 MB; the limit, 400 blocks of 512 bytes.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 400 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_workflow"))
+        .args(["run", definition.to_str().unwrap()])
+        .arg("--input")
+        .arg(format!("@{}", input.display()))
+        .args(["--history-out", history.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(err.contains("history-limit.history.json"), "{err}");
+    assert!(!history.exists(), "the half-written history is removed");
 }

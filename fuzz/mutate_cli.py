@@ -910,7 +910,13 @@ class Fuzzer:
                     if isinstance(spec, dict) and spec.get("behaviour") == "fail":
                         behaviour = "fail"
                 inv.args += ["--bind", f"{r}={self.work}/bind-{behaviour}.sh"]
-                if behaviour in ("slow", "never") and rng.random() < 0.5:
+                # A command that never answers, bound to a task with no TimeoutSeconds, is
+                # waited for as AWS waits (99999999 s by default, at most the execution's
+                # year), in real time at any scale: such a run is ended by SIGTERM, which it
+                # must obey. Only the `never` resource sets a timeout of its own (2 s).
+                if (behaviour == "never" and r != NEVER) or (
+                    behaviour in ("slow", "never") and rng.random() < 0.5
+                ):
                     inv.terminate_after = 0.5
 
     def build(self) -> Invocation:

@@ -11,6 +11,7 @@ pub mod error;
 pub mod execution;
 pub mod history;
 pub mod intrinsics;
+pub mod journal;
 pub mod lint;
 pub mod model;
 pub mod nesting;

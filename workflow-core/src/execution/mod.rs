@@ -100,16 +100,22 @@ impl StateResult {
 }
 
 /// Identifies one task invocation (one attempt of one Task state).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct TaskId(pub u64);
 
 /// Identifies one timer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct TimerId(pub u64);
 
 /// How an execution ended with an error: the error name and cause, either of which AWS may
 /// leave out (a Fail state with neither).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// The error name.
     pub error: Option<String>,
@@ -204,7 +210,7 @@ impl ExecutionStatus {
 }
 
 /// Names and ARNs of an execution.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionConfig {
     /// The state machine's name (in ARNs and `$$.StateMachine.Name`).
     pub state_machine_name: String,
@@ -235,8 +241,10 @@ impl Default for ExecutionConfig {
     }
 }
 
-/// Something that happened outside the step logic.
-#[derive(Clone, Debug, PartialEq)]
+/// Something that happened outside the step logic. Serializable: an execution's
+/// [journal](crate::journal) records every event its step logic consumed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     /// A task returned its result.
     TaskSucceeded {

@@ -13,6 +13,7 @@ mod driver;
 mod handler;
 pub mod lambda;
 mod runtime;
+pub mod store;
 
 pub use clock::{Clock, TokioClock, Work};
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};

@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde_json::Value;
 use workflow_core::execution::{Millis, TaskId};
@@ -175,9 +176,9 @@ pub struct ExecutionRecord {
     /// When it ended.
     pub stop_date: Option<Millis>,
     /// Its input.
-    pub input: Value,
+    pub input: Arc<Value>,
     /// Its output, when it succeeded.
-    pub output: Option<Value>,
+    pub output: Option<Arc<Value>>,
     /// Its error, when it failed, timed out or was stopped.
     pub error: Option<String>,
     /// Its cause.
@@ -222,7 +223,7 @@ pub enum Progress {
         /// When.
         stop_date: Millis,
         /// The output, when it succeeded.
-        output: Option<Value>,
+        output: Option<Arc<Value>>,
         /// The error, otherwise.
         error: Option<String>,
         /// The cause.

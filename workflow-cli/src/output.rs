@@ -20,7 +20,7 @@ pub fn plain_stdout() -> Checked<io::Stdout> {
     Checked(io::stdout())
 }
 
-/// A writer that records its first failure in [`FAILURE`] and discards what follows it.
+/// A writer that records its first failure in `FAILURE` and discards what follows it.
 pub struct Checked<W>(W);
 
 impl<W: Write> Write for Checked<W> {

@@ -97,7 +97,7 @@ impl<'t> Source<'t> {
 }
 
 /// Writes `report` with the offending source line(s) underlined: at most three lines, each
-/// cut to a window of [`EXCERPT_COLUMNS`] around the problem.
+/// cut to a window of `EXCERPT_COLUMNS` around the problem.
 pub fn report(out: &mut impl Write, source: &Source<'_>, r: &Report<'_>) {
     let Report {
         level,

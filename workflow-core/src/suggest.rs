@@ -6,7 +6,7 @@ const MAX_NAME_CHARS: usize = 80;
 
 /// The candidate closest to `word` by edit distance (case-insensitive), when it is close
 /// enough to be a plausible typo; of equally close ones, the first in alphabetical order (the
-/// same answer whatever order the candidates come in). Names longer than [`MAX_NAME_CHARS`]
+/// same answer whatever order the candidates come in). Names longer than `MAX_NAME_CHARS`
 /// get no suggestion and are not suggested.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word_chars = short_name_chars(word)?;

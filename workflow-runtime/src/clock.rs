@@ -33,7 +33,7 @@ use crate::handler::BoxFuture;
 /// Only [`now_millis`](Clock::now_millis) and [`sleep_until`](Clock::sleep_until) are
 /// required: a clock whose waits last their full length needs nothing else. A clock that
 /// shortens waits uses the other methods to keep every time limit (see the
-/// [module documentation](self)).
+/// [`TokioClock::scaled`](crate::TokioClock::scaled)).
 pub trait Clock: Send + Sync + 'static {
     /// Milliseconds since the Unix epoch. Never goes back.
     fn now_millis(&self) -> i64;

@@ -17,7 +17,7 @@ pub(crate) fn result_too_large_cause(name: &str) -> String {
 }
 
 /// The length in bytes of the compact JSON text of `value`, computed without writing it.
-/// Exact for a value within [`MAX_JSON_DEPTH`]; see [`measure`].
+/// Exact for a value within [`MAX_JSON_DEPTH`]; see `measure`.
 pub fn json_size(value: &Value) -> usize {
     measure(value).size
 }

@@ -3,9 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::{
-    Diagnostic, Diagnostics, GRAPH_CASCADES, Location, Severity, codes, push_pointer,
-};
+use crate::diagnostic::{Diagnostic, Diagnostics, GRAPH_CASCADES, Location, Severity, codes};
 use crate::model::{StateMachine, parse_value};
 
 /// The span of one value (and, for an object member, of its key) in the source text.
@@ -22,13 +20,54 @@ pub struct Span {
 }
 
 /// JSON pointers of a source text, each with its span.
+///
+/// Kept as a tree of the values, each with its key, not as a table of pointers: a value's
+/// pointer repeats every key above it, so a table would hold, under a member with a long key
+/// (a 70,000-character state name), a copy of that key per value below it (3 GB for a 300 KB
+/// definition). The tree holds each key once.
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
-    spans: HashMap<String, Span>,
-    /// Where the objects and arrays start.
-    containers: HashSet<usize>,
+    /// The values, the root first (when the text has one).
+    nodes: Vec<Node>,
     line_starts: Vec<usize>,
     text_len: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    span: Span,
+    /// An object's or an array's members; `None` for a scalar.
+    members: Option<Members>,
+}
+
+#[derive(Clone, Debug)]
+enum Members {
+    /// An object's members, by key: the first of duplicated keys (the one a reader sees first).
+    Object(HashMap<String, usize>),
+    /// An array's items, in order.
+    Array(Vec<usize>),
+}
+
+/// Appends `/token` to `pointer` in place, escaped as [`push_pointer`](crate::diagnostic::push_pointer) does: the scan keeps
+/// one pointer buffer rather than a copy per value.
+fn append_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+/// Reverses `push_pointer`'s escapes in one token of a pointer.
+fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
 }
 
 impl SourceMap {
@@ -43,15 +82,15 @@ impl SourceMap {
         let mut scanner = Scanner {
             text: text.as_bytes(),
             pos: 0,
-            spans: HashMap::new(),
-            containers: HashSet::new(),
+            nodes: Vec::new(),
             duplicates: Vec::new(),
         };
         scanner.skip_ws();
-        scanner.value(String::new(), None);
+        if scanner.pos < text.len() {
+            scanner.value(&mut String::new(), None);
+        }
         let map = SourceMap {
-            spans: scanner.spans,
-            containers: scanner.containers,
+            nodes: scanner.nodes,
             line_starts,
             text_len: text.len(),
         };
@@ -75,23 +114,46 @@ impl SourceMap {
         (map, duplicates)
     }
 
+    /// The value at `pointer`, or else its nearest ancestor that exists (`false` then).
+    fn find(&self, pointer: &str) -> Option<(&Node, bool)> {
+        let mut node = self.nodes.first()?;
+        if pointer.is_empty() {
+            return Some((node, true));
+        }
+        // A pointer that does not start with '/' names nothing below the root.
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return Some((node, false));
+        };
+        for token in rest.split('/') {
+            let child = match &node.members {
+                Some(Members::Object(members)) => members.get(&*unescape_token(token)),
+                Some(Members::Array(items)) => {
+                    token.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
+                None => None,
+            };
+            match child {
+                Some(&i) => node = &self.nodes[i],
+                None => return Some((node, false)),
+            }
+        }
+        Some((node, true))
+    }
+
+    /// The node at exactly `pointer`.
+    fn node(&self, pointer: &str) -> Option<&Node> {
+        self.find(pointer).and_then(|(n, exact)| exact.then_some(n))
+    }
+
     /// The span of the value at `pointer`.
     pub fn span(&self, pointer: &str) -> Option<Span> {
-        self.spans.get(pointer).copied()
+        self.node(pointer).map(|n| n.span)
     }
 
     /// Line and column of the value at `pointer`, or of its nearest ancestor that exists.
     pub fn location(&self, pointer: &str) -> Option<Location> {
-        let mut p = pointer;
-        loop {
-            if let Some(span) = self.spans.get(p) {
-                return Some(self.location_of(span.start, span.end));
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return None,
-            }
-        }
+        self.find(pointer)
+            .map(|(n, _)| self.location_of(n.span.start, n.span.end))
     }
 
     /// Line and column of a byte range.
@@ -112,7 +174,7 @@ impl SourceMap {
     /// Line and column of the member at `pointer`, starting at its key (the whole object for
     /// the root or an array item); falls back like [`SourceMap::location`].
     pub fn member_location(&self, pointer: &str) -> Option<Location> {
-        match self.spans.get(pointer) {
+        match self.span(pointer) {
             Some(span) => Some(self.location_of(span.key_start.unwrap_or(span.start), span.end)),
             None => self.location(pointer),
         }
@@ -126,9 +188,8 @@ impl SourceMap {
             if d.location.is_none() {
                 let whole = KEY_CODES.contains(&d.code)
                     || self
-                        .spans
-                        .get(&d.pointer)
-                        .is_some_and(|s| s.key_start.is_some() && self.is_container(s));
+                        .node(&d.pointer)
+                        .is_some_and(|n| n.span.key_start.is_some() && n.members.is_some());
                 d.location = if whole {
                     self.member_location(&d.pointer)
                 } else {
@@ -141,17 +202,13 @@ impl SourceMap {
     /// Line and column of the key of the member at `pointer`, when its value is an object or
     /// an array (a state, `Catch`): what names it, rather than its whole body.
     pub fn key_location(&self, pointer: &str) -> Option<Location> {
-        let span = self.spans.get(pointer)?;
-        match (span.key_start, span.key_end) {
-            (Some(start), Some(end)) if self.is_container(span) => {
+        let node = self.node(pointer)?;
+        match (node.span.key_start, node.span.key_end) {
+            (Some(start), Some(end)) if node.members.is_some() => {
                 Some(self.location_of(start, end))
             }
             _ => None,
         }
-    }
-
-    fn is_container(&self, span: &Span) -> bool {
-        self.containers.contains(&span.start)
     }
 }
 
@@ -166,8 +223,7 @@ const KEY_CODES: &[&str] = &[
 struct Scanner<'t> {
     text: &'t [u8],
     pos: usize,
-    spans: HashMap<String, Span>,
-    containers: HashSet<usize>,
+    nodes: Vec<Node>,
     /// Pointer, key, where the repeated key starts and where its value ends.
     duplicates: Vec<(String, String, usize, usize)>,
 }
@@ -181,16 +237,24 @@ impl Scanner<'_> {
         }
     }
 
-    fn value(&mut self, pointer: String, key: Option<(usize, usize)>) {
+    /// Scans the value at `self.pos`, whose pointer is `pointer` (restored on return: one
+    /// buffer serves the whole scan), and returns its node's index.
+    fn value(&mut self, pointer: &mut String, key: Option<(usize, usize)>) -> usize {
         let start = self.pos;
-        if matches!(self.text.get(self.pos), Some(b'{' | b'[')) {
-            self.containers.insert(start);
-        }
-        match self.text.get(self.pos) {
+        let index = self.nodes.len();
+        self.nodes.push(Node {
+            span: Span {
+                start,
+                end: start,
+                key_start: key.map(|(start, _)| start),
+                key_end: key.map(|(_, end)| end),
+            },
+            members: None,
+        });
+        let members = match self.text.get(self.pos) {
             Some(b'{') => {
                 self.pos += 1;
-                // A set: an object of many keys (a big `States`) is scanned in linear time.
-                let mut seen: HashSet<String> = HashSet::new();
+                let mut members: HashMap<String, usize> = HashMap::new();
                 loop {
                     self.skip_ws();
                     match self.text.get(self.pos) {
@@ -211,20 +275,32 @@ impl Scanner<'_> {
                                 self.pos += 1;
                             }
                             self.skip_ws();
-                            let child = push_pointer(&pointer, &key);
-                            let repeated = !seen.insert(key.clone());
-                            self.value(child.clone(), Some((key_at, key_end)));
-                            if repeated {
-                                self.duplicates.push((child, key, key_at, self.pos));
+                            let depth = pointer.len();
+                            append_token(pointer, &key);
+                            let child = self.value(pointer, Some((key_at, key_end)));
+                            match members.entry(key) {
+                                std::collections::hash_map::Entry::Vacant(v) => {
+                                    v.insert(child);
+                                }
+                                std::collections::hash_map::Entry::Occupied(o) => {
+                                    self.duplicates.push((
+                                        pointer.clone(),
+                                        o.key().clone(),
+                                        key_at,
+                                        self.pos,
+                                    ));
+                                }
                             }
+                            pointer.truncate(depth);
                         }
                         _ => break,
                     }
                 }
+                Some(Members::Object(members))
             }
             Some(b'[') => {
                 self.pos += 1;
-                let mut index = 0usize;
+                let mut items = Vec::new();
                 loop {
                     self.skip_ws();
                     match self.text.get(self.pos) {
@@ -237,16 +313,19 @@ impl Scanner<'_> {
                             continue;
                         }
                         Some(_) => {
-                            let child = push_pointer(&pointer, &index.to_string());
-                            self.value(child, None);
-                            index += 1;
+                            let depth = pointer.len();
+                            append_token(pointer, &items.len().to_string());
+                            items.push(self.value(pointer, None));
+                            pointer.truncate(depth);
                         }
                         None => break,
                     }
                 }
+                Some(Members::Array(items))
             }
             Some(b'"') => {
                 self.string();
+                None
             }
             Some(_) => {
                 while self.pos < self.text.len()
@@ -257,17 +336,14 @@ impl Scanner<'_> {
                 {
                     self.pos += 1;
                 }
+                None
             }
-            None => {}
-        }
-        // The first occurrence of a duplicated key keeps its span: that is the one a reader
-        // sees first.
-        self.spans.entry(pointer).or_insert(Span {
-            start,
-            end: self.pos,
-            key_start: key.map(|(start, _)| start),
-            key_end: key.map(|(_, end)| end),
-        });
+            None => None,
+        };
+        let node = &mut self.nodes[index];
+        node.span.end = self.pos;
+        node.members = members;
+        index
     }
 
     /// Reads a string starting at a quote and returns its decoded content.

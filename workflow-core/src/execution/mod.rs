@@ -33,11 +33,26 @@
 //! }
 //! assert_eq!(execution.history().len(), 4);
 //! ```
+//!
+//! Where to find what: this module holds the public types and the event loop ([`Execution::start`],
+//! [`Execution::handle`] and the drain of scheduled work); each state type's semantics is in
+//! `states/` (`pass`, `succeed`, `fail`, `choice`, `wait`, `task`, `parallel_map`); the data
+//! pipeline (InputPath, Parameters, ResultSelector, ResultPath, OutputPath, Assign) in
+//! `input_output`; Retry and Catch in `retry_catch`; history events in `recording`; entering
+//! and leaving a state in `transitions`; the running scopes in `frames`; timers in `timers`;
+//! stops, time-outs and aborted scopes in `abort`; the payload limits in `size`.
 
+mod abort;
 mod context;
+mod frames;
+mod input_output;
 mod path_numbers;
-mod run;
+mod recording;
+mod retry_catch;
 mod size;
+mod states;
+mod timers;
+mod transitions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,58 +61,28 @@ use serde_json::{Map, Value};
 
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
-use size::result_too_large_cause;
+use input_output::StateResult;
 pub(crate) use size::{Measure, measure};
 pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
+use size::{result_too_large_cause, too_deep_failure};
+pub use states::task_result_too_large;
+use states::{Children, TaskWait};
+use timers::TimerPurpose;
 
 use crate::entropy::Entropy;
 pub use crate::entropy::uuid_v4;
 use crate::error::{Handling, names};
 use crate::history::{EventDetails, EventType, HistoryEvent, PayloadRecorder};
-use crate::nesting::{MAX_JSON_DEPTH, drop_deep};
+use crate::nesting::drop_deep;
 use crate::path::{Env, PathError, with_reference};
 use crate::plan::{
-    CompiledState, Count, FailText, Filter, Integration, Kind, MachineType, MapSpec, Percentage,
-    Plan, ResourceKind, ResultPath, ScopeId, Seconds, StateId, WaitSpec,
+    ChoiceRule, CompiledState, Count, FailText, Filter, Integration, Kind, MachineType, MapSpec,
+    Percentage, Plan, ResourceKind, ResultPath, ScopeId, Seconds, StateId, WaitSpec,
 };
 use crate::template::StateFailure;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
-
-/// Variables a state assigns.
-type Assigned = Map<String, Value>;
-
-/// A state's result before ResultSelector and ResultPath: a value of its own, or one it
-/// shares (a Pass state passes its input on, a task's result is in the history): sharing
-/// spares a copy when ResultPath replaces the input, owning spares one when it writes into it.
-enum StateResult {
-    Owned(Value),
-    Shared(Arc<Value>),
-}
-
-impl StateResult {
-    fn value(&self) -> &Value {
-        match self {
-            StateResult::Owned(v) => v,
-            StateResult::Shared(v) => v,
-        }
-    }
-
-    fn into_arc(self) -> Arc<Value> {
-        match self {
-            StateResult::Owned(v) => Arc::new(v),
-            StateResult::Shared(v) => v,
-        }
-    }
-
-    fn into_value(self) -> Value {
-        match self {
-            StateResult::Owned(v) => v,
-            StateResult::Shared(v) => Arc::unwrap_or_clone(v),
-        }
-    }
-}
 
 /// Identifies one task invocation (one attempt of one Task state).
 #[derive(
@@ -346,7 +331,7 @@ pub enum StartError {
         /// Its size in bytes.
         size: usize,
     },
-    /// The input nests deeper than [`MAX_JSON_DEPTH`] levels.
+    /// The input nests deeper than [`MAX_JSON_DEPTH`](crate::nesting::MAX_JSON_DEPTH) levels.
     #[error("{}", crate::nesting::too_deep("the execution input"))]
     InputTooDeep,
 }
@@ -355,15 +340,6 @@ pub enum StartError {
 struct FrameRef {
     index: u32,
     generation: u32,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum TimerPurpose {
-    Wait,
-    Retry,
-    TaskTimeout,
-    TaskHeartbeat,
-    ExecutionTimeout,
 }
 
 /// One running scope: the top level, a Parallel branch or a Map iteration.
@@ -410,51 +386,6 @@ enum Phase {
         timer: TimerId,
     },
     AwaitChildren(Box<Children>),
-}
-
-#[derive(Debug)]
-struct TaskWait {
-    task: TaskId,
-    timeout_timer: Option<TimerId>,
-    heartbeat_timer: Option<TimerId>,
-    heartbeat_ms: Option<i64>,
-    events: TaskEvents,
-}
-
-/// Which family of history events a task writes.
-#[derive(Clone, Debug)]
-enum TaskEvents {
-    Lambda {
-        arn: String,
-    },
-    Activity {
-        arn: String,
-    },
-    Task {
-        resource_type: String,
-        resource: String,
-    },
-}
-
-#[derive(Debug)]
-struct Children {
-    is_map: bool,
-    effective: Arc<Value>,
-    /// Map items (empty for Parallel).
-    items: Vec<Value>,
-    /// The JSON size of `effective`, which every Parallel branch gets as its input (Map
-    /// items are measured one by one; 0 for a Map).
-    branch_input_size: usize,
-    /// One per branch or item.
-    results: Vec<Option<Value>>,
-    next: usize,
-    running: Vec<(usize, FrameRef)>,
-    limit: usize,
-    failures: usize,
-    tolerated_count: Option<u64>,
-    tolerated_percentage: Option<f64>,
-    distributed: bool,
-    done: bool,
 }
 
 #[derive(Debug)]
@@ -522,127 +453,6 @@ pub const STATES_PER_CALL: u32 = 10_000;
 /// has no such limit (AWS keeps no history for it); here its history keeps its first
 /// `HISTORY_LIMIT` events and its last one, so that a long run does not grow without bound.
 pub const HISTORY_LIMIT: usize = 25_000;
-
-fn entered_event(kind: &Kind) -> EventType {
-    match kind {
-        Kind::Pass { .. } => EventType::PassStateEntered,
-        Kind::Task(_) => EventType::TaskStateEntered,
-        Kind::Choice { .. } => EventType::ChoiceStateEntered,
-        Kind::Wait(_) => EventType::WaitStateEntered,
-        Kind::Succeed => EventType::SucceedStateEntered,
-        Kind::Fail { .. } => EventType::FailStateEntered,
-        Kind::Parallel { .. } => EventType::ParallelStateEntered,
-        Kind::Map(_) => EventType::MapStateEntered,
-    }
-}
-
-fn exited_event(kind: &Kind) -> EventType {
-    match kind {
-        Kind::Pass { .. } => EventType::PassStateExited,
-        Kind::Task(_) => EventType::TaskStateExited,
-        Kind::Choice { .. } => EventType::ChoiceStateExited,
-        Kind::Wait(_) => EventType::WaitStateExited,
-        Kind::Succeed => EventType::SucceedStateExited,
-        Kind::Parallel { .. } => EventType::ParallelStateExited,
-        Kind::Map(_) => EventType::MapStateExited,
-        Kind::Fail { .. } => EventType::FailStateEntered,
-    }
-}
-
-fn aborted_event(kind: &Kind) -> Option<EventType> {
-    match kind {
-        Kind::Task(_) => Some(EventType::TaskStateAborted),
-        Kind::Wait(_) => Some(EventType::WaitStateAborted),
-        Kind::Parallel { .. } => Some(EventType::ParallelStateAborted),
-        Kind::Map(_) => Some(EventType::MapStateAborted),
-        _ => None,
-    }
-}
-
-/// The failure of a state whose result, task input or variable nests deeper than
-/// [`MAX_JSON_DEPTH`] levels: the payload limit of the size, `States.DataLimitExceeded`, and a
-/// cause in the words of its size message. `what` is "a result", "an input", ...
-fn too_deep_failure(state: &str, what: &str) -> Failure {
-    Failure::new(
-        names::DATA_LIMIT_EXCEEDED,
-        format!(
-            "The state/task '{state}' returned {what} nested deeper than the maximum of {MAX_JSON_DEPTH} levels."
-        ),
-    )
-}
-
-/// How AWS shows a value in its messages (Jackson's text of it): a string bare, a number with
-/// a fraction or an exponent as Java's `Double.toString`, anything else as JSON. Recorded for
-/// the `...Path` number fields (see `path_numbers`) and Wait's `TimestampPath` (its cases,
-/// `wait/wait_timestamp_path_*`, all hold strings, shown bare as here); a Fail state's
-/// `ErrorPath` and `CausePath` show what they select the same way.
-pub(crate) fn shown(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_f64() => {
-            crate::intrinsics::java_double(n.as_f64().unwrap_or_default())
-        }
-        other => other.to_string(),
-    }
-}
-
-fn task_events(resource: &str, kind: &ResourceKind) -> TaskEvents {
-    match kind {
-        ResourceKind::LambdaFunction { .. } => TaskEvents::Lambda {
-            arn: resource.to_string(),
-        },
-        ResourceKind::Activity { .. } => TaskEvents::Activity {
-            arn: resource.to_string(),
-        },
-        ResourceKind::LambdaInvoke { integration } => TaskEvents::Task {
-            resource_type: "lambda".into(),
-            resource: with_suffix("invoke", *integration),
-        },
-        ResourceKind::Service {
-            service,
-            action,
-            integration,
-        } => TaskEvents::Task {
-            resource_type: service.clone(),
-            resource: with_suffix(action, *integration),
-        },
-        ResourceKind::Substitution { name, integration } => TaskEvents::Task {
-            resource_type: "task".into(),
-            resource: with_suffix(name, *integration),
-        },
-    }
-}
-
-impl TaskEvents {
-    /// What AWS names when the task's result is over the payload limit: the function's or
-    /// activity's ARN, or the integration's service (`aws-sdk:s3`).
-    fn result_owner(&self) -> &str {
-        match self {
-            TaskEvents::Lambda { arn } | TaskEvents::Activity { arn } => arn,
-            TaskEvents::Task { resource_type, .. } => resource_type,
-        }
-    }
-}
-
-/// The failure of a task whose result is over the payload limit, worded and named as the
-/// execution words it, for a handler that measures its result before it has all of it (a
-/// command's output, an HTTP body): `States.DataLimitExceeded`, naming the function's or
-/// activity's ARN or the integration's service of `resource`.
-pub fn task_result_too_large(resource: &str) -> crate::AslError {
-    let owner = match crate::plan::classify_resource(resource) {
-        Ok(kind) => task_events(resource, &kind).result_owner().to_string(),
-        Err(_) => resource.to_string(),
-    };
-    crate::AslError::new(names::DATA_LIMIT_EXCEEDED, result_too_large_cause(&owner))
-}
-
-fn with_suffix(action: &str, integration: Integration) -> String {
-    match integration {
-        Integration::RequestResponse => action.to_string(),
-        Integration::Sync => format!("{action}.sync"),
-        Integration::Callback => format!("{action}.waitForTaskToken"),
-    }
-}
 
 impl Execution {
     /// Starts an execution: records `ExecutionStarted` and runs until the first state that
@@ -839,149 +649,6 @@ impl Execution {
         self.history
     }
 
-    // ----- bookkeeping -----
-
-    fn new_frame(&mut self, mut frame: Frame) -> FrameRef {
-        let index = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.frames.push(None);
-                self.generations.push(0);
-                (self.frames.len() - 1) as u32
-            }
-        };
-        let generation = self.generations[index as usize];
-        let me = FrameRef { index, generation };
-        frame.me = me;
-        self.frames[index as usize] = Some(frame);
-        me
-    }
-
-    fn take(&mut self, r: FrameRef) -> Option<Frame> {
-        let slot = self.frames.get_mut(r.index as usize)?;
-        match slot {
-            Some(f) if f.me.generation == r.generation => slot.take(),
-            _ => None,
-        }
-    }
-
-    fn put(&mut self, r: FrameRef, frame: Frame) {
-        self.frames[r.index as usize] = Some(frame);
-    }
-
-    fn release(&mut self, r: FrameRef) {
-        self.frames[r.index as usize] = None;
-        self.generations[r.index as usize] = self.generations[r.index as usize].wrapping_add(1);
-        self.free.push(r.index);
-    }
-
-    /// Appends an event (unless the frame is silent) and returns its id.
-    fn record(
-        &mut self,
-        frame: Option<&mut Frame>,
-        event_type: EventType,
-        details: EventDetails,
-    ) -> u64 {
-        let previous = match &frame {
-            Some(f) if f.silent => return 0,
-            Some(f) => f.last_event,
-            None => self.last_event_id,
-        };
-        if self.history_exhausted {
-            return 0;
-        }
-        let id = self.last_event_id + 1;
-        let limit = self.history_limit.unwrap_or(usize::MAX);
-        match self.info.machine_type {
-            MachineType::Standard
-                if self.history.len() + 1 == limit
-                    && event_type != EventType::ExecutionSucceeded =>
-            {
-                // The drain loop ends the execution before anything else happens.
-                self.history_exhausted = true;
-                return 0;
-            }
-            MachineType::Express
-                if self.history.len() >= limit
-                    && !matches!(
-                        event_type,
-                        EventType::ExecutionSucceeded
-                            | EventType::ExecutionFailed
-                            | EventType::ExecutionTimedOut
-                            | EventType::ExecutionAborted
-                    ) =>
-            {
-                // Counted, not kept.
-                self.last_event_id = id;
-                if let Some(f) = frame {
-                    f.last_event = id;
-                }
-                return id;
-            }
-            _ => {}
-        }
-        self.last_event_id = id;
-        let mut details = details;
-        details.record_payloads(&mut self.payloads);
-        self.history.push(HistoryEvent {
-            id,
-            previous_event_id: previous,
-            timestamp: self.now,
-            event_type,
-            details,
-        });
-        if let Some(f) = frame {
-            f.last_event = id;
-        }
-        id
-    }
-
-    /// Ends a STANDARD execution whose history is full: whatever runs is cancelled without
-    /// further events, and the 25,000th event is `ExecutionFailed`.
-    fn fail_on_full_history(&mut self) {
-        self.abort_everything();
-        let limit = self.history_limit.unwrap_or(HISTORY_LIMIT);
-        let failure = Failure::new(
-            names::RUNTIME,
-            format!(
-                "The execution reached the limit of {limit} events in its history (a STANDARD execution's hard quota)."
-            ),
-        );
-        // The last event there is room for, past the checks of `record`.
-        self.last_event_id += 1;
-        self.history.push(HistoryEvent {
-            id: self.last_event_id,
-            previous_event_id: self.last_event_id - 1,
-            timestamp: self.now,
-            event_type: EventType::ExecutionFailed,
-            details: failure.details(None),
-        });
-        self.history_limit_recorded = true;
-        self.status = ExecutionStatus::Failed(failure);
-        self.work.clear();
-    }
-
-    fn start_timer(
-        &mut self,
-        frame: Option<FrameRef>,
-        at: Millis,
-        purpose: TimerPurpose,
-    ) -> TimerId {
-        let timer = TimerId(self.next_timer);
-        self.next_timer += 1;
-        self.timers.insert(timer, (frame, purpose));
-        self.commands.push(Command::StartTimer { timer, at });
-        timer
-    }
-
-    fn cancel_timer(&mut self, timer: Option<TimerId>) {
-        if let Some(timer) = timer
-            && self.timers.remove(&timer).is_some()
-        {
-            self.commands.push(Command::CancelTimer { timer });
-        }
-    }
-
     fn drain(&mut self, entropy: &mut dyn Entropy) {
         loop {
             if self.history_exhausted && !self.history_limit_recorded {
@@ -1005,490 +672,5 @@ impl Execution {
                 } => self.child_done(parent, slot, result, entropy),
             }
         }
-    }
-
-    /// Puts a frame back after it changed, scheduling what its outcome calls for.
-    fn settle(&mut self, r: FrameRef, frame: Frame, outcome: Outcome) {
-        match outcome {
-            Outcome::Continue => {
-                self.put(r, frame);
-                self.work.push(Work::Advance(r));
-            }
-            Outcome::Blocked => self.put(r, frame),
-            Outcome::Finished(result) => self.finish_frame(r, frame, result),
-        }
-    }
-
-    fn advance(&mut self, r: FrameRef, entropy: &mut dyn Entropy) {
-        let Some(mut frame) = self.take(r) else {
-            return;
-        };
-        let plan = self.plan.clone();
-        let outcome = loop {
-            let state = &plan.scopes[frame.scope].states[frame.state];
-            match frame.phase {
-                Phase::Enter if self.budget == 0 => {
-                    // The rest is for the next call (Event::Continue).
-                    self.put(r, frame);
-                    self.work.push(Work::Advance(r));
-                    return;
-                }
-                Phase::Enter => {
-                    self.budget -= 1;
-                    self.enter(&mut frame, state)
-                }
-                Phase::Run => match self.run(&mut frame, state, entropy) {
-                    Outcome::Continue => {}
-                    other => break other,
-                },
-                _ => break Outcome::Blocked,
-            }
-        };
-        match outcome {
-            Outcome::Finished(result) => self.finish_frame(r, frame, result),
-            _ => self.put(r, frame),
-        }
-    }
-
-    fn enter(&mut self, frame: &mut Frame, state: &CompiledState) {
-        frame.entered_time = self.now;
-        frame.retry_counts.clear();
-        frame.retry_counts.resize(state.retry.len(), 0);
-        frame.retry_total = 0;
-        frame.task_token = None;
-        let input = frame.raw_input.clone();
-        let id = self.record(
-            Some(frame),
-            entered_event(&state.kind),
-            EventDetails::StateEntered {
-                name: state.name.clone(),
-                input: input.into(),
-            },
-        );
-        frame.entered_event = id;
-        frame.phase = Phase::Run;
-    }
-
-    fn finish_frame(&mut self, r: FrameRef, mut frame: Frame, result: Result<Arc<Value>, Failure>) {
-        let plan = self.plan.clone();
-        let state = &plan.scopes[frame.scope].states[frame.state];
-        self.release(r);
-        match frame.parent {
-            None => {
-                let timer = self.execution_timer.take();
-                self.cancel_timer(timer);
-                match result {
-                    Ok(output) => {
-                        self.record(
-                            Some(&mut frame),
-                            EventType::ExecutionSucceeded,
-                            EventDetails::ExecutionSucceeded {
-                                output: output.clone().into(),
-                            },
-                        );
-                        self.status = ExecutionStatus::Succeeded(output);
-                    }
-                    Err(failure) => {
-                        self.record(
-                            Some(&mut frame),
-                            EventType::ExecutionFailed,
-                            failure.details(None),
-                        );
-                        self.status = ExecutionStatus::Failed(failure);
-                    }
-                }
-            }
-            Some((parent, slot)) => {
-                if result.is_err() {
-                    // The state that failed its branch never exited: it is aborted with it.
-                    if let Some(t) = aborted_event(&state.kind) {
-                        self.record(Some(&mut frame), t, EventDetails::None);
-                    }
-                }
-                if !frame.silent {
-                    // The parent's next event follows this frame's last one.
-                    if let Some(p) = self.frames[parent.index as usize].as_mut() {
-                        p.last_event = p.last_event.max(frame.last_event);
-                    }
-                }
-                self.work.push(Work::ChildDone {
-                    parent,
-                    slot,
-                    result,
-                });
-            }
-        }
-    }
-
-    // ----- running states -----
-
-    fn context<'a>(
-        info: &'a ExecutionInfo,
-        frame: &'a Frame,
-        state: &'a CompiledState,
-    ) -> ContextView<'a> {
-        let retry_count = matches!(
-            state.kind,
-            Kind::Task(_) | Kind::Map(_) | Kind::Parallel { .. }
-        )
-        .then_some(frame.retry_total);
-        ContextView {
-            info,
-            state_name: &state.name,
-            entered_time: frame.entered_time,
-            retry_count,
-            task_token: frame.task_token.as_deref(),
-            map_item: None,
-        }
-    }
-
-    /// Runs `f` with the environment the state's paths and templates see: `input` as `$`,
-    /// the context object as `$$`, and the frame's variables.
-    fn with_env<R>(
-        &self,
-        frame: &Frame,
-        state: &CompiledState,
-        input: &Value,
-        f: impl FnOnce(&Env<'_>) -> R,
-    ) -> R {
-        let ctx = Self::context(&self.info, frame, state);
-        f(&Env {
-            input,
-            context: &ctx,
-            variables: &*frame.vars,
-        })
-    }
-
-    fn prefix(&self, frame: &Frame, state: &CompiledState, failure: StateFailure) -> Failure {
-        failure.into_error(&state.name, frame.entered_event).into()
-    }
-
-    fn filter(
-        &self,
-        frame: &Frame,
-        state: &CompiledState,
-        filter: &Filter,
-        value: &Arc<Value>,
-    ) -> Result<Arc<Value>, Failure> {
-        match filter {
-            Filter::All => Ok(value.clone()),
-            Filter::Empty => Ok(Arc::new(Value::Object(Map::new()))),
-            Filter::Path(path) => {
-                match self.with_env(frame, state, value, |env| path.select_owned(env)) {
-                    Ok(v) => Ok(Arc::new(v)),
-                    Err(PathError::NoMatch) | Err(PathError::UnknownVariable(_)) => Err(self
-                        .prefix(
-                            frame,
-                            state,
-                            StateFailure::runtime(format!(
-                                "Invalid path '{}' : No results for path: {}",
-                                path.text(),
-                                path.normalized()
-                            )),
-                        )),
-                    Err(e @ PathError::TooLarge) => Err(self.prefix(
-                        frame,
-                        state,
-                        StateFailure::runtime(format!("Invalid path '{}' : {e}", path.text())),
-                    )),
-                }
-            }
-        }
-    }
-
-    /// InputPath, then Parameters.
-    fn effective_input(
-        &self,
-        frame: &Frame,
-        state: &CompiledState,
-        entropy: &mut dyn Entropy,
-    ) -> Result<Arc<Value>, Failure> {
-        let filtered = self.filter(frame, state, &state.input_path, &frame.raw_input)?;
-        match &state.parameters {
-            None => Ok(filtered),
-            Some(template) => self
-                .evaluate(frame, state, template, &filtered, entropy)
-                .map(Arc::new),
-        }
-    }
-
-    /// Evaluates a template (ResultSelector, Assign, ...) with `input` as `$`.
-    fn evaluate(
-        &self,
-        frame: &Frame,
-        state: &CompiledState,
-        template: &crate::template::Template,
-        input: &Value,
-        entropy: &mut dyn Entropy,
-    ) -> Result<Value, Failure> {
-        self.with_env(frame, state, input, |env| template.evaluate(env, entropy))
-            .map_err(|f| self.prefix(frame, state, f))
-    }
-
-    fn assign(
-        &self,
-        frame: &Frame,
-        state: &CompiledState,
-        template: &Option<crate::template::Template>,
-        input: &Value,
-        entropy: &mut dyn Entropy,
-    ) -> Result<Option<Map<String, Value>>, Failure> {
-        let Some(template) = template else {
-            return Ok(None);
-        };
-        match self.evaluate(frame, state, template, input, entropy)? {
-            Value::Object(m) => Ok(Some(m)),
-            _ => Ok(None),
-        }
-    }
-
-    /// ResultPath: places `result` into the state's raw input.
-    fn place_result(
-        &self,
-        frame: &Frame,
-        state: &CompiledState,
-        result_path: &ResultPath,
-        result: StateResult,
-    ) -> Result<Arc<Value>, Failure> {
-        match result_path {
-            // Shared, not copied: a Pass state's output is its input.
-            ResultPath::Replace => Ok(result.into_arc()),
-            ResultPath::Discard => Ok(frame.raw_input.clone()),
-            ResultPath::Path(path) => {
-                // The history still holds the input: copy only the path being written.
-                let result = result.into_value();
-                match with_reference(&frame.raw_input, path.segments(), result) {
-                    Ok(doc) => Ok(Arc::new(doc)),
-                    Err(_) => Err(self.prefix(
-                        frame,
-                        state,
-                        StateFailure::runtime(format!(
-                            "Unable to apply ReferencePath {} to input '{}'",
-                            path.text(),
-                            frame.raw_input
-                        )),
-                    )),
-                }
-            }
-        }
-    }
-
-    /// ResultSelector, ResultPath and OutputPath on a state's raw result; Assign from it.
-    /// `result_measure`, when the caller knows it, is the result's measure (its size may be an
-    /// upper bound, exact when over the payload limit).
-    fn process_result(
-        &self,
-        frame: &mut Frame,
-        state: &CompiledState,
-        result: StateResult,
-        result_measure: Option<Measure>,
-        entropy: &mut dyn Entropy,
-    ) -> Result<(Arc<Value>, Option<Assigned>), Failure> {
-        let assigned = self.assign(frame, state, &state.assign, result.value(), entropy)?;
-        let (selected, selected_measure) = match &state.result_selector {
-            Some(t) => (
-                StateResult::Owned(self.evaluate(frame, state, t, result.value(), entropy)?),
-                None,
-            ),
-            None => (result, result_measure),
-        };
-        let selected_measure = || selected_measure.unwrap_or_else(|| measure(selected.value()));
-        // A cheap bound of the output's size and depth spares walking the whole document for
-        // the payload limits: the result is walked (it is usually small), the input's size is
-        // known and its depth within the bound.
-        let bound = match (&state.result_path, &state.output_path) {
-            (_, Filter::Path(_) | Filter::Empty) => None,
-            (ResultPath::Replace, Filter::All) => Some(selected_measure()),
-            (ResultPath::Discard, Filter::All) => Some(Measure {
-                size: frame.input_size,
-                depth: 0,
-            }),
-            (ResultPath::Path(path), Filter::All) => {
-                let overhead: usize = path
-                    .segments()
-                    .iter()
-                    .map(|s| match s {
-                        crate::path::Segment::Name(n) => n.len() + 8,
-                        _ => 8,
-                    })
-                    .sum();
-                let result = selected_measure();
-                // Written below the path's last step, the result nests that much deeper.
-                Some(Measure {
-                    size: frame.input_size + result.size + overhead + 8,
-                    depth: path.segments().len() + result.depth,
-                })
-            }
-        };
-        let placed = self.place_result(frame, state, &state.result_path, selected)?;
-        let output = self.filter(frame, state, &state.output_path, &placed)?;
-        frame.output_bound = bound;
-        Ok((output, assigned))
-    }
-
-    /// Records the state's exit and moves to `next` (or the state's own Next), or ends the
-    /// scope. An output or a variable over the payload limits fails the state.
-    fn complete(
-        &mut self,
-        frame: &mut Frame,
-        state: &CompiledState,
-        output: Arc<Value>,
-        assigned: Option<Map<String, Value>>,
-        next: Option<StateId>,
-        entropy: &mut dyn Entropy,
-    ) -> Outcome {
-        match self.within_limits(frame, state, &output, assigned) {
-            Ok((size, assigned)) => self.exit(frame, state, output, size, assigned, next),
-            Err(failure) => self.fail(frame, state, failure, false, entropy),
-        }
-    }
-
-    /// The size of a state's `output` and its non-empty `assigned`, or the
-    /// `States.DataLimitExceeded` failure of an output or a variable over the payload limits.
-    fn within_limits(
-        &self,
-        frame: &mut Frame,
-        state: &CompiledState,
-        output: &Arc<Value>,
-        assigned: Option<Map<String, Value>>,
-    ) -> Result<(usize, Option<Map<String, Value>>), Failure> {
-        let bound = frame.output_bound.take();
-        let measured = if Arc::ptr_eq(output, &frame.raw_input) {
-            Measure {
-                size: frame.input_size,
-                depth: 0,
-            }
-        } else {
-            match bound {
-                Some(b) if b.size <= PAYLOAD_LIMIT_BYTES && !b.too_deep() => b,
-                _ => measure(output),
-            }
-        };
-        if measured.size > PAYLOAD_LIMIT_BYTES {
-            return Err(Failure::new(
-                names::DATA_LIMIT_EXCEEDED,
-                result_too_large_cause(&state.name),
-            ));
-        }
-        let assigned = assigned.filter(|m| !m.is_empty());
-        if measured.too_deep() {
-            return Err(too_deep_failure(&state.name, "a result"));
-        }
-        if assigned
-            .as_ref()
-            .is_some_and(|m| m.values().any(|v| measure(v).too_deep()))
-        {
-            return Err(too_deep_failure(&state.name, "a variable"));
-        }
-        Ok((measured.size, assigned))
-    }
-
-    /// Records the state's exit with `output` (of `size` bytes) and the variables it
-    /// `assigned`, and moves to `next` (or the state's own Next), or ends the scope.
-    fn exit(
-        &mut self,
-        frame: &mut Frame,
-        state: &CompiledState,
-        output: Arc<Value>,
-        size: usize,
-        assigned: Option<Map<String, Value>>,
-        next: Option<StateId>,
-    ) -> Outcome {
-        let assigned = assigned.map(|m| {
-            if !frame.vars_owned {
-                frame.vars = Vars::child(&frame.vars);
-                frame.vars_owned = true;
-            }
-            let vars = Arc::make_mut(&mut frame.vars);
-            for (k, v) in &m {
-                vars.values.insert(k.clone(), v.clone());
-            }
-            Arc::new(m.into_iter().map(|(k, v)| (k, v.into())).collect())
-        });
-        self.record(
-            Some(frame),
-            exited_event(&state.kind),
-            EventDetails::StateExited {
-                name: state.name.clone(),
-                output: output.clone().into(),
-                assigned,
-            },
-        );
-        match next.or(state.next) {
-            Some(n) => {
-                frame.state = n;
-                frame.raw_input = output;
-                frame.input_size = size;
-                frame.phase = Phase::Enter;
-                Outcome::Continue
-            }
-            None => Outcome::Finished(Ok(output)),
-        }
-    }
-
-    /// A state failed: retry it, catch the error, or end the scope with it.
-    fn fail(
-        &mut self,
-        frame: &mut Frame,
-        state: &CompiledState,
-        failure: Failure,
-        children_failed: bool,
-        entropy: &mut dyn Entropy,
-    ) -> Outcome {
-        let name = failure.error.as_deref().unwrap_or_default();
-        if let Some(i) = state.retry.iter().position(|r| r.matcher.matches(name)) {
-            let retrier = &state.retry[i];
-            if frame.retry_counts[i] < retrier.max_attempts {
-                frame.retry_counts[i] += 1;
-                frame.retry_total += 1;
-                let attempt = frame.retry_counts[i];
-                let mut delay = retrier.interval_seconds
-                    * retrier.backoff_rate.powi(attempt.saturating_sub(1) as i32);
-                if let Some(max) = retrier.max_delay_seconds {
-                    delay = delay.min(max);
-                }
-                if retrier.full_jitter {
-                    delay *= entropy.next_f64();
-                }
-                let delay_ms = (delay * 1000.0).min(1.0e15) as i64;
-                let timer = self.start_timer(
-                    Some(frame.me),
-                    self.now.saturating_add(delay_ms),
-                    TimerPurpose::Retry,
-                );
-                frame.phase = Phase::AwaitRetry { timer };
-                return Outcome::Blocked;
-            }
-        }
-        if children_failed && matches!(state.kind, Kind::Map(_)) {
-            self.record(Some(frame), EventType::MapStateFailed, EventDetails::None);
-        }
-        if let Some(catcher) = state.catch.iter().find(|c| c.matcher.matches(name)) {
-            let error_output = failure.error_output();
-            let caught = self
-                .assign(frame, state, &catcher.assign, &error_output, entropy)
-                .and_then(|assigned| {
-                    self.place_result(
-                        frame,
-                        state,
-                        &catcher.result_path,
-                        StateResult::Owned(error_output),
-                    )
-                    .map(|output| (output, assigned))
-                });
-            // A catcher's own output that cannot be kept ends the scope, as one that cannot be
-            // placed does: it is not retried or caught again (a catcher that names the error
-            // would otherwise catch its own failure without end).
-            return match caught.and_then(|(output, assigned)| {
-                let (size, assigned) = self.within_limits(frame, state, &output, assigned)?;
-                Ok((output, size, assigned))
-            }) {
-                Ok((output, size, assigned)) => {
-                    self.exit(frame, state, output, size, assigned, Some(catcher.next))
-                }
-                Err(f) => Outcome::Finished(Err(f)),
-            };
-        }
-        Outcome::Finished(Err(failure))
     }
 }

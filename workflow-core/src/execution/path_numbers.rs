@@ -53,7 +53,7 @@
 
 use serde_json::Value;
 
-use super::shown;
+use super::states::shown;
 
 /// A whole-number field that a `...Path` field may give instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use super::Failure;
+use crate::error::names;
 use crate::nesting::MAX_JSON_DEPTH;
 
 /// AWS's limit on a payload, in bytes of UTF-8 JSON text.
@@ -13,6 +15,18 @@ pub const PAYLOAD_LIMIT_BYTES: usize = 262_144;
 pub(crate) fn result_too_large_cause(name: &str) -> String {
     format!(
         "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
+    )
+}
+
+/// The failure of a state whose result, task input or variable nests deeper than
+/// [`MAX_JSON_DEPTH`] levels: the payload limit of the size, `States.DataLimitExceeded`, and a
+/// cause in the words of its size message. `what` is "a result", "an input", ...
+pub(crate) fn too_deep_failure(state: &str, what: &str) -> Failure {
+    Failure::new(
+        names::DATA_LIMIT_EXCEEDED,
+        format!(
+            "The state/task '{state}' returned {what} nested deeper than the maximum of {MAX_JSON_DEPTH} levels."
+        ),
     )
 }
 

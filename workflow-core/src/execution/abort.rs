@@ -1,0 +1,91 @@
+//! Ending from outside (a stop, the execution's time limit) and aborting scopes: tasks
+//! cancelled, timers dropped, the running states recorded as aborted.
+
+use super::recording::aborted_event;
+use super::*;
+
+impl Execution {
+    pub(super) fn stop(&mut self, failure: Failure) {
+        self.end_execution(EventType::ExecutionAborted, failure);
+    }
+
+    /// Ends the execution from outside (stop, timeout): everything running is aborted.
+    pub(super) fn end_execution(&mut self, event_type: EventType, failure: Failure) {
+        self.abort_everything();
+        self.record(None, event_type, failure.details(None));
+        self.status = match event_type {
+            EventType::ExecutionTimedOut => ExecutionStatus::TimedOut(failure),
+            _ => ExecutionStatus::Aborted(failure),
+        };
+        self.work.clear();
+    }
+
+    /// Aborts every scope under way and the execution's time limit.
+    pub(super) fn abort_everything(&mut self) {
+        let tops: Vec<FrameRef> = self
+            .frames
+            .iter()
+            .flatten()
+            .filter(|f| f.parent.is_none())
+            .map(|f| f.me)
+            .collect();
+        for top in tops {
+            self.abort_frame(top);
+        }
+        let timer = self.execution_timer.take();
+        self.cancel_timer(timer);
+    }
+
+    /// Aborts a frame and everything below it: running tasks are cancelled, timers dropped,
+    /// and the state that was running is recorded as aborted.
+    pub(super) fn abort_frame(&mut self, r: FrameRef) {
+        let Some(mut frame) = self.take(r) else {
+            return;
+        };
+        let plan = self.plan.clone();
+        let state = &plan.scopes[frame.scope].states[frame.state];
+        match std::mem::replace(&mut frame.phase, Phase::Enter) {
+            Phase::AwaitTask(wait) => {
+                self.tasks.remove(&wait.task);
+                self.commands.push(Command::Cancel { task: wait.task });
+                self.cancel_timer(wait.timeout_timer);
+                self.cancel_timer(wait.heartbeat_timer);
+                self.record(
+                    Some(&mut frame),
+                    EventType::TaskStateAborted,
+                    EventDetails::None,
+                );
+            }
+            Phase::AwaitWait { timer, .. } => {
+                self.cancel_timer(Some(timer));
+                self.record(
+                    Some(&mut frame),
+                    EventType::WaitStateAborted,
+                    EventDetails::None,
+                );
+            }
+            Phase::AwaitRetry { timer } => {
+                self.cancel_timer(Some(timer));
+                if let Some(t) = aborted_event(&state.kind) {
+                    self.record(Some(&mut frame), t, EventDetails::None);
+                }
+            }
+            Phase::AwaitChildren(children) => {
+                let record_iterations = children.is_map && !children.distributed;
+                self.abort_running(&mut frame, state, children.running, record_iterations);
+                if children.distributed {
+                    self.record(
+                        Some(&mut frame),
+                        EventType::MapRunAborted,
+                        EventDetails::None,
+                    );
+                }
+                if let Some(t) = aborted_event(&state.kind) {
+                    self.record(Some(&mut frame), t, EventDetails::None);
+                }
+            }
+            Phase::Enter | Phase::Run => {}
+        }
+        self.release(r);
+    }
+}

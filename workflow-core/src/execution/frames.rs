@@ -67,7 +67,10 @@ impl Execution {
                 }
                 Phase::Enter => {
                     self.budget -= 1;
-                    self.enter(&mut frame, state)
+                    self.enter(&mut frame, state);
+                    if let Some(failure) = self.child_over_limit(&frame) {
+                        break self.fail(&mut frame, state, failure, false, entropy);
+                    }
                 }
                 Phase::Run => match self.run(&mut frame, state, entropy) {
                     Outcome::Continue => {}
@@ -82,6 +85,31 @@ impl Execution {
         }
     }
 
+    /// The failure of a frame that runs in a distributed Map's child execution past that
+    /// execution's own limit, checked as it enters a state (a loop enters states): a STANDARD
+    /// child's history quota, an EXPRESS child's five minutes. Without it, a child that loops
+    /// forever would run until the parent's limit (a STANDARD parent's year).
+    fn child_over_limit(&self, frame: &Frame) -> Option<Failure> {
+        let child = frame.child?;
+        match child.machine_type {
+            MachineType::Standard => {
+                let limit = self.history_limit?;
+                let recorded = self.child_events.get(&child.id).copied().unwrap_or(0);
+                // Its ExecutionStarted and the state just entered are counted: the state's
+                // exit and the child's last event must fit too.
+                (recorded + 3 > limit).then(|| super::recording::full_history_failure(limit))
+            }
+            MachineType::Express => {
+                (self.now.saturating_sub(child.started) >= EXPRESS_LIMIT_MS).then(|| {
+                    Failure::new(
+                        names::TIMEOUT,
+                        "The child execution of the distributed Map ran longer than an EXPRESS execution's five minutes.",
+                    )
+                })
+            }
+        }
+    }
+
     pub(super) fn finish_frame(
         &mut self,
         r: FrameRef,
@@ -91,6 +119,9 @@ impl Execution {
         let plan = self.plan.clone();
         let state = &plan.scopes[frame.scope].states[frame.state];
         self.release(r);
+        if let Some(child) = frame.child.filter(|c| c.root) {
+            self.child_events.remove(&child.id);
+        }
         match frame.parent {
             None => {
                 let timer = self.execution_timer.take();

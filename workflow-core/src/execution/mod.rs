@@ -351,6 +351,8 @@ struct Frame {
     parent: Option<(FrameRef, usize)>,
     /// Events of distributed Map iterations belong to child executions, not to this history.
     silent: bool,
+    /// The child execution this frame runs in, if any.
+    child: Option<ChildExecution>,
     vars: Arc<Vars>,
     /// False while `vars` is still the enclosing scope's (a branch or iteration that has not
     /// assigned anything yet gets its own scope only when it first assigns).
@@ -440,7 +442,24 @@ pub struct Execution {
     history_limit_recorded: bool,
     /// See [`ExecutionConfig::history_limit`].
     history_limit: Option<usize>,
+    /// The events each distributed Map child execution under way has recorded in its own
+    /// history (kept by no one here: counted for its quota).
+    child_events: HashMap<u64, usize>,
+    next_child: u64,
 }
+
+/// A distributed Map iteration: a child execution of its own, with its own limits.
+#[derive(Clone, Copy, Debug)]
+struct ChildExecution {
+    id: u64,
+    machine_type: MachineType,
+    started: Millis,
+    /// True for the iteration's own frame, false for the branches and iterations within it.
+    root: bool,
+}
+
+/// An EXPRESS execution runs at most five minutes.
+const EXPRESS_LIMIT_MS: Millis = 300_000;
 
 /// At most this many states are entered per call to [`Execution::start`] or
 /// [`Execution::handle`]: a loop of Pass and Choice states would otherwise never give its
@@ -540,6 +559,8 @@ impl Execution {
             history_exhausted: false,
             history_limit_recorded: false,
             history_limit: config.history_limit,
+            child_events: HashMap::new(),
+            next_child: 0,
         };
         execution.record(
             None,
@@ -553,8 +574,8 @@ impl Execution {
         // it has run longer than that (so a Wait of exactly a year still ends).
         const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
         let limit_ms = match (plan.timeout_seconds(), machine_type) {
-            (Some(t), MachineType::Express) => t.min(300) as i64 * 1000,
-            (None, MachineType::Express) => 300_000,
+            (Some(t), MachineType::Express) => (t as i64 * 1000).min(EXPRESS_LIMIT_MS),
+            (None, MachineType::Express) => EXPRESS_LIMIT_MS,
             (Some(t), MachineType::Standard) if t <= 365 * 24 * 3600 => t as i64 * 1000,
             (_, MachineType::Standard) => YEAR_MS + 1,
         };
@@ -573,6 +594,7 @@ impl Execution {
             scope: 0,
             parent: None,
             silent: false,
+            child: None,
             vars: Arc::new(Vars::default()),
             vars_owned: true,
             state: plan.scopes[0].start,

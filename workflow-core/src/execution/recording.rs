@@ -48,7 +48,12 @@ impl Execution {
         details: EventDetails,
     ) -> u64 {
         let previous = match &frame {
-            Some(f) if f.silent => return 0,
+            Some(f) if f.silent => {
+                if let Some(child) = f.child {
+                    *self.child_events.entry(child.id).or_default() += 1;
+                }
+                return 0;
+            }
             Some(f) => f.last_event,
             None => self.last_event_id,
         };
@@ -105,13 +110,7 @@ impl Execution {
     /// further events, and the 25,000th event is `ExecutionFailed`.
     pub(super) fn fail_on_full_history(&mut self) {
         self.abort_everything();
-        let limit = self.history_limit.unwrap_or(HISTORY_LIMIT);
-        let failure = Failure::new(
-            names::RUNTIME,
-            format!(
-                "The execution reached the limit of {limit} events in its history (a STANDARD execution's hard quota)."
-            ),
-        );
+        let failure = full_history_failure(self.history_limit.unwrap_or(HISTORY_LIMIT));
         // The last event there is room for, past the checks of `record`.
         self.last_event_id += 1;
         self.history.push(HistoryEvent {
@@ -125,4 +124,15 @@ impl Execution {
         self.status = ExecutionStatus::Failed(failure);
         self.work.clear();
     }
+}
+
+/// The failure of a STANDARD execution (or a distributed Map's STANDARD child) whose history
+/// reached its quota of `limit` events.
+pub(super) fn full_history_failure(limit: usize) -> Failure {
+    Failure::new(
+        names::RUNTIME,
+        format!(
+            "The execution reached the limit of {limit} events in its history (a STANDARD execution's hard quota)."
+        ),
+    )
 }

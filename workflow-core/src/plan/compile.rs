@@ -1452,6 +1452,7 @@ impl<'m> Compiler<'m> {
         let field = m.processor_field();
         let scope_pointer = push_pointer(pointer, field);
         let mut distributed = false;
+        let mut child_type = MachineType::Standard;
         if let Some(config) = &m.item_processor.processor_config {
             let cp = push_pointer(&scope_pointer, "ProcessorConfig");
             match config {
@@ -1469,7 +1470,8 @@ impl<'m> Compiler<'m> {
                         match (k.as_str(), v.as_str()) {
                             ("Mode", Some("INLINE")) => {}
                             ("Mode", Some("DISTRIBUTED")) => distributed = true,
-                            ("ExecutionType", Some("STANDARD" | "EXPRESS")) => {}
+                            ("ExecutionType", Some("STANDARD")) => {}
+                            ("ExecutionType", Some("EXPRESS")) => child_type = MachineType::Express,
                             ("Mode" | "ExecutionType", _) => self.error(
                                 codes::INVALID_VALUE,
                                 &push_pointer(&cp, k),
@@ -1625,6 +1627,7 @@ impl<'m> Compiler<'m> {
             tolerated_count,
             tolerated_percentage,
             distributed,
+            child_type,
         })))
     }
 

@@ -288,6 +288,9 @@ pub(crate) struct MapSpec {
     pub tolerated_count: Option<Count>,
     pub tolerated_percentage: Option<Percentage>,
     pub distributed: bool,
+    /// A distributed Map's child executions' type (`ExecutionType`): each has its own limits,
+    /// STANDARD the history quota, EXPRESS five minutes.
+    pub child_type: MachineType,
 }
 
 #[derive(Clone, Debug)]

@@ -783,3 +783,79 @@ async fn map_result_selector_and_result_path() {
         &json!({"xs": [1, 2, 3], "summary": {"count": 3, "all": [2, 4, 6]}})
     );
 }
+
+/// A distributed Map whose item processor loops forever (`Loop` leads back to itself): each
+/// item is a child execution of type `child_type`, with `loop_state` as its one state.
+fn distributed_forever(child_type: &str, loop_state: Value, tolerated: u64) -> Value {
+    json!({
+        "StartAt": "M",
+        "States": {"M": {
+            "Type": "Map",
+            "ToleratedFailureCount": tolerated,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": child_type},
+                "StartAt": "Loop",
+                "States": {"Loop": loop_state}
+            },
+            "End": true
+        }}
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_standard_child_execution_that_loops_forever_fails_at_its_history_quota() {
+    // Found by the CLI mutation script: the child executions of a distributed Map kept no
+    // quota of their own, so an item that looped forever ran until the parent's year. On AWS
+    // each child is a STANDARD execution that fails at its 25,000th event, and the Map Run
+    // counts a failed item.
+    let rt = runtime();
+    let pass_loop = json!({"Type": "Pass", "Next": "Loop"});
+    let wf = load(&rt, distributed_forever("STANDARD", pass_loop.clone(), 0));
+    let (status, history) = run(&rt, &wf, json!([1])).await;
+    assert_eq!(
+        failed(&status).0,
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    assert_eq!(count(&history, EventType::MapRunFailed), 1);
+    // Tolerated, the failed child is one failed item among others that succeed.
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "M",
+            "States": {"M": {
+                "Type": "Map",
+                "ToleratedFailureCount": 1,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Choose",
+                    "States": {
+                        "Choose": {"Type": "Choice",
+                            "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "Loop"}],
+                            "Default": "Done"},
+                        "Loop": pass_loop,
+                        "Done": {"Type": "Succeed"}
+                    }
+                },
+                "End": true
+            }}
+        }),
+    );
+    let (status, _) = run(&rt, &wf, json!([0, 1, 2])).await;
+    assert_eq!(output(&status).as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_express_child_execution_ends_at_five_minutes() {
+    // An EXPRESS child execution runs at most five minutes, like any EXPRESS execution: a child
+    // that waits a minute per pass fails by its fifth, and the Map Run with it.
+    let rt = runtime();
+    let wait_loop = json!({"Type": "Wait", "Seconds": 60, "Next": "Loop"});
+    let wf = load(&rt, distributed_forever("EXPRESS", wait_loop, 0));
+    let (status, history) = run(&rt, &wf, json!([1])).await;
+    assert_eq!(
+        failed(&status).0,
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    let minutes = span(&history) / 60_000;
+    assert!((5..=6).contains(&minutes), "ended after {minutes} minutes");
+}

@@ -22,6 +22,8 @@ pub(in crate::execution) struct Children {
     pub(in crate::execution) tolerated_count: Option<u64>,
     pub(in crate::execution) tolerated_percentage: Option<f64>,
     pub(in crate::execution) distributed: bool,
+    /// The type of a distributed Map's child executions.
+    pub(in crate::execution) child_type: MachineType,
     pub(in crate::execution) done: bool,
 }
 
@@ -62,6 +64,7 @@ impl Execution {
             tolerated_count: None,
             tolerated_percentage: None,
             distributed: false,
+            child_type: MachineType::Standard,
             done: false,
         }));
         self.work.push(Work::Pump(frame.me));
@@ -155,6 +158,7 @@ impl Execution {
             tolerated_count,
             tolerated_percentage,
             distributed: spec.distributed,
+            child_type: spec.child_type,
             done: false,
         }));
         self.work.push(Work::Pump(frame.me));
@@ -184,6 +188,7 @@ impl Execution {
             children.next += 1;
             let is_map = children.is_map;
             let distributed = children.distributed;
+            let child_type = children.child_type;
             let effective = Arc::clone(&children.effective);
             let (scope, input) = match &state.kind {
                 Kind::Map(spec) => {
@@ -244,11 +249,23 @@ impl Execution {
             } else {
                 (frame.vars.clone(), false)
             };
+            let child_execution = if distributed {
+                self.next_child += 1;
+                Some(ChildExecution {
+                    id: self.next_child,
+                    machine_type: child_type,
+                    started: self.now,
+                    root: true,
+                })
+            } else {
+                frame.child.map(|c| ChildExecution { root: false, ..c })
+            };
             let child = self.new_frame(Frame {
                 me: r,
                 scope,
                 parent: Some((r, slot)),
                 silent: frame.silent || distributed,
+                child: child_execution,
                 vars,
                 vars_owned,
                 state: plan.scopes[scope].start,

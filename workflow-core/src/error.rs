@@ -155,7 +155,11 @@ impl AslError {
 }
 
 /// Cuts `text` to its first `max` characters; only those are looked at.
-fn cut_to_chars(text: &mut String, max: usize) {
+pub(crate) fn cut_to_chars(text: &mut String, max: usize) {
+    // No more bytes than `max`: no more characters either.
+    if text.len() <= max {
+        return;
+    }
     if let Some((end, _)) = text.char_indices().nth(max) {
         text.truncate(end);
     }

@@ -116,6 +116,8 @@ impl Execution {
         mut frame: Frame,
         result: Result<Arc<Value>, Failure>,
     ) {
+        // A scope may end with a failure that no state handled (a Fail state's CausePath).
+        let result = result.map_err(Failure::within_aws_bounds);
         let plan = self.plan.clone();
         let state = &plan.scopes[frame.scope].states[frame.state];
         self.release(r);

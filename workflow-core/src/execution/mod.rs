@@ -117,6 +117,21 @@ impl Failure {
         }
     }
 
+    /// The failure with its error cut to 256 characters and its cause to 32,768, AWS's bounds
+    /// ([`AslError::MAX_ERROR_CHARS`](crate::AslError::MAX_ERROR_CHARS) and
+    /// [`MAX_CAUSE_CHARS`](crate::AslError::MAX_CAUSE_CHARS)): a failure event holds no more.
+    /// A cause may quote a value of the execution's data (a `...Path` field's value that is
+    /// not a number, a Fail state's `CausePath`), which can be far longer.
+    pub fn within_aws_bounds(mut self) -> Failure {
+        if let Some(error) = &mut self.error {
+            crate::error::cut_to_chars(error, crate::AslError::MAX_ERROR_CHARS);
+        }
+        if let Some(cause) = &mut self.cause {
+            crate::error::cut_to_chars(cause, crate::AslError::MAX_CAUSE_CHARS);
+        }
+        self
+    }
+
     /// The `{"Error": ..., "Cause": ...}` document a Catch passes on.
     pub fn error_output(&self) -> Value {
         let mut m = Map::new();

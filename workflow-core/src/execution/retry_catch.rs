@@ -14,6 +14,7 @@ impl Execution {
         children_failed: bool,
         entropy: &mut dyn Entropy,
     ) -> Outcome {
+        let failure = failure.within_aws_bounds();
         let name = failure.error.as_deref().unwrap_or_default();
         if let Some(i) = state.retry.iter().position(|r| r.matcher.matches(name)) {
             let retrier = &state.retry[i];

@@ -480,3 +480,45 @@ async fn a_path_that_matches_nothing_is_a_runtime_error_for_every_field() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cause_quoting_a_long_value_is_cut_to_aws_bound() {
+    // Found by the CLI mutation script: a refusal's cause quotes the value a ...Path field
+    // selected, whole, and a failure event holds a cause of at most 32,768 characters.
+    let rt = runtime();
+    let wf = load(
+        &rt,
+        json!({
+            "StartAt": "M",
+            "States": {"M": {
+                "Type": "Map",
+                "ToleratedFailureCountPath": "$.count",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+                "End": true
+            }}
+        }),
+    );
+    let long = "7".repeat(70_000) + "x";
+    let (status, history) = run(&rt, &wf, json!({"count": long, "items": [1]})).await;
+    let (error, cause) = failed(&status);
+    assert_eq!(error, Some("States.Runtime"));
+    let cause = cause.unwrap();
+    assert_eq!(cause.chars().count(), 32_768);
+    // Its first 32,768 characters: the sentence up to the quoted value, and the value's start.
+    assert!(cause.starts_with(
+        "An error occurred while executing the state 'M' (entered at the event id #2). The ToleratedFailureCountPath field refers to value \"7777"
+    ));
+    let recorded = events_of(&history, EventType::ExecutionFailed);
+    assert_eq!(recorded.len(), 1);
+
+    // A Fail state's CausePath may select a long string: the execution's cause is cut too.
+    let wf = load(
+        &rt,
+        json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "CausePath": "$.why"}}}),
+    );
+    let (status, _) = run(&rt, &wf, json!({"why": "é".repeat(40_000)})).await;
+    let (error, cause) = failed(&status);
+    assert_eq!(error, Some("E"));
+    assert_eq!(cause.map(|c| c.chars().count()), Some(32_768));
+}

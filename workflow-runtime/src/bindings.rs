@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
+use workflow_core::error::names;
 use workflow_core::execution::{Failure, TaskInvocation};
 use workflow_core::plan::ResourceKind;
 
@@ -78,7 +79,7 @@ impl Bindings {
                         return Ok(plain(h));
                     }
                     return Err(Failure::new(
-                        "States.Runtime",
+                        names::RUNTIME,
                         format!(
                             "The state '{}' calls lambda:invoke without a string 'FunctionName' in its parameters.",
                             inv.state_name
@@ -111,7 +112,7 @@ impl Bindings {
 
 fn unbound(inv: &TaskInvocation) -> Failure {
     Failure::new(
-        "States.Runtime",
+        names::RUNTIME,
         format!(
             "No task handler is bound to the resource '{}' (state '{}'). Bind one with Runtime::bind, Runtime::bind_lambda or Runtime::bind_fallback.",
             inv.resource, inv.state_name

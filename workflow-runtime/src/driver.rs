@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 use workflow_core::entropy::Entropy;
+use workflow_core::error::names;
 use workflow_core::execution::{
     Command, Event, Execution, ExecutionStatus, Failure, TaskId, TaskInvocation, TimerId,
 };
@@ -346,7 +347,7 @@ impl Driver {
                 )),
                 Err(panic) => Err(Failure::from(
                     TaskError::new(
-                        "States.TaskFailed",
+                        names::TASK_FAILED,
                         format!("The task handler panicked: {}", panic_message(&*panic)),
                     )
                     .within_aws_bounds(),

@@ -6,6 +6,7 @@ use workflow_core::execution::StartError as CoreStartError;
 
 /// Why a definition could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The definition has problems (every one is listed, with its location).
     #[error("{0}")]
@@ -26,6 +27,7 @@ impl LoadError {
 
 /// Why an execution could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// `start` was called outside a tokio runtime.
     #[error("executions run on tokio: call this from within a tokio runtime")]
@@ -40,6 +42,7 @@ pub enum StartError {
 
 /// Why a task-token call was refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallbackError {
     /// No running task has this token (unknown, already answered, timed out, or its execution
     /// ended).

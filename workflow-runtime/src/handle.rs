@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{oneshot, watch};
+use workflow_core::error::names;
 use workflow_core::execution::{Execution, ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
 
@@ -53,7 +54,7 @@ impl ExecutionHandle {
                 }
                 return Arc::new(Finished {
                     status: ExecutionStatus::Aborted(Failure {
-                        error: Some("States.Runtime".into()),
+                        error: Some(names::RUNTIME.into()),
                         cause: Some(
                             "The tokio runtime that ran the execution shut down before it ended."
                                 .into(),

@@ -2,8 +2,10 @@
 
 use workflow_core::plan::MachineType;
 
-/// How to load a definition.
+/// How to load a definition: start from [`LoadOptions::default`] (a STANDARD state machine
+/// named `StateMachine`) or [`LoadOptions::express`] and change what differs.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// The state machine's name (in ARNs and `$$.StateMachine.Name`).
     pub name: String,
@@ -34,10 +36,17 @@ impl LoadOptions {
         self.name = name.into();
         self
     }
+
+    /// With this type, STANDARD or EXPRESS.
+    pub fn machine_type(mut self, machine_type: MachineType) -> LoadOptions {
+        self.machine_type = machine_type;
+        self
+    }
 }
 
-/// How to start an execution.
+/// How to start an execution: start from [`StartOptions::default`] and change what differs.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StartOptions {
     /// The execution's name; a UUID when absent.
     pub name: Option<String>,
@@ -61,6 +70,13 @@ impl StartOptions {
     /// With this execution name.
     pub fn name(mut self, name: impl Into<String>) -> StartOptions {
         self.name = Some(name.into());
+        self
+    }
+
+    /// With a history quota of `events` instead of AWS's 25,000 (see
+    /// [`StartOptions::history_limit`]).
+    pub fn with_history_limit(mut self, events: usize) -> StartOptions {
+        self.history_limit = Some(events);
         self
     }
 

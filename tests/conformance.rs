@@ -147,10 +147,9 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let notes = case["notes"].as_str().unwrap_or_default();
     let expected = &case["expected"];
     let text = definition_text(case);
-    let options = LoadOptions {
-        name: "ConformanceMachine".into(),
-        machine_type: machine_type(notes),
-    };
+    let options = LoadOptions::default()
+        .name("ConformanceMachine")
+        .machine_type(machine_type(notes));
     if expected["status"] == "INVALID_DEFINITION" {
         let compile = CompileOptions {
             machine_type: options.machine_type,
@@ -179,6 +178,7 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
             return Err(format!("unsupported: {}", short(&d.0[0].message)));
         }
         Err(LoadError::Invalid(d)) => return Err(format!("rejected a valid definition: {d}")),
+        Err(other) => return Err(format!("not loaded: {other}")),
     };
     let input = case["input"].clone();
     let (status, history) = rt.block_on(async {

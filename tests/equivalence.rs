@@ -91,10 +91,9 @@ async fn run_file<W: WorkflowDefinition>(
     let workflow = runtime
         .load_with(
             &text,
-            &LoadOptions {
-                name: W::NAME.to_string(),
-                machine_type: W::MACHINE_TYPE,
-            },
+            &LoadOptions::default()
+                .name(W::NAME)
+                .machine_type(W::MACHINE_TYPE),
         )
         .expect("the exported ASL loads");
     start_and_summarize(&runtime, &workflow, order).await

@@ -11,16 +11,19 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 use workflow_core::entropy::Entropy;
+use workflow_core::error::names;
 use workflow_core::execution::{
     Command, Event, Execution, ExecutionStatus, Failure, TaskId, TaskInvocation, TimerId,
 };
 use workflow_core::history::HistoryEvent;
-use workflow_core::plan::{Integration, ResourceKind};
+use workflow_core::plan::Integration;
 
+use crate::bindings::Shape;
 use crate::clock::{Clock, Work, millis};
-use crate::handler::{CatchUnwind, TaskContext, TaskError, TaskHandler, panic_message};
+use crate::handle::Finished;
+use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 use crate::lambda;
-use crate::runtime::{Finished, Shared};
+use crate::runtime::Shared;
 
 /// What reaches a driver from outside its step logic.
 pub(crate) enum Msg {
@@ -72,15 +75,6 @@ impl std::fmt::Debug for Inbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inbox").finish_non_exhaustive()
     }
-}
-
-/// How a handler's result becomes the task's result.
-#[derive(Clone, Copy)]
-enum Shape {
-    /// As is.
-    Plain,
-    /// Wrapped in the `lambda:invoke` response; errors re-serialized as AWS does.
-    LambdaInvoke,
 }
 
 struct Driver {
@@ -272,83 +266,16 @@ impl Driver {
         }
     }
 
-    /// Finds the handler for an invocation, and the shape of its input and output.
-    fn resolve(
-        &self,
-        inv: &TaskInvocation,
-        request_id: &str,
-    ) -> Result<(Arc<dyn TaskHandler>, Shape), Failure> {
-        let bindings = self
-            .shared
-            .bindings
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        let exact = bindings.exact.get(&*inv.resource).cloned();
-        let fallback = bindings.fallback.clone();
-        let plain = |h: Arc<dyn TaskHandler>| (h, Shape::Plain);
-        match &inv.resource_kind {
-            ResourceKind::LambdaFunction { function } => exact
-                .or_else(|| bindings.lambda.get(function).cloned())
-                .or(fallback)
-                .map(plain)
-                .ok_or_else(|| {
-                    lambda::not_found(
-                        &inv.resource,
-                        &self.shared.region,
-                        &self.shared.account,
-                        request_id,
-                    )
-                    .into()
-                }),
-            ResourceKind::LambdaInvoke { .. } => {
-                if let Some(h) = exact {
-                    return Ok(plain(h));
-                }
-                let Some(function) = inv.input.get("FunctionName").and_then(Value::as_str) else {
-                    if let Some(h) = fallback {
-                        return Ok(plain(h));
-                    }
-                    return Err(Failure::new(
-                        "States.Runtime",
-                        format!(
-                            "The state '{}' calls lambda:invoke without a string 'FunctionName' in its parameters.",
-                            inv.state_name
-                        ),
-                    ));
-                };
-                // `${Name}`: a function bound by name, as `workflow!` exports a callback task.
-                let by_name = function
-                    .strip_prefix("${")
-                    .and_then(|f| f.strip_suffix('}'))
-                    .and_then(|name| bindings.exact.get(name));
-                if let Some(h) =
-                    by_name.or_else(|| bindings.lambda.get(lambda::function_name(function)))
-                {
-                    return Ok((h.clone(), Shape::LambdaInvoke));
-                }
-                fallback.map(plain).ok_or_else(|| {
-                    lambda::not_found(
-                        function,
-                        &self.shared.region,
-                        &self.shared.account,
-                        request_id,
-                    )
-                    .into()
-                })
-            }
-            ResourceKind::Substitution { name, .. } => exact
-                .or_else(|| bindings.exact.get(name).cloned())
-                .or(fallback)
-                .map(plain)
-                .ok_or_else(|| unbound(inv)),
-            _ => exact.or(fallback).map(plain).ok_or_else(|| unbound(inv)),
-        }
-    }
-
     fn invoke(&mut self, mut inv: TaskInvocation) {
         let task = inv.task;
         let request_id = format!("00000000-0000-4000-8000-{:012x}", task.0);
-        let (handler, shape) = match self.resolve(&inv, &request_id) {
+        let resolved = self
+            .shared
+            .bindings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .resolve(&inv, &request_id, &self.shared.region, &self.shared.account);
+        let (handler, shape) = match resolved {
             Ok(resolved) => resolved,
             Err(failure) => {
                 self.pending.push_back(Event::TaskFailed { task, failure });
@@ -420,7 +347,7 @@ impl Driver {
                 )),
                 Err(panic) => Err(Failure::from(
                     TaskError::new(
-                        "States.TaskFailed",
+                        names::TASK_FAILED,
                         format!("The task handler panicked: {}", panic_message(&*panic)),
                     )
                     .within_aws_bounds(),
@@ -435,14 +362,4 @@ impl Driver {
         });
         self.running.insert(task, join.abort_handle());
     }
-}
-
-fn unbound(inv: &TaskInvocation) -> Failure {
-    Failure::new(
-        "States.Runtime",
-        format!(
-            "No task handler is bound to the resource '{}' (state '{}'). Bind one with Runtime::bind, Runtime::bind_lambda or Runtime::bind_fallback.",
-            inv.resource, inv.state_name
-        ),
-    )
 }

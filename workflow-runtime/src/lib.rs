@@ -8,19 +8,27 @@
 //! so tests under `tokio::time::pause()` run a one-year Wait at once.
 #![warn(missing_docs)]
 
+mod bindings;
+mod builder;
 mod clock;
 mod driver;
+mod error;
+mod handle;
 mod handler;
 pub mod lambda;
+mod options;
 mod runtime;
 pub mod store;
+mod workflow;
 
+pub use builder::{EntropySource, RuntimeBuilder};
 pub use clock::{Clock, TokioClock, Work};
+pub use error::{CallbackError, LoadError, StartError};
+pub use handle::ExecutionHandle;
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
-pub use runtime::{
-    CallbackError, EntropySource, ExecutionHandle, LoadError, LoadOptions, Runtime, RuntimeBuilder,
-    StartError, StartOptions, Workflow,
-};
+pub use options::{LoadOptions, StartOptions};
+pub use runtime::Runtime;
+pub use workflow::Workflow;
 pub use workflow_core::execution::{ExecutionStatus, Failure};
 pub use workflow_core::history::{EventType, HistoryEvent};
 pub use workflow_core::plan::MachineType;

@@ -397,10 +397,7 @@ async fn the_history_quota_is_not_caught() {
             }}]}),
         ),
     );
-    let options = StartOptions {
-        history_limit: Some(50),
-        ..StartOptions::default()
-    };
+    let options = StartOptions::default().with_history_limit(50);
     let handle = rt.start_with(&wf, json!({}), &options).expect("start");
     let status = outcome(&handle).await;
     let history = handle.history().await;

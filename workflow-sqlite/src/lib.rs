@@ -49,6 +49,7 @@ use crate::writer::Writer;
 use crate::writes::{Append, NewExecution};
 
 pub use crate::schema::FORMAT;
+pub use crate::writer::WriteStats;
 
 /// How many connections read: reads of several callers at once (listings, a recovery's
 /// journals) do not wait for one another, and leave the cores to the writer and the
@@ -101,6 +102,11 @@ impl SqliteStore {
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the writer committed since the store was opened.
+    pub fn write_stats(&self) -> WriteStats {
+        self.writer.stats()
     }
 }
 

@@ -8,9 +8,11 @@
 use std::future::Future;
 
 use serde_json::json;
-use workflow_core::execution::{Event, ExecutionConfig, Failure, Millis, TaskId, TimerId};
-use workflow_core::journal::{Entry, HistoryCheck, Start};
+use workflow_core::execution::{Event, Failure, Millis, TaskId, TimerId};
+use workflow_core::journal::{Entry, HistoryCheck};
 use workflow_core::plan::MachineType;
+
+use super::samples::{self, arn, finished, start_of, waiting};
 
 use crate::store::{
     ExecutionFilter, ExecutionRecord, PageRequest, Progress, Status, Store, StoreError, Unfinished,
@@ -64,72 +66,12 @@ pub fn block_on<F: Future>(test: F) -> F::Output {
         .block_on(test)
 }
 
-const ACCOUNT: &str = "123456789012";
-
-/// The ARN AWS gives the execution `name` of the state machine `state_machine`.
-fn arn(state_machine: &str, name: &str) -> String {
-    format!("arn:aws:states:us-east-1:{ACCOUNT}:execution:{state_machine}:{name}")
-}
-
-/// A running execution started at `start_date`, with an input of its own.
-fn record(state_machine: &str, name: &str, start_date: Millis) -> ExecutionRecord {
-    ExecutionRecord::new(
-        arn(state_machine, name),
-        name,
-        state_machine,
-        1,
-        MachineType::Standard,
-        start_date,
-        json!({ "execution": name, "at": start_date }),
-    )
-}
-
-/// The journal's start record of `record`.
-fn start_of(record: &ExecutionRecord) -> Start {
-    let config = ExecutionConfig {
-        state_machine_name: record.state_machine.clone(),
-        execution_name: Some(record.name.clone()),
-        ..ExecutionConfig::default()
-    };
-    Start::new(
-        config,
-        record.input.clone(),
-        0x5eed,
-        record.start_date,
-        HistoryCheck {
-            events: 2,
-            digest: 0xfeed,
-        },
-    )
-}
-
 /// Creates `record` with its start record and nothing to wait for.
 async fn create(store: &dyn Store, record: &ExecutionRecord) {
     store
         .create_execution(record, Some(&start_of(record)), &Waiting::default())
         .await
         .expect("create the execution");
-}
-
-fn waiting(next_timer: Option<Millis>, tokens: &[(&str, u64)], in_flight: bool) -> Waiting {
-    let mut waiting = Waiting::default();
-    waiting.next_timer = next_timer;
-    waiting.tokens = tokens
-        .iter()
-        .map(|(t, task)| (t.to_string(), TaskId(*task)))
-        .collect();
-    waiting.tasks_in_flight = in_flight;
-    waiting
-}
-
-fn finished(status: Status, stop_date: Millis) -> Progress {
-    Progress::Finished {
-        status,
-        stop_date,
-        output: (status == Status::Succeeded).then(|| json!({"done": stop_date})),
-        error: (status != Status::Succeeded).then(|| "States.TaskFailed".to_string()),
-        cause: (status != Status::Succeeded).then(|| format!("stopped at {stop_date}")),
-    }
 }
 
 /// Ends `record` with `status` at `stop_date`; returns the record as it now stands.
@@ -343,7 +285,7 @@ pub async fn state_machine_deletion(store: &dyn Store) {
         .save_state_machine("kept", definition, MachineType::Standard, 3)
         .await
         .unwrap();
-    let execution = record("doomed", "e1", 10);
+    let execution = samples::execution("doomed", "e1", 10);
     create(store, &execution).await;
 
     assert!(store.delete_state_machine("doomed").await.unwrap());
@@ -370,7 +312,7 @@ pub async fn state_machine_deletion(store: &dyn Store) {
 
 /// An execution is kept as created, every field; its ARN is taken once.
 pub async fn execution_creation(store: &dyn Store) {
-    let plain = record("orders", "plain", 1_000);
+    let plain = samples::execution("orders", "plain", 1_000);
     create(store, &plain).await;
     assert_eq!(
         store.execution(&plain.arn).await.unwrap(),
@@ -421,7 +363,7 @@ pub async fn execution_creation(store: &dyn Store) {
     );
 
     // The same name under another state machine is another ARN.
-    let cousin = record("refunds", "plain", 1_000);
+    let cousin = samples::execution("refunds", "plain", 1_000);
     create(store, &cousin).await;
     assert_eq!(store.execution(&cousin.arn).await.unwrap(), Some(cousin));
     assert_eq!(
@@ -433,7 +375,7 @@ pub async fn execution_creation(store: &dyn Store) {
 /// An append records the progress it brings: what the execution waits for, its redrive, its
 /// end. Expectations follow [`Progress`]'s documentation.
 pub async fn progress(store: &dyn Store) {
-    let execution = record("orders", "progressing", 1_000);
+    let execution = samples::execution("orders", "progressing", 1_000);
     create(store, &execution).await;
     let id = execution.arn.as_str();
 
@@ -513,7 +455,7 @@ pub async fn execution_listing(store: &dyn Store) {
     ];
     for (n, start_date) in starts.into_iter().enumerate() {
         let machine = if n % 3 == 0 { "beta" } else { "alpha" };
-        let mut execution = record(machine, &format!("run-{n:02}"), start_date);
+        let mut execution = samples::execution(machine, &format!("run-{n:02}"), start_date);
         create(store, &execution).await;
         execution = match n % 4 {
             1 => finish(store, &execution, Status::Succeeded, start_date + 10).await,
@@ -561,7 +503,8 @@ pub async fn execution_listing(store: &dyn Store) {
 pub async fn listing_while_creating(store: &dyn Store) {
     let mut before = Vec::new();
     for n in 0..9 {
-        let execution = record("orders", &format!("first-{n}"), 1_000 + (n / 3) * 1_000);
+        let execution =
+            samples::execution("orders", &format!("first-{n}"), 1_000 + (n / 3) * 1_000);
         create(store, &execution).await;
         before.push(execution);
     }
@@ -578,7 +521,7 @@ pub async fn listing_while_creating(store: &dyn Store) {
         // Between pages: one newer than all, one in the same millisecond as the page's last,
         // one older than all.
         for start_date in [9_000, listed.last().map_or(0, |r| r.start_date), 0] {
-            let execution = record("orders", &format!("later-{added}"), start_date);
+            let execution = samples::execution("orders", &format!("later-{added}"), start_date);
             create(store, &execution).await;
             added += 1;
         }
@@ -660,7 +603,7 @@ fn varied_entries(first_at: Millis) -> Vec<Entry> {
 /// A durable store gives back an execution's journal exactly as appended, in order; a store
 /// that is not durable keeps none.
 pub async fn journal_round_trip(store: &dyn Store) {
-    let execution = record("orders", "journaled", 1_000);
+    let execution = samples::execution("orders", "journaled", 1_000);
     let start = start_of(&execution);
     store
         .create_execution(&execution, Some(&start), &Waiting::default())
@@ -700,7 +643,7 @@ pub async fn journal_round_trip(store: &dyn Store) {
     assert_eq!(after_end, entries, "an append without entries adds none");
 
     // Without a start record there is no journal.
-    let unjournaled = record("orders", "unjournaled", 1_000);
+    let unjournaled = samples::execution("orders", "unjournaled", 1_000);
     store
         .create_execution(&unjournaled, None, &Waiting::default())
         .await
@@ -713,19 +656,19 @@ pub async fn journal_round_trip(store: &dyn Store) {
 /// it waits for as last recorded.
 pub async fn unfinished(store: &dyn Store) {
     assert_eq!(store.unfinished().await.unwrap(), []);
-    let running = record("orders", "running", 1);
+    let running = samples::execution("orders", "running", 1);
     let w_running = waiting(Some(60_000), &[("tok-1", 1)], false);
     store
         .create_execution(&running, Some(&start_of(&running)), &w_running)
         .await
         .unwrap();
 
-    let mut pending = record("orders", "pending", 2);
+    let mut pending = samples::execution("orders", "pending", 2);
     pending.status = Status::PendingRedrive;
     pending.redrive_count = 1;
     create(store, &pending).await;
 
-    let busy = record("refunds", "busy", 3);
+    let busy = samples::execution("refunds", "busy", 3);
     create(store, &busy).await;
     let w_busy = waiting(None, &[], true);
     store
@@ -733,10 +676,10 @@ pub async fn unfinished(store: &dyn Store) {
         .await
         .unwrap();
 
-    let done = record("orders", "done", 4);
+    let done = samples::execution("orders", "done", 4);
     create(store, &done).await;
     finish(store, &done, Status::Succeeded, 5).await;
-    let timed_out = record("orders", "timed-out", 4);
+    let timed_out = samples::execution("orders", "timed-out", 4);
     create(store, &timed_out).await;
     finish(store, &timed_out, Status::TimedOut, 6).await;
 
@@ -753,7 +696,7 @@ pub async fn unfinished(store: &dyn Store) {
 
 /// A task token leads to the execution and task waiting for it, as long as it waits.
 pub async fn tokens(store: &dyn Store) {
-    let first = record("orders", "first", 1);
+    let first = samples::execution("orders", "first", 1);
     let w1 = waiting(None, &[("t1", 1), ("t2", 2)], false);
     store
         .create_execution(&first, Some(&start_of(&first)), &w1)
@@ -777,7 +720,7 @@ pub async fn tokens(store: &dyn Store) {
         "the tokens in the order given"
     );
 
-    let second = record("orders", "second", 2);
+    let second = samples::execution("orders", "second", 2);
     create(store, &second).await;
     store
         .append(
@@ -802,7 +745,7 @@ pub async fn purge_finished(store: &dyn Store) {
     let mut kept = Vec::new();
     let mut purged = Vec::new();
     for (name, stop) in [("a", 1_000), ("b", 2_000), ("c", 3_000)] {
-        let execution = record("orders", name, 500);
+        let execution = samples::execution("orders", name, 500);
         create(store, &execution).await;
         store
             .append(
@@ -820,7 +763,7 @@ pub async fn purge_finished(store: &dyn Store) {
         }
     }
     // Running executions are never purged, however old.
-    let running = record("orders", "running", 0);
+    let running = samples::execution("orders", "running", 0);
     create(store, &running).await;
     kept.push(running);
 

@@ -6,5 +6,6 @@
 
 pub mod contract;
 mod faulty;
+pub mod samples;
 
 pub use faulty::{FaultyStore, WriteAttempt, WriteKind};

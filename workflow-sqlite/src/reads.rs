@@ -217,13 +217,10 @@ fn parse_page_token(token: &str) -> Option<(Millis, &str)> {
     Some((date.parse().ok()?, arn))
 }
 
-pub(crate) fn list_executions(
-    conn: &Connection,
-    filter: &ExecutionFilter,
-    page: &PageRequest,
-) -> Result<Page<ExecutionRecord>, Failure> {
-    // Each condition is there or not, so that SQLite picks the index that fits: newest
-    // first is a walk backwards through (state machine or status,) start date, ARN.
+/// The listing's query: each condition is there or not, so that SQLite picks the index that
+/// fits; newest first is then a walk backwards through (state machine or status,) start date,
+/// ARN, with no sort.
+fn list_executions_sql(filter: &ExecutionFilter, after: bool) -> String {
     let mut conditions = Vec::new();
     if filter.state_machine.is_some() {
         conditions.push("state_machine = ?1");
@@ -231,8 +228,7 @@ pub(crate) fn list_executions(
     if filter.status.is_some() {
         conditions.push("status = ?2");
     }
-    let after = page.token.as_deref().and_then(parse_page_token);
-    if after.is_some() {
+    if after {
         conditions.push("(start_date, arn) < (?3, ?4)");
     }
     let condition = if conditions.is_empty() {
@@ -240,10 +236,19 @@ pub(crate) fn list_executions(
     } else {
         format!("WHERE {}", conditions.join(" AND "))
     };
-    let mut stmt = conn.prepare_cached(&format!(
+    format!(
         "SELECT {RECORD} FROM executions {condition}
          ORDER BY start_date DESC, arn DESC LIMIT ?5"
-    ))?;
+    )
+}
+
+pub(crate) fn list_executions(
+    conn: &Connection,
+    filter: &ExecutionFilter,
+    page: &PageRequest,
+) -> Result<Page<ExecutionRecord>, Failure> {
+    let after = page.token.as_deref().and_then(parse_page_token);
+    let mut stmt = conn.prepare_cached(&list_executions_sql(filter, after.is_some()))?;
     let mut rows = stmt.query(params![
         filter.state_machine,
         filter.status.map(Status::as_str),
@@ -262,6 +267,14 @@ pub(crate) fn list_executions(
     Ok(Page::new(items, next))
 }
 
+/// An execution's journal records, in order.
+const JOURNAL: &str = "SELECT seq, record FROM journal WHERE execution = ?1 ORDER BY seq";
+
+/// The execution and task waiting for a token.
+const TOKEN: &str =
+    "SELECT e.arn, t.task FROM tokens AS t JOIN executions AS e ON e.id = t.execution
+    WHERE t.token = ?1";
+
 pub(crate) fn journal(
     conn: &Connection,
     arn: &str,
@@ -273,8 +286,7 @@ pub(crate) fn journal(
     else {
         return Ok(None);
     };
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, record FROM journal WHERE execution = ?1 ORDER BY seq")?;
+    let mut stmt = conn.prepare_cached(JOURNAL)?;
     let mut rows = stmt.query([id])?;
     let mut start = None;
     let mut entries = Vec::new();
@@ -297,13 +309,23 @@ pub(crate) fn journal(
     Ok(start.map(|start| (start, entries)))
 }
 
+/// The unfinished executions (status RUNNING or PENDING_REDRIVE): their records and what
+/// they wait for but their tokens.
+fn unfinished_sql() -> String {
+    format!(
+        "SELECT {RECORD}, id, next_timer, tasks_in_flight FROM executions
+         WHERE status IN (?1, ?2)"
+    )
+}
+
+/// Every token, grouped by execution, in each execution's order.
+const ALL_TOKENS: &str = "SELECT execution, token, task FROM tokens ORDER BY execution, position";
+
 pub(crate) fn unfinished(conn: &Connection) -> Result<Vec<Unfinished>, Failure> {
     let running = [Status::Running.as_str(), Status::PendingRedrive.as_str()];
     let mut tokens: HashMap<i64, Vec<(String, TaskId)>> = HashMap::new();
     {
-        let mut stmt = conn.prepare_cached(
-            "SELECT execution, token, task FROM tokens ORDER BY execution, position",
-        )?;
+        let mut stmt = conn.prepare_cached(ALL_TOKENS)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             tokens
@@ -312,10 +334,7 @@ pub(crate) fn unfinished(conn: &Connection) -> Result<Vec<Unfinished>, Failure> 
                 .push((row.get(1)?, task_from_sql(row.get(2)?)));
         }
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {RECORD}, id, next_timer, tasks_in_flight FROM executions
-         WHERE status IN (?1, ?2)"
-    ))?;
+    let mut stmt = conn.prepare_cached(&unfinished_sql())?;
     let mut rows = stmt.query(params![running[0], running[1]])?;
     let mut list = Vec::new();
     while let Some(row) = rows.next()? {
@@ -335,10 +354,78 @@ fn task_from_sql(n: i64) -> TaskId {
 
 pub(crate) fn token(conn: &Connection, token: &str) -> Result<Option<(String, TaskId)>, Failure> {
     Ok(conn
-        .prepare_cached(
-            "SELECT e.arn, t.task FROM tokens AS t JOIN executions AS e ON e.id = t.execution
-             WHERE t.token = ?1",
-        )?
+        .prepare_cached(TOKEN)?
         .query_row([token], |r| Ok((r.get(0)?, task_from_sql(r.get(1)?))))
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How SQLite runs `sql` on the store's tables.
+    fn plan(sql: &str) -> String {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::schema::TABLES).unwrap();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        // The parameters stay unbound: a plan does not depend on their values.
+        let mut rows = stmt.raw_query();
+        let mut steps = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            steps.push(row.get::<_, String>(3).unwrap());
+        }
+        steps.join("; ")
+    }
+
+    /// Every step walks an index (or a table's key), and nothing is sorted: the cost follows
+    /// the rows returned, not the store's size.
+    fn assert_indexed(sql: &str) {
+        let plan = plan(sql);
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}\n{sql}");
+        for step in plan.split("; ") {
+            assert!(
+                !step.starts_with("SCAN") || step.contains("INDEX"),
+                "a full scan: {plan}\n{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_listing_walks_an_index_newest_first_without_sorting() {
+        let filters = [
+            ExecutionFilter::all(),
+            ExecutionFilter::all().state_machine("m"),
+            ExecutionFilter::all().status(Status::Running),
+            ExecutionFilter::all()
+                .state_machine("m")
+                .status(Status::Failed),
+        ];
+        for filter in &filters {
+            for after in [false, true] {
+                assert_indexed(&list_executions_sql(filter, after));
+            }
+        }
+        // The page after a token starts where the token points.
+        let plan = plan(&list_executions_sql(&ExecutionFilter::all(), true));
+        assert!(plan.contains("(start_date,arn)<(?,?)"), "{plan}");
+    }
+
+    #[test]
+    fn lookups_use_an_index() {
+        assert_indexed(&unfinished_sql());
+        assert!(plan(&unfinished_sql()).contains("executions_by_status"));
+        assert_indexed(ALL_TOKENS);
+        assert_indexed(JOURNAL);
+        assert_indexed(TOKEN);
+        let ended = crate::writes::ENDED_BEFORE;
+        assert!(
+            plan(ended).contains("executions_by_stop"),
+            "{}",
+            plan(ended)
+        );
+        for table in ["journal", "tokens"] {
+            assert_indexed(&format!("DELETE FROM {table} WHERE execution IN ({ended})"));
+        }
+        assert_indexed(&format!("SELECT {RECORD} FROM executions WHERE arn = ?1"));
+    }
 }

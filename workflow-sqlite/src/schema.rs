@@ -15,11 +15,21 @@ pub(crate) const APPLICATION_ID: i32 = 0x5746_4c57;
 /// change to the tables raises it (with a migration from every older format).
 pub const FORMAT: u32 = 1;
 
+/// The writer's page cache, in KiB (SQLite's default is 2 MiB): the pages of the executions
+/// that run at once and of their journals' ends stay in memory, instead of being read back
+/// from the file for every commit.
+const WRITER_CACHE_KIB: i64 = -65_536;
+
+/// How many pages the log grows to before the writer copies them into the database
+/// (SQLite's default is 1,000, 4 MB): a page rewritten by many commits, such as an
+/// execution's record, is copied once, not once per commit.
+const CHECKPOINT_PAGES: i64 = 16_384;
+
 /// The tables of format 1. Integers are milliseconds since the epoch (dates), counts and ids;
 /// payloads (inputs, outputs, journal records) are JSON text, stored as given and parsed only
 /// when read back. Small columns come before the JSON ones, so that a query reading only
 /// them does not step over a large input.
-const TABLES: &str = "
+pub(crate) const TABLES: &str = "
 -- Every revision of every state machine; an execution names the revision it runs.
 CREATE TABLE state_machines (
     name         TEXT    NOT NULL,
@@ -59,13 +69,17 @@ CREATE INDEX executions_by_status ON executions (status, start_date, arn);
 -- Purging: only ended executions have a stop date.
 CREATE INDEX executions_by_stop ON executions (stop_date) WHERE stop_date IS NOT NULL;
 
--- Journals: seq 0 is the start record, seq n the n-th entry, both as JSON.
+-- Journals: seq 0 is the start record, seq n the n-th entry, both as JSON. Rows are kept
+-- in the order written (by rowid), so that the entries a commit holds, whichever executions
+-- they come from, fill the same few pages at the table's end; the index that finds an
+-- execution's entries is small. (Kept by execution instead, 1,000 executions appending at
+-- once dirtied a page each per commit: 25,000 appends/s, against 44,000 this way.)
 CREATE TABLE journal (
     execution INTEGER NOT NULL,
     seq       INTEGER NOT NULL,
-    record    TEXT    NOT NULL,
-    PRIMARY KEY (execution, seq)
-) WITHOUT ROWID;
+    record    TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX journal_by_execution ON journal (execution, seq);
 
 -- The task tokens unfinished executions wait for, as their last append said.
 CREATE TABLE tokens (
@@ -168,6 +182,10 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     }
     // Every commit is fsync'd before its writes are acknowledged.
     conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sql)?;
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+        .map_err(sql)?;
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
         .map_err(sql)?;
     if fresh {
         conn.execute_batch(&format!(

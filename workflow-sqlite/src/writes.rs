@@ -381,9 +381,14 @@ fn insert_tokens(
     Ok(())
 }
 
+/// The executions that ended before `?1` (`?2` and `?3`: the statuses of unfinished ones).
+/// Only an ended execution has a stop date (`Progress::Redriven` clears it), and only those
+/// are in the index by stop date.
+pub(crate) const ENDED_BEFORE: &str =
+    "SELECT id FROM executions WHERE stop_date < ?1 AND status NOT IN (?2, ?3)";
+
 pub(crate) fn purge_finished(conn: &Connection, before: Millis) -> Outcome<u64> {
-    // Only an ended execution has a stop date (Progress::Redriven clears it).
-    let ended = "SELECT id FROM executions WHERE stop_date < ?1 AND status NOT IN (?2, ?3)";
+    let ended = ENDED_BEFORE;
     let unfinished = [Status::Running.as_str(), Status::PendingRedrive.as_str()];
     let args = params![before, unfinished[0], unfinished[1]];
     conn.prepare_cached(&format!("DELETE FROM journal WHERE execution IN ({ended})"))?

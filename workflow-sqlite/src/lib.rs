@@ -5,9 +5,11 @@
 //!   resolves once its transaction is fsync'd, and a write that failed kept nothing.
 //! - **Group commit.** One thread writes. Every write queued while it committed the last
 //!   transaction goes into the next one, so one fsync acknowledges many writes: the more
-//!   executions run at once, the more each commit carries.
+//!   executions run at once, the more each commit carries. A write is queued when it is
+//!   asked for (not when its future is first polled), so writes are applied in the order
+//!   they were asked for, and a write whose future is dropped is still made.
 //! - **Reads beside the writes.** Reads run on reader connections of their own, which WAL
-//!   lets read the last commit while the writer writes the next.
+//!   lets read the last commit while the writer writes the next; each read sees one commit.
 //! - **One process at a time.** An open store holds a lock on `<file>-lock` until it is
 //!   dropped (or its process dies); another open is refused with [`StoreError::Locked`].
 //! - **Clear refusals.** A file that is not a store ([`StoreError::NotAStore`]) or is from a

@@ -67,7 +67,8 @@ impl Readers {
         let (reply, answer) = oneshot::channel();
         let path = Arc::clone(&self.path);
         let job: ReadJob = Box::new(move |conn| {
-            let _ = reply.send(read(conn).map_err(|f| f.into_store_error(&path)));
+            let answer = in_one_snapshot(conn, read).map_err(|f| f.into_store_error(&path));
+            let _ = reply.send(answer);
         });
         let queued = self.queue.as_ref().is_some_and(|q| q.send(job).is_ok());
         Box::pin(async move {
@@ -77,6 +78,21 @@ impl Readers {
             answer.await.unwrap_or(Err(StoreError::Closed))
         })
     }
+}
+
+/// Runs `read` in one read transaction, so that its queries all see the same commit (the
+/// tokens and the records of `unfinished`, say, are never from two different ones).
+fn in_one_snapshot<T>(
+    conn: &Connection,
+    read: impl FnOnce(&Connection) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let result = read(conn);
+    // Ending a read transaction cannot lose anything; make sure it ends.
+    if conn.prepare_cached("COMMIT")?.execute([]).is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result
 }
 
 impl Drop for Readers {

@@ -50,14 +50,14 @@ pub fn start_of(record: &ExecutionRecord) -> Start {
 
 /// Waiting for a timer at `next_timer`, for `tokens` (token, task), and for tasks in flight.
 pub fn waiting(next_timer: Option<Millis>, tokens: &[(&str, u64)], in_flight: bool) -> Waiting {
-    let mut waiting = Waiting::default();
-    waiting.next_timer = next_timer;
-    waiting.tokens = tokens
-        .iter()
-        .map(|(t, task)| (t.to_string(), TaskId(*task)))
-        .collect();
-    waiting.tasks_in_flight = in_flight;
-    waiting
+    Waiting {
+        next_timer,
+        tokens: tokens
+            .iter()
+            .map(|(t, task)| (t.to_string(), TaskId(*task)))
+            .collect(),
+        tasks_in_flight: in_flight,
+    }
 }
 
 /// Ended with `status` at `stop_date`: an output when it succeeded, else an error and cause.

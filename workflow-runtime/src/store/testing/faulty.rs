@@ -232,3 +232,67 @@ impl<S: Store> Store for FaultyStore<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use crate::store::testing::contract::block_on;
+    use crate::store::testing::samples::{self, start_of};
+
+    #[test]
+    fn chosen_writes_fail_as_io_and_reach_nothing() {
+        block_on(async {
+            let store = FaultyStore::new(MemoryStore::new());
+            let first = samples::execution("orders", "first", 1);
+            let second = samples::execution("orders", "second", 2);
+            let waiting = Waiting::default();
+            store.fail_write(2);
+            store
+                .create_execution(&first, Some(&start_of(&first)), &waiting)
+                .await
+                .unwrap();
+            let failed = store
+                .create_execution(&second, Some(&start_of(&second)), &waiting)
+                .await;
+            assert!(
+                matches!(&failed, Err(StoreError::Io(m)) if m.contains("write 2") && m.contains(&second.arn)),
+                "{failed:?}"
+            );
+            assert_eq!(store.inner().execution(&second.arn).await.unwrap(), None);
+            assert_eq!(
+                store.execution(&first.arn).await.unwrap(),
+                Some(first.clone()),
+                "reads go through"
+            );
+
+            // A dead disk: every write from the fourth on, whatever it is.
+            store.fail_from(4);
+            let running = Progress::Running(Waiting::default());
+            store.append(&first.arn, &[], &running).await.unwrap();
+            assert!(store.append(&first.arn, &[], &running).await.is_err());
+            assert!(store.purge_finished(Millis::MAX).await.is_err());
+            assert!(
+                store
+                    .save_state_machine("m", "{}", MachineType::Standard, 0)
+                    .await
+                    .is_err()
+            );
+            assert_eq!(store.inner().state_machine("m", None).await.unwrap(), None);
+            assert_eq!((store.writes(), store.failures()), (6, 4));
+
+            store.heal();
+            store
+                .create_execution(&second, Some(&start_of(&second)), &waiting)
+                .await
+                .unwrap();
+            assert_eq!(store.failures(), 4);
+
+            // A rule of one's own: appends to one execution only.
+            let target = first.arn.clone();
+            store.fail_when(move |w| w.kind == WriteKind::Append && w.arn == Some(&target));
+            assert!(store.append(&first.arn, &[], &running).await.is_err());
+            store.append(&second.arn, &[], &running).await.unwrap();
+        });
+    }
+}

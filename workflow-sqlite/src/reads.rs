@@ -112,6 +112,10 @@ pub(crate) fn machine_type(name: &str) -> Result<MachineType, Failure> {
         .ok_or_else(|| Failure::Damaged(format!("unknown state machine type {name:?}")))
 }
 
+fn revision(n: i64) -> Result<u64, Failure> {
+    u64::try_from(n).map_err(|_| Failure::Damaged(format!("a revision numbered {n}")))
+}
+
 fn status(name: &str) -> Result<Status, Failure> {
     Status::parse(name).ok_or_else(|| Failure::Damaged(format!("unknown status {name:?}")))
 }
@@ -124,13 +128,13 @@ fn parse_json(text: &str) -> Result<Value, Failure> {
 const RECORD: &str = "arn, name, state_machine, revision, machine_type, status, start_date,
     stop_date, redrive_count, redrive_date, error, cause, input, output";
 
-/// An execution's record from the columns of [`RECORD`], from column `at` on.
+/// An execution's record from the columns of [`RECORD`], in its order.
 fn record(row: &Row<'_>) -> Result<ExecutionRecord, Failure> {
     let mut record = ExecutionRecord::new(
         row.get::<_, String>(0)?,
         row.get::<_, String>(1)?,
         row.get::<_, String>(2)?,
-        row.get::<_, i64>(3)? as u64,
+        revision(row.get(3)?)?,
         machine_type(row.get_ref(4)?.as_str()?)?,
         row.get(6)?,
         parse_json(row.get_ref(12)?.as_str()?)?,
@@ -153,7 +157,7 @@ fn record(row: &Row<'_>) -> Result<ExecutionRecord, Failure> {
 fn state_machine_record(row: &Row<'_>) -> Result<StateMachineRecord, Failure> {
     Ok(StateMachineRecord::new(
         row.get::<_, String>(0)?,
-        row.get::<_, i64>(1)? as u64,
+        revision(row.get(1)?)?,
         row.get::<_, String>(5)?,
         machine_type(row.get_ref(2)?.as_str()?)?,
         row.get(3)?,

@@ -12,7 +12,6 @@ use workflow_runtime::store::{
 };
 
 use crate::failure::Failure;
-use crate::reads::machine_type;
 use crate::writer::Outcome;
 
 /// A new execution's row, its journal's start record and its tokens.
@@ -162,36 +161,6 @@ impl Append {
     }
 }
 
-/// The newest revision of a state machine, as stored.
-fn newest_revision(conn: &Connection, name: &str) -> Result<Option<StateMachineRecord>, Failure> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT revision, machine_type, created, updated, definition FROM state_machines
-         WHERE name = ?1 ORDER BY revision DESC LIMIT 1",
-    )?;
-    let row = stmt
-        .query_row([name], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(revision, kind, created, updated, definition)| {
-        Ok(StateMachineRecord::new(
-            name,
-            revision as u64,
-            definition,
-            machine_type(&kind)?,
-            created,
-            updated,
-        ))
-    })
-    .transpose()
-}
-
 pub(crate) fn save_state_machine(
     conn: &Connection,
     name: &str,
@@ -199,7 +168,7 @@ pub(crate) fn save_state_machine(
     kind: MachineType,
     now: Millis,
 ) -> Outcome<StateMachineRecord> {
-    let newest = newest_revision(conn, name)?;
+    let newest = crate::reads::state_machine(conn, name, None)?;
     if let Some(newest) = newest
         .as_ref()
         .filter(|n| n.definition == definition && n.machine_type == kind)

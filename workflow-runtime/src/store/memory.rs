@@ -292,3 +292,10 @@ pub(crate) fn apply_progress(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    crate::store_contract_tests!(|| Box::new(MemoryStore::new()));
+}

@@ -19,6 +19,8 @@ use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 
 mod memory;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use memory::MemoryStore;
 
@@ -104,6 +106,27 @@ pub struct StateMachineRecord {
     pub updated: Millis,
 }
 
+impl StateMachineRecord {
+    /// A revision's record (for a store that reads it back).
+    pub fn new(
+        name: impl Into<String>,
+        revision: u64,
+        definition: impl Into<String>,
+        machine_type: MachineType,
+        created: Millis,
+        updated: Millis,
+    ) -> StateMachineRecord {
+        StateMachineRecord {
+            name: name.into(),
+            revision,
+            definition: definition.into(),
+            machine_type,
+            created,
+            updated,
+        }
+    }
+}
+
 /// Where an execution stands, as AWS lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -187,6 +210,37 @@ pub struct ExecutionRecord {
     pub redrive_count: u32,
     /// When it was last redriven.
     pub redrive_date: Option<Millis>,
+}
+
+impl ExecutionRecord {
+    /// A `RUNNING` execution that has not ended nor been redriven; set the other fields as
+    /// needed.
+    pub fn new(
+        arn: impl Into<String>,
+        name: impl Into<String>,
+        state_machine: impl Into<String>,
+        revision: u64,
+        machine_type: MachineType,
+        start_date: Millis,
+        input: Value,
+    ) -> ExecutionRecord {
+        ExecutionRecord {
+            arn: arn.into(),
+            name: name.into(),
+            state_machine: state_machine.into(),
+            revision,
+            machine_type,
+            status: Status::Running,
+            start_date,
+            stop_date: None,
+            input,
+            output: None,
+            error: None,
+            cause: None,
+            redrive_count: 0,
+            redrive_date: None,
+        }
+    }
 }
 
 /// What an unfinished execution waits for, kept with it so that a runtime can leave a waiting
@@ -299,6 +353,13 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page of `items`, followed by the page `next` names.
+    pub fn new(items: Vec<T>, next: Option<String>) -> Page<T> {
+        Page { items, next }
+    }
+}
+
 /// An unfinished execution, as a runtime finds it when it opens a store.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -307,6 +368,13 @@ pub struct Unfinished {
     pub record: ExecutionRecord,
     /// What it waits for.
     pub waiting: Waiting,
+}
+
+impl Unfinished {
+    /// An unfinished execution and what it waits for.
+    pub fn new(record: ExecutionRecord, waiting: Waiting) -> Unfinished {
+        Unfinished { record, waiting }
+    }
 }
 
 /// Keeps state machines and executions. Implementations must be safe to share between

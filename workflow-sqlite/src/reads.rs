@@ -150,7 +150,8 @@ fn record(row: &Row<'_>) -> Result<ExecutionRecord, Failure> {
         .get_ref(13)?
         .as_str_or_null()?
         .map(parse_json)
-        .transpose()?;
+        .transpose()?
+        .map(Arc::new);
     Ok(record)
 }
 

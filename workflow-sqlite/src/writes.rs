@@ -89,8 +89,8 @@ impl NewExecution {
             redrive_date: record.redrive_date,
             error: record.error.clone(),
             cause: record.cause.clone(),
-            input: json(&record.input)?,
-            output: record.output.as_ref().map(json).transpose()?,
+            input: json(&*record.input)?,
+            output: record.output.as_deref().map(json).transpose()?,
             start: start.map(json).transpose()?,
             waiting: WaitingRow::new(waiting),
         })
@@ -143,7 +143,7 @@ impl Append {
             } => Change::Finished {
                 status: status.as_str(),
                 stop_date: *stop_date,
-                output: output.as_ref().map(json).transpose()?,
+                output: output.as_deref().map(json).transpose()?,
                 error: error.clone(),
                 cause: cause.clone(),
             },

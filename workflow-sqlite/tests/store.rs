@@ -4,6 +4,7 @@
 mod common;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use common::TempDir;
 use rusqlite::Connection;
@@ -336,7 +337,7 @@ async fn a_write_that_fails_halfway_keeps_nothing_of_itself() {
 
     // A create whose start record fails: the execution's row, written first, is undone.
     let mut doomed = samples::execution("orders", "doomed", 2);
-    doomed.input = json!("poison");
+    doomed.input = Arc::new(json!("poison"));
     assert_io(
         store
             .create_execution(&doomed, Some(&start_of(&doomed)), &Waiting::default())
@@ -354,7 +355,7 @@ async fn a_write_that_fails_halfway_keeps_nothing_of_itself() {
         )
         .await
         .unwrap();
-    doomed.input = json!("clean");
+    doomed.input = Arc::new(json!("clean"));
     store
         .create_execution(&doomed, Some(&start_of(&doomed)), &Waiting::default())
         .await

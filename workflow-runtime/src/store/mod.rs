@@ -222,7 +222,7 @@ impl ExecutionRecord {
         revision: u64,
         machine_type: MachineType,
         start_date: Millis,
-        input: Value,
+        input: impl Into<Arc<Value>>,
     ) -> ExecutionRecord {
         ExecutionRecord {
             arn: arn.into(),
@@ -233,7 +233,7 @@ impl ExecutionRecord {
             status: Status::Running,
             start_date,
             stop_date: None,
-            input,
+            input: input.into(),
             output: None,
             error: None,
             cause: None,

@@ -6,6 +6,7 @@
 //! [`store_contract_tests!`]: crate::store_contract_tests
 
 use std::future::Future;
+use std::sync::Arc;
 
 use serde_json::json;
 use workflow_core::execution::{Event, Failure, Millis, TaskId, TimerId};
@@ -331,7 +332,7 @@ pub async fn execution_creation(store: &dyn Store) {
     );
     full.status = Status::Failed;
     full.stop_date = Some(9_000_000_000_000);
-    full.output = Some(json!({"partial": true}));
+    full.output = Some(Arc::new(json!({"partial": true})));
     full.error = Some("Custom.Error".to_string());
     full.cause = Some("a cause with 'quotes', \"double\" ones and ü".to_string());
     full.redrive_count = 3;
@@ -347,7 +348,7 @@ pub async fn execution_creation(store: &dyn Store) {
 
     // The same ARN again, with another input: refused, and the first record is kept.
     let mut twin = plain.clone();
-    twin.input = json!("another input");
+    twin.input = Arc::new(json!("another input"));
     let refused = store
         .create_execution(&twin, Some(&start_of(&twin)), &Waiting::default())
         .await;
@@ -426,7 +427,7 @@ pub async fn progress(store: &dyn Store) {
     );
 
     let succeeded = finish(store, &expected, Status::Succeeded, 20_000).await;
-    assert_eq!(succeeded.output, Some(json!({"done": 20_000})));
+    assert_eq!(succeeded.output, Some(Arc::new(json!({"done": 20_000}))));
     assert_eq!(
         (succeeded.error.as_ref(), succeeded.redrive_count),
         (None, 1)

@@ -1,6 +1,8 @@
 //! Records to fill a store with in tests: the ones the [contract](super::contract) uses, for
 //! the other tests of a store (reopening it, killing its process) and its benchmarks.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use workflow_core::execution::{Event, ExecutionConfig, Millis, TaskId};
 use workflow_core::journal::{Entry, HistoryCheck, Start};
@@ -38,7 +40,7 @@ pub fn start_of(record: &ExecutionRecord) -> Start {
     };
     Start::new(
         config,
-        record.input.clone(),
+        (*record.input).clone(),
         0x5eed,
         record.start_date,
         HistoryCheck {
@@ -65,7 +67,7 @@ pub fn finished(status: Status, stop_date: Millis) -> Progress {
     Progress::Finished {
         status,
         stop_date,
-        output: (status == Status::Succeeded).then(|| json!({"done": stop_date})),
+        output: (status == Status::Succeeded).then(|| Arc::new(json!({"done": stop_date}))),
         error: (status != Status::Succeeded).then(|| "States.TaskFailed".to_string()),
         cause: (status != Status::Succeeded).then(|| format!("stopped at {stop_date}")),
     }

@@ -67,6 +67,7 @@ pub struct Start {
     /// Names, ARNs and the history quota.
     pub config: ExecutionConfig,
     /// The execution's input.
+    #[serde(with = "json_text")]
     pub input: Value,
     /// The seed of the execution's random numbers (retry jitter, `States.UUID`, task tokens,
     /// a generated name): the same seed gives the same numbers on replay.
@@ -105,6 +106,81 @@ pub struct Entry {
     pub at: Millis,
     /// The history right after it was handled.
     pub check: HistoryCheck,
+}
+
+/// How a journal record holds a JSON value (an execution's input, a task's result, a
+/// callback's response): as its JSON text, in a string. A value may nest [`MAX_JSON_DEPTH`]
+/// levels, the most a JSON reader takes (`serde_json`'s is 128), and the record around it
+/// would take it past that: held as text, it is read back with the depth of its own.
+///
+/// A value nested deeper than that is kept by nothing (the step logic drops a result or a
+/// response too deep to keep, and fails the task or leaves the response out), but its event
+/// still has to be journaled, and writing its text would recurse once per level: it is
+/// written as `{"nested_deeper_than": 127}` instead, and read back as a value just too deep,
+/// which the step logic handles the same way.
+///
+/// [`MAX_JSON_DEPTH`]: crate::nesting::MAX_JSON_DEPTH
+pub(crate) mod json_text {
+    use std::fmt;
+
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+    use serde_json::Value;
+
+    use crate::nesting::{MAX_JSON_DEPTH, exceeds_depth};
+
+    /// The member that marks a value nested too deep to be written.
+    const TOO_DEEP: &str = "nested_deeper_than";
+
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Value,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        if exceeds_depth(value, MAX_JSON_DEPTH) {
+            let mut marker = serializer.serialize_map(Some(1))?;
+            marker.serialize_entry(TOO_DEEP, &MAX_JSON_DEPTH)?;
+            return marker.end();
+        }
+        let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(JsonText)
+    }
+
+    struct JsonText;
+
+    impl<'de> Visitor<'de> for JsonText {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON text in a string, or {\"nested_deeper_than\": 127}")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+            serde_json::from_str(text).map_err(E::custom)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            match map.next_entry::<String, usize>()? {
+                Some((key, _)) if key == TOO_DEEP && map.next_key::<String>()?.is_none() => {
+                    // Just too deep, built without recursion; dropped as any value this deep.
+                    let mut value = Value::Null;
+                    for _ in 0..=MAX_JSON_DEPTH {
+                        value = Value::Array(vec![value]);
+                    }
+                    Ok(value)
+                }
+                _ => Err(de::Error::custom(format!(
+                    "expected a JSON text in a string or {{\"{TOO_DEEP}\": {MAX_JSON_DEPTH}}}"
+                ))),
+            }
+        }
+    }
 }
 
 /// A fingerprint of a history: how many events it holds, and a digest of them all (their
@@ -314,4 +390,69 @@ pub fn replay(
         awaiting_token: submitted.into_iter().collect(),
         digest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::nesting::MAX_JSON_DEPTH;
+
+    fn nested(depth: usize) -> Value {
+        let mut value = json!(1);
+        for _ in 0..depth {
+            value = Value::Array(vec![value]);
+        }
+        value
+    }
+
+    fn entry(output: Value) -> Entry {
+        Entry {
+            event: Event::TaskSucceeded {
+                task: TaskId(1),
+                output,
+            },
+            at: 0,
+            check: HistoryCheck::default(),
+        }
+    }
+
+    #[test]
+    fn a_value_as_deep_as_allowed_reads_back() {
+        let entry = entry(nested(MAX_JSON_DEPTH));
+        let text = serde_json::to_string(&entry).unwrap();
+        assert_eq!(serde_json::from_str::<Entry>(&text).unwrap(), entry);
+    }
+
+    #[test]
+    fn a_value_too_deep_is_written_as_a_marker_and_read_back_too_deep() {
+        let text = serde_json::to_string(&entry(nested(MAX_JSON_DEPTH + 1))).unwrap();
+        assert!(
+            text.contains(r#""output":{"nested_deeper_than":127}"#),
+            "{text}"
+        );
+        let Event::TaskSucceeded { output, .. } =
+            serde_json::from_str::<Entry>(&text).unwrap().event
+        else {
+            panic!("{text}")
+        };
+        assert!(crate::nesting::exceeds_depth(&output, MAX_JSON_DEPTH));
+    }
+
+    #[test]
+    fn anything_else_in_place_of_a_value_is_refused() {
+        for output in [
+            r#"{"nested_deeper_than": 127, "more": 1}"#,
+            r#"{"other": 127}"#,
+            r#"{}"#,
+            "1",
+            r#""not json""#,
+        ] {
+            let text = format!(
+                r#"{{"event": {{"task_succeeded": {{"task": 1, "output": {output}}}}}, "at": 0, "check": {{"events": 0, "digest": 0}}}}"#
+            );
+            assert!(serde_json::from_str::<Entry>(&text).is_err(), "{output}");
+        }
+    }
 }

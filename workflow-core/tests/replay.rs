@@ -991,3 +991,69 @@ fn odd_values_in_a_run_replay_from_json() {
     assert_eq!(kinds.get("task_failed"), Some(&1));
     assert_eq!(kinds.get("task_submitted"), Some(&2));
 }
+
+/// A value nested `depth` levels deep (arrays around a number), built without recursion.
+fn nested(depth: usize) -> Value {
+    let mut value = json!(1);
+    for _ in 0..depth {
+        value = Value::Array(vec![value]);
+    }
+    value
+}
+
+#[test]
+fn values_nested_to_the_limit_replay_from_json() {
+    // MAX_JSON_DEPTH (127) levels is the most an execution's input, a task's result or a
+    // callback's response may nest: the step logic keeps them, so the journal must too, and
+    // read them back although its own records nest them a few levels deeper.
+    let deep = nested(workflow_core::nesting::MAX_JSON_DEPTH);
+    let answer = deep.clone();
+    let run = journaled(
+        r#"{"StartAt": "Call", "States": {
+            "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                     "Parameters": {"FunctionName": "Ask", "Payload.$": "$$.Task.Token"}, "Next": "Echo"},
+            "Echo": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo", "End": true}}}"#,
+        Script::new(deep.clone()).answering(move |inv| {
+            if inv.state_name.as_ref() == "Call" {
+                Answer::Callback {
+                    submitted: 10,
+                    response: answer.clone(),
+                    token: Box::new(Answer::succeed(MINUTE, answer.clone())),
+                }
+            } else {
+                Answer::succeed(SECOND, inv.input.clone())
+            }
+        }),
+    );
+    assert_eq!(output(&run), &deep);
+    assert_eq!(event_kinds(&run).get("task_submitted"), Some(&1));
+}
+
+#[test]
+fn a_result_nested_too_deep_replays_from_json() {
+    // A result or a response nested deeper than MAX_JSON_DEPTH is kept by nothing: the
+    // callback's response is left out of TaskSubmitted, and the result fails the task with
+    // States.DataLimitExceeded. The journal still records both events, and reads them back
+    // as values that the step logic handles the same way.
+    let too_deep = nested(1_000);
+    let answer = too_deep.clone();
+    let run = journaled(
+        r#"{"StartAt": "Call", "States": {
+            "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                     "Parameters": {"FunctionName": "Ask", "Payload.$": "$$.Task.Token"},
+                     "Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Caught"}], "End": true},
+            "Caught": {"Type": "Pass", "End": true}}}"#,
+        Script::new(json!({})).answering(move |_| Answer::Callback {
+            submitted: 10,
+            response: answer.clone(),
+            token: Box::new(Answer::succeed(MINUTE, answer.clone())),
+        }),
+    );
+    assert_eq!(
+        output(&run)["Error"],
+        json!("States.DataLimitExceeded"),
+        "{:?}",
+        run.status()
+    );
+    workflow_core::nesting::drop_deep(too_deep);
+}

@@ -135,10 +135,14 @@ pub fn check_run(run: &Run) {
         );
     }
 
-    // 5: the journal read back from its JSON text is the same journal and replays the same.
+    // 5: the journal read back from its JSON text is the same journal (but for a value too
+    // deep to keep, which is read back as another such value: the texts are the same) and
+    // replays the same.
     let (start, entries) = through_json(&run.start, &run.entries);
-    assert_eq!(start, run.start);
-    assert_eq!(entries, run.entries);
+    let text = |start: &Start, entries: &[Entry]| {
+        serde_json::to_string(&(start, entries)).expect("a journal serializes")
+    };
+    assert_eq!(text(&start, &entries), text(&run.start, &run.entries));
     replay_prefix(run, &start, &entries, n);
 
     // 4: a check altered anywhere (its digest or its count) is refused at that entry.

@@ -499,7 +499,9 @@ pub enum ReplayError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Replayed {
-    /// The execution, as it stood after its last journaled event.
+    /// The execution, as it stood after its last journaled event. When it
+    /// [has work pending](Execution::has_pending_work) (the last call stopped at its budget of
+    /// states), the driver goes on with [`Event::Continue`], as it would have.
     pub execution: Execution,
     /// The commands still to carry out: [`Command::Invoke`] for every task that was invoked
     /// and had not answered (in flight at a crash: task handlers are at-least-once),

@@ -308,6 +308,54 @@ fn heartbeat_seconds_times_out_then_a_retry_succeeds() {
     assert_eq!(ended_at(&run), T0 + 33 * SECOND);
 }
 
+#[test]
+fn late_answers_and_timer_firings_are_journaled_and_replay_alike() {
+    // A runtime's races: a task's answer already on its way when its TimeoutSeconds ran out
+    // (Slow answers at 40 s, timed out at 30 s), a timer already popped when a branch's
+    // failure called it off (Hold's, due at 50 s, called off when Boom fails at 32 s). The
+    // step logic ignores both, but they are events it consumed: journaled, and replayed.
+    let mut script = Script::new(json!({})).answering(|inv| match inv.state_name.as_ref() {
+        "Slow" => Answer::succeed(40 * SECOND, json!("late")),
+        _ => Answer::fail(2 * SECOND, "Boom", "in a branch"),
+    });
+    script.late_events = true;
+    let run = journaled(
+        &asl(r#"{"StartAt": "Slow", "States": {
+            "Slow": {"Type": "Task", "Resource": "FN:Slow", "TimeoutSeconds": 30,
+                     "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": null, "Next": "Fan"}], "Next": "Fan"},
+            "Fan": {"Type": "Parallel", "Branches": [
+                {"StartAt": "Boom", "States": {"Boom": {"Type": "Task", "Resource": "FN:Boom", "End": true}}},
+                {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 20, "End": true}}}],
+             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": null, "Next": "Linger"}], "Next": "Linger"},
+            "Linger": {"Type": "Wait", "Seconds": 60, "End": true}}}"#),
+        script,
+    );
+    assert_eq!(output(&run), &json!({}));
+    assert_eq!(ended_at(&run), T0 + 92 * SECOND);
+    let late: Vec<(i64, &Event)> = run
+        .entries
+        .iter()
+        .filter(|e| e.at == T0 + 40 * SECOND || e.at == T0 + 50 * SECOND)
+        .map(|e| (e.at - T0, &e.event))
+        .collect();
+    assert!(
+        matches!(
+            late[..],
+            [
+                (40_000, Event::TaskSucceeded { .. }),
+                (50_000, Event::TimerFired { .. })
+            ]
+        ),
+        "{late:?}"
+    );
+    // Neither left a trace in the history.
+    assert!(
+        run.history()
+            .iter()
+            .all(|e| e.timestamp != T0 + 40 * SECOND && e.timestamp != T0 + 50 * SECOND)
+    );
+}
+
 // ----- Wait -----
 
 #[test]

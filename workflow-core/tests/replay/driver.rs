@@ -91,6 +91,11 @@ pub struct Script {
     pub continue_ms: Millis,
     /// A bound on the calls, so that a script that never ends fails its test instead.
     pub max_calls: usize,
+    /// What was on its way when the step logic called it off is still delivered (and
+    /// journaled): a cancelled task's answer, heartbeats or hand-over, a cancelled timer's
+    /// firing. A runtime sees these races (a handler's answer already sent when its task
+    /// timed out; a timer popped with an answer that cancels it).
+    pub late_events: bool,
 }
 
 impl Script {
@@ -110,6 +115,7 @@ impl Script {
             stop: None,
             continue_ms: 50,
             max_calls: 100_000,
+            late_events: false,
         }
     }
 
@@ -232,6 +238,7 @@ fn task_of(event: &Event) -> Option<TaskId> {
 }
 
 struct World {
+    late_events: bool,
     /// What happens next, in time order (ties in the order they were scheduled).
     agenda: BTreeMap<(Millis, u64), Happening>,
     scheduled: u64,
@@ -290,12 +297,15 @@ impl World {
     }
 
     /// The task is over: nothing more of it happens (its handler is cancelled, its token
-    /// no longer answered).
-    fn forget_task(&mut self, task: TaskId) {
+    /// no longer answered), but for what is on its way when it was `cancelled` in a script
+    /// of late events.
+    fn forget_task(&mut self, task: TaskId, cancelled: bool) {
         self.underway.running.remove(&task);
         self.underway.tokens.remove(&task);
-        self.agenda
-            .retain(|_, h| !matches!(h, Happening::Task(e) if task_of(e) == Some(task)));
+        if !(cancelled && self.late_events) {
+            self.agenda
+                .retain(|_, h| !matches!(h, Happening::Task(e) if task_of(e) == Some(task)));
+        }
     }
 
     fn carry_out(&mut self, commands: &[Command], now: Millis, answer: &Policy) {
@@ -305,7 +315,7 @@ impl World {
                     self.underway.running.insert(inv.task, (**inv).clone());
                     self.schedule_answer(answer(inv), inv.task, now);
                 }
-                Command::Cancel { task } => self.forget_task(*task),
+                Command::Cancel { task } => self.forget_task(*task, true),
                 Command::StartTimer { timer, at } => {
                     self.underway.timers.insert(*timer, *at);
                     let key = self.schedule(*at, Happening::Timer(*timer));
@@ -313,7 +323,9 @@ impl World {
                 }
                 Command::CancelTimer { timer } => {
                     self.underway.timers.remove(timer);
-                    if let Some(key) = self.timer_keys.remove(timer) {
+                    if let Some(key) = self.timer_keys.remove(timer)
+                        && !self.late_events
+                    {
                         self.agenda.remove(&key);
                     }
                 }
@@ -334,18 +346,16 @@ impl World {
             Happening::Task(event) => {
                 match &event {
                     Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
-                        self.forget_task(*task);
+                        self.forget_task(*task, false);
                     }
+                    // A late hand-over, of a task called off, hands nothing over.
                     Event::TaskSubmitted { task, .. } => {
-                        let inv = self
-                            .underway
-                            .running
-                            .remove(task)
-                            .expect("only a running task is handed over");
-                        let token = inv
-                            .task_token
-                            .expect("only callback tasks are scripted to be handed over");
-                        self.underway.tokens.insert(*task, token);
+                        if let Some(inv) = self.underway.running.remove(task) {
+                            let token = inv
+                                .task_token
+                                .expect("only callback tasks are scripted to be handed over");
+                            self.underway.tokens.insert(*task, token);
+                        }
                     }
                     _ => {}
                 }
@@ -375,6 +385,7 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
         digest.advance(execution.history()),
     );
     let mut world = World {
+        late_events: script.late_events,
         agenda: BTreeMap::new(),
         scheduled: 0,
         timer_keys: BTreeMap::new(),

@@ -81,13 +81,14 @@ fn script(
     input: serde_json::Value,
     replies: Vec<Scripted>,
     stop: Option<i64>,
-    seed: u64,
+    (seed, late_events): (u64, bool),
 ) -> Script {
     let mut script = Script::new(input).answering(move |inv| {
         let n = usize::try_from(inv.task.0 - 1).unwrap_or_default();
         answer(&replies[n % replies.len()], inv)
     });
     script.seed = seed;
+    script.late_events = late_events;
     script.max_calls = 10_000;
     if let Some(at) = stop {
         script = script.stop_at(T0 + at, Failure::new("Stopped", "by the property test"));
@@ -143,14 +144,23 @@ fn check(definition: &str, script: &Script) {
     check_run(&run);
 }
 
+/// 64 cases per property, or `PROPTEST_CASES` (which `ProptestConfig::with_cases` would
+/// override).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn retry_and_catch_replay_from_any_prefix(
         replies in prop::collection::vec(scripted(), 1..6),
         stop in prop::option::weighted(0.25, 0i64..20 * SECOND),
-        seed in any::<u64>(),
+        seed in (any::<u64>(), any::<bool>()),
     ) {
         check(RETRY_CATCH, &script(json!({"id": 1}), replies, stop, seed));
     }
@@ -159,7 +169,7 @@ proptest! {
     fn parallel_map_and_callback_replay_from_any_prefix(
         replies in prop::collection::vec(scripted(), 1..8),
         stop in prop::option::weighted(0.25, 0i64..20 * SECOND),
-        seed in any::<u64>(),
+        seed in (any::<u64>(), any::<bool>()),
         items in 0usize..5,
     ) {
         let input = json!({"items": (0..items).collect::<Vec<_>>()});
@@ -170,7 +180,7 @@ proptest! {
     fn map_of_parallels_replay_from_any_prefix(
         replies in prop::collection::vec(scripted(), 1..8),
         stop in prop::option::weighted(0.25, 0i64..40 * SECOND),
-        seed in any::<u64>(),
+        seed in (any::<u64>(), any::<bool>()),
         naps in prop::collection::vec(0u64..5, 0..4),
     ) {
         let items: Vec<_> = naps.iter().map(|nap| json!({"nap": nap})).collect();

@@ -528,10 +528,16 @@ impl Underway {
                 self.invoked.remove(task);
                 self.submitted.remove(task);
             }
+            // Only a callback task is handed over: it then waits for its token, and is not
+            // invoked again. Anything else stays in flight (and is, after a crash).
             Event::TaskSubmitted { task, .. } => {
-                if let Some(inv) = self.invoked.remove(task) {
-                    self.submitted
-                        .insert(*task, inv.task_token.clone().unwrap_or_default());
+                if let Some(token) = self
+                    .invoked
+                    .get(task)
+                    .and_then(|inv| inv.task_token.clone())
+                {
+                    self.invoked.remove(task);
+                    self.submitted.insert(*task, token);
                 }
             }
             Event::TimerFired { timer } => {
@@ -772,6 +778,60 @@ mod tests {
         assert_eq!(
             digest_of(&[as_text, as_delta]),
             digest_of(&[as_value, close_as_value])
+        );
+    }
+
+    #[test]
+    fn only_a_task_with_a_token_is_handed_over() {
+        use crate::definition::Definition;
+        use crate::entropy::SplitMix64;
+        use crate::plan::CompileOptions;
+
+        let definition = Definition::from_json_str(
+            r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:F", "End": true}}}"#,
+            &CompileOptions::default(),
+        )
+        .unwrap();
+        let plan = definition.plan().unwrap();
+        let mut entropy = SplitMix64(1);
+        let (mut execution, commands) = Execution::start(
+            plan.clone(),
+            &ExecutionConfig::default(),
+            json!({}),
+            0,
+            &mut entropy,
+        )
+        .unwrap();
+        let mut digest = HistoryDigest::default();
+        let start = Start::new(
+            ExecutionConfig::default(),
+            json!({}),
+            1,
+            0,
+            digest.advance(execution.history()),
+        );
+        let Some(Command::Invoke(invocation)) = commands.last() else {
+            panic!("{commands:?}")
+        };
+        assert_eq!(invocation.task_token, None);
+        // A hand-over of a task that is not a callback (no runtime sends one) hands nothing
+        // over: after a crash the task is invoked again rather than waited for by no token.
+        let event = Event::TaskSubmitted {
+            task: invocation.task,
+            output: json!({}),
+        };
+        execution.handle(event.clone(), 5, &mut entropy);
+        let entries = [Entry {
+            event,
+            at: 5,
+            check: digest.advance(execution.history()),
+        }];
+        let replayed = replay(plan, &start, &entries, &mut SplitMix64(1)).unwrap();
+        assert!(replayed.awaiting_token.is_empty());
+        assert!(
+            replayed
+                .outstanding
+                .contains(&Command::Invoke(invocation.clone()))
         );
     }
 

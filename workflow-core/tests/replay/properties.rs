@@ -138,6 +138,30 @@ const MAP_OF_PARALLELS: &str = r#"{"TimeoutSeconds": 30, "StartAt": "Loop", "Sta
         "Next": "Count"},
     "Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($)", "id.$": "States.UUID()"}, "End": true}}}"#;
 
+/// Any JSON scalar a handler may return: every finite float (subnormals, -0.0, the ends of
+/// the range), integers of both signs past `i64`, any string.
+fn scalar() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        any::<f64>()
+            .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+            .prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<String>().prop_map(serde_json::Value::from),
+        any::<bool>().prop_map(serde_json::Value::from),
+    ]
+}
+
+fn document() -> impl Strategy<Value = serde_json::Value> {
+    scalar().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            prop::collection::vec((any::<String>(), inner), 0..4)
+                .prop_map(|members| { serde_json::Value::Object(members.into_iter().collect()) }),
+        ]
+    })
+}
+
 fn check(definition: &str, script: &Script) {
     let plan = plan(definition);
     let run = run_twice(&plan, script);
@@ -155,6 +179,35 @@ fn cases() -> u32 {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn any_value_reads_back_from_the_journal_bit_for_bit(
+        input in document(),
+        result in document(),
+        error in prop::option::of(any::<String>()),
+        cause in prop::option::of(any::<String>()),
+    ) {
+        use workflow_core::execution::{Event, TaskId};
+        use workflow_core::journal::{Entry, HistoryCheck, Start};
+
+        let start = Start::new(Script::new(json!({})).config, input, 1, T0, HistoryCheck::default());
+        let entries: Vec<Entry> = [
+            Event::TaskSucceeded { task: TaskId(1), output: result.clone() },
+            Event::TaskSubmitted { task: TaskId(2), output: result },
+            Event::TaskFailed { task: TaskId(3), failure: Failure { error, cause } },
+        ]
+        .into_iter()
+        .map(|event| Entry { event, at: T0, check: HistoryCheck::default() })
+        .collect();
+        let (start_back, entries_back) = crate::checks::through_json(&start, &entries);
+        // serde_json compares floats by value; their texts tell -0.0 from 0.0.
+        prop_assert_eq!(&start_back, &start);
+        prop_assert_eq!(&entries_back, &entries);
+        prop_assert_eq!(
+            serde_json::to_string(&(start_back, entries_back)).unwrap(),
+            serde_json::to_string(&(start, entries)).unwrap()
+        );
+    }
 
     #[test]
     fn retry_and_catch_replay_from_any_prefix(

@@ -692,6 +692,12 @@ fn counting_loop(to: u64) -> String {
     )
 }
 
+/// A loop of a Pass and a Choice state that ends only on an input it never gets.
+const ENDLESS_LOOP: &str = r#"{"StartAt": "Step", "States": {
+    "Step": {"Type": "Pass", "Next": "Again"},
+    "Again": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "Step"},
+    "Done": {"Type": "Succeed"}}}"#;
+
 #[test]
 fn long_pass_choice_loop_goes_on_with_continue() {
     let mut script = Script::new(json!({"i": 0}));
@@ -771,10 +777,7 @@ fn execution_timeout_ends_a_loop_that_never_waits() {
     script.config.history_limit = None;
     script.continue_ms = 400;
     let run = journaled(
-        &r#"{"TimeoutSeconds": 1, "StartAt": "Step", "States": {
-            "Step": {"Type": "Pass", "Next": "Again"},
-            "Again": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "Step"},
-            "Done": {"Type": "Succeed"}}}"#,
+        &ENDLESS_LOOP.replacen('{', r#"{"TimeoutSeconds": 1, "#, 1),
         script,
     );
     assert!(matches!(run.status(), ExecutionStatus::TimedOut(_)));
@@ -785,13 +788,7 @@ fn execution_timeout_ends_a_loop_that_never_waits() {
 
 #[test]
 fn history_quota_of_25000_events_fails_the_execution() {
-    let run = journaled(
-        r#"{"StartAt": "Step", "States": {
-            "Step": {"Type": "Pass", "Next": "Again"},
-            "Again": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "Step"},
-            "Done": {"Type": "Succeed"}}}"#,
-        Script::new(json!({})),
-    );
+    let run = journaled(ENDLESS_LOOP, Script::new(json!({})));
     // AWS's quota: the 25,000th event would not be ExecutionSucceeded, so it is
     // ExecutionFailed. The start runs 10,000 states (20,001 events); one Continue reaches it.
     assert_eq!(run.history().len(), 25_000);
@@ -922,7 +919,7 @@ fn a_start_record_that_cannot_start_is_refused() {
 /// an order that is not sorted.
 fn odd_values() -> Value {
     json!({
-        "z": 0.1, "a": 1e-310, "m": [1.7976931348623157e308, -0.0, 2.2250738585072014e-308, 123456789.123456789],
+        "z": 0.1, "a": 1e-310, "m": [1.7976931348623157e308, -0.0, 2.2250738585072014e-308, 123_456_789.123_456_79],
         "u64": u64::MAX, "i64": i64::MIN,
         "text": "naïve ☃ 𝄞 \u{0}\u{1f} \"quoted\" \\ /",
         "empty": [{}, [], ""],

@@ -299,6 +299,19 @@ impl Payload {
         }
     }
 
+    /// Writes the compact JSON text ([`Payload::json`]) to `out`, without building it.
+    pub(crate) fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match &self.0 {
+            Repr::Value(v) => serde_json::to_writer(out, &**v).map_err(std::io::Error::other),
+            Repr::Text(t) => out.write_all(t.as_bytes()),
+            Repr::Delta(d) => {
+                out.write_all(&d.base.as_bytes()[..d.prefix])?;
+                out.write_all(d.middle.as_bytes())?;
+                out.write_all(&d.base.as_bytes()[d.base.len() - d.suffix..])
+            }
+        }
+    }
+
     /// The payload as a JSON value.
     pub fn to_value(&self) -> Value {
         match &self.0 {

@@ -57,7 +57,7 @@ use crate::entropy::Entropy;
 use crate::execution::{
     Command, Event, Execution, ExecutionConfig, Millis, StartError, TaskId, TaskInvocation, TimerId,
 };
-use crate::history::HistoryEvent;
+use crate::history::{EventDetails, HistoryEvent, Payload};
 use crate::plan::Plan;
 
 /// What an execution was started with: all its replay needs besides its events and its plan.
@@ -67,6 +67,7 @@ pub struct Start {
     /// Names, ARNs and the history quota.
     pub config: ExecutionConfig,
     /// The execution's input.
+    #[serde(with = "json_text")]
     pub input: Value,
     /// The seed of the execution's random numbers (retry jitter, `States.UUID`, task tokens,
     /// a generated name): the same seed gives the same numbers on replay.
@@ -107,14 +108,89 @@ pub struct Entry {
     pub check: HistoryCheck,
 }
 
-/// A fingerprint of a history: how many events it holds, and a digest of them all (their
-/// AWS JSON, timestamps included). Equal checks mean, but for a collision of a 64-bit hash,
-/// equal histories.
+/// How a journal record holds a JSON value (an execution's input, a task's result, a
+/// callback's response): as its JSON text, in a string. A value may nest [`MAX_JSON_DEPTH`]
+/// levels, the most a JSON reader takes (`serde_json`'s is 128), and the record around it
+/// would take it past that: held as text, it is read back with the depth of its own.
+///
+/// A value nested deeper than that is kept by nothing (the step logic drops a result or a
+/// response too deep to keep, and fails the task or leaves the response out), but its event
+/// still has to be journaled, and writing its text would recurse once per level: it is
+/// written as `{"nested_deeper_than": 127}` instead, and read back as a value just too deep,
+/// which the step logic handles the same way.
+///
+/// [`MAX_JSON_DEPTH`]: crate::nesting::MAX_JSON_DEPTH
+pub(crate) mod json_text {
+    use std::fmt;
+
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+    use serde_json::Value;
+
+    use crate::nesting::{MAX_JSON_DEPTH, exceeds_depth};
+
+    /// The member that marks a value nested too deep to be written.
+    const TOO_DEEP: &str = "nested_deeper_than";
+
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Value,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        if exceeds_depth(value, MAX_JSON_DEPTH) {
+            let mut marker = serializer.serialize_map(Some(1))?;
+            marker.serialize_entry(TOO_DEEP, &MAX_JSON_DEPTH)?;
+            return marker.end();
+        }
+        let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(JsonText)
+    }
+
+    struct JsonText;
+
+    impl<'de> Visitor<'de> for JsonText {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON text in a string, or {\"nested_deeper_than\": 127}")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+            serde_json::from_str(text).map_err(E::custom)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            match map.next_entry::<String, usize>()? {
+                Some((key, _)) if key == TOO_DEEP && map.next_key::<String>()?.is_none() => {
+                    // Just too deep, built without recursion; dropped as any value this deep.
+                    let mut value = Value::Null;
+                    for _ in 0..=MAX_JSON_DEPTH {
+                        value = Value::Array(vec![value]);
+                    }
+                    Ok(value)
+                }
+                _ => Err(de::Error::custom(format!(
+                    "expected a JSON text in a string or {{\"{TOO_DEEP}\": {MAX_JSON_DEPTH}}}"
+                ))),
+            }
+        }
+    }
+}
+
+/// A fingerprint of a history: how many events it holds, and a digest of them all (every
+/// field of every event: ids, timestamp, type, names, payloads). Equal checks mean, but for a
+/// collision of a 64-bit hash, equal histories.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HistoryCheck {
     /// The number of events.
     pub events: u64,
-    /// FNV-1a over the events' JSON, in order.
+    /// A 64-bit hash of the events, in order.
     pub digest: u64,
 }
 
@@ -124,44 +200,25 @@ pub struct HistoryDigest {
     check: HistoryCheck,
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// An `io::Write` that hashes what is written to it, so that an event is hashed as it is
-/// serialized, without building its text.
-struct Fnv(u64);
-
-impl std::io::Write for Fnv {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(FNV_PRIME);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// The digest of the empty history.
+const EMPTY_DIGEST: u64 = 0xcbf2_9ce4_8422_2325;
 
 impl HistoryDigest {
     /// The check of `history`, which must extend the history this digest last saw (a
     /// journaled execution's history only grows).
     pub fn advance(&mut self, history: &[HistoryEvent]) -> HistoryCheck {
         let seen = usize::try_from(self.check.events).unwrap_or(usize::MAX);
-        let mut hasher = Fnv(if self.check.events == 0 {
-            FNV_OFFSET
+        let mut fingerprint = Fingerprint::new(if self.check.events == 0 {
+            EMPTY_DIGEST
         } else {
             self.check.digest
         });
         for event in history.get(seen..).unwrap_or_default() {
-            // Writing to the hasher cannot fail, and a history event always serializes.
-            let _ = serde_json::to_writer(&mut hasher, &event.to_aws_json());
+            fingerprint.event(event);
         }
         self.check = HistoryCheck {
             events: history.len() as u64,
-            digest: hasher.0,
+            digest: fingerprint.state,
         };
         self.check
     }
@@ -169,6 +226,248 @@ impl HistoryDigest {
     /// The check of the history seen last.
     pub fn check(&self) -> HistoryCheck {
         self.check
+    }
+}
+
+/// A 64-bit hash of history events, computed on the durable path once per event: an
+/// event's fields are written as bytes (numbers as 8 little-endian bytes; strings and JSON
+/// texts as their UTF-8 followed by `0xFF`, a byte UTF-8 never holds, so that no two events
+/// write the same bytes) and hashed eight bytes at a time, payloads straight from where the
+/// history keeps them, without building their text. Not a cryptographic hash: it tells a
+/// changed step logic from the one that wrote a journal, not a forged journal from a true one.
+///
+/// Each step, for a fixed word, is a bijection of the state (a xor, a multiplication by an
+/// odd number, a xorshift), so two byte streams that differ in one word always differ.
+struct Fingerprint {
+    state: u64,
+    /// The bytes written since the last whole word, the first in the low byte.
+    tail: u64,
+    tail_len: u32,
+    /// The bytes written for the event under way.
+    len: u64,
+}
+
+/// Odd, so that multiplying by it is a bijection (the golden ratio's 64-bit fraction).
+const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// What ends a string or a JSON text among an event's bytes: UTF-8 never holds it.
+const END_OF_TEXT: u8 = 0xff;
+
+impl Fingerprint {
+    fn new(state: u64) -> Fingerprint {
+        Fingerprint {
+            state,
+            tail: 0,
+            tail_len: 0,
+            len: 0,
+        }
+    }
+
+    fn mix(&mut self, word: u64) {
+        let h = (self.state ^ word).wrapping_mul(MULTIPLIER);
+        self.state = h ^ (h >> 29);
+    }
+
+    fn bytes(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if self.tail_len > 0 {
+            while self.tail_len < 8 {
+                let Some((&b, rest)) = bytes.split_first() else {
+                    return;
+                };
+                self.tail |= u64::from(b) << (8 * self.tail_len);
+                self.tail_len += 1;
+                bytes = rest;
+            }
+            let word = std::mem::take(&mut self.tail);
+            self.tail_len = 0;
+            self.mix(word);
+        }
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(word);
+            self.mix(u64::from_le_bytes(b));
+        }
+        for &b in words.remainder() {
+            self.tail |= u64::from(b) << (8 * self.tail_len);
+            self.tail_len += 1;
+        }
+    }
+
+    fn number(&mut self, n: u64) {
+        self.bytes(&n.to_le_bytes());
+    }
+
+    fn text(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+        self.bytes(&[END_OF_TEXT]);
+    }
+
+    fn optional_text(&mut self, s: Option<&str>) {
+        match s {
+            None => self.bytes(&[0]),
+            Some(s) => {
+                self.bytes(&[1]);
+                self.text(s);
+            }
+        }
+    }
+
+    fn optional_number(&mut self, n: Option<u64>) {
+        match n {
+            None => self.bytes(&[0]),
+            Some(n) => {
+                self.bytes(&[1]);
+                self.number(n);
+            }
+        }
+    }
+
+    fn payload(&mut self, payload: &Payload) {
+        // Writing to the fingerprint cannot fail, nor can a value of the history be written.
+        let _ = payload.write_json(self);
+        self.bytes(&[END_OF_TEXT]);
+    }
+
+    /// Hashes one event, ending with its length (so that the zeros that complete its last
+    /// word are not taken for bytes of it).
+    fn event(&mut self, event: &HistoryEvent) {
+        self.number(event.id);
+        self.number(event.previous_event_id);
+        self.number(event.timestamp as u64);
+        self.text(event.event_type.as_str());
+        match &event.details {
+            EventDetails::None => self.bytes(&[0]),
+            EventDetails::ExecutionStarted { input, role_arn } => {
+                self.bytes(&[1]);
+                self.payload(input);
+                self.text(role_arn);
+            }
+            EventDetails::ExecutionSucceeded { output } => {
+                self.bytes(&[2]);
+                self.payload(output);
+            }
+            EventDetails::Failure {
+                error,
+                cause,
+                resource,
+            } => {
+                self.bytes(&[3]);
+                self.optional_text(error.as_deref());
+                self.optional_text(cause.as_deref());
+                match resource {
+                    None => self.bytes(&[0]),
+                    Some((resource_type, resource)) => {
+                        self.bytes(&[1]);
+                        self.text(resource_type);
+                        self.text(resource);
+                    }
+                }
+            }
+            EventDetails::StateEntered { name, input } => {
+                self.bytes(&[4]);
+                self.text(name);
+                self.payload(input);
+            }
+            EventDetails::StateExited {
+                name,
+                output,
+                assigned,
+            } => {
+                self.bytes(&[5]);
+                self.text(name);
+                self.payload(output);
+                match assigned {
+                    None => self.bytes(&[0]),
+                    Some(assigned) => {
+                        self.bytes(&[1]);
+                        self.number(assigned.len() as u64);
+                        for (name, value) in assigned.iter() {
+                            self.text(name);
+                            self.payload(value);
+                        }
+                    }
+                }
+            }
+            EventDetails::TaskScheduled {
+                resource_type,
+                resource,
+                region,
+                parameters,
+                timeout_seconds,
+                heartbeat_seconds,
+            } => {
+                self.bytes(&[6]);
+                self.text(resource_type);
+                self.text(resource);
+                self.text(region);
+                self.payload(parameters);
+                self.optional_number(*timeout_seconds);
+                self.optional_number(*heartbeat_seconds);
+            }
+            EventDetails::Task {
+                resource_type,
+                resource,
+                output,
+            } => {
+                self.bytes(&[7]);
+                self.text(resource_type);
+                self.text(resource);
+                match output {
+                    None => self.bytes(&[0]),
+                    Some(output) => {
+                        self.bytes(&[1]);
+                        self.payload(output);
+                    }
+                }
+            }
+            EventDetails::LambdaScheduled {
+                resource,
+                input,
+                timeout_seconds,
+            } => {
+                self.bytes(&[8]);
+                self.text(resource);
+                self.payload(input);
+                self.optional_number(*timeout_seconds);
+            }
+            EventDetails::LambdaSucceeded { output } => {
+                self.bytes(&[9]);
+                self.payload(output);
+            }
+            EventDetails::MapStarted { length } => {
+                self.bytes(&[10]);
+                self.number(*length as u64);
+            }
+            EventDetails::MapIteration { name, index } => {
+                self.bytes(&[11]);
+                self.text(name);
+                self.number(*index as u64);
+            }
+            EventDetails::MapRunStarted { map_run_arn } => {
+                self.bytes(&[12]);
+                self.text(map_run_arn);
+            }
+        }
+        if self.tail_len > 0 {
+            let word = std::mem::take(&mut self.tail);
+            self.tail_len = 0;
+            self.mix(word);
+        }
+        let len = std::mem::take(&mut self.len);
+        self.mix(len);
+    }
+}
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.bytes(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -200,7 +499,9 @@ pub enum ReplayError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Replayed {
-    /// The execution, as it stood after its last journaled event.
+    /// The execution, as it stood after its last journaled event. When it
+    /// [has work pending](Execution::has_pending_work) (the last call stopped at its budget of
+    /// states), the driver goes on with [`Event::Continue`], as it would have.
     pub execution: Execution,
     /// The commands still to carry out: [`Command::Invoke`] for every task that was invoked
     /// and had not answered (in flight at a crash: task handlers are at-least-once),
@@ -227,10 +528,16 @@ impl Underway {
                 self.invoked.remove(task);
                 self.submitted.remove(task);
             }
+            // Only a callback task is handed over: it then waits for its token, and is not
+            // invoked again. Anything else stays in flight (and is, after a crash).
             Event::TaskSubmitted { task, .. } => {
-                if let Some(inv) = self.invoked.remove(task) {
-                    self.submitted
-                        .insert(*task, inv.task_token.clone().unwrap_or_default());
+                if let Some(token) = self
+                    .invoked
+                    .get(task)
+                    .and_then(|inv| inv.task_token.clone())
+                {
+                    self.invoked.remove(task);
+                    self.submitted.insert(*task, token);
                 }
             }
             Event::TimerFired { timer } => {
@@ -314,4 +621,255 @@ pub fn replay(
         awaiting_token: submitted.into_iter().collect(),
         digest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::history::EventType;
+    use crate::nesting::MAX_JSON_DEPTH;
+
+    fn nested(depth: usize) -> Value {
+        let mut value = json!(1);
+        for _ in 0..depth {
+            value = Value::Array(vec![value]);
+        }
+        value
+    }
+
+    fn entry(output: Value) -> Entry {
+        Entry {
+            event: Event::TaskSucceeded {
+                task: TaskId(1),
+                output,
+            },
+            at: 0,
+            check: HistoryCheck::default(),
+        }
+    }
+
+    fn event(
+        id: u64,
+        timestamp: i64,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> HistoryEvent {
+        HistoryEvent {
+            id,
+            previous_event_id: id.saturating_sub(1),
+            timestamp,
+            event_type,
+            details,
+        }
+    }
+
+    fn failure(error: Option<&str>, cause: Option<&str>) -> EventDetails {
+        EventDetails::Failure {
+            error: error.map(str::to_string),
+            cause: cause.map(str::to_string),
+            resource: None,
+        }
+    }
+
+    fn entered(name: &str, input: Value) -> EventDetails {
+        EventDetails::StateEntered {
+            name: name.into(),
+            input: input.into(),
+        }
+    }
+
+    fn digest_of(history: &[HistoryEvent]) -> HistoryCheck {
+        HistoryDigest::default().advance(history)
+    }
+
+    #[test]
+    fn a_digest_advanced_event_by_event_is_the_digest_of_the_whole() {
+        let history: Vec<HistoryEvent> = (1..=5)
+            .map(|id| {
+                event(
+                    id,
+                    1_000 + id as i64,
+                    EventType::PassStateEntered,
+                    entered("S", json!({"n": id})),
+                )
+            })
+            .collect();
+        let mut digest = HistoryDigest::default();
+        for n in 0..=history.len() {
+            assert_eq!(digest.advance(&history[..n]), digest_of(&history[..n]));
+            assert_eq!(digest.check().events, n as u64);
+        }
+    }
+
+    #[test]
+    fn any_change_to_an_event_changes_the_digest() {
+        use EventType::*;
+        let variants = [
+            event(1, 0, PassStateEntered, entered("S", json!(1))),
+            event(2, 0, PassStateEntered, entered("S", json!(1))),
+            event(1, 1, PassStateEntered, entered("S", json!(1))),
+            event(1, -1, PassStateEntered, entered("S", json!(1))),
+            event(1, 0, TaskStateEntered, entered("S", json!(1))),
+            event(1, 0, PassStateEntered, entered("T", json!(1))),
+            event(1, 0, PassStateEntered, entered("S", json!(2))),
+            event(1, 0, PassStateEntered, entered("S", json!("1"))),
+            event(1, 0, PassStateEntered, entered("S1", json!(2))),
+            event(1, 0, PassStateEntered, entered("S", json!(12))),
+            // The same text split differently between two fields.
+            event(1, 0, ExecutionFailed, failure(Some("ab"), Some("c"))),
+            event(1, 0, ExecutionFailed, failure(Some("a"), Some("bc"))),
+            event(1, 0, ExecutionFailed, failure(Some("x"), None)),
+            event(1, 0, ExecutionFailed, failure(None, Some("x"))),
+            event(1, 0, ExecutionFailed, failure(None, None)),
+            event(1, 0, ExecutionFailed, EventDetails::None),
+            event(
+                1,
+                0,
+                MapStateStarted,
+                EventDetails::MapStarted { length: 0 },
+            ),
+            event(
+                1,
+                0,
+                MapStateStarted,
+                EventDetails::MapStarted { length: 1 },
+            ),
+        ];
+        let mut digests: Vec<u64> = variants
+            .iter()
+            .map(|e| digest_of(std::slice::from_ref(e)).digest)
+            .collect();
+        digests.sort_unstable();
+        digests.dedup();
+        assert_eq!(digests.len(), variants.len());
+        // The order of events counts too.
+        let (a, b) = (variants[0].clone(), variants[5].clone());
+        assert_ne!(digest_of(&[a.clone(), b.clone()]), digest_of(&[b, a]));
+    }
+
+    #[test]
+    fn a_payload_kept_as_text_digests_as_its_value() {
+        // The history keeps a large payload as its JSON text: equal payloads (equal texts)
+        // have equal digests however they are kept.
+        let large =
+            json!({"items": (0..200).map(|i| json!({"i": i, "s": "é\"\\"})).collect::<Vec<_>>()});
+        let as_value = event(
+            1,
+            0,
+            EventType::PassStateEntered,
+            entered("S", large.clone()),
+        );
+        let mut close = large.clone();
+        close["items"][100]["i"] = json!("changed");
+        let close_as_value = event(2, 0, EventType::PassStateEntered, entered("S", close));
+        let mut recorder = crate::history::PayloadRecorder::default();
+        let mut as_text = as_value.clone();
+        as_text.details.record_payloads(&mut recorder);
+        // Kept as the difference from the first text.
+        let mut as_delta = close_as_value.clone();
+        as_delta.details.record_payloads(&mut recorder);
+        for (kept, value) in [(&as_text, &as_value), (&as_delta, &close_as_value)] {
+            assert_eq!(kept, value);
+            assert_ne!(format!("{kept:?}"), format!("{value:?}"), "kept otherwise");
+        }
+        assert!(format!("{as_delta:?}").contains("Delta"), "{as_delta:?}");
+        assert_eq!(
+            digest_of(&[as_text, as_delta]),
+            digest_of(&[as_value, close_as_value])
+        );
+    }
+
+    #[test]
+    fn only_a_task_with_a_token_is_handed_over() {
+        use crate::definition::Definition;
+        use crate::entropy::SplitMix64;
+        use crate::plan::CompileOptions;
+
+        let definition = Definition::from_json_str(
+            r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:F", "End": true}}}"#,
+            &CompileOptions::default(),
+        )
+        .unwrap();
+        let plan = definition.plan().unwrap();
+        let mut entropy = SplitMix64(1);
+        let (mut execution, commands) = Execution::start(
+            plan.clone(),
+            &ExecutionConfig::default(),
+            json!({}),
+            0,
+            &mut entropy,
+        )
+        .unwrap();
+        let mut digest = HistoryDigest::default();
+        let start = Start::new(
+            ExecutionConfig::default(),
+            json!({}),
+            1,
+            0,
+            digest.advance(execution.history()),
+        );
+        let Some(Command::Invoke(invocation)) = commands.last() else {
+            panic!("{commands:?}")
+        };
+        assert_eq!(invocation.task_token, None);
+        // A hand-over of a task that is not a callback (no runtime sends one) hands nothing
+        // over: after a crash the task is invoked again rather than waited for by no token.
+        let event = Event::TaskSubmitted {
+            task: invocation.task,
+            output: json!({}),
+        };
+        execution.handle(event.clone(), 5, &mut entropy);
+        let entries = [Entry {
+            event,
+            at: 5,
+            check: digest.advance(execution.history()),
+        }];
+        let replayed = replay(plan, &start, &entries, &mut SplitMix64(1)).unwrap();
+        assert!(replayed.awaiting_token.is_empty());
+        assert!(
+            replayed
+                .outstanding
+                .contains(&Command::Invoke(invocation.clone()))
+        );
+    }
+
+    #[test]
+    fn a_value_as_deep_as_allowed_reads_back() {
+        let entry = entry(nested(MAX_JSON_DEPTH));
+        let text = serde_json::to_string(&entry).unwrap();
+        assert_eq!(serde_json::from_str::<Entry>(&text).unwrap(), entry);
+    }
+
+    #[test]
+    fn a_value_too_deep_is_written_as_a_marker_and_read_back_too_deep() {
+        let text = serde_json::to_string(&entry(nested(MAX_JSON_DEPTH + 1))).unwrap();
+        assert!(
+            text.contains(r#""output":{"nested_deeper_than":127}"#),
+            "{text}"
+        );
+        let Event::TaskSucceeded { output, .. } =
+            serde_json::from_str::<Entry>(&text).unwrap().event
+        else {
+            panic!("{text}")
+        };
+        assert!(crate::nesting::exceeds_depth(&output, MAX_JSON_DEPTH));
+    }
+
+    #[test]
+    fn anything_else_in_place_of_a_value_is_refused() {
+        for output in [
+            r#"{"nested_deeper_than": 127, "more": 1}"#,
+            r#"{"other": 127}"#,
+            r#"{}"#,
+            "1",
+            r#""not json""#,
+        ] {
+            let text = format!(
+                r#"{{"event": {{"task_succeeded": {{"task": 1, "output": {output}}}}}, "at": 0, "check": {{"events": 0, "digest": 0}}}}"#
+            );
+            assert!(serde_json::from_str::<Entry>(&text).is_err(), "{output}");
+        }
+    }
 }

@@ -251,6 +251,7 @@ pub enum Event {
         /// Which invocation.
         task: TaskId,
         /// Its result.
+        #[serde(with = "crate::journal::json_text")]
         output: Value,
     },
     /// A task failed.
@@ -265,6 +266,7 @@ pub enum Event {
         /// Which invocation.
         task: TaskId,
         /// The integration's response.
+        #[serde(with = "crate::journal::json_text")]
         output: Value,
     },
     /// A task sent a heartbeat.

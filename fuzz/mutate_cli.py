@@ -902,6 +902,11 @@ class Fuzzer:
         if how < 0.85:
             hostile_bind = rng.random() < 0.1
             for r in resources_of(definition) or [NEVER]:
+                if len(r) > 4096:
+                    # A mutated resource of 100 KB cannot be a command-line argument (Linux
+                    # takes at most 128 KiB per argument): it stays unbound, so its task
+                    # fails at once.
+                    continue
                 behaviour = rng.choice(HOSTILE_BINDS if hostile_bind else GRACEFUL_BINDS)
                 if r == NEVER:
                     behaviour = "never"

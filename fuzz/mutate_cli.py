@@ -255,6 +255,41 @@ def state_maps(definition):
             if isinstance(o.get("States"), dict) and o["States"]]
 
 
+def loops(definition) -> bool:
+    """Whether some scope's states lead back to one another (Next, Default, a Choice rule's or
+    a Catch's Next): a run may then go on until the history quota."""
+    for states in state_maps(definition) if isinstance(definition, dict) else []:
+        edges = {}
+        for name, state in states.items():
+            targets = []
+            if isinstance(state, dict):
+                targets.append(state.get("Next"))
+                targets.append(state.get("Default"))
+                for key in ("Choices", "Catch"):
+                    if isinstance(state.get(key), list):
+                        targets += [r.get("Next") for r in state[key] if isinstance(r, dict)]
+            edges[name] = [t for t in targets if isinstance(t, str) and t in states]
+        # Iterative depth-first search for a back edge.
+        colour = {}
+        for root in edges:
+            if root in colour:
+                continue
+            stack = [(root, iter(edges[root]))]
+            colour[root] = 1
+            while stack:
+                node, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    colour[node] = 2
+                    stack.pop()
+                elif colour.get(child) == 1:
+                    return True
+                elif child not in colour:
+                    colour[child] = 1
+                    stack.append((child, iter(edges[child])))
+    return False
+
+
 def random_scalar(rng: random.Random):
     return rng.choice([None, True, False, 0, -1, 1.5, "", "x", "$", "$.a", "States.UUID()",
                        Raw(rng.choice(HUGE_NUMBERS)), [], {}, "a" * rng.choice([1, 300, 5000])])
@@ -876,7 +911,12 @@ class Fuzzer:
             data = byte_mutate(self.rng, data)
         return data if len(data) <= MAX_FILE else encode(dump(value, indent=False))
 
-    def task_args(self, inv: Invocation, definition, seed: Seed | None, mtype: str) -> None:
+    def task_args(self, inv: Invocation, definition, seed: Seed | None, mtype: str,
+                  may_terminate: bool = True) -> None:
+        """Serves the tasks: mocks, or commands. `may_terminate` is False when the run must
+        end by itself (cost compares its figures): then no command that never answers serves
+        a task without a timeout, and a definition that loops gets mocks, not commands (a
+        loop that starts a process per pass runs for minutes to its history quota)."""
         rng = self.rng
         inv.args += ["--time-scale", "0"]
         if mtype == "EXPRESS":
@@ -885,6 +925,9 @@ class Fuzzer:
             inv.args += ["--seed", str(rng.choice([0, 1, 18446744073709551615]))]
         # A task that must meet a command that never answers is always bound.
         how = 0.6 if NEVER in resources_of(definition) else rng.random()
+        looping = loops(definition)
+        if looping and not may_terminate:
+            how = min(how, 0.29)
         if seed is not None and seed.mock is not None and how < 0.5:
             mock = copy.deepcopy(seed.mock)
             if rng.random() < 0.3:
@@ -901,13 +944,14 @@ class Fuzzer:
             return
         if how < 0.85:
             hostile_bind = rng.random() < 0.1
+            hostile = HOSTILE_BINDS if may_terminate else ["flood", "loud"]
             for r in resources_of(definition) or [NEVER]:
                 if len(r) > 4096:
                     # A mutated resource of 100 KB cannot be a command-line argument (Linux
                     # takes at most 128 KiB per argument): it stays unbound, so its task
                     # fails at once.
                     continue
-                behaviour = rng.choice(HOSTILE_BINDS if hostile_bind else GRACEFUL_BINDS)
+                behaviour = rng.choice(hostile if hostile_bind else GRACEFUL_BINDS)
                 if r == NEVER:
                     behaviour = "never"
                 if seed is not None and not hostile_bind:
@@ -923,6 +967,10 @@ class Fuzzer:
                     behaviour in ("slow", "never") and rng.random() < 0.5
                 ):
                     inv.terminate_after = 0.5
+            # Each pass of a loop starts a process: thousands of them to the history quota
+            # take longer than the timeout here. Such a run must end promptly by SIGTERM.
+            if looping and inv.terminate_after is None:
+                inv.terminate_after = 5
 
     def build(self) -> Invocation:
         rng = self.rng
@@ -979,8 +1027,7 @@ class Fuzzer:
             if rng.random() < 0.3:
                 inv.files["input.json"] = self.input_bytes(input_value if input_value is not None else {})
                 inv.args += ["--input", "@input.json"]
-                self.task_args(inv, definition, seed, mtype)
-                inv.terminate_after = None
+                self.task_args(inv, definition, seed, mtype, may_terminate=False)
             elif mtype == "EXPRESS":
                 inv.args += ["--type", "express"]
             if rng.random() < 0.1:

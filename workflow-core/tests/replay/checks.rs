@@ -223,6 +223,7 @@ pub fn event_kinds(run: &Run) -> BTreeMap<&'static str, usize> {
             workflow_core::execution::Event::TimerFired { .. } => "timer_fired",
             workflow_core::execution::Event::Stop { .. } => "stop",
             workflow_core::execution::Event::Continue => "continue",
+            workflow_core::execution::Event::Redrive { .. } => "redrive",
         };
         *kinds.entry(kind).or_default() += 1;
     }

@@ -96,6 +96,7 @@ pub struct Script {
     pub max_calls: usize,
     /// Redrives, one each time the execution has ended, in turn: at this time (or when it
     /// ended, if later), with the plan of this revision of `revisions` (`None`: its own).
+    /// The run ends at the first the execution refuses (it succeeded, say), unjournaled.
     pub redrives: Vec<(Millis, Option<u64>)>,
     /// The plans of the revisions a redrive goes on with.
     pub revisions: BTreeMap<u64, Arc<Plan>>,
@@ -503,6 +504,9 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
             break;
         };
         now = now.max(at);
+        if execution.redrivable(now).is_err() {
+            break;
+        }
         let event = Event::Redrive { revision };
         let commands = apply(
             &mut execution,

@@ -8,6 +8,10 @@
 //! a replay whose history differs (the step logic changed between versions) is refused with
 //! [`ReplayError::Diverged`] instead of going on from a state the execution never was in.
 //!
+//! A redrive ([`Execution::redrive`]) is an entry like the others, [`Event::Redrive`]; one
+//! with a patched definition ([`Execution::redrive_with`]) names the revision it went on
+//! with, whose plan [`replay_with`] is given.
+//!
 //! Only STANDARD executions are journaled: an EXPRESS history keeps its first events and its
 //! last, so its length does not grow with the events (and AWS keeps EXPRESS executions in
 //! memory only, at-least-once).

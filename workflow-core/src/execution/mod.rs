@@ -40,7 +40,9 @@
 //! pipeline (InputPath, Parameters, ResultSelector, ResultPath, OutputPath, Assign) in
 //! `input_output`; Retry and Catch in `retry_catch`; history events in `recording`; entering
 //! and leaving a state in `transitions`; the running scopes in `frames`; timers in `timers`;
-//! stops, time-outs and aborted scopes in `abort`; the payload limits in `size`.
+//! stops, time-outs and aborted scopes in `abort`; the payload limits in `size`; redrive
+//! ([`Execution::redrive`], what an execution that did not succeed keeps for it) in
+//! `redrive`.
 
 mod abort;
 mod context;

@@ -35,8 +35,9 @@
 //!   `ExecutionRedrivenEventDetails.redriveCount` is "the number of times you've redriven an
 //!   execution" (<https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionRedrivenEventDetails.html>),
 //!   so the first redrive records 1; `MapRunRedrivenEventDetails` holds the Map Run's ARN
-//!   and its own redrive count; `DescribeExecution`'s `redriveStatusReason` gives the
-//!   reasons worded as [`RedriveError`] words them.
+//!   and its own redrive count; `DescribeExecution`'s `redriveStatusReason`
+//!   (<https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html>)
+//!   words the refusals ([`RedriveError::status_reason`]).
 //! - The Context object page (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html>):
 //!   `$$.Execution.RedriveCount`, and `$$.Execution.RedriveTime` "only available if you've
 //!   redriven an execution".
@@ -114,6 +115,15 @@ impl Halted {
 /// AWS's exception for a redrive it refuses.
 const EXECUTION_NOT_REDRIVABLE: &str = "ExecutionNotRedrivable";
 
+/// AWS's `redriveStatusReason`s (`DescribeExecution`).
+mod reasons {
+    pub(super) const RUNNING: &str = "Execution is RUNNING and cannot be redriven.";
+    pub(super) const SUCCEEDED: &str = "Execution is SUCCEEDED and cannot be redriven.";
+    pub(super) const HISTORY: &str = "Execution history event limit exceeded.";
+    pub(super) const MAX_TIME: &str = "Execution has exceeded the max execution time.";
+    pub(super) const PERIOD: &str = "Execution redrivable period exceeded.";
+}
+
 /// Why an execution cannot be redriven. The refusals AWS makes are its
 /// `ExecutionNotRedrivable` ([`RedriveError::aws_error`]), worded as its
 /// `redriveStatusReason`; [`RedriveError::DoesNotFit`] refuses a patched definition.
@@ -126,14 +136,15 @@ pub enum RedriveError {
     )]
     Express,
     /// The execution is still running.
-    #[error("ExecutionNotRedrivable: Execution is RUNNING and cannot be redriven.")]
+    #[error("ExecutionNotRedrivable: {}", reasons::RUNNING)]
     Running,
     /// The execution succeeded.
-    #[error("ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven.")]
+    #[error("ExecutionNotRedrivable: {}", reasons::SUCCEEDED)]
     Succeeded,
     /// The history has no room for `ExecutionRedriven` and one more event.
     #[error(
-        "ExecutionNotRedrivable: Execution history event limit exceeded. (it holds {events} events; a redrive needs room for ExecutionRedriven and at least one more event within its {limit})"
+        "ExecutionNotRedrivable: {} (it holds {events} events; a redrive needs room for ExecutionRedriven and at least one more event within its {limit})",
+        reasons::HISTORY
     )]
     HistoryLimitExceeded {
         /// The events the history holds.
@@ -143,12 +154,14 @@ pub enum RedriveError {
     },
     /// The execution started more than a year ago, the most a STANDARD execution is open.
     #[error(
-        "ExecutionNotRedrivable: Execution has exceeded the max execution time. (it started more than a year ago)"
+        "ExecutionNotRedrivable: {} (it started more than a year ago)",
+        reasons::MAX_TIME
     )]
     MaxExecutionTimeExceeded,
     /// The execution ended more than [14 days](REDRIVABLE_PERIOD_MS) ago.
     #[error(
-        "ExecutionNotRedrivable: Execution redrivable period exceeded. (it ended {} ago; an execution can be redriven for 14 days after it ends)",
+        "ExecutionNotRedrivable: {} (it ended {} ago; an execution can be redriven for 14 days after it ends)",
+        reasons::PERIOD,
         days(*.since)
     )]
     RedrivablePeriodExceeded {
@@ -169,6 +182,21 @@ impl RedriveError {
             RedriveError::DoesNotFit(_) => None,
             _ => Some(EXECUTION_NOT_REDRIVABLE),
         }
+    }
+
+    /// AWS's `redriveStatusReason` for this refusal, as `DescribeExecution` gives it for an
+    /// execution whose `redriveStatus` is `NOT_REDRIVABLE` (`None`: AWS has none, for an
+    /// EXPRESS execution, which `DescribeExecution` does not describe, and for a patched
+    /// definition).
+    pub fn status_reason(&self) -> Option<&'static str> {
+        Some(match self {
+            RedriveError::Running => reasons::RUNNING,
+            RedriveError::Succeeded => reasons::SUCCEEDED,
+            RedriveError::HistoryLimitExceeded { .. } => reasons::HISTORY,
+            RedriveError::MaxExecutionTimeExceeded => reasons::MAX_TIME,
+            RedriveError::RedrivablePeriodExceeded { .. } => reasons::PERIOD,
+            RedriveError::Express | RedriveError::DoesNotFit(_) => return None,
+        })
     }
 }
 
@@ -455,6 +483,8 @@ impl Execution {
         info.redrive_time = Some(self.now);
         let redrive_count = info.redrive_count;
         self.status = ExecutionStatus::Running;
+        // Nothing runs: no child execution of a distributed Map is under way any more.
+        self.child_events.clear();
         let redriven = self.record(
             None,
             EventType::ExecutionRedriven,
@@ -674,10 +704,15 @@ mod tests {
             }
         );
         assert_eq!(error.aws_error(), Some("ExecutionNotRedrivable"));
+        // DescribeExecution's redriveStatusReason, as AWS's SDK documentation lists it.
+        assert_eq!(
+            error.status_reason(),
+            Some("Execution redrivable period exceeded.")
+        );
         assert!(
-            error
-                .to_string()
-                .contains("Execution redrivable period exceeded."),
+            error.to_string().starts_with(
+                "ExecutionNotRedrivable: Execution redrivable period exceeded. (it ended 14 days 0 hours ago"
+            ),
             "{error}"
         );
         assert_eq!(REDRIVABLE_PERIOD_MS, 14 * DAY);

@@ -600,34 +600,8 @@ impl Execution {
         slot: usize,
         halted: Box<Halted>,
     ) {
-        let Phase::AwaitChildren(children) = &frame.phase else {
-            self.put(r, frame);
-            return;
-        };
-        let (is_map, distributed, child_type) =
-            (children.is_map, children.distributed, children.child_type);
-        if is_map && !distributed {
-            self.record(
-                Some(&mut frame),
-                EventType::MapIterationStarted,
-                EventDetails::MapIteration {
-                    name: state.name.clone(),
-                    index: slot,
-                },
-            );
-        }
         // A distributed iteration rerun is a new child execution, with limits of its own.
-        let child_execution = if distributed {
-            self.next_child += 1;
-            Some(ChildExecution {
-                id: self.next_child,
-                machine_type: child_type,
-                started: self.now,
-                root: true,
-            })
-        } else {
-            frame.child.map(|c| ChildExecution { root: false, ..c })
-        };
+        let child_execution = self.begin_child(&mut frame, state, slot);
         // The parent goes on after the child's first steps, as for a new branch.
         self.work.push(Work::Pump(r));
         let child = self.reactivate(halted, Some((r, slot)), frame.last_event, child_execution);

@@ -465,14 +465,14 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
     let mut entries = Vec::new();
     let mut redrives = script.redrives.iter();
     loop {
-        while *execution.status() == ExecutionStatus::Running {
+        let event = if *execution.status() == ExecutionStatus::Running {
             assert!(
                 entries.len() < script.max_calls,
                 "the script did not end within {} calls",
                 script.max_calls
             );
             let due = world.agenda.first_key_value().map(|(&(at, _), _)| at);
-            let event = if execution.has_pending_work() {
+            if execution.has_pending_work() {
                 // As a runtime does between runs of states: what is due is handled first.
                 match due {
                     Some(at) if at <= now => {
@@ -490,24 +490,17 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
                 };
                 now = now.max(at);
                 world.deliver(happening)
+            }
+        } else {
+            let Some(&(at, revision)) = redrives.next() else {
+                break;
             };
-            let commands = execution.handle(event.clone(), now, &mut entropy);
-            entries.push(Entry {
-                event,
-                at: now,
-                check: digest.advance(execution.history()),
-            });
-            world.carry_out(&commands, now, &script.answer);
-            steps.push(step(&execution, commands, &world));
-        }
-        let Some(&(at, revision)) = redrives.next() else {
-            break;
+            now = now.max(at);
+            if execution.redrivable(now).is_err() {
+                break;
+            }
+            Event::Redrive { revision }
         };
-        now = now.max(at);
-        if execution.redrivable(now).is_err() {
-            break;
-        }
-        let event = Event::Redrive { revision };
         let commands = apply(
             &mut execution,
             &script.revisions,

@@ -213,9 +213,7 @@ impl Execution {
         if can_start {
             let slot = children.next;
             children.next += 1;
-            let is_map = children.is_map;
             let distributed = children.distributed;
-            let child_type = children.child_type;
             let effective = Arc::clone(&children.effective);
             let (scope, input) = match &state.kind {
                 Kind::Map(spec) => {
@@ -259,33 +257,13 @@ impl Execution {
                     return;
                 }
             };
-            if is_map && !distributed {
-                self.record(
-                    Some(&mut frame),
-                    EventType::MapIterationStarted,
-                    EventDetails::MapIteration {
-                        name: state.name.clone(),
-                        index: slot,
-                    },
-                );
-            }
+            let child_execution = self.begin_child(&mut frame, state, slot);
             // Distributed iterations are child executions: outer variables are not visible.
             // Others read the enclosing scope until they assign something of their own.
             let (vars, vars_owned) = if distributed {
                 (Arc::new(Vars::default()), true)
             } else {
                 (frame.vars.clone(), false)
-            };
-            let child_execution = if distributed {
-                self.next_child += 1;
-                Some(ChildExecution {
-                    id: self.next_child,
-                    machine_type: child_type,
-                    started: self.now,
-                    root: true,
-                })
-            } else {
-                frame.child.map(|c| ChildExecution { root: false, ..c })
             };
             let child = self.new_frame(Frame {
                 me: r,
@@ -357,6 +335,44 @@ impl Execution {
             Err(failure) => self.fail(&mut frame, state, failure, false, entropy),
         };
         self.settle(r, frame, outcome);
+    }
+
+    /// Begins the branch or iteration `slot` of the Parallel or Map state `frame` is in:
+    /// records an inline iteration's start, and returns the child execution it runs in (a
+    /// new one, with limits of its own, for a distributed Map's iteration; the one `frame`
+    /// runs in otherwise).
+    pub(in crate::execution) fn begin_child(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        slot: usize,
+    ) -> Option<ChildExecution> {
+        let Phase::AwaitChildren(children) = &frame.phase else {
+            return frame.child;
+        };
+        let (is_map, distributed, child_type) =
+            (children.is_map, children.distributed, children.child_type);
+        if is_map && !distributed {
+            self.record(
+                Some(frame),
+                EventType::MapIterationStarted,
+                EventDetails::MapIteration {
+                    name: state.name.clone(),
+                    index: slot,
+                },
+            );
+        }
+        if distributed {
+            self.next_child += 1;
+            Some(ChildExecution {
+                id: self.next_child,
+                machine_type: child_type,
+                started: self.now,
+                root: true,
+            })
+        } else {
+            frame.child.map(|c| ChildExecution { root: false, ..c })
+        }
     }
 
     /// A branch or iteration ended.

@@ -22,6 +22,7 @@ pub enum EventType {
     ChoiceStateExited,
     ExecutionAborted,
     ExecutionFailed,
+    ExecutionRedriven,
     ExecutionStarted,
     ExecutionSucceeded,
     ExecutionTimedOut,
@@ -69,6 +70,7 @@ pub enum EventType {
     WaitStateExited,
     MapRunAborted,
     MapRunFailed,
+    MapRunRedriven,
     MapRunStarted,
     MapRunSucceeded,
     EvaluationFailed,
@@ -89,6 +91,7 @@ impl EventType {
             ChoiceStateExited => "ChoiceStateExited",
             ExecutionAborted => "ExecutionAborted",
             ExecutionFailed => "ExecutionFailed",
+            ExecutionRedriven => "ExecutionRedriven",
             ExecutionStarted => "ExecutionStarted",
             ExecutionSucceeded => "ExecutionSucceeded",
             ExecutionTimedOut => "ExecutionTimedOut",
@@ -136,6 +139,7 @@ impl EventType {
             WaitStateExited => "WaitStateExited",
             MapRunAborted => "MapRunAborted",
             MapRunFailed => "MapRunFailed",
+            MapRunRedriven => "MapRunRedriven",
             MapRunStarted => "MapRunStarted",
             MapRunSucceeded => "MapRunSucceeded",
             EvaluationFailed => "EvaluationFailed",
@@ -246,6 +250,18 @@ pub enum EventDetails {
     MapRunStarted {
         /// The map run ARN.
         map_run_arn: String,
+    },
+    /// `ExecutionRedriven` (AWS's `ExecutionRedrivenEventDetails`).
+    ExecutionRedriven {
+        /// How many times the execution has been redriven, this redrive included.
+        redrive_count: u32,
+    },
+    /// `MapRunRedriven` (AWS's `MapRunRedrivenEventDetails`).
+    MapRunRedriven {
+        /// The map run ARN.
+        map_run_arn: String,
+        /// How many times the Map Run has been redriven, this redrive included.
+        redrive_count: u32,
     },
 }
 
@@ -576,7 +592,9 @@ impl EventDetails {
             | EventDetails::Failure { .. }
             | EventDetails::MapStarted { .. }
             | EventDetails::MapIteration { .. }
-            | EventDetails::MapRunStarted { .. } => {}
+            | EventDetails::MapRunStarted { .. }
+            | EventDetails::ExecutionRedriven { .. }
+            | EventDetails::MapRunRedriven { .. } => {}
         }
     }
 }
@@ -738,6 +756,13 @@ impl HistoryEvent {
             EventDetails::MapStarted { length } => json!({ "length": length }),
             EventDetails::MapIteration { name, index } => json!({"name": &**name, "index": index}),
             EventDetails::MapRunStarted { map_run_arn } => json!({ "mapRunArn": map_run_arn }),
+            EventDetails::ExecutionRedriven { redrive_count } => {
+                json!({ "redriveCount": redrive_count })
+            }
+            EventDetails::MapRunRedriven {
+                map_run_arn,
+                redrive_count,
+            } => json!({ "mapRunArn": map_run_arn, "redriveCount": redrive_count }),
         };
         Some((key, details))
     }
@@ -779,6 +804,8 @@ fn details_key(t: EventType) -> Option<String> {
         MapIterationAborted => "mapIterationAbortedEventDetails",
         MapRunStarted => "mapRunStartedEventDetails",
         MapRunFailed => "mapRunFailedEventDetails",
+        ExecutionRedriven => "executionRedrivenEventDetails",
+        MapRunRedriven => "mapRunRedrivenEventDetails",
         EvaluationFailed => "evaluationFailedEventDetails",
         t if t.as_str().ends_with("StateEntered") => "stateEnteredEventDetails",
         t if t.as_str().ends_with("StateExited") => "stateExitedEventDetails",

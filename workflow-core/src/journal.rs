@@ -8,6 +8,10 @@
 //! a replay whose history differs (the step logic changed between versions) is refused with
 //! [`ReplayError::Diverged`] instead of going on from a state the execution never was in.
 //!
+//! A redrive ([`Execution::redrive`]) is an entry like the others, [`Event::Redrive`]; one
+//! with a patched definition ([`Execution::redrive_with`]) names the revision it went on
+//! with, whose plan [`replay_with`] is given.
+//!
 //! Only STANDARD executions are journaled: an EXPRESS history keeps its first events and its
 //! last, so its length does not grow with the events (and AWS keeps EXPRESS executions in
 //! memory only, at-least-once).
@@ -55,7 +59,8 @@ use serde_json::Value;
 
 use crate::entropy::Entropy;
 use crate::execution::{
-    Command, Event, Execution, ExecutionConfig, Millis, StartError, TaskId, TaskInvocation, TimerId,
+    Command, Event, Execution, ExecutionConfig, Millis, RedriveError, StartError, TaskId,
+    TaskInvocation, TimerId,
 };
 use crate::history::{EventDetails, HistoryEvent, Payload};
 use crate::plan::Plan;
@@ -449,6 +454,18 @@ impl Fingerprint {
                 self.bytes(&[12]);
                 self.text(map_run_arn);
             }
+            EventDetails::ExecutionRedriven { redrive_count } => {
+                self.bytes(&[13]);
+                self.number(u64::from(*redrive_count));
+            }
+            EventDetails::MapRunRedriven {
+                map_run_arn,
+                redrive_count,
+            } => {
+                self.bytes(&[14]);
+                self.text(map_run_arn);
+                self.number(u64::from(*redrive_count));
+            }
         }
         if self.tail_len > 0 {
             let word = std::mem::take(&mut self.tail);
@@ -492,6 +509,24 @@ pub enum ReplayError {
         recorded: HistoryCheck,
         /// What the replay produced.
         replayed: HistoryCheck,
+    },
+    /// A redrive the journal holds was refused on replay: the step logic changed since.
+    #[error("journal entry {entry}: the redrive it records is refused on replay: {error}")]
+    Redrive {
+        /// The entry.
+        entry: usize,
+        /// Why.
+        error: RedriveError,
+    },
+    /// A redrive with a patched definition names a revision the replay was given no plan for.
+    #[error(
+        "journal entry {entry}: the execution was redriven with revision {revision} of its definition, which the replay was not given"
+    )]
+    UnknownRevision {
+        /// The entry.
+        entry: usize,
+        /// The revision.
+        revision: u64,
     },
 }
 
@@ -543,7 +578,11 @@ impl Underway {
             Event::TimerFired { timer } => {
                 self.timers.remove(timer);
             }
-            Event::TaskHeartbeat { .. } | Event::Stop { .. } | Event::Continue => {}
+            // A redrive comes after the end, which cancelled everything under way.
+            Event::TaskHeartbeat { .. }
+            | Event::Stop { .. }
+            | Event::Continue
+            | Event::Redrive { .. } => {}
         }
     }
 
@@ -572,8 +611,25 @@ impl Underway {
 /// and after every entry that the history is the one recorded. `entropy` must be the source
 /// the execution ran with, made again from [`Start::seed`]; on return it stands where the
 /// execution's left off, ready for the events to come.
+///
+/// A redrive with a patched definition in the journal is refused
+/// ([`ReplayError::UnknownRevision`]): replay such a journal with [`replay_with`].
 pub fn replay(
     plan: Arc<Plan>,
+    start: &Start,
+    entries: &[Entry],
+    entropy: &mut dyn Entropy,
+) -> Result<Replayed, ReplayError> {
+    replay_with(plan, &|_| None, start, entries, entropy)
+}
+
+/// [`replay`], with the plans of the definition revisions the execution was redriven with
+/// ([`Event::Redrive`]'s `revision`, [`Execution::redrive_with`]): `revisions` gives the plan
+/// of a revision (`None`: unknown, [`ReplayError::UnknownRevision`]). `plan` is the plan the
+/// execution started with.
+pub fn replay_with(
+    plan: Arc<Plan>,
+    revisions: &dyn Fn(u64) -> Option<Arc<Plan>>,
     start: &Start,
     entries: &[Entry],
     entropy: &mut dyn Entropy,
@@ -593,7 +649,22 @@ pub fn replay(
     underway.on_commands(commands);
     for (n, entry) in entries.iter().enumerate() {
         underway.on_event(&entry.event);
-        let commands = execution.handle(entry.event.clone(), entry.at, entropy);
+        let commands = match &entry.event {
+            Event::Redrive { revision } => {
+                let redriven = match revision {
+                    None => execution.redrive(entry.at, entropy),
+                    Some(revision) => {
+                        let plan = revisions(*revision).ok_or(ReplayError::UnknownRevision {
+                            entry: n,
+                            revision: *revision,
+                        })?;
+                        execution.redrive_with(plan, entry.at, entropy)
+                    }
+                };
+                redriven.map_err(|error| ReplayError::Redrive { entry: n, error })?
+            }
+            event => execution.handle(event.clone(), entry.at, entropy),
+        };
         underway.on_commands(commands);
         let check = digest.advance(execution.history());
         if check != entry.check {

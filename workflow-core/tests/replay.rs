@@ -824,6 +824,100 @@ fn history_quota_reached_while_tasks_run() {
     );
 }
 
+// ----- Redrive -----
+
+/// A Parallel whose first branch waits for a callback and whose second runs a Map of tasks,
+/// one failing on the first attempt (`$$.Execution.RedriveCount` is 0).
+const REDRIVEN: &str = r#"{"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+    {"StartAt": "Approve", "States": {"Approve": {"Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}, "End": true}}},
+    {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "End": true,
+        "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "FN:Work",
+            "Parameters": {"n.$": "$", "attempt.$": "$$.Execution.RedriveCount"},
+            "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 2, "MaxAttempts": 1}], "End": true}}}}}}]}}}"#;
+
+/// Answers `REDRIVEN`'s tasks: the approval an hour after its message is sent; item 3 fails
+/// twice (after its retry too) on the first attempt, then works.
+fn redriven_answers(inv: &workflow_core::execution::TaskInvocation) -> Answer {
+    if inv.task_token.is_some() {
+        return Answer::Callback {
+            submitted: SECOND,
+            response: json!({"MessageId": "m"}),
+            token: Box::new(Answer::succeed(HOUR, json!("approved"))),
+        };
+    }
+    match (inv.input["n"].as_u64(), inv.input["attempt"].as_u64()) {
+        (Some(3), Some(0)) => Answer::fail(SECOND, "Flaky", "three"),
+        (n, _) => Answer::succeed(SECOND, json!(n)),
+    }
+}
+
+#[test]
+fn a_redriven_execution_replays_with_its_redrive() {
+    // Item 3 fails for good 1 + 2 + 1 s in; the Map fails, the branch with it, and the
+    // approval, still awaited, is aborted with its branch. The redrive reruns item 3 and the
+    // approval (a new token), and neither items 1, 2, 4 nor the first branch's finished work.
+    let run = journaled(
+        &asl(REDRIVEN),
+        Script::new(json!({"items": [1, 2, 3, 4]}))
+            .answering(redriven_answers)
+            .redriving_at(T0 + DAY),
+    );
+    assert_eq!(output(&run), &json!(["approved", [1, 2, 3, 4]]));
+    assert_eq!(event_kinds(&run).get("redrive"), Some(&1));
+    let tokens: Vec<&String> = run
+        .invocations()
+        .into_iter()
+        .filter_map(|inv| inv.task_token.as_ref())
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_ne!(tokens[0], tokens[1]);
+    // Approve was entered twice (its branch was aborted, then rerun); items 1 to 4 once
+    // each in the first attempt (a retry does not enter the state again), and item 3 once
+    // more on the redrive.
+    assert_eq!(count(&run, "TaskStateEntered"), 2 + 4 + 1);
+}
+
+#[test]
+fn a_journal_redriven_with_a_patched_definition_replays_with_that_revision() {
+    // Item 3 fails whenever `Work` handles it; the patch (revision 7) sends the items to
+    // `Work2`, which handles every item: only with the patch does the redrive succeed, and
+    // the replay needs revision 7's plan.
+    let patched = plan(&asl(&REDRIVEN.replace("FN:Work", "FN:Work2")));
+    let run = journaled(
+        &asl(REDRIVEN),
+        Script::new(json!({"items": [1, 2, 3, 4]}))
+            .answering(|inv| match (inv.input["n"].as_u64(), &*inv.resource) {
+                (Some(3), resource) if resource.ends_with(":Work") => {
+                    Answer::fail(SECOND, "Flaky", "three")
+                }
+                _ => redriven_answers(inv),
+            })
+            .redriving_with(T0 + DAY, 7, patched),
+    );
+    assert_eq!(output(&run), &json!(["approved", [1, 2, 3, 4]]));
+    let k = run
+        .entries
+        .iter()
+        .position(|e| e.event == Event::Redrive { revision: Some(7) })
+        .expect("the redrive is journaled with its revision");
+    let error = replay(
+        run.plan.clone(),
+        &run.start,
+        &run.entries,
+        &mut SplitMix64(run.seed),
+    )
+    .expect_err("the revision's plan is needed");
+    assert_eq!(
+        error,
+        ReplayError::UnknownRevision {
+            entry: k,
+            revision: 7
+        }
+    );
+}
+
 // ----- Journals that do not fit -----
 
 const TWO_CALLS: &str = r#"{"StartAt": "First", "States": {
@@ -967,6 +1061,10 @@ fn every_event_kind_round_trips_through_json() {
             failure: Failure::new("Operator", "🛑"),
         },
         Event::Continue,
+        Event::Redrive { revision: None },
+        Event::Redrive {
+            revision: Some(u64::MAX),
+        },
     ];
     let entries: Vec<Entry> = events
         .into_iter()

@@ -20,7 +20,8 @@ impl Execution {
         self.work.clear();
     }
 
-    /// Aborts every scope under way and the execution's time limit.
+    /// Aborts every scope under way and the execution's time limit, keeping the top scope as
+    /// it stood for a redrive.
     pub(super) fn abort_everything(&mut self) {
         let tops: Vec<FrameRef> = self
             .frames
@@ -30,18 +31,19 @@ impl Execution {
             .map(|f| f.me)
             .collect();
         for top in tops {
-            self.abort_frame(top);
+            if let Some(halted) = self.abort_frame(top) {
+                self.halted = Some(halted);
+            }
         }
         let timer = self.execution_timer.take();
         self.cancel_timer(timer);
     }
 
     /// Aborts a frame and everything below it: running tasks are cancelled, timers dropped,
-    /// and the state that was running is recorded as aborted.
-    pub(super) fn abort_frame(&mut self, r: FrameRef) {
-        let Some(mut frame) = self.take(r) else {
-            return;
-        };
+    /// and the state that was running is recorded as aborted. Returns the frame as it stood,
+    /// with the branches or iterations aborted below it, for a redrive.
+    pub(super) fn abort_frame(&mut self, r: FrameRef) -> Option<Box<Halted>> {
+        let mut frame = self.take(r)?;
         let plan = self.plan.clone();
         let state = &plan.scopes[frame.scope].states[frame.state];
         match std::mem::replace(&mut frame.phase, Phase::Enter) {
@@ -70,10 +72,16 @@ impl Execution {
                     self.record(Some(&mut frame), t, EventDetails::None);
                 }
             }
-            Phase::AwaitChildren(children) => {
+            Phase::AwaitChildren(mut children) => {
                 let record_iterations = children.is_map && !children.distributed;
-                self.abort_running(&mut frame, state, children.running, record_iterations);
-                if children.distributed {
+                let running = std::mem::take(&mut children.running);
+                let aborted = self.abort_running(&mut frame, state, running, record_iterations);
+                children.halted.extend(aborted);
+                children.done = true;
+                let distributed = children.distributed;
+                // Kept with what its branches or iterations left, for a redrive.
+                frame.phase = Phase::AwaitChildren(children);
+                if distributed {
                     self.record(
                         Some(&mut frame),
                         EventType::MapRunAborted,
@@ -87,5 +95,6 @@ impl Execution {
             Phase::Enter | Phase::Run => {}
         }
         self.release(r);
+        Some(Halted::aborted(frame))
     }
 }

@@ -33,18 +33,25 @@ pub struct ExecutionInfo {
     pub input: Arc<Value>,
     /// STANDARD or EXPRESS.
     pub machine_type: MachineType,
-    /// `$$.Execution.RedriveCount` (STANDARD only).
+    /// `$$.Execution.RedriveCount` (STANDARD only): how many times the execution has been
+    /// [redriven](super::Execution::redrive).
     pub redrive_count: u32,
+    /// `$$.Execution.RedriveTime`, in milliseconds since the epoch: when the execution was
+    /// last redriven. AWS's Context object page
+    /// (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html>):
+    /// "`RedriveTime` Context object is only available if you've redriven an execution".
+    pub redrive_time: Option<i64>,
 }
 
 /// The fields of `$$.Execution`, in order.
-const EXECUTION_FIELDS: [&str; 6] = [
+const EXECUTION_FIELDS: [&str; 7] = [
     "Id",
     "Input",
     "StartTime",
     "Name",
     "RoleArn",
     "RedriveCount",
+    "RedriveTime",
 ];
 
 impl ExecutionInfo {
@@ -59,6 +66,7 @@ impl ExecutionInfo {
             "RedriveCount" if self.machine_type == MachineType::Standard => {
                 Value::from(self.redrive_count)
             }
+            "RedriveTime" => Value::String(format_timestamp(self.redrive_time?)),
             _ => return None,
         })
     }

@@ -145,6 +145,7 @@ impl Execution {
                             EventType::ExecutionFailed,
                             failure.details(None),
                         );
+                        self.halted = Some(Halted::failed(frame, &failure));
                         self.status = ExecutionStatus::Failed(failure);
                     }
                 }
@@ -162,10 +163,15 @@ impl Execution {
                         p.last_event = p.last_event.max(frame.last_event);
                     }
                 }
+                let halted = match &result {
+                    Err(failure) => Some(Halted::failed(frame, failure)),
+                    Ok(_) => None,
+                };
                 self.work.push(Work::ChildDone {
                     parent,
                     slot,
                     result,
+                    halted,
                 });
             }
         }

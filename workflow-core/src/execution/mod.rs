@@ -40,7 +40,9 @@
 //! pipeline (InputPath, Parameters, ResultSelector, ResultPath, OutputPath, Assign) in
 //! `input_output`; Retry and Catch in `retry_catch`; history events in `recording`; entering
 //! and leaving a state in `transitions`; the running scopes in `frames`; timers in `timers`;
-//! stops, time-outs and aborted scopes in `abort`; the payload limits in `size`.
+//! stops, time-outs and aborted scopes in `abort`; the payload limits in `size`; redrive
+//! ([`Execution::redrive`], what an execution that did not succeed keeps for it) in
+//! `redrive`.
 
 mod abort;
 mod context;
@@ -48,6 +50,7 @@ mod frames;
 mod input_output;
 mod path_numbers;
 mod recording;
+mod redrive;
 mod retry_catch;
 mod size;
 mod states;
@@ -62,6 +65,8 @@ use serde_json::{Map, Value};
 pub use context::ExecutionInfo;
 use context::{ContextView, Vars};
 use input_output::StateResult;
+use redrive::Halted;
+pub use redrive::{FitError, REDRIVABLE_PERIOD_MS, RedriveError};
 pub(crate) use size::{Measure, measure};
 pub use size::{PAYLOAD_LIMIT_BYTES, json_size};
 use size::{result_too_large_cause, too_deep_failure};
@@ -284,6 +289,17 @@ pub enum Event {
         /// The error to record.
         failure: Failure,
     },
+    /// The execution, which ended without succeeding, is redriven: see
+    /// [`Execution::redrive`], which a driver calls to learn whether it may be (and why
+    /// not), journaling this event when it was.
+    Redrive {
+        /// The revision of the definition a redrive with a patched definition went on with
+        /// ([`Execution::redrive_with`]); `None`: the definition the execution ran. The
+        /// revision is the driver's name for a definition: a [journal](crate::journal)'s
+        /// replay asks for its plan.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        revision: Option<u64>,
+    },
     /// Nothing happened outside: go on with the work the last call left when it reached its
     /// budget of [`STATES_PER_CALL`] states (see [`Execution::has_pending_work`]).
     Continue,
@@ -415,6 +431,8 @@ enum Work {
         parent: FrameRef,
         slot: usize,
         result: Result<Arc<Value>, Failure>,
+        /// The branch or iteration as it stood when it failed, kept for a redrive.
+        halted: Option<Box<Halted>>,
     },
 }
 
@@ -463,6 +481,10 @@ pub struct Execution {
     /// history (kept by no one here: counted for its quota).
     child_events: HashMap<u64, usize>,
     next_child: u64,
+    /// The top scope as it stood when the execution ended without succeeding (the states it
+    /// did not leave, and below them the branches and iterations that did not succeed): what
+    /// a redrive restarts.
+    halted: Option<Box<Halted>>,
 }
 
 /// A distributed Map iteration: a child execution of its own, with its own limits.
@@ -483,6 +505,49 @@ const EXPRESS_LIMIT_MS: Millis = 300_000;
 /// driver a chance to let time pass, a stop in, or other work run. What is left is run by
 /// [`Event::Continue`]; [`Execution::has_pending_work`] says when that is needed.
 pub const STATES_PER_CALL: u32 = 10_000;
+
+/// A STANDARD execution is open at most a year.
+const YEAR_MS: Millis = 365 * 24 * 3600 * 1000;
+
+/// How long an execution of `plan` may run: an EXPRESS one at most five minutes; a STANDARD
+/// one at most a year, and it times out once it has run longer than that (so a Wait of
+/// exactly a year still ends).
+fn time_limit_ms(plan: &Plan) -> Millis {
+    match (plan.timeout_seconds(), plan.machine_type()) {
+        (Some(t), MachineType::Express) => (t as i64 * 1000).min(EXPRESS_LIMIT_MS),
+        (None, MachineType::Express) => EXPRESS_LIMIT_MS,
+        (Some(t), MachineType::Standard) if t <= 365 * 24 * 3600 => t as i64 * 1000,
+        (_, MachineType::Standard) => YEAR_MS + 1,
+    }
+}
+
+/// The top scope of an execution of `plan`, about to enter its first state with `input` (of
+/// `size` bytes), its first event following the event `last_event`.
+fn top_frame(plan: &Plan, input: Arc<Value>, size: usize, now: Millis, last_event: u64) -> Frame {
+    Frame {
+        me: FrameRef {
+            index: 0,
+            generation: 0,
+        },
+        scope: 0,
+        parent: None,
+        silent: false,
+        child: None,
+        vars: Arc::new(Vars::default()),
+        vars_owned: true,
+        state: plan.scopes[0].start,
+        raw_input: input,
+        input_size: size,
+        output_bound: None,
+        entered_event: 0,
+        entered_time: now,
+        retry_counts: Vec::new(),
+        retry_total: 0,
+        task_token: None,
+        last_event,
+        phase: Phase::Enter,
+    }
+}
 
 /// A STANDARD execution's history holds at most this many events: AWS fails the execution
 /// when its 25,000th event would be anything but `ExecutionSucceeded`. An EXPRESS execution
@@ -551,6 +616,7 @@ impl Execution {
             input: input.clone(),
             machine_type,
             redrive_count: 0,
+            redrive_time: None,
         });
         let mut execution = Execution {
             plan: plan.clone(),
@@ -578,6 +644,7 @@ impl Execution {
             history_limit: config.history_limit,
             child_events: HashMap::new(),
             next_child: 0,
+            halted: None,
         };
         execution.record(
             None,
@@ -587,46 +654,10 @@ impl Execution {
                 role_arn,
             },
         );
-        // EXPRESS runs at most five minutes; STANDARD at most a year, and it times out once
-        // it has run longer than that (so a Wait of exactly a year still ends).
-        const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
-        let limit_ms = match (plan.timeout_seconds(), machine_type) {
-            (Some(t), MachineType::Express) => (t as i64 * 1000).min(EXPRESS_LIMIT_MS),
-            (None, MachineType::Express) => EXPRESS_LIMIT_MS,
-            (Some(t), MachineType::Standard) if t <= 365 * 24 * 3600 => t as i64 * 1000,
-            (_, MachineType::Standard) => YEAR_MS + 1,
-        };
-        let timer = execution.start_timer(
-            None,
-            now.saturating_add(limit_ms),
-            TimerPurpose::ExecutionTimeout,
-        );
-        execution.execution_timer = Some(timer);
-        execution.time_limit_seconds = limit_ms / 1000;
-        let top = execution.new_frame(Frame {
-            me: FrameRef {
-                index: 0,
-                generation: 0,
-            },
-            scope: 0,
-            parent: None,
-            silent: false,
-            child: None,
-            vars: Arc::new(Vars::default()),
-            vars_owned: true,
-            state: plan.scopes[0].start,
-            raw_input: input,
-            input_size: size,
-            output_bound: None,
-            entered_event: 0,
-            entered_time: now,
-            retry_counts: Vec::new(),
-            retry_total: 0,
-            task_token: None,
-            // AWS gives the first state's entry no predecessor (previousEventId 0).
-            last_event: 0,
-            phase: Phase::Enter,
-        });
+        let limit_ms = time_limit_ms(&plan);
+        execution.arm_time_limit(now.saturating_add(limit_ms), limit_ms);
+        // AWS gives the first state's entry no predecessor (previousEventId 0).
+        let top = execution.new_frame(top_frame(&plan, input, size, now, 0));
         execution.work.push(Work::Advance(top));
         execution.drain(entropy);
         let mut commands = std::mem::take(&mut execution.commands);
@@ -638,7 +669,19 @@ impl Execution {
     }
 
     /// Applies one event and runs until every scope waits again or the execution ends.
+    ///
+    /// [`Event::Redrive`] is applied as [`Execution::redrive`] applies it when its `revision`
+    /// is `None`; a redrive it refuses changes nothing and returns no commands (call
+    /// `redrive` to learn why). A redrive with a patched definition (`revision: Some(_)`)
+    /// needs its plan, which only [`Execution::redrive_with`] is given: here it changes
+    /// nothing either.
     pub fn handle(&mut self, event: Event, now: Millis, entropy: &mut dyn Entropy) -> Vec<Command> {
+        if let Event::Redrive { revision } = event {
+            return match revision {
+                None => self.redrive(now, entropy).unwrap_or_default(),
+                Some(_) => Vec::new(),
+            };
+        }
         self.now = now.max(self.now);
         if self.status != ExecutionStatus::Running {
             return Vec::new();
@@ -652,6 +695,7 @@ impl Execution {
             Event::TaskHeartbeat { task } => self.on_heartbeat(task),
             Event::TimerFired { timer } => self.on_timer(timer, entropy),
             Event::Stop { failure } => self.stop(failure),
+            Event::Redrive { .. } => {}
         }
         self.drain(entropy);
         std::mem::take(&mut self.commands)
@@ -688,6 +732,14 @@ impl Execution {
         self.history
     }
 
+    /// Arms the execution's time limit: it times out at `deadline`, after `limit_ms` (what
+    /// its cause states, in whole seconds).
+    fn arm_time_limit(&mut self, deadline: Millis, limit_ms: Millis) {
+        let timer = self.start_timer(None, deadline, TimerPurpose::ExecutionTimeout);
+        self.execution_timer = Some(timer);
+        self.time_limit_seconds = limit_ms / 1000;
+    }
+
     fn drain(&mut self, entropy: &mut dyn Entropy) {
         loop {
             if self.history_exhausted && !self.history_limit_recorded {
@@ -708,7 +760,8 @@ impl Execution {
                     parent,
                     slot,
                     result,
-                } => self.child_done(parent, slot, result, entropy),
+                    halted,
+                } => self.child_done(parent, slot, result, halted, entropy),
             }
         }
     }

@@ -240,6 +240,22 @@ pub(crate) enum Kind {
     Map(Box<MapSpec>),
 }
 
+impl Kind {
+    /// The state's `Type`, as ASL names it.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Pass { .. } => "Pass",
+            Kind::Task(_) => "Task",
+            Kind::Choice { .. } => "Choice",
+            Kind::Wait(_) => "Wait",
+            Kind::Succeed => "Succeed",
+            Kind::Fail { .. } => "Fail",
+            Kind::Parallel { .. } => "Parallel",
+            Kind::Map(_) => "Map",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct TaskSpec {
     pub resource: Arc<str>,

@@ -6,9 +6,25 @@ use std::collections::BTreeMap;
 
 use workflow_core::entropy::SplitMix64;
 use workflow_core::execution::{Command, Execution};
-use workflow_core::journal::{Entry, HistoryCheck, ReplayError, Replayed, Start, replay};
+use workflow_core::journal::{Entry, HistoryCheck, ReplayError, Replayed, Start, replay_with};
 
-use crate::driver::{Run, Script, Underway, run};
+use crate::driver::{Run, Script, Underway, apply, run};
+
+/// Replays a journal of `run` (the plans of the revisions it was redriven with given).
+fn replay_run(
+    run: &Run,
+    start: &Start,
+    entries: &[Entry],
+    entropy: &mut SplitMix64,
+) -> Result<Replayed, ReplayError> {
+    replay_with(
+        run.plan.clone(),
+        &|revision| run.revisions.get(&revision).cloned(),
+        start,
+        entries,
+        entropy,
+    )
+}
 
 /// What `replay` says is under way, in the shape the driver keeps it. Only invocations and
 /// timers may be outstanding, each once.
@@ -48,7 +64,7 @@ fn check_after(start: &Start, entries: &[Entry], k: usize) -> HistoryCheck {
 /// way. Returns the replay and the entropy as the replay left it.
 fn replay_prefix(run: &Run, start: &Start, entries: &[Entry], k: usize) -> (Replayed, SplitMix64) {
     let mut entropy = SplitMix64(run.seed);
-    let replayed = replay(run.plan.clone(), start, &entries[..k], &mut entropy)
+    let replayed = replay_run(run, start, &entries[..k], &mut entropy)
         .unwrap_or_else(|e| panic!("replay of {k} entries: {e}"));
     let step = &run.steps[k];
     let execution = &replayed.execution;
@@ -73,10 +89,10 @@ fn replay_prefix(run: &Run, start: &Start, entries: &[Entry], k: usize) -> (Repl
         check_after(start, entries, k),
         "digest after {k} entries"
     );
-    assert_eq!(
-        format!("{:?}", execution.info()),
-        format!("{:?}", run.execution.info())
-    );
+    // The run's info, with the redrives it had then.
+    let mut info = run.execution.info().clone();
+    (info.redrive_count, info.redrive_time) = step.redrives;
+    assert_eq!(format!("{:?}", execution.info()), format!("{info:?}"));
     (replayed, entropy)
 }
 
@@ -86,7 +102,13 @@ fn replay_prefix(run: &Run, start: &Start, entries: &[Entry], k: usize) -> (Repl
 fn continue_from(run: &Run, k: usize, mut replayed: Replayed, mut entropy: SplitMix64) {
     let execution: &mut Execution = &mut replayed.execution;
     for (j, entry) in run.entries.iter().enumerate().skip(k) {
-        let commands = execution.handle(entry.event.clone(), entry.at, &mut entropy);
+        let commands = apply(
+            execution,
+            &run.revisions,
+            entry.event.clone(),
+            entry.at,
+            &mut entropy,
+        );
         assert_eq!(
             commands,
             run.steps[j + 1].commands,
@@ -155,13 +177,8 @@ pub fn check_run(run: &Run) {
         ] {
             let mut entries = run.entries.clone();
             alter(&mut entries[k].check);
-            let error = replay(
-                run.plan.clone(),
-                &run.start,
-                &entries,
-                &mut SplitMix64(run.seed),
-            )
-            .expect_err("an altered check is refused");
+            let error = replay_run(run, &run.start, &entries, &mut SplitMix64(run.seed))
+                .expect_err("an altered check is refused");
             assert_eq!(
                 error,
                 ReplayError::Diverged {
@@ -175,12 +192,7 @@ pub fn check_run(run: &Run) {
     let mut start = run.start.clone();
     start.check.digest ^= 1;
     assert!(matches!(
-        replay(
-            run.plan.clone(),
-            &start,
-            &run.entries,
-            &mut SplitMix64(run.seed)
-        ),
+        replay_run(run, &start, &run.entries, &mut SplitMix64(run.seed)),
         Err(ReplayError::Diverged { entry: None, .. })
     ));
 }
@@ -223,6 +235,7 @@ pub fn event_kinds(run: &Run) -> BTreeMap<&'static str, usize> {
             workflow_core::execution::Event::TimerFired { .. } => "timer_fired",
             workflow_core::execution::Event::Stop { .. } => "stop",
             workflow_core::execution::Event::Continue => "continue",
+            workflow_core::execution::Event::Redrive { .. } => "redrive",
         };
         *kinds.entry(kind).or_default() += 1;
     }

@@ -5,6 +5,9 @@
 //! Like a runtime's driver, it keeps what the execution has under way ([`Underway`]) from the
 //! commands it carries out: the replay tests compare what `journal::replay` says is under
 //! way with this record, kept apart from the journal's own bookkeeping.
+//!
+//! A script may redrive the execution once it has ended ([`Script::redrives`]), journaling
+//! [`Event::Redrive`] as a runtime does.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -91,6 +94,12 @@ pub struct Script {
     pub continue_ms: Millis,
     /// A bound on the calls, so that a script that never ends fails its test instead.
     pub max_calls: usize,
+    /// Redrives, one each time the execution has ended, in turn: at this time (or when it
+    /// ended, if later), with the plan of this revision of `revisions` (`None`: its own).
+    /// The run ends at the first the execution refuses (it succeeded, say), unjournaled.
+    pub redrives: Vec<(Millis, Option<u64>)>,
+    /// The plans of the revisions a redrive goes on with.
+    pub revisions: BTreeMap<u64, Arc<Plan>>,
     /// What was on its way when the step logic called it off is still delivered (and
     /// journaled): a cancelled task's answer, heartbeats or hand-over, a cancelled timer's
     /// firing. A runtime sees these races (a handler's answer already sent when its task
@@ -116,7 +125,22 @@ impl Script {
             continue_ms: 50,
             max_calls: 100_000,
             late_events: false,
+            redrives: Vec::new(),
+            revisions: BTreeMap::new(),
         }
+    }
+
+    /// Redrives the execution at `at` once it has ended (after the redrives before).
+    pub fn redriving_at(mut self, at: Millis) -> Script {
+        self.redrives.push((at, None));
+        self
+    }
+
+    /// Redrives the execution at `at` once it has ended, with `plan` as revision `revision`.
+    pub fn redriving_with(mut self, at: Millis, revision: u64, plan: Arc<Plan>) -> Script {
+        self.revisions.insert(revision, plan);
+        self.redrives.push((at, Some(revision)));
+        self
     }
 
     pub fn answering(mut self, answer: impl Fn(&TaskInvocation) -> Answer + 'static) -> Script {
@@ -153,11 +177,15 @@ pub struct Step {
     pub status: ExecutionStatus,
     pub pending_work: bool,
     pub underway: Underway,
+    /// How many times it had been redriven, and when last.
+    pub redrives: (u32, Option<Millis>),
 }
 
 /// A finished scripted run and its journal.
 pub struct Run {
     pub plan: Arc<Plan>,
+    /// The plans of the revisions the run was redriven with.
+    pub revisions: BTreeMap<u64, Arc<Plan>>,
     pub seed: u64,
     pub start: Start,
     pub entries: Vec<Entry>,
@@ -365,6 +393,32 @@ impl World {
     }
 }
 
+/// Hands `event` to the execution at `at` as a driver does: a redrive through
+/// `Execution::redrive` or `redrive_with` (with the plan of its revision), which must accept
+/// it, anything else through `handle`.
+pub fn apply(
+    execution: &mut Execution,
+    revisions: &BTreeMap<u64, Arc<Plan>>,
+    event: Event,
+    at: Millis,
+    entropy: &mut SplitMix64,
+) -> Vec<Command> {
+    let redriven = match event {
+        Event::Redrive { revision: None } => execution.redrive(at, entropy),
+        Event::Redrive {
+            revision: Some(revision),
+        } => {
+            let plan = revisions
+                .get(&revision)
+                .unwrap_or_else(|| panic!("no plan for revision {revision}"))
+                .clone();
+            execution.redrive_with(plan, at, entropy)
+        }
+        event => return execution.handle(event, at, entropy),
+    };
+    redriven.unwrap_or_else(|e| panic!("the redrive at {at} is refused: {e}"))
+}
+
 /// Runs `script` on `plan` to its end (or until nothing more can happen), journaling it.
 pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
     let mut entropy = SplitMix64(script.seed);
@@ -402,36 +456,58 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
         status: execution.status().clone(),
         pending_work: execution.has_pending_work(),
         underway: world.underway.clone(),
+        redrives: (
+            execution.info().redrive_count,
+            execution.info().redrive_time,
+        ),
     };
     let mut steps = vec![step(&execution, commands, &world)];
     let mut entries = Vec::new();
-    while *execution.status() == ExecutionStatus::Running {
-        assert!(
-            entries.len() < script.max_calls,
-            "the script did not end within {} calls",
-            script.max_calls
-        );
-        let due = world.agenda.first_key_value().map(|(&(at, _), _)| at);
-        let event = if execution.has_pending_work() {
-            // As a runtime does between runs of states: what is due is handled first.
-            match due {
-                Some(at) if at <= now => {
-                    let (_, happening) = world.agenda.pop_first().expect("a due happening");
-                    world.deliver(happening)
+    let mut redrives = script.redrives.iter();
+    loop {
+        let event = if *execution.status() == ExecutionStatus::Running {
+            assert!(
+                entries.len() < script.max_calls,
+                "the script did not end within {} calls",
+                script.max_calls
+            );
+            let due = world.agenda.first_key_value().map(|(&(at, _), _)| at);
+            if execution.has_pending_work() {
+                // As a runtime does between runs of states: what is due is handled first.
+                match due {
+                    Some(at) if at <= now => {
+                        let (_, happening) = world.agenda.pop_first().expect("a due happening");
+                        world.deliver(happening)
+                    }
+                    _ => {
+                        now += script.continue_ms;
+                        Event::Continue
+                    }
                 }
-                _ => {
-                    now += script.continue_ms;
-                    Event::Continue
-                }
+            } else {
+                let Some(((at, _), happening)) = world.agenda.pop_first() else {
+                    break;
+                };
+                now = now.max(at);
+                world.deliver(happening)
             }
         } else {
-            let Some(((at, _), happening)) = world.agenda.pop_first() else {
+            let Some(&(at, revision)) = redrives.next() else {
                 break;
             };
             now = now.max(at);
-            world.deliver(happening)
+            if execution.redrivable(now).is_err() {
+                break;
+            }
+            Event::Redrive { revision }
         };
-        let commands = execution.handle(event.clone(), now, &mut entropy);
+        let commands = apply(
+            &mut execution,
+            &script.revisions,
+            event.clone(),
+            now,
+            &mut entropy,
+        );
         entries.push(Entry {
             event,
             at: now,
@@ -442,6 +518,7 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
     }
     Run {
         plan: plan.clone(),
+        revisions: script.revisions.clone(),
         seed: script.seed,
         start,
         entries,

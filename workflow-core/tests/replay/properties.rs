@@ -3,6 +3,9 @@
 //! stop at any time; any seed), the journal passes every check of `checks::check_run`: in
 //! particular a replay of any prefix is the run as it stood after that prefix.
 //!
+//! The same with redrives: an execution that failed, timed out or was stopped is redriven
+//! (up to twice) and its journal, redrives included, passes every check too.
+//!
 //! `PROPTEST_CASES=1000 cargo test -p workflow-core --test replay properties` explores
 //! further.
 
@@ -138,6 +141,23 @@ const MAP_OF_PARALLELS: &str = r#"{"TimeoutSeconds": 30, "StartAt": "Loop", "Sta
         "Next": "Count"},
     "Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($)", "id.$": "States.UUID()"}, "End": true}}}"#;
 
+/// A Parallel of a Map of retried tasks (tolerating some failures) and a callback, with no
+/// Catch and a time limit: it fails, times out or is stopped often, to be redriven.
+const REDRIVABLE: &str = r#"{"TimeoutSeconds": 40, "StartAt": "Both", "States": {
+    "Both": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Items", "States": {"Items": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+            "ToleratedFailureCount": 1,
+            "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Work", "TimeoutSeconds": 4,
+                "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                "Next": "Rest"},
+                "Rest": {"Type": "Wait", "Seconds": 1, "End": true}}},
+            "End": true}}},
+        {"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody.$": "$$.Task.Token"},
+            "HeartbeatSeconds": 3, "TimeoutSeconds": 10, "End": true}}}]}}}"#;
+
 /// Any JSON scalar a handler may return: every finite float (subnormals, -0.0, the ends of
 /// the range), integers of both signs past `i64`, any string.
 fn scalar() -> impl Strategy<Value = serde_json::Value> {
@@ -227,6 +247,22 @@ proptest! {
     ) {
         let input = json!({"items": (0..items).collect::<Vec<_>>()});
         check(PARALLEL_MAP_CALLBACK, &script(input, replies, stop, seed));
+    }
+
+    #[test]
+    fn redriven_executions_replay_from_any_prefix(
+        replies in prop::collection::vec(scripted(), 1..8),
+        stop in prop::option::weighted(0.25, 0i64..20 * SECOND),
+        seed in (any::<u64>(), any::<bool>()),
+        items in 0usize..5,
+        redrives in prop::collection::vec(0i64..60 * SECOND, 0..3),
+    ) {
+        let input = json!({"items": (0..items).collect::<Vec<_>>()});
+        let mut script = script(input, replies, stop, seed);
+        for at in redrives {
+            script = script.redriving_at(T0 + at);
+        }
+        check(REDRIVABLE, &script);
     }
 
     #[test]

@@ -25,6 +25,16 @@ pub(in crate::execution) struct Children {
     /// The type of a distributed Map's child executions.
     pub(in crate::execution) child_type: MachineType,
     pub(in crate::execution) done: bool,
+    /// The branches or iterations that failed or were aborted, as they stood: what a
+    /// redrive of the execution restarts (the others keep their results).
+    pub(in crate::execution) halted: Vec<(usize, Box<Halted>)>,
+    /// Branches or iterations to restart before any new one starts (a redrive's), the
+    /// lowest slot last.
+    pub(in crate::execution) to_restart: Vec<(usize, Box<Halted>)>,
+    /// True once `results` went to the state's result processing (they are no longer kept).
+    pub(in crate::execution) consumed: bool,
+    /// A distributed Map's Map Run: its ARN and how many times it was redriven.
+    pub(in crate::execution) map_run: Option<(String, u32)>,
 }
 
 impl Execution {
@@ -66,6 +76,10 @@ impl Execution {
             distributed: false,
             child_type: MachineType::Standard,
             done: false,
+            halted: Vec::new(),
+            to_restart: Vec::new(),
+            consumed: false,
+            map_run: None,
         }));
         self.work.push(Work::Pump(frame.me));
         Ok(Outcome::Blocked)
@@ -129,7 +143,7 @@ impl Execution {
                 Some(percentage)
             }
         };
-        if spec.distributed {
+        let map_run = if spec.distributed {
             let map_run_arn = format!(
                 "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
                 self.info.region,
@@ -141,9 +155,14 @@ impl Execution {
             self.record(
                 Some(frame),
                 EventType::MapRunStarted,
-                EventDetails::MapRunStarted { map_run_arn },
+                EventDetails::MapRunStarted {
+                    map_run_arn: map_run_arn.clone(),
+                },
             );
-        }
+            Some((map_run_arn, 0))
+        } else {
+            None
+        };
         let results = vec![None; items.len()];
         frame.phase = Phase::AwaitChildren(Box::new(Children {
             is_map: true,
@@ -160,6 +179,10 @@ impl Execution {
             distributed: spec.distributed,
             child_type: spec.child_type,
             done: false,
+            halted: Vec::new(),
+            to_restart: Vec::new(),
+            consumed: false,
+            map_run,
         }));
         self.work.push(Work::Pump(frame.me));
         Ok(Outcome::Blocked)
@@ -181,14 +204,16 @@ impl Execution {
             return;
         }
         let total = children.results.len();
-        let can_start = children.next < total
-            && (children.limit == 0 || children.running.len() < children.limit);
+        let has_room = children.limit == 0 || children.running.len() < children.limit;
+        if has_room && let Some((slot, halted)) = children.to_restart.pop() {
+            self.restart_child(r, frame, state, slot, halted);
+            return;
+        }
+        let can_start = has_room && children.next < total;
         if can_start {
             let slot = children.next;
             children.next += 1;
-            let is_map = children.is_map;
             let distributed = children.distributed;
-            let child_type = children.child_type;
             let effective = Arc::clone(&children.effective);
             let (scope, input) = match &state.kind {
                 Kind::Map(spec) => {
@@ -232,33 +257,13 @@ impl Execution {
                     return;
                 }
             };
-            if is_map && !distributed {
-                self.record(
-                    Some(&mut frame),
-                    EventType::MapIterationStarted,
-                    EventDetails::MapIteration {
-                        name: state.name.clone(),
-                        index: slot,
-                    },
-                );
-            }
+            let child_execution = self.begin_child(&mut frame, state, slot);
             // Distributed iterations are child executions: outer variables are not visible.
             // Others read the enclosing scope until they assign something of their own.
             let (vars, vars_owned) = if distributed {
                 (Arc::new(Vars::default()), true)
             } else {
                 (frame.vars.clone(), false)
-            };
-            let child_execution = if distributed {
-                self.next_child += 1;
-                Some(ChildExecution {
-                    id: self.next_child,
-                    machine_type: child_type,
-                    started: self.now,
-                    root: true,
-                })
-            } else {
-                frame.child.map(|c| ChildExecution { root: false, ..c })
             };
             let child = self.new_frame(Frame {
                 me: r,
@@ -288,12 +293,14 @@ impl Execution {
             self.work.push(Work::Advance(child));
             return;
         }
-        if !children.running.is_empty() || children.next < total {
+        if !children.running.is_empty() || children.next < total || !children.to_restart.is_empty()
+        {
             self.put(r, frame);
             return;
         }
         // Every branch or iteration has finished.
         children.done = true;
+        children.consumed = true;
         let is_map = children.is_map;
         let distributed = children.distributed;
         let results: Vec<Value> = children
@@ -330,12 +337,51 @@ impl Execution {
         self.settle(r, frame, outcome);
     }
 
+    /// Begins the branch or iteration `slot` of the Parallel or Map state `frame` is in:
+    /// records an inline iteration's start, and returns the child execution it runs in (a
+    /// new one, with limits of its own, for a distributed Map's iteration; the one `frame`
+    /// runs in otherwise).
+    pub(in crate::execution) fn begin_child(
+        &mut self,
+        frame: &mut Frame,
+        state: &CompiledState,
+        slot: usize,
+    ) -> Option<ChildExecution> {
+        let Phase::AwaitChildren(children) = &frame.phase else {
+            return frame.child;
+        };
+        let (is_map, distributed, child_type) =
+            (children.is_map, children.distributed, children.child_type);
+        if is_map && !distributed {
+            self.record(
+                Some(frame),
+                EventType::MapIterationStarted,
+                EventDetails::MapIteration {
+                    name: state.name.clone(),
+                    index: slot,
+                },
+            );
+        }
+        if distributed {
+            self.next_child += 1;
+            Some(ChildExecution {
+                id: self.next_child,
+                machine_type: child_type,
+                started: self.now,
+                root: true,
+            })
+        } else {
+            frame.child.map(|c| ChildExecution { root: false, ..c })
+        }
+    }
+
     /// A branch or iteration ended.
     pub(in crate::execution) fn child_done(
         &mut self,
         parent: FrameRef,
         slot: usize,
         result: Result<Arc<Value>, Failure>,
+        halted: Option<Box<Halted>>,
         entropy: &mut dyn Entropy,
     ) {
         let Some(mut frame) = self.take(parent) else {
@@ -367,6 +413,9 @@ impl Execution {
                 self.work.push(Work::Pump(parent));
             }
             Err(failure) => {
+                if let Some(halted) = halted {
+                    children.halted.push((slot, halted));
+                }
                 children.failures += 1;
                 let failures = children.failures as f64;
                 let total = children.results.len().max(1) as f64;
@@ -438,18 +487,22 @@ impl Execution {
         children.done = true;
         let running = std::mem::take(&mut children.running);
         let record_iterations = children.is_map && !children.distributed;
-        self.abort_running(frame, state, running, record_iterations);
+        let aborted = self.abort_running(frame, state, running, record_iterations);
+        if let Phase::AwaitChildren(children) = &mut frame.phase {
+            children.halted.extend(aborted);
+        }
     }
 
     /// Aborts the given branches or iterations (`slot`, frame), recording each iteration's
-    /// abort when `record_iterations`.
+    /// abort when `record_iterations`. Returns them as they stood, for a redrive.
     pub(in crate::execution) fn abort_running(
         &mut self,
         frame: &mut Frame,
         state: &CompiledState,
         running: Vec<(usize, FrameRef)>,
         record_iterations: bool,
-    ) {
+    ) -> Vec<(usize, Box<Halted>)> {
+        let mut aborted = Vec::with_capacity(running.len());
         for (slot, child) in running {
             if record_iterations {
                 self.record(
@@ -461,7 +514,10 @@ impl Execution {
                     },
                 );
             }
-            self.abort_frame(child);
+            if let Some(halted) = self.abort_frame(child) {
+                aborted.push((slot, halted));
+            }
         }
+        aborted
     }
 }

@@ -24,6 +24,12 @@ use crate::handle::Finished;
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 use crate::lambda;
 use crate::runtime::Shared;
+use crate::store::StoreError;
+
+/// Told to whoever sent a message once its event is recorded (for a durable store: on disk),
+/// or why it could not be. Dropped unanswered when the execution ended before the message
+/// was handled.
+pub(crate) type Ack = oneshot::Sender<Result<(), StoreError>>;
 
 /// What reaches a driver from outside its step logic.
 pub(crate) enum Msg {
@@ -31,15 +37,16 @@ pub(crate) enum Msg {
     TaskDone {
         task: TaskId,
         result: Result<Value, Failure>,
+        ack: Option<Ack>,
     },
     /// A callback task's integration call returned; the task now waits for its token.
     Submitted { task: TaskId, output: Value },
     /// A task is alive.
-    Heartbeat { task: TaskId },
+    Heartbeat { task: TaskId, ack: Option<Ack> },
     /// Every task under way is alive.
     HeartbeatAll,
     /// Stop the execution.
-    Stop(Failure),
+    Stop(Failure, Option<Ack>),
     /// Send back the history so far.
     History(oneshot::Sender<Vec<HistoryEvent>>),
 }
@@ -88,6 +95,8 @@ struct Driver {
     pending: VecDeque<Event>,
     /// The messages taken but not yet handled through the step logic hold the clock.
     held: Vec<Work>,
+    /// Whom to tell once the events taken are recorded.
+    acks: Vec<Ack>,
 }
 
 pub(crate) async fn drive(
@@ -109,6 +118,7 @@ pub(crate) async fn drive(
         tokens: HashMap::new(),
         pending: VecDeque::new(),
         held: Vec::new(),
+        acks: Vec::new(),
     };
     d.apply(commands);
     // A long run of states under way: when it started, on the clock and in real time.
@@ -120,6 +130,9 @@ pub(crate) async fn drive(
             d.apply(commands);
         }
         d.held.clear();
+        for ack in d.acks.drain(..) {
+            let _ = ack.send(Ok(()));
+        }
         if *execution.status() != ExecutionStatus::Running {
             break;
         }
@@ -203,7 +216,8 @@ impl Driver {
     fn on_message(&mut self, msg: Msg, held: Work, execution: &Execution) {
         self.held.push(held);
         match msg {
-            Msg::TaskDone { task, result } => {
+            Msg::TaskDone { task, result, ack } => {
+                self.acks.extend(ack);
                 // A callback's handler may still be running when its token is answered:
                 // the task is over, so its call is cancelled (a no-op for a finished one).
                 self.release(task);
@@ -217,7 +231,10 @@ impl Driver {
                 self.pending
                     .push_back(Event::TaskSubmitted { task, output });
             }
-            Msg::Heartbeat { task } => self.pending.push_back(Event::TaskHeartbeat { task }),
+            Msg::Heartbeat { task, ack } => {
+                self.acks.extend(ack);
+                self.pending.push_back(Event::TaskHeartbeat { task });
+            }
             Msg::HeartbeatAll => {
                 // Running handlers and callbacks waiting for their token.
                 let mut tasks: Vec<TaskId> = self
@@ -232,7 +249,10 @@ impl Driver {
                     self.pending.push_back(Event::TaskHeartbeat { task });
                 }
             }
-            Msg::Stop(failure) => self.pending.push_back(Event::Stop { failure }),
+            Msg::Stop(failure, ack) => {
+                self.acks.extend(ack);
+                self.pending.push_back(Event::Stop { failure });
+            }
             Msg::History(reply) => {
                 let _ = reply.send(execution.history().to_vec());
             }
@@ -306,7 +326,7 @@ impl Driver {
             task_token: inv.task_token.clone(),
             retry_count: inv.retry_count,
             heartbeat: Some(Arc::new(move || {
-                let _ = beat_tx.send(Msg::Heartbeat { task });
+                let _ = beat_tx.send(Msg::Heartbeat { task, ack: None });
             })),
         };
         // A handler may panic while building its future, not only while it runs: catch that
@@ -355,7 +375,11 @@ impl Driver {
             };
             let msg = match (callback, result) {
                 (true, Ok(output)) => Msg::Submitted { task, output },
-                (_, result) => Msg::TaskDone { task, result },
+                (_, result) => Msg::TaskDone {
+                    task,
+                    result,
+                    ack: None,
+                },
             };
             let _ = tx.send(msg);
             drop(work);

@@ -4,6 +4,8 @@
 use workflow_core::diagnostic::Diagnostics;
 use workflow_core::execution::StartError as CoreStartError;
 
+use crate::store::StoreError;
+
 /// Why a definition could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -54,4 +56,8 @@ pub enum CallbackError {
     /// characters, a cause of at most 32,768): AWS refuses it with a ValidationException.
     #[error("{0}")]
     Invalid(String),
+    /// The store could not record the answer: it was not taken (the execution is left to
+    /// recovery, where its task waits for its token again).
+    #[error("the answer could not be recorded: {0}")]
+    Store(StoreError),
 }

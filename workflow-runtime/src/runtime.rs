@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use workflow_core::definition::Definition;
 use workflow_core::entropy::{Entropy, SplitMix64};
 use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus, Failure, TaskId};
@@ -15,11 +15,12 @@ use workflow_core::plan::{CompileOptions, MachineType};
 use crate::bindings::Bindings;
 use crate::builder::{EntropySource, RuntimeBuilder};
 use crate::clock::Clock;
-use crate::driver::{self, Inbox, Msg};
+use crate::driver::{self, Ack, Inbox, Msg};
 use crate::error::{CallbackError, LoadError, StartError};
 use crate::handle::{ExecutionHandle, Finished};
 use crate::handler::{TaskError, TaskHandler};
 use crate::options::{LoadOptions, StartOptions};
+use crate::store::StoreError;
 use crate::workflow::Workflow;
 
 /// What a runtime and the drivers of its executions share.
@@ -59,7 +60,7 @@ impl Shared {
 ///         "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet", "End": true}
 ///     }
 /// }"#).unwrap();
-/// let execution = runtime.start(&workflow, json!({"name": "Ada"})).unwrap();
+/// let execution = runtime.start(&workflow, json!({"name": "Ada"})).await.unwrap();
 /// let outcome = execution.outcome().await;
 /// assert_eq!(outcome.output(), Some(&json!({"greeting": "Hello, Ada!"})));
 /// # });
@@ -160,14 +161,19 @@ impl Runtime {
         Workflow::from_definition(options.name.clone(), definition)
     }
 
-    /// Starts an execution. It runs on the current tokio runtime; await
-    /// [`ExecutionHandle::outcome`] for its end.
-    pub fn start(&self, workflow: &Workflow, input: Value) -> Result<ExecutionHandle, StartError> {
+    /// Starts an execution, and returns once it is recorded (for a durable store: on disk).
+    /// It runs on the current tokio runtime; await [`ExecutionHandle::outcome`] for its end.
+    pub async fn start(
+        &self,
+        workflow: &Workflow,
+        input: Value,
+    ) -> Result<ExecutionHandle, StartError> {
         self.start_with(workflow, input, &StartOptions::default())
+            .await
     }
 
-    /// Starts an execution with options.
-    pub fn start_with(
+    /// Starts an execution with options, and returns once it is recorded.
+    pub async fn start_with(
         &self,
         workflow: &Workflow,
         input: Value,
@@ -227,26 +233,37 @@ impl Runtime {
         if workflow.plan().machine_type() != MachineType::Express {
             return Err(StartError::NotExpress);
         }
-        Ok(self.start(workflow, input)?.outcome().await)
+        Ok(self.start(workflow, input).await?.outcome().await)
     }
 
-    fn callback(&self, token: &str, msg: impl FnOnce(TaskId) -> Msg) -> Result<(), CallbackError> {
+    /// Sends the message `msg` makes for the task holding `token`, and waits until its event is
+    /// recorded. The token is spent: a second answer finds no task.
+    async fn callback(
+        &self,
+        token: &str,
+        msg: impl FnOnce(TaskId, Ack) -> Msg,
+    ) -> Result<(), CallbackError> {
         let entry = self.shared.callbacks().remove(token);
         let (tx, task) = entry.ok_or(CallbackError::TaskDoesNotExist)?;
-        tx.send(msg(task))
-            .map_err(|_| CallbackError::TaskDoesNotExist)
+        let (ack, recorded) = oneshot::channel();
+        tx.send(msg(task, ack))
+            .map_err(|_| CallbackError::TaskDoesNotExist)?;
+        acknowledged(recorded).await
     }
 
-    /// Completes the `.waitForTaskToken` task holding `token` with `output` as its result.
-    pub fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
-        self.callback(token, |task| Msg::TaskDone {
+    /// Completes the `.waitForTaskToken` task holding `token` with `output` as its result, and
+    /// returns once that is recorded (for a durable store: on disk).
+    pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
+        self.callback(token, |task, ack| Msg::TaskDone {
             task,
             result: Ok(output),
+            ack: Some(ack),
         })
+        .await
     }
 
-    /// Fails the `.waitForTaskToken` task holding `token`.
-    pub fn send_task_failure(
+    /// Fails the `.waitForTaskToken` task holding `token`, and returns once that is recorded.
+    pub async fn send_task_failure(
         &self,
         token: &str,
         error: Option<String>,
@@ -263,19 +280,41 @@ impl Runtime {
                 )));
             }
         }
-        self.callback(token, |task| Msg::TaskDone {
+        self.callback(token, |task, ack| Msg::TaskDone {
             task,
             result: Err(Failure { error, cause }),
+            ack: Some(ack),
         })
+        .await
     }
 
-    /// Resets the HeartbeatSeconds timer of the task holding `token`.
-    pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
-        let callbacks = self.shared.callbacks();
-        let (tx, task) = callbacks
-            .get(token)
-            .ok_or(CallbackError::TaskDoesNotExist)?;
-        tx.send(Msg::Heartbeat { task: *task })
-            .map_err(|_| CallbackError::TaskDoesNotExist)
+    /// Resets the HeartbeatSeconds timer of the task holding `token`, and returns once the
+    /// heartbeat is recorded.
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        let (ack, recorded) = oneshot::channel();
+        {
+            let callbacks = self.shared.callbacks();
+            let (tx, task) = callbacks
+                .get(token)
+                .ok_or(CallbackError::TaskDoesNotExist)?;
+            tx.send(Msg::Heartbeat {
+                task: *task,
+                ack: Some(ack),
+            })
+            .map_err(|_| CallbackError::TaskDoesNotExist)?;
+        }
+        acknowledged(recorded).await
+    }
+}
+
+/// What a task-token call returns once its message was sent: `Ok` once its event is
+/// recorded; an execution that ended before handling it has no such task any more.
+async fn acknowledged(
+    recorded: oneshot::Receiver<Result<(), StoreError>>,
+) -> Result<(), CallbackError> {
+    match recorded.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(CallbackError::Store(e)),
+        Err(_) => Err(CallbackError::TaskDoesNotExist),
     }
 }

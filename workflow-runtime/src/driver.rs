@@ -1,7 +1,7 @@
 //! One execution's driver: a tokio task that feeds events to the step logic and carries out
 //! the commands it returns.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -13,9 +13,10 @@ use tokio::task::AbortHandle;
 use workflow_core::entropy::Entropy;
 use workflow_core::error::names;
 use workflow_core::execution::{
-    Command, Event, Execution, ExecutionStatus, Failure, TaskId, TaskInvocation, TimerId,
+    Command, Event, Execution, ExecutionStatus, Failure, Millis, TaskId, TaskInvocation, TimerId,
 };
 use workflow_core::history::HistoryEvent;
+use workflow_core::journal::{Entry, HistoryDigest};
 use workflow_core::plan::Integration;
 
 use crate::bindings::Shape;
@@ -23,8 +24,9 @@ use crate::clock::{Clock, Work, millis};
 use crate::handle::Finished;
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 use crate::lambda;
+use crate::registry::Kept;
 use crate::runtime::Shared;
-use crate::store::StoreError;
+use crate::store::{Progress, Status, StoreError, Waiting};
 
 /// Told to whoever sent a message once its event is recorded (for a durable store: on disk),
 /// or why it could not be. Dropped unanswered when the execution ended before the message
@@ -99,15 +101,43 @@ struct Driver {
     acks: Vec<Ack>,
 }
 
+/// How an execution is kept beside its driver.
+pub(crate) enum Recording {
+    /// In memory only (EXPRESS, as on AWS).
+    Unrecorded,
+    /// A STANDARD execution on a store without a journal: its record is updated when it ends,
+    /// and its history kept in memory.
+    Record,
+    /// A STANDARD execution on a durable store: every event is journaled, with the check of the
+    /// history after it, before any command that follows from it is carried out.
+    Journal(HistoryDigest),
+}
+
+/// What a driver starts from: a new execution, or one rebuilt from its journal.
+pub(crate) struct Launch {
+    pub execution: Execution,
+    /// The commands to carry out first.
+    pub commands: Vec<Command>,
+    /// Callback tasks waiting for their token (a recovered execution's).
+    pub awaiting_token: Vec<(TaskId, String)>,
+    pub entropy: Box<dyn Entropy + Send>,
+    pub recording: Recording,
+}
+
 pub(crate) async fn drive(
     shared: Arc<Shared>,
-    mut execution: Execution,
-    commands: Vec<Command>,
-    mut entropy: Box<dyn Entropy + Send>,
+    launch: Launch,
     tx: Inbox,
     mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
     done: watch::Sender<Option<Arc<Finished>>>,
 ) {
+    let Launch {
+        mut execution,
+        commands,
+        awaiting_token,
+        mut entropy,
+        mut recording,
+    } = launch;
     let mut d = Driver {
         execution_arn: Arc::from(execution.info().execution_arn.as_str()),
         shared,
@@ -120,14 +150,35 @@ pub(crate) async fn drive(
         held: Vec::new(),
         acks: Vec::new(),
     };
+    for (task, token) in awaiting_token {
+        d.await_token(task, token);
+    }
     d.apply(commands);
+    if execution.has_pending_work() {
+        d.pending.push_back(Event::Continue);
+    }
     // A long run of states under way: when it started, on the clock and in real time.
     let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
+    // Set when the store could not journal an event: the execution stops here.
+    let mut interrupted: Option<StoreError> = None;
     loop {
-        while let Some(event) = d.pending.pop_front() {
-            let now = d.shared.clock.now_millis();
-            let commands = execution.handle(event, now, &mut *entropy);
-            d.apply(commands);
+        match &mut recording {
+            Recording::Journal(digest) => {
+                if let Err(e) = d
+                    .handle_journaled(&mut execution, &mut *entropy, digest)
+                    .await
+                {
+                    interrupted = Some(e);
+                    break;
+                }
+            }
+            Recording::Unrecorded | Recording::Record => {
+                while let Some(event) = d.pending.pop_front() {
+                    let now = d.shared.clock.now_millis();
+                    let commands = execution.handle(event, now, &mut *entropy);
+                    d.apply(commands);
+                }
+            }
         }
         d.held.clear();
         for ack in d.acks.drain(..) {
@@ -177,6 +228,12 @@ pub(crate) async fn drive(
                 if let Some((msg, held)) = msg {
                     d.on_message(msg, held, &execution);
                 }
+                if let Recording::Journal(_) = recording {
+                    // Whatever else has come goes into the same append.
+                    while let Ok((msg, held)) = rx.try_recv() {
+                        d.on_message(msg, held, &execution);
+                    }
+                }
             }
             _ = async { if let Some(s) = sleep { s.await } }, if next_timer.is_some() => {
                 if let Some((at, timer)) = next_timer {
@@ -186,12 +243,114 @@ pub(crate) async fn drive(
         }
     }
     drop(long_run);
-    // Whatever still runs belongs to an execution that has ended.
+    // Whatever still runs belongs to an execution that has ended, or that stops here.
     for (_, handle) in d.running.drain() {
         handle.abort();
     }
     d.forget_tokens();
-    let _ = done.send(Some(Arc::new(Finished::from_execution(execution))));
+    let arn = d.execution_arn.clone();
+    let shared = d.shared.clone();
+    let finished = match interrupted {
+        Some(error) => {
+            for ack in d.acks.drain(..) {
+                let _ = ack.send(Err(error.clone()));
+            }
+            Finished {
+                status: ExecutionStatus::Aborted(interruption(&error)),
+                history: execution.into_history(),
+            }
+        }
+        None => Finished::from_execution(execution),
+    };
+    let finished = Arc::new(finished);
+    let recorded = !matches!(recording, Recording::Unrecorded);
+    match recording {
+        Recording::Unrecorded => {}
+        Recording::Record => {
+            // A store without a journal: the record tells how it ended, the history is kept
+            // in memory. Nothing recovers from such a store: a failure to update the record
+            // leaves it as it was.
+            let (progress, stop_date) = ended(&finished.status, &finished.history);
+            let _ = shared.store.append(&arn, &[], &progress).await;
+            shared
+                .registry
+                .keep_history(arn.clone(), stop_date, Kept::History(finished.clone()));
+            shared.registry.remove_live(&arn);
+        }
+        Recording::Journal(_) => shared.registry.remove_live(&arn),
+    }
+    if recorded {
+        shared.purge_when_due(shared.clock.now_millis());
+    }
+    let _ = done.send(Some(finished));
+}
+
+/// What a driver interrupted by its store reports: the execution did not end, it stops being
+/// driven where its journal ends.
+fn interruption(error: &StoreError) -> Failure {
+    Failure::new(
+        names::RUNTIME,
+        format!(
+            "The store could not record the execution's progress ({error}): it was stopped where its journal ends, with nothing of what followed carried out. It is still RUNNING in the store: Runtime::resume goes on from there."
+        ),
+    )
+}
+
+/// The store's status for an execution's.
+pub(crate) fn store_status(status: &ExecutionStatus) -> Status {
+    match status {
+        ExecutionStatus::Running => Status::Running,
+        ExecutionStatus::Succeeded(_) => Status::Succeeded,
+        ExecutionStatus::Failed(_) => Status::Failed,
+        ExecutionStatus::TimedOut(_) => Status::TimedOut,
+        ExecutionStatus::Aborted(_) => Status::Aborted,
+    }
+}
+
+/// The progress that records how an execution ended (its history's last event is its end),
+/// and its stop date.
+pub(crate) fn ended(status: &ExecutionStatus, history: &[HistoryEvent]) -> (Progress, Millis) {
+    let stop_date = history.last().map_or(0, |e| e.timestamp);
+    let failure = status.failure();
+    let progress = Progress::Finished {
+        status: store_status(status),
+        stop_date,
+        output: match status {
+            ExecutionStatus::Succeeded(output) => Some(output.clone()),
+            _ => None,
+        },
+        error: failure.and_then(|f| f.error.clone()),
+        cause: failure.and_then(|f| f.cause.clone()),
+    };
+    (progress, stop_date)
+}
+
+/// What a new execution waits for, from the commands its start returned.
+pub(crate) fn waiting_of(commands: &[Command]) -> Waiting {
+    let mut waiting = Waiting::default();
+    for command in commands {
+        match command {
+            Command::Invoke(inv) => {
+                waiting.tasks_in_flight = true;
+                if let Some(token) = callback_token(inv) {
+                    waiting.tokens.push((token.to_string(), inv.task));
+                }
+            }
+            Command::StartTimer { at, .. } => {
+                waiting.next_timer = Some(waiting.next_timer.map_or(*at, |t| t.min(*at)));
+            }
+            Command::Cancel { .. } | Command::CancelTimer { .. } => {}
+        }
+    }
+    waiting
+}
+
+/// The token a callback task waits for, if the invocation is one.
+fn callback_token(inv: &TaskInvocation) -> Option<&str> {
+    match inv.resource_kind.integration() {
+        Integration::Callback => inv.task_token.as_deref(),
+        _ => None,
+    }
 }
 
 impl Driver {
@@ -200,17 +359,105 @@ impl Driver {
             match command {
                 Command::Invoke(invocation) => self.invoke(*invocation),
                 Command::Cancel { task } => self.release(task),
-                Command::StartTimer { timer, at } => {
-                    self.timers.insert((at, timer));
-                    self.timer_at.insert(timer, at);
-                }
-                Command::CancelTimer { timer } => {
-                    if let Some(at) = self.timer_at.remove(&timer) {
-                        self.timers.remove(&(at, timer));
-                    }
+                Command::StartTimer { timer, at } => self.arm(timer, at),
+                Command::CancelTimer { timer } => self.disarm(timer),
+            }
+        }
+    }
+
+    fn arm(&mut self, timer: TimerId, at: Millis) {
+        self.timers.insert((at, timer));
+        self.timer_at.insert(timer, at);
+    }
+
+    fn disarm(&mut self, timer: TimerId) {
+        if let Some(at) = self.timer_at.remove(&timer) {
+            self.timers.remove(&(at, timer));
+        }
+    }
+
+    /// Handles the pending events, journals them in one append with what the execution then
+    /// waits for, and carries out their commands only once the append is kept. Timers are
+    /// armed at once (nothing fires before the append is kept: the driver waits for it);
+    /// tasks are invoked and cancelled after. A failed append leaves every command undone.
+    async fn handle_journaled(
+        &mut self,
+        execution: &mut Execution,
+        entropy: &mut (dyn Entropy + Send),
+        digest: &mut HistoryDigest,
+    ) -> Result<(), StoreError> {
+        let mut entries = Vec::new();
+        let mut effects = Vec::new();
+        while let Some(event) = self.pending.pop_front() {
+            let at = self.shared.clock.now_millis();
+            let commands = execution.handle(event.clone(), at, entropy);
+            let check = digest.advance(execution.history());
+            entries.push(Entry { event, at, check });
+            for command in commands {
+                match command {
+                    Command::StartTimer { timer, at } => self.arm(timer, at),
+                    Command::CancelTimer { timer } => self.disarm(timer),
+                    effect @ (Command::Invoke(_) | Command::Cancel { .. }) => effects.push(effect),
                 }
             }
         }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let progress = match execution.status() {
+            ExecutionStatus::Running => Progress::Running(self.waiting(&effects)),
+            status => ended(status, execution.history()).0,
+        };
+        // The write is work on the clock: a clock that skips waits does not jump past it.
+        let writing = Work::new(&self.shared.clock);
+        let written = self
+            .shared
+            .store
+            .append(&self.execution_arn, &entries, &progress)
+            .await;
+        drop(writing);
+        written?;
+        self.apply(effects);
+        Ok(())
+    }
+
+    /// What the execution waits for once `effects` (invocations and cancellations still to
+    /// carry out) are.
+    fn waiting(&self, effects: &[Command]) -> Waiting {
+        let mut in_flight: BTreeSet<TaskId> = self.running.keys().copied().collect();
+        let mut tokens: BTreeMap<TaskId, &str> =
+            self.tokens.iter().map(|(t, s)| (*t, s.as_str())).collect();
+        for effect in effects {
+            match effect {
+                Command::Invoke(inv) => {
+                    in_flight.insert(inv.task);
+                    if let Some(token) = callback_token(inv) {
+                        tokens.insert(inv.task, token);
+                    }
+                }
+                Command::Cancel { task } => {
+                    in_flight.remove(task);
+                    tokens.remove(task);
+                }
+                Command::StartTimer { .. } | Command::CancelTimer { .. } => {}
+            }
+        }
+        Waiting {
+            next_timer: self.timers.first().map(|(at, _)| *at),
+            tokens: tokens
+                .into_iter()
+                .map(|(task, token)| (token.to_string(), task))
+                .collect(),
+            tasks_in_flight: !in_flight.is_empty(),
+        }
+    }
+
+    /// A callback task of a recovered execution waits for its token again.
+    fn await_token(&mut self, task: TaskId, token: String) {
+        self.shared
+            .callbacks()
+            .insert(token.clone(), (self.tx.clone(), task));
+        self.tokens.insert(task, token);
     }
 
     fn on_message(&mut self, msg: Msg, held: Work, execution: &Execution) {

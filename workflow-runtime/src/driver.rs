@@ -118,10 +118,13 @@ pub(crate) struct Launch {
     pub execution: Execution,
     /// The commands to carry out first.
     pub commands: Vec<Command>,
-    /// Callback tasks waiting for their token (a recovered execution's).
+    /// Callback tasks waiting for their token (a recovered execution's): their tokens were
+    /// registered when it was found (an answer that came since has spent its token).
     pub awaiting_token: Vec<(TaskId, String)>,
     pub entropy: Box<dyn Entropy + Send>,
     pub recording: Recording,
+    /// Messages taken before the driver ran (the one that woke a recovered execution).
+    pub queued: Vec<(Msg, Work)>,
 }
 
 pub(crate) async fn drive(
@@ -137,6 +140,7 @@ pub(crate) async fn drive(
         awaiting_token,
         mut entropy,
         mut recording,
+        queued,
     } = launch;
     let mut d = Driver {
         execution_arn: Arc::from(execution.info().execution_arn.as_str()),
@@ -151,11 +155,14 @@ pub(crate) async fn drive(
         acks: Vec::new(),
     };
     for (task, token) in awaiting_token {
-        d.await_token(task, token);
+        d.tokens.insert(task, token);
     }
     d.apply(commands);
     if execution.has_pending_work() {
         d.pending.push_back(Event::Continue);
+    }
+    for (msg, held) in queued {
+        d.on_message(msg, held, &execution);
     }
     // A long run of states under way: when it started, on the clock and in real time.
     let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
@@ -405,7 +412,16 @@ impl Driver {
             return Ok(());
         }
         let progress = match execution.status() {
-            ExecutionStatus::Running => Progress::Running(self.waiting(&effects)),
+            ExecutionStatus::Running => {
+                let mut waiting = self.waiting(&effects);
+                if execution.has_pending_work() {
+                    // Stopped at its budget of states, it goes on at once: a recovery does not
+                    // leave it waiting for a timer.
+                    let last = entries.last().map_or(0, |e: &Entry| e.at);
+                    waiting.next_timer = Some(waiting.next_timer.map_or(last, |t| t.min(last)));
+                }
+                Progress::Running(waiting)
+            }
             status => ended(status, execution.history()).0,
         };
         // The write is work on the clock: a clock that skips waits does not jump past it.
@@ -450,14 +466,6 @@ impl Driver {
                 .collect(),
             tasks_in_flight: !in_flight.is_empty(),
         }
-    }
-
-    /// A callback task of a recovered execution waits for its token again.
-    fn await_token(&mut self, task: TaskId, token: String) {
-        self.shared
-            .callbacks()
-            .insert(token.clone(), (self.tx.clone(), task));
-        self.tokens.insert(task, token);
     }
 
     fn on_message(&mut self, msg: Msg, held: Work, execution: &Execution) {
@@ -572,6 +580,7 @@ impl Driver {
             execution_arn: self.execution_arn.clone(),
             task_token: inv.task_token.clone(),
             retry_count: inv.retry_count,
+            task: Some(task.0),
             heartbeat: Some(Arc::new(move || {
                 let _ = beat_tx.send(Msg::Heartbeat { task, ack: None });
             })),

@@ -76,6 +76,37 @@ pub enum RegisterError {
     Store(#[from] StoreError),
 }
 
+/// Why the registry of executions could not answer: resuming, describing, listing, stopping
+/// an execution or reading its history.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Executions run on tokio: resuming and stopping must be called within a tokio runtime.
+    #[error("executions run on tokio: call this from within a tokio runtime")]
+    NoTokioRuntime,
+    /// No execution has this ARN (never started here, purged, or an EXPRESS execution, which
+    /// lives in memory only, as on AWS).
+    #[error("Execution Does Not Exist: '{arn}'")]
+    ExecutionDoesNotExist {
+        /// The ARN asked for.
+        arn: String,
+    },
+    /// The execution's history cannot be read.
+    #[error("the history of '{arn}' cannot be read: {reason}")]
+    HistoryUnavailable {
+        /// The execution's ARN.
+        arn: String,
+        /// Why.
+        reason: String,
+    },
+    /// A page token that no listing of this kind gave.
+    #[error("Invalid Token: '{0}' is not a token this listing gave")]
+    InvalidToken(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// The characters AWS refuses in a state machine's or an execution's name, besides whitespace
 /// and control characters.
 const REFUSED_IN_NAMES: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";

@@ -18,6 +18,7 @@ mod handle;
 mod handler;
 pub mod lambda;
 mod options;
+mod recovery;
 mod registry;
 mod runtime;
 mod start;
@@ -26,7 +27,7 @@ mod workflow;
 
 pub use builder::{EntropySource, RuntimeBuilder};
 pub use clock::{Clock, TokioClock, Work};
-pub use error::{CallbackError, LoadError, RegisterError, StartError};
+pub use error::{CallbackError, LoadError, RegisterError, RegistryError, StartError};
 pub use handle::ExecutionHandle;
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
 pub use options::{LoadOptions, StartOptions};

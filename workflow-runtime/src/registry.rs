@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{OnceCell, watch};
 use workflow_core::execution::Millis;
 use workflow_core::plan::Plan;
 
@@ -124,8 +124,9 @@ pub(crate) struct Registry {
     /// The revision each workflow loaded without registering was saved as, by its plan (the
     /// plan is kept so that its address is not reused).
     revisions: Mutex<FastMap<usize, (Arc<Plan>, u64)>>,
-    /// Stored revisions compiled once, by state machine and revision.
-    compiled: Mutex<HashMap<(String, u64), Workflow>>,
+    /// Stored revisions compiled once (however many executions of one load at once), by
+    /// state machine and revision: the workflow, or why the revision cannot run.
+    compiled: Mutex<HashMap<(String, u64), Arc<OnceCell<Result<Workflow, String>>>>>,
 }
 
 /// Locks a registry map: a panic while it was held cannot leave it half-changed (every change
@@ -218,15 +219,22 @@ impl Registry {
         lock(&self.revisions).insert(Arc::as_ptr(plan) as usize, (plan.clone(), revision));
     }
 
-    /// A stored revision, compiled.
-    pub(crate) fn compiled(&self, name: &str, revision: u64) -> Option<Workflow> {
+    /// The cell that holds the revision `revision` of the state machine `name`, compiled
+    /// (or why it cannot run), once one of its users has filled it.
+    pub(crate) fn compiled(
+        &self,
+        name: &str,
+        revision: u64,
+    ) -> Arc<OnceCell<Result<Workflow, String>>> {
         lock(&self.compiled)
-            .get(&(name.to_string(), revision))
-            .cloned()
+            .entry((name.to_string(), revision))
+            .or_default()
+            .clone()
     }
 
-    /// Remembers a compiled revision.
+    /// Remembers a revision compiled when it was registered or saved.
     pub(crate) fn set_compiled(&self, revision: u64, workflow: Workflow) {
-        lock(&self.compiled).insert((workflow.name().to_string(), revision), workflow);
+        let cell = Arc::new(OnceCell::new_with(Some(Ok(workflow.clone()))));
+        lock(&self.compiled).insert((workflow.name().to_string(), revision), cell);
     }
 }

@@ -86,6 +86,13 @@ impl Shared {
         });
     }
 
+    /// Purges the finished executions past their retention now, and next in an hour.
+    pub async fn purge_now(&self, now: Millis) -> Result<u64, StoreError> {
+        self.next_purge
+            .store(now.saturating_add(PURGE_EVERY), Ordering::Relaxed);
+        self.purge(now).await
+    }
+
     /// Purges the finished executions that ended more than the retention before `now`;
     /// returns how many.
     pub async fn purge(&self, now: Millis) -> Result<u64, StoreError> {

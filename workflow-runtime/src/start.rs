@@ -14,7 +14,7 @@ use crate::handle::{ExecutionHandle, Finished};
 use crate::options::StartOptions;
 use crate::registry::{Kept, Live, ReplayAtOnce};
 use crate::runtime::Runtime;
-use crate::store::{ExecutionRecord, Progress, StoreError, Waiting};
+use crate::store::{ExecutionRecord, Progress, Status, StoreError, Waiting};
 use crate::workflow::Workflow;
 
 impl Runtime {
@@ -98,6 +98,7 @@ impl Runtime {
                 awaiting_token: Vec::new(),
                 entropy,
                 recording: Recording::Unrecorded,
+                queued: Vec::new(),
             };
             tokio.spawn(driver::drive(
                 shared.clone(),
@@ -178,7 +179,14 @@ impl Runtime {
             Err(existing) => return same_input(arn, existing, &input),
         };
         let waiting = match journaled {
-            true => driver::waiting_of(&commands),
+            true => {
+                let mut waiting = driver::waiting_of(&commands);
+                if execution.has_pending_work() {
+                    // It goes on at once: a recovery does not leave it waiting for a timer.
+                    waiting.next_timer = Some(now);
+                }
+                waiting
+            }
             false => Waiting::default(),
         };
         match shared
@@ -203,6 +211,7 @@ impl Runtime {
             awaiting_token: Vec::new(),
             entropy,
             recording,
+            queued: Vec::new(),
         };
         tokio.spawn(driver::drive(
             shared.clone(),
@@ -232,14 +241,35 @@ impl Runtime {
     }
 
     /// A start found the name `arn` taken: the execution is returned if it runs with the
-    /// same input (AWS's idempotent start), else the start is refused.
+    /// same input (AWS's idempotent start), else the start is refused. One that runs in the
+    /// store but is not driven here (left by a process that stopped, not resumed yet) is
+    /// resumed here.
     async fn existing(&self, arn: Arc<str>, input: &Value) -> Result<ExecutionHandle, StartError> {
         if let Some(live) = self.shared.registry.live(&arn) {
             return same_input(arn, live, input);
         }
-        Err(StartError::ExecutionAlreadyExists {
+        let refused = || StartError::ExecutionAlreadyExists {
             arn: arn.to_string(),
-        })
+        };
+        let store = &self.shared.store;
+        let record = store.execution(&arn).await.map_err(StartError::Store)?;
+        let running_with_input =
+            record.is_some_and(|r| r.status == Status::Running && *r.input == *input);
+        if !running_with_input || !self.shared.durable {
+            return Err(refused());
+        }
+        let tokio =
+            tokio::runtime::Handle::try_current().map_err(|_| StartError::NoTokioRuntime)?;
+        let found = store
+            .unfinished()
+            .await
+            .map_err(StartError::Store)?
+            .into_iter()
+            .find(|u| *u.record.arn == *arn);
+        match found {
+            Some(unfinished) => Ok(self.adopt(&tokio, unfinished.record, unfinished.waiting)),
+            None => Err(refused()),
+        }
     }
 }
 

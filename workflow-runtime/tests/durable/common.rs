@@ -103,3 +103,104 @@ pub fn relative(history: &[HistoryEvent]) -> Vec<Value> {
         })
         .collect()
 }
+
+/// A store that serves every state machine's definition through `alter`: what a new version
+/// of the engine reading an old store looks like when its step logic changed (the replay
+/// no longer gives the history that was journaled).
+pub struct Altered<S> {
+    pub inner: S,
+    pub alter: fn(&str) -> String,
+}
+
+use workflow_core::execution::{Millis, TaskId};
+use workflow_core::journal::{Entry, Start};
+use workflow_runtime::MachineType;
+use workflow_runtime::store::{
+    ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, StoreFuture,
+    Unfinished, Waiting,
+};
+
+impl<S: Store> Store for Altered<S> {
+    fn is_durable(&self) -> bool {
+        self.inner.is_durable()
+    }
+
+    fn save_state_machine<'a>(
+        &'a self,
+        name: &'a str,
+        definition: &'a str,
+        machine_type: MachineType,
+        now: Millis,
+    ) -> StoreFuture<'a, StateMachineRecord> {
+        self.inner
+            .save_state_machine(name, definition, machine_type, now)
+    }
+
+    fn state_machine<'a>(
+        &'a self,
+        name: &'a str,
+        revision: Option<u64>,
+    ) -> StoreFuture<'a, Option<StateMachineRecord>> {
+        Box::pin(async move {
+            let found = self.inner.state_machine(name, revision).await?;
+            Ok(found.map(|mut record| {
+                record.definition = (self.alter)(&record.definition);
+                record
+            }))
+        })
+    }
+
+    fn list_state_machines(&self, page: PageRequest) -> StoreFuture<'_, Page<StateMachineRecord>> {
+        self.inner.list_state_machines(page)
+    }
+
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
+        self.inner.delete_state_machine(name)
+    }
+
+    fn create_execution<'a>(
+        &'a self,
+        record: &'a ExecutionRecord,
+        start: Option<&'a Start>,
+        waiting: &'a Waiting,
+    ) -> StoreFuture<'a, ()> {
+        self.inner.create_execution(record, start, waiting)
+    }
+
+    fn append<'a>(
+        &'a self,
+        arn: &'a str,
+        entries: &'a [Entry],
+        progress: &'a Progress,
+    ) -> StoreFuture<'a, ()> {
+        self.inner.append(arn, entries, progress)
+    }
+
+    fn execution<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<ExecutionRecord>> {
+        self.inner.execution(arn)
+    }
+
+    fn list_executions<'a>(
+        &'a self,
+        filter: &'a ExecutionFilter,
+        page: PageRequest,
+    ) -> StoreFuture<'a, Page<ExecutionRecord>> {
+        self.inner.list_executions(filter, page)
+    }
+
+    fn journal<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<(Start, Vec<Entry>)>> {
+        self.inner.journal(arn)
+    }
+
+    fn unfinished(&self) -> StoreFuture<'_, Vec<Unfinished>> {
+        self.inner.unfinished()
+    }
+
+    fn token<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<(String, TaskId)>> {
+        self.inner.token(token)
+    }
+
+    fn purge_finished(&self, before: Millis) -> StoreFuture<'_, u64> {
+        self.inner.purge_finished(before)
+    }
+}

@@ -4,4 +4,5 @@
 
 mod common;
 mod journaling;
+mod recovery;
 mod registering;

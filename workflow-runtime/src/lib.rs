@@ -13,6 +13,7 @@ mod builder;
 mod clock;
 mod driver;
 mod error;
+mod executions;
 mod fast_hash;
 mod handle;
 mod handler;

@@ -6,3 +6,4 @@ mod common;
 mod journaling;
 mod recovery;
 mod registering;
+mod registry;

@@ -116,6 +116,9 @@ impl KeptHistories {
     }
 }
 
+/// A stored revision, compiled once it is needed: the workflow, or why it cannot run.
+pub(crate) type CompiledRevision = OnceCell<Result<Workflow, String>>;
+
 /// What a runtime keeps in memory beside its store.
 #[derive(Default)]
 pub(crate) struct Registry {
@@ -126,7 +129,7 @@ pub(crate) struct Registry {
     revisions: Mutex<FastMap<usize, (Arc<Plan>, u64)>>,
     /// Stored revisions compiled once (however many executions of one load at once), by
     /// state machine and revision: the workflow, or why the revision cannot run.
-    compiled: Mutex<HashMap<(String, u64), Arc<OnceCell<Result<Workflow, String>>>>>,
+    compiled: Mutex<HashMap<(String, u64), Arc<CompiledRevision>>>,
 }
 
 /// Locks a registry map: a panic while it was held cannot leave it half-changed (every change
@@ -221,11 +224,7 @@ impl Registry {
 
     /// The cell that holds the revision `revision` of the state machine `name`, compiled
     /// (or why it cannot run), once one of its users has filled it.
-    pub(crate) fn compiled(
-        &self,
-        name: &str,
-        revision: u64,
-    ) -> Arc<OnceCell<Result<Workflow, String>>> {
+    pub(crate) fn compiled(&self, name: &str, revision: u64) -> Arc<CompiledRevision> {
         lock(&self.compiled)
             .entry((name.to_string(), revision))
             .or_default()

@@ -471,7 +471,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// A shared store is a store: a runtime can be given one and the caller keep it (to look into
-/// it, or to make a [`FaultyStore`](testing::FaultyStore) fail while a runtime uses it).
+/// it, or to make a `FaultyStore` (feature `testing`) fail while a runtime uses it).
 impl<S: Store + ?Sized> Store for Arc<S> {
     fn is_durable(&self) -> bool {
         (**self).is_durable()

@@ -127,6 +127,25 @@ pub(crate) struct Launch {
     pub queued: Vec<(Msg, Work)>,
 }
 
+impl Launch {
+    /// A new execution's launch, with the commands its start returned.
+    pub(crate) fn new(
+        execution: Execution,
+        commands: Vec<Command>,
+        entropy: Box<dyn Entropy + Send>,
+        recording: Recording,
+    ) -> Launch {
+        Launch {
+            execution,
+            commands,
+            awaiting_token: Vec::new(),
+            entropy,
+            recording,
+            queued: Vec::new(),
+        }
+    }
+}
+
 pub(crate) async fn drive(
     shared: Arc<Shared>,
     launch: Launch,

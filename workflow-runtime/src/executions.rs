@@ -245,6 +245,12 @@ async fn rebuild(
                 e.to_string(),
             ))
         })?;
+    if replayed.execution.info().execution_arn != record.arn {
+        return Err(recovery::renamed(
+            &record.arn,
+            &replayed.execution.info().execution_arn,
+        ));
+    }
     Ok((
         replayed.execution,
         Rebuilt {

@@ -239,14 +239,25 @@ async fn load(shared: &Shared, parked: &Parked) -> Result<Launch, Unloadable> {
             other => refused(format!("The execution cannot be resumed: {other}.")),
         },
     )?;
+    if replayed.execution.info().execution_arn != *parked.arn {
+        return Err(renamed(
+            &parked.arn,
+            &replayed.execution.info().execution_arn,
+        ));
+    }
+    let recording = Recording::Journal(replayed.digest);
     Ok(Launch {
-        execution: replayed.execution,
-        commands: replayed.outstanding,
         awaiting_token: replayed.awaiting_token,
-        entropy,
-        recording: Recording::Journal(replayed.digest),
-        queued: Vec::new(),
+        ..Launch::new(replayed.execution, replayed.outstanding, entropy, recording)
     })
+}
+
+/// A replay that named the execution otherwise than its record: its name was drawn from
+/// random numbers that are not the ones its seed gave.
+pub(crate) fn renamed(arn: &str, replayed: &str) -> Unloadable {
+    refused(format!(
+        "The execution cannot be resumed: its replay names it '{replayed}' where its record says '{arn}': the runtime's random numbers are not the ones its seed gave (an entropy source must be a function of the seed)."
+    ))
 }
 
 /// The revision `revision` of the state machine `name`, compiled once per runtime however

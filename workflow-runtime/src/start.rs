@@ -92,14 +92,7 @@ impl Runtime {
             }
             let (tx, rx) = Inbox::new(shared.clock.clone());
             let (done_tx, done) = watch::channel(None);
-            let launch = Launch {
-                execution,
-                commands,
-                awaiting_token: Vec::new(),
-                entropy,
-                recording: Recording::Unrecorded,
-                queued: Vec::new(),
-            };
+            let launch = Launch::new(execution, commands, entropy, Recording::Unrecorded);
             tokio.spawn(driver::drive(
                 shared.clone(),
                 launch,
@@ -205,14 +198,7 @@ impl Runtime {
             true => Recording::Journal(digest),
             false => Recording::Record,
         };
-        let launch = Launch {
-            execution,
-            commands,
-            awaiting_token: Vec::new(),
-            entropy,
-            recording,
-            queued: Vec::new(),
-        };
+        let launch = Launch::new(execution, commands, entropy, recording);
         tokio.spawn(driver::drive(
             shared.clone(),
             launch,

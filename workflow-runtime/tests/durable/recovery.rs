@@ -146,6 +146,8 @@ fn a_wait_goes_on_at_its_deadline() {
     let clock = clock();
     let arn = session(async {
         let rt = runtime(dir.open(), &clock);
+        // Time stands still until the crash.
+        let _hold = Work::new(&clock);
         let wf = rt.load(&definition.to_string()).unwrap();
         let handle = rt.start_with(&wf, json!({}), &named("run")).await.unwrap();
         // Recorded once `start` returns: the crash comes while it waits.
@@ -191,6 +193,8 @@ fn a_retry_interval_goes_on_and_the_failed_attempt_is_not_run_again() {
     let calls = Calls::default();
     session(async {
         let rt = runtime(dir.open(), &clock);
+        // Time stands still until the crash: the retry interval does not end here.
+        let _hold = Work::new(&clock);
         setup(&rt, &calls);
         let wf = rt.load(&definition.to_string()).unwrap();
         let handle = rt.start_with(&wf, json!({}), &named("run")).await.unwrap();
@@ -287,6 +291,8 @@ fn bind_callback(rt: &Runtime, tokens: mpsc::UnboundedSender<(String, Work)>) {
 fn start_callback(dir: &TempDir, clock: &Arc<dyn Clock>) -> String {
     session(async {
         let rt = runtime(dir.open(), clock);
+        // Time stands still until the crash: the heartbeat deadline does not come here.
+        let _hold = Work::new(clock);
         let (tokens, mut token) = mpsc::unbounded_channel();
         bind_callback(&rt, tokens);
         let wf = rt.load(&callback_machine().to_string()).unwrap();
@@ -458,10 +464,11 @@ fn resuming_a_store_that_is_not_durable_finds_nothing() {
 
 #[test]
 fn a_replay_that_differs_fails_its_execution_and_the_others_go_on() {
-    let changing = json!({
-        "StartAt": "Note",
+    // A state that draws a random number (a UUID), then a wait.
+    let random = json!({
+        "StartAt": "Id",
         "States": {
-            "Note": {"Type": "Pass", "Result": "v1", "ResultPath": "$.note", "Next": "Nap"},
+            "Id": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "Next": "Nap"},
             "Nap": {"Type": "Wait", "Seconds": 60, "End": true}
         }
     });
@@ -469,58 +476,65 @@ fn a_replay_that_differs_fails_its_execution_and_the_others_go_on() {
         json!({"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 60, "End": true}}});
     let dir = TempDir::new("diverged");
     let clock = clock();
-    let (changed_arn, steady_arn) = session(async {
+    let (changed, kept, unnamed) = session(async {
         let rt = runtime(dir.open(), &clock);
-        // Time stands still until the crash: neither Wait ends in this session.
+        // Time stands still until the crash: no Wait ends in this session.
         let _hold = Work::new(&clock);
-        let options = workflow_runtime::LoadOptions::default();
-        let changing = rt
-            .register("changing", &changing.to_string(), &options)
+        let random = rt.load(&random.to_string()).unwrap();
+        let steady = rt.load(&steady.to_string()).unwrap();
+        let a = rt
+            .start_with(&random, json!({}), &named("random"))
             .await
             .unwrap();
-        let steady = rt
-            .register("steady", &steady.to_string(), &options)
+        let b = rt
+            .start_with(&steady, json!({}), &named("steady"))
             .await
             .unwrap();
-        let a = rt.start(&changing, json!({})).await.unwrap();
-        let b = rt.start(&steady, json!({})).await.unwrap();
-        (a.execution_arn().to_string(), b.execution_arn().to_string())
+        let c = rt.start(&steady, json!({})).await.unwrap();
+        (
+            a.execution_arn().to_string(),
+            b.execution_arn().to_string(),
+            c.execution_arn().to_string(),
+        )
     });
     session(async {
-        // The engine now reads the first state machine's Pass differently: its replay
-        // records another output than the journal's history check says.
-        let store = crate::common::Altered {
-            inner: dir.open(),
-            alter: |definition| definition.replace("\"v1\"", "\"v2\""),
-        };
-        let rt = runtime(store, &clock);
+        // The engine's random numbers are no longer the ones the seeds gave (as when the
+        // step logic changed between versions): the replay of an execution that drew one
+        // gives another history than it journaled.
+        let rt = Runtime::builder()
+            .clock(clock.clone())
+            .store(dir.open())
+            .entropy(|_seed| Box::new(workflow_core::entropy::SplitMix64(0xdead)))
+            .build();
         let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 2);
+        assert_eq!(handles.len(), 3);
         for handle in handles {
             let status = handle.outcome().await;
-            let record = rt
-                .store()
-                .execution(handle.execution_arn())
-                .await
-                .unwrap()
-                .unwrap();
-            if handle.execution_arn() == changed_arn {
-                let failure = status.failure().cloned().unwrap_or_default();
-                assert_eq!(failure.error.as_deref(), Some("States.Runtime"));
-                let cause = failure.cause.unwrap_or_default();
-                assert!(
-                    cause.contains("differs from the recorded one after the start")
-                        && cause.contains("revision 1 of the state machine 'changing'"),
-                    "{cause}"
-                );
-                // Recorded in the store as it ended.
-                assert_eq!(record.status, Status::Failed);
-                assert_eq!(record.cause.as_deref(), Some(cause.as_str()));
-            } else {
-                assert_eq!(handle.execution_arn(), steady_arn);
+            let record = rt.describe_execution(handle.execution_arn()).await.unwrap();
+            let arn = handle.execution_arn();
+            if arn == kept {
+                // Nothing random: it goes on.
                 assert_eq!(status.as_str(), "SUCCEEDED");
                 assert_eq!(record.status, Status::Succeeded);
+                continue;
             }
+            let failure = status.failure().cloned().unwrap_or_default();
+            assert_eq!(failure.error.as_deref(), Some("States.Runtime"));
+            let cause = failure.cause.unwrap_or_default();
+            if arn == changed {
+                assert!(
+                    cause.contains("differs from the recorded one after the start")
+                        && cause.contains("revision 1 of the state machine 'StateMachine'"),
+                    "{cause}"
+                );
+            } else {
+                // Its generated name came from its seed too.
+                assert_eq!(arn, unnamed);
+                assert!(cause.contains("its replay names it"), "{cause}");
+            }
+            // Recorded in the store as it ended.
+            assert_eq!(record.status, Status::Failed);
+            assert_eq!(record.cause.as_deref(), Some(cause.as_str()));
         }
     });
 }

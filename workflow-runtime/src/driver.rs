@@ -146,13 +146,42 @@ impl Launch {
     }
 }
 
-pub(crate) async fn drive(
+/// How long a journaled execution that only waits for a timer must have to wait for it to
+/// leave memory (see [`Driven::Parked`]): a minute. Each time it comes back its journal is
+/// replayed, which is worth it for a long wait, not for a short one.
+const PARK_AFTER_MS: Millis = 60_000;
+
+/// How a driver stopped driving.
+pub(crate) enum Driven {
+    /// The execution ended (or its store failed): its handle has its outcome.
+    Ended,
+    /// A journaled execution that only waits, nothing running and its next timer at least
+    /// [`PARK_AFTER_MS`] away, left memory: its journal rebuilds it when the timer is due or
+    /// a message comes (its task tokens still lead to its inbox).
+    Parked {
+        /// Its next timer.
+        wake_at: Millis,
+    },
+}
+
+/// Drives an execution that is not journaled (it never leaves memory) to its end.
+pub(crate) async fn run(
     shared: Arc<Shared>,
     launch: Launch,
     tx: Inbox,
     mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
     done: watch::Sender<Option<Arc<Finished>>>,
 ) {
+    drive(shared, launch, tx, &mut rx, &done).await;
+}
+
+pub(crate) async fn drive(
+    shared: Arc<Shared>,
+    launch: Launch,
+    tx: Inbox,
+    rx: &mut mpsc::UnboundedReceiver<(Msg, Work)>,
+    done: &watch::Sender<Option<Arc<Finished>>>,
+) -> Driven {
     let Launch {
         mut execution,
         commands,
@@ -187,6 +216,7 @@ pub(crate) async fn drive(
     let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
     // Set when the store could not journal an event: the execution stops here.
     let mut interrupted: Option<StoreError> = None;
+    let mut parked: Option<Millis> = None;
     loop {
         match &mut recording {
             Recording::Journal(digest) => {
@@ -243,6 +273,14 @@ pub(crate) async fn drive(
             continue;
         }
         long_run = None;
+        if let Recording::Journal(_) = recording
+            && d.running.is_empty()
+            && let Some(&(at, _)) = d.timers.first()
+            && at.saturating_sub(d.shared.clock.now_millis()) >= PARK_AFTER_MS
+        {
+            parked = Some(at);
+            break;
+        }
         // The clock decides how long the wait for the next timer lasts: it may shorten it,
         // but not while a task handler is under way (see `Clock`).
         let next_timer = d.timers.first().copied();
@@ -269,6 +307,10 @@ pub(crate) async fn drive(
         }
     }
     drop(long_run);
+    if let Some(wake_at) = parked {
+        // Nothing runs, its tokens stay routed to its inbox: it leaves memory as it is.
+        return Driven::Parked { wake_at };
+    }
     // Whatever still runs belongs to an execution that has ended, or that stops here.
     for (_, handle) in d.running.drain() {
         handle.abort();
@@ -309,6 +351,7 @@ pub(crate) async fn drive(
         shared.purge_when_due(shared.clock.now_millis());
     }
     let _ = done.send(Some(finished));
+    Driven::Ended
 }
 
 /// What a driver interrupted by its store reports: the execution did not end, it stops being

@@ -106,7 +106,14 @@ impl Runtime {
                 false => waiting.next_timer,
             },
         };
-        tokio.spawn(recover(shared.clone(), parked, tx.clone(), rx, done_tx));
+        tokio.spawn(journaled(
+            shared.clone(),
+            parked,
+            None,
+            tx.clone(),
+            rx,
+            done_tx,
+        ));
         ExecutionHandle {
             arn,
             tx: Some(tx),
@@ -115,23 +122,53 @@ impl Runtime {
     }
 }
 
-/// An unfinished execution found in the store, not yet rebuilt.
-struct Parked {
-    arn: Arc<str>,
-    state_machine: String,
-    revision: u64,
+/// A journaled execution out of memory: found in the store and not yet rebuilt, or parked
+/// by its driver while it waits.
+pub(crate) struct Parked {
+    pub arn: Arc<str>,
+    pub state_machine: String,
+    pub revision: u64,
     /// When it has to go on by itself (`None`: at once).
-    wake_at: Option<Millis>,
+    pub wake_at: Option<Millis>,
 }
 
-/// Waits until a parked execution has to go on, rebuilds it from its journal and drives it.
-async fn recover(
+/// Drives a journaled execution to its end, from `launch` (in memory, as it started) or else
+/// from its journal: it leaves memory whenever it only waits for long (see
+/// [`driver::Driven::Parked`]), and is rebuilt from its journal when its timer is due or a
+/// message comes for it.
+pub(crate) async fn journaled(
     shared: Arc<Shared>,
-    parked: Parked,
+    mut parked: Parked,
+    launch: Option<Launch>,
     tx: Inbox,
     mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
     done: watch::Sender<Option<Arc<Finished>>>,
 ) {
+    let mut next = launch;
+    loop {
+        let launch = match next.take() {
+            Some(launch) => launch,
+            None => match wake(&shared, &parked, &mut rx).await {
+                Ok(launch) => launch,
+                Err(unloadable) => {
+                    return end_unloadable(&shared, &parked.arn, unloadable, done).await;
+                }
+            },
+        };
+        match driver::drive(shared.clone(), launch, tx.clone(), &mut rx, &done).await {
+            driver::Driven::Ended => return,
+            driver::Driven::Parked { wake_at } => parked.wake_at = Some(wake_at),
+        }
+    }
+}
+
+/// Waits until a parked execution has to go on, and rebuilds it from its journal, with the
+/// message that woke it, if one did.
+async fn wake(
+    shared: &Shared,
+    parked: &Parked,
+    rx: &mut mpsc::UnboundedReceiver<(Msg, Work)>,
+) -> Result<Launch, Unloadable> {
     let mut queued = Vec::new();
     if let Some(at) = parked.wake_at {
         let due = shared.clock.sleep_until(at);
@@ -143,38 +180,36 @@ async fn recover(
     }
     // Loading is work: a clock that skips waits does not jump past it.
     let loading = Work::new(&shared.clock);
-    let loaded = load(&shared, &parked).await;
+    let launch = load(shared, parked).await?;
     drop(loading);
-    match loaded {
-        Ok(launch) => {
-            let launch = Launch { queued, ..launch };
-            driver::drive(shared, launch, tx, rx, done).await;
-        }
-        Err(Unloadable::Refused(failure)) => {
-            // The execution cannot go on: it fails, as recorded in the store.
-            let now = shared.clock.now_millis();
+    Ok(Launch { queued, ..launch })
+}
+
+/// Ends an execution that could not be rebuilt: one that cannot run here fails, as recorded
+/// in the store; one whose store failed stays as it is there.
+async fn end_unloadable(
+    shared: &Shared,
+    arn: &str,
+    unloadable: Unloadable,
+    done: watch::Sender<Option<Arc<Finished>>>,
+) {
+    let status = match unloadable {
+        Unloadable::Refused(failure) => {
             let progress = Progress::Finished {
                 status: Status::Failed,
-                stop_date: now,
+                stop_date: shared.clock.now_millis(),
                 output: None,
                 error: failure.error.clone(),
                 cause: failure.cause.clone(),
             };
-            let status = match shared.store.append(&parked.arn, &[], &progress).await {
+            match shared.store.append(arn, &[], &progress).await {
                 Ok(()) => ExecutionStatus::Failed(failure),
                 Err(e) => ExecutionStatus::Aborted(not_loaded(&e)),
-            };
-            end_unloaded(&shared, &parked.arn, done, status);
+            }
         }
-        Err(Unloadable::Store(e)) => {
-            end_unloaded(
-                &shared,
-                &parked.arn,
-                done,
-                ExecutionStatus::Aborted(not_loaded(&e)),
-            );
-        }
-    }
+        Unloadable::Store(e) => ExecutionStatus::Aborted(not_loaded(&e)),
+    };
+    end_unloaded(shared, arn, done, status);
 }
 
 /// Why an execution could not be rebuilt.

@@ -12,6 +12,7 @@ use crate::driver::{self, Inbox, Launch, Recording};
 use crate::error::{StartError, check_name};
 use crate::handle::{ExecutionHandle, Finished};
 use crate::options::StartOptions;
+use crate::recovery::{self, Parked};
 use crate::registry::{Kept, Live, ReplayAtOnce};
 use crate::runtime::Runtime;
 use crate::store::{ExecutionRecord, Progress, Status, StoreError, Waiting};
@@ -93,13 +94,7 @@ impl Runtime {
             let (tx, rx) = Inbox::new(shared.clock.clone());
             let (done_tx, done) = watch::channel(None);
             let launch = Launch::new(execution, commands, entropy, Recording::Unrecorded);
-            tokio.spawn(driver::drive(
-                shared.clone(),
-                launch,
-                tx.clone(),
-                rx,
-                done_tx,
-            ));
+            tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
             return Ok(ExecutionHandle {
                 arn,
                 tx: Some(tx),
@@ -194,18 +189,26 @@ impl Runtime {
             }
             Err(e) => return Err(StartError::Store(e)),
         }
-        let recording = match journaled {
-            true => Recording::Journal(digest),
-            false => Recording::Record,
-        };
-        let launch = Launch::new(execution, commands, entropy, recording);
-        tokio.spawn(driver::drive(
-            shared.clone(),
-            launch,
-            tx.clone(),
-            rx,
-            done_tx,
-        ));
+        if journaled {
+            let launch = Launch::new(execution, commands, entropy, Recording::Journal(digest));
+            let parked = Parked {
+                arn: arn.clone(),
+                state_machine: workflow.name().to_string(),
+                revision,
+                wake_at: None,
+            };
+            tokio.spawn(recovery::journaled(
+                shared.clone(),
+                parked,
+                Some(launch),
+                tx.clone(),
+                rx,
+                done_tx,
+            ));
+        } else {
+            let launch = Launch::new(execution, commands, entropy, Recording::Record);
+            tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
+        }
         shared.purge_when_due(now);
         Ok(ExecutionHandle {
             arn,

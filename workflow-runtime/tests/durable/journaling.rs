@@ -275,3 +275,67 @@ fn express_executions_are_not_recorded_on_a_durable_store() {
         );
     });
 }
+
+#[test]
+fn an_execution_that_waits_long_leaves_memory_and_comes_back_running_nothing_again() {
+    let dir = TempDir::new("parks");
+    let clock = clock();
+    session(async {
+        let rt = runtime(dir.open(), &clock);
+        let before = counted(&rt, "Before");
+        let after = counted(&rt, "After");
+        let definition = json!({
+            "StartAt": "Before",
+            "States": {
+                "Before": {"Type": "Task", "Resource": lambda("Before"), "Next": "Nap"},
+                "Nap": {"Type": "Wait", "Seconds": 3600, "Next": "After"},
+                "After": {"Type": "Task", "Resource": lambda("After"), "End": true}
+            }
+        });
+        let wf = rt.load(&definition.to_string()).unwrap();
+        // While it waits an hour, its driver lets it go; the read of its history, then its
+        // timer, bring it back from its journal.
+        let hold = Work::new(&clock);
+        let handle = rt.start(&wf, json!({"n": 1})).await.unwrap();
+        while rt
+            .store()
+            .journal(handle.execution_arn())
+            .await
+            .unwrap()
+            .is_none_or(|(_, e)| e.is_empty())
+        {
+            tokio::task::yield_now().await;
+        }
+        let waiting = rt
+            .execution_history(
+                handle.execution_arn(),
+                workflow_runtime::store::PageRequest::first(1),
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(waiting.items[0].event_type.as_str(), "WaitStateEntered");
+        drop(hold);
+        assert_eq!(handle.outcome().await.output(), Some(&json!({"n": 1})));
+        assert_eq!(
+            before.load(Ordering::SeqCst),
+            1,
+            "not run again when it came back"
+        );
+        assert_eq!(after.load(Ordering::SeqCst), 1);
+        let (start, entries) = rt
+            .store()
+            .journal(handle.execution_arn())
+            .await
+            .unwrap()
+            .unwrap();
+        let replayed = replay(
+            wf.plan().clone(),
+            &start,
+            &entries,
+            &mut SplitMix64(start.seed),
+        )
+        .unwrap();
+        assert_eq!(replayed.execution.history(), &handle.history().await[..]);
+    });
+}

@@ -1,5 +1,6 @@
 //! Configures a [`Runtime`].
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -28,6 +29,8 @@ pub struct RuntimeBuilder {
     region: String,
     account: String,
     store: Option<Arc<dyn Store>>,
+    /// The store, when it is a [`MemoryStore`].
+    memory: Option<Arc<MemoryStore>>,
     retention: Duration,
 }
 
@@ -53,6 +56,7 @@ impl RuntimeBuilder {
             region: "us-east-1".to_string(),
             account: "123456789012".to_string(),
             store: None,
+            memory: None,
             retention: AWS_RETENTION,
         }
     }
@@ -63,7 +67,10 @@ impl RuntimeBuilder {
     /// [`Runtime::resume`] goes on with the unfinished ones after a restart; see the guide,
     /// `docs/durability.md`.
     pub fn store(mut self, store: impl Store) -> Self {
-        self.store = Some(Arc::new(store));
+        let store = Arc::new(store);
+        let any: Arc<dyn Any + Send + Sync> = store.clone();
+        self.memory = any.downcast::<MemoryStore>().ok();
+        self.store = Some(store);
         self
     }
 
@@ -144,7 +151,13 @@ impl RuntimeBuilder {
         });
         /// Tells runtimes apart (a registered workflow knows its runtime).
         static RUNTIMES: AtomicU64 = AtomicU64::new(1);
-        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let (store, memory) = match self.store {
+            Some(store) => (store, self.memory),
+            None => {
+                let memory = Arc::new(MemoryStore::new());
+                (memory.clone() as Arc<dyn Store>, Some(memory))
+            }
+        };
         Runtime {
             shared: Arc::new(Shared {
                 id: RUNTIMES.fetch_add(1, Ordering::Relaxed),
@@ -157,6 +170,7 @@ impl RuntimeBuilder {
                 account: self.account,
                 durable: store.is_durable(),
                 store,
+                memory,
                 registry: Registry::default(),
                 retention: millis(self.retention),
                 next_purge: AtomicI64::new(i64::MIN),

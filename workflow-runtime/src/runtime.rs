@@ -36,6 +36,10 @@ pub(crate) struct Shared {
     pub region: String,
     pub account: String,
     pub store: Arc<dyn Store>,
+    /// The store, when it is a [`MemoryStore`](crate::store::MemoryStore): the executions that
+    /// end as they start are recorded in it directly (the most frequent write, made without
+    /// a boxed future).
+    pub memory: Option<Arc<crate::store::MemoryStore>>,
     /// `store.is_durable()`: STANDARD executions are journaled.
     pub durable: bool,
     pub registry: Registry,

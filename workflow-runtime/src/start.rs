@@ -127,11 +127,16 @@ impl Runtime {
             let finished = Finished::from_execution(execution);
             let (progress, stop_date) = driver::ended(&finished.status, &finished.history);
             set_end(&mut record, progress);
-            match shared
-                .store
-                .create_execution_owned(record, start, Waiting::default())
-                .await
-            {
+            let created = match &shared.memory {
+                Some(memory) => memory.insert(record, Waiting::default()),
+                None => {
+                    shared
+                        .store
+                        .create_execution_owned(record, start, Waiting::default())
+                        .await
+                }
+            };
+            match created {
                 Ok(()) => {}
                 Err(StoreError::ExecutionAlreadyExists { .. }) => {
                     return self.existing(arn, &input).await;

@@ -23,9 +23,10 @@ use crate::fast_hash::FastMap;
 /// bound, so that a process that runs executions for long holds a bounded memory: at most
 /// [`MemoryStore::KEEP_FINISHED`] of them, whose inputs and outputs take at most about
 /// [`MemoryStore::KEEP_PAYLOAD_BYTES`] together (or the bounds given to
-/// [`MemoryStore::keeping_finished`]). Past either, the one that ended first goes. (Keeping
-/// more in memory would cost the executions that run: every one that ends would push out one
-/// whose memory has gone cold. A durable store keeps them all.)
+/// [`MemoryStore::keeping_finished`]). Past either, the one that ended first goes; one whose
+/// input and output alone take more is forgotten as it ends. (Keeping more in memory would
+/// cost the executions that run: every one that ends would push out one whose memory has
+/// gone cold. A durable store keeps them all.)
 ///
 /// ```
 /// use workflow_runtime::store::{MemoryStore, Store};
@@ -74,7 +75,7 @@ impl MemoryStore {
 
     /// About how many bytes (as JSON text) the inputs and outputs of the finished executions a
     /// store keeps take together, by default.
-    pub const KEEP_PAYLOAD_BYTES: usize = 256 << 10;
+    pub const KEEP_PAYLOAD_BYTES: usize = 64 << 10;
 
     /// An empty store.
     pub fn new() -> MemoryStore {
@@ -82,8 +83,7 @@ impl MemoryStore {
     }
 
     /// An empty store that keeps at most `executions` finished executions (at least one),
-    /// whose inputs and outputs take at most about `payload_bytes` together (the last one
-    /// to end is kept whatever it takes).
+    /// whose inputs and outputs take at most about `payload_bytes` together.
     pub fn keeping_finished(executions: usize, payload_bytes: usize) -> MemoryStore {
         MemoryStore {
             inner: Mutex::default(),
@@ -95,13 +95,27 @@ impl MemoryStore {
     }
 
     /// Records a new execution, taking the record as it is.
-    fn insert(&self, record: ExecutionRecord, waiting: Waiting) -> Result<(), StoreError> {
+    pub(crate) fn insert(
+        &self,
+        record: ExecutionRecord,
+        waiting: Waiting,
+    ) -> Result<(), StoreError> {
+        let finished = match (record.status.is_finished(), record.stop_date) {
+            (true, Some(stop_date)) => match payload_bytes(&record, self.keep.payload_bytes) {
+                Some(bytes) => Some((stop_date, bytes)),
+                None => {
+                    // Too large to keep: it ended as it started, and is forgotten at once.
+                    let inner = self.inner();
+                    return match inner.executions.contains_key(record.arn.as_str()) {
+                        true => Err(StoreError::ExecutionAlreadyExists { arn: record.arn }),
+                        false => Ok(()),
+                    };
+                }
+            },
+            _ => None,
+        };
         let mut inner = self.inner();
         let arn: Arc<str> = Arc::from(record.arn.as_str());
-        let finished = (record.status.is_finished())
-            .then_some(record.stop_date)
-            .flatten()
-            .map(|stop_date| (stop_date, payload_bytes(&record)));
         match inner.executions.entry(arn.clone()) {
             Slot::Occupied(_) => {
                 return Err(StoreError::ExecutionAlreadyExists { arn: record.arn });
@@ -244,13 +258,20 @@ impl Store for MemoryStore {
             }));
         };
         apply_progress(record, waiting, progress);
-        if let Progress::Finished { stop_date, .. } = progress
-            && let bytes = payload_bytes(record)
-            && let Some(key) = inner.executions.get_key_value(arn).map(|(k, _)| k.clone())
-        {
-            inner.finished.push_back((key, *stop_date, bytes));
-            inner.finished_bytes += bytes;
-            inner.keep(self.keep);
+        if let Progress::Finished { stop_date, .. } = progress {
+            match payload_bytes(record, self.keep.payload_bytes) {
+                Some(bytes) => {
+                    if let Some(key) = inner.executions.get_key_value(arn).map(|(k, _)| k.clone()) {
+                        inner.finished.push_back((key, *stop_date, bytes));
+                        inner.finished_bytes += bytes;
+                        inner.keep(self.keep);
+                    }
+                }
+                // Too large to keep: forgotten as it ends.
+                None => {
+                    inner.executions.remove(arn);
+                }
+            }
         }
         ready(Ok(()))
     }
@@ -358,9 +379,7 @@ impl Store for MemoryStore {
 impl Inner {
     /// Forgets the executions that ended first until what is left is within `keep`.
     fn keep(&mut self, keep: Bound) {
-        while self.finished.len() > keep.executions
-            || (self.finished_bytes > keep.payload_bytes && self.finished.len() > 1)
-        {
+        while self.finished.len() > keep.executions || self.finished_bytes > keep.payload_bytes {
             let Some((arn, stop_date, bytes)) = self.finished.pop_front() else {
                 break;
             };
@@ -377,48 +396,39 @@ impl Inner {
     }
 }
 
-/// About what a record's input and output take as JSON text: counted up to a bound
-/// ([`MemoryStore::KEEP_PAYLOAD_BYTES`]), past which a value counts as that bound, so that
-/// sizing a large one costs no more than sizing a value of that bound.
-fn payload_bytes(record: &ExecutionRecord) -> usize {
-    let cap = MemoryStore::KEEP_PAYLOAD_BYTES;
-    estimate(&record.input, cap) + record.output.as_deref().map_or(0, |o| estimate(o, cap))
+/// About what a record's input and output take as JSON text, or `None` when it is more than
+/// `budget`: the walk stops there, so that sizing a large value costs no more than sizing
+/// one of the budget's size.
+fn payload_bytes(record: &ExecutionRecord, budget: usize) -> Option<usize> {
+    let mut size = 0;
+    let within = estimate(&record.input, &mut size, budget)
+        && record
+            .output
+            .as_deref()
+            .is_none_or(|output| estimate(output, &mut size, budget));
+    within.then_some(size)
 }
 
-/// The size of `value`'s JSON text, roughly (a few bytes per scalar, the length of each
-/// string), up to `cap`: the walk stops there. It recurses as deep as the value nests, which
-/// an execution's data does at most [`MAX_JSON_DEPTH`] levels.
+/// Adds the size of `value`'s JSON text, roughly (a few bytes per scalar, the length of each
+/// string), to `size`; false as soon as it is past `budget`. It recurses as deep as the value
+/// nests, which an execution's data does at most [`MAX_JSON_DEPTH`] levels.
 ///
 /// [`MAX_JSON_DEPTH`]: workflow_core::nesting::MAX_JSON_DEPTH
-fn estimate(value: &Value, cap: usize) -> usize {
-    fn walk(value: &Value, size: &mut usize, cap: usize) {
-        match value {
-            Value::String(s) => *size += s.len() + 2,
-            Value::Array(items) => {
-                *size += 2 + items.len();
-                for item in items {
-                    if *size >= cap {
-                        return;
-                    }
-                    walk(item, size, cap);
-                }
-            }
-            Value::Object(map) => {
-                *size += 2;
-                for (key, item) in map {
-                    if *size >= cap {
-                        return;
-                    }
-                    *size += key.len() + 4;
-                    walk(item, size, cap);
-                }
-            }
-            _ => *size += 5,
-        }
+fn estimate(value: &Value, size: &mut usize, budget: usize) -> bool {
+    *size += match value {
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.len(),
+        Value::Object(map) => 2 + map.keys().map(|k| k.len() + 4).sum::<usize>(),
+        _ => 5,
+    };
+    if *size > budget {
+        return false;
     }
-    let mut size = 0;
-    walk(value, &mut size, cap);
-    size.min(cap)
+    match value {
+        Value::Array(items) => items.iter().all(|item| estimate(item, size, budget)),
+        Value::Object(map) => map.values().all(|item| estimate(item, size, budget)),
+        _ => true,
+    }
 }
 
 /// Applies `progress` to an execution's record: what every store does on `append`.
@@ -523,6 +533,51 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(listed.items.len(), 2, "the listing forgets them too");
+        });
+    }
+
+    #[test]
+    fn finished_executions_are_kept_within_a_payload_budget() {
+        block_on(async {
+            // A budget of about 1 KB: each small execution takes some 60 bytes.
+            let store = MemoryStore::keeping_finished(100, 1000);
+            let waiting = Waiting::default();
+            let mut small = Vec::new();
+            for n in 0..40 {
+                let record = samples::execution("orders", &format!("s{n}"), n);
+                store
+                    .create_execution(&record, None, &waiting)
+                    .await
+                    .unwrap();
+                store
+                    .append(&record.arn, &[], &finished(Status::Succeeded, n))
+                    .await
+                    .unwrap();
+                small.push(record);
+            }
+            let kept = store.inner().executions.len();
+            assert!((5..40).contains(&kept), "{kept} kept");
+            // The ones that ended first went first.
+            assert!(store.execution(&small[0].arn).await.unwrap().is_none());
+            assert!(store.execution(&small[39].arn).await.unwrap().is_some());
+            // One that takes more than the budget alone is forgotten as it ends, its name
+            // freed; the others stay.
+            let mut large = samples::execution("orders", "large", 50);
+            large.input = std::sync::Arc::new(serde_json::json!("x".repeat(2000)));
+            store
+                .create_execution(&large, None, &waiting)
+                .await
+                .unwrap();
+            assert!(
+                store.execution(&large.arn).await.unwrap().is_some(),
+                "kept while it runs"
+            );
+            store
+                .append(&large.arn, &[], &finished(Status::Succeeded, 50))
+                .await
+                .unwrap();
+            assert!(store.execution(&large.arn).await.unwrap().is_none());
+            assert_eq!(store.inner().executions.len(), kept);
         });
     }
 }

@@ -137,6 +137,15 @@ impl Runtime {
             })?;
             return Ok(execution.into_history().into());
         }
+        if let Some(replay) = shared
+            .memory
+            .as_ref()
+            .and_then(|memory| memory.replay_at_once(arn))
+        {
+            return Ok(replay_at_once(shared, &record, &replay)
+                .map_err(unavailable)?
+                .into());
+        }
         let kept = shared.registry.with_kept_history(arn, |kept| match kept {
             Kept::History(finished) => Ok(finished.history.clone()),
             Kept::AtOnce(replay) => replay_at_once(shared, &record, replay),

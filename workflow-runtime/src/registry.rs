@@ -56,7 +56,7 @@ impl Kept {
 
 /// What replays an execution that ended as it started, besides its record's input and start
 /// date.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ReplayAtOnce {
     pub plan: Arc<Plan>,
     pub seed: u64,

@@ -127,13 +127,27 @@ impl Runtime {
             let finished = Finished::from_execution(execution);
             let (progress, stop_date) = driver::ended(&finished.status, &finished.history);
             set_end(&mut record, progress);
-            let created = match &shared.memory {
-                Some(memory) => memory.insert(record, Waiting::default()),
-                None => {
-                    shared
+            // What replays it, kept in memory for a store without a journal.
+            let replay = (!journaled).then(|| ReplayAtOnce {
+                plan: workflow.plan().clone(),
+                seed,
+                named: options.name.is_some(),
+                history_limit: options.history_limit,
+            });
+            let created = match (&shared.memory, replay) {
+                // The default store keeps it with its record (one write, one eviction).
+                (Some(memory), Some(replay)) => memory.insert_at_once(arn.clone(), record, replay),
+                (_, replay) => {
+                    let created = shared
                         .store
                         .create_execution_owned(record, start, Waiting::default())
-                        .await
+                        .await;
+                    if let (Ok(()), Some(replay)) = (&created, replay) {
+                        shared
+                            .registry
+                            .keep_history(arn.clone(), stop_date, Kept::AtOnce(replay));
+                    }
+                    created
                 }
             };
             match created {
@@ -142,17 +156,6 @@ impl Runtime {
                     return self.existing(arn, &input).await;
                 }
                 Err(e) => return Err(StartError::Store(e)),
-            }
-            if !journaled {
-                let replay = ReplayAtOnce {
-                    plan: workflow.plan().clone(),
-                    seed,
-                    named: options.name.is_some(),
-                    history_limit: options.history_limit,
-                };
-                shared
-                    .registry
-                    .keep_history(arn.clone(), stop_date, Kept::AtOnce(replay));
             }
             let finished = Arc::new(finished);
             shared.purge_when_due(now);

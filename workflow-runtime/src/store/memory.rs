@@ -15,6 +15,7 @@ use super::{
     Store, StoreError, StoreFuture, Unfinished, Waiting,
 };
 use crate::fast_hash::FastMap;
+use crate::registry::ReplayAtOnce;
 
 /// Keeps state machines and execution records in memory, and no journal: executions end
 /// with the process. The default store, as fast as running without one.
@@ -47,6 +48,16 @@ struct Bound {
     payload_bytes: usize,
 }
 
+/// An execution as the store keeps it.
+#[derive(Debug)]
+struct Kept {
+    record: ExecutionRecord,
+    waiting: Waiting,
+    /// For one that ended as it started, in a runtime on this store: what replays it (its
+    /// history is rebuilt from it and its record).
+    replay: Option<ReplayAtOnce>,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     /// Every revision of every state machine, by name.
@@ -54,7 +65,7 @@ struct Inner {
     /// Every execution, by ARN. Listings sort what they select (the store holds the running
     /// executions, which a runtime on it holds in memory anyway, and a bounded number of
     /// finished ones): keeping an order up to date would cost every execution that starts.
-    executions: FastMap<Arc<str>, (ExecutionRecord, Waiting)>,
+    executions: FastMap<Arc<str>, Kept>,
     /// The finished executions in the order they ended, with their stop date and what their
     /// input and output take (an execution redriven and ended again is here twice: only the
     /// entry of its last end counts).
@@ -95,10 +106,36 @@ impl MemoryStore {
     }
 
     /// Records a new execution, taking the record as it is.
-    pub(crate) fn insert(
+    fn insert(&self, record: ExecutionRecord, waiting: Waiting) -> Result<(), StoreError> {
+        let arn = Arc::from(record.arn.as_str());
+        self.insert_keyed(arn, record, waiting, None)
+    }
+
+    /// Records an execution that ended as it started, with what replays it, under `arn`
+    /// (its record's ARN, which the runtime holds already).
+    pub(crate) fn insert_at_once(
         &self,
+        arn: Arc<str>,
+        record: ExecutionRecord,
+        replay: ReplayAtOnce,
+    ) -> Result<(), StoreError> {
+        self.insert_keyed(arn, record, Waiting::default(), Some(replay))
+    }
+
+    /// What replays the execution `arn`, if it ended as it started in a runtime on this store.
+    pub(crate) fn replay_at_once(&self, arn: &str) -> Option<ReplayAtOnce> {
+        self.inner()
+            .executions
+            .get(arn)
+            .and_then(|kept| kept.replay.clone())
+    }
+
+    fn insert_keyed(
+        &self,
+        arn: Arc<str>,
         record: ExecutionRecord,
         waiting: Waiting,
+        replay: Option<ReplayAtOnce>,
     ) -> Result<(), StoreError> {
         let finished = match (record.status.is_finished(), record.stop_date) {
             (true, Some(stop_date)) => match payload_bytes(&record, self.keep.payload_bytes) {
@@ -115,13 +152,16 @@ impl MemoryStore {
             _ => None,
         };
         let mut inner = self.inner();
-        let arn: Arc<str> = Arc::from(record.arn.as_str());
         match inner.executions.entry(arn.clone()) {
             Slot::Occupied(_) => {
                 return Err(StoreError::ExecutionAlreadyExists { arn: record.arn });
             }
             Slot::Vacant(slot) => {
-                slot.insert((record, waiting));
+                slot.insert(Kept {
+                    record,
+                    waiting,
+                    replay,
+                });
             }
         }
         if let Some((stop_date, bytes)) = finished {
@@ -252,7 +292,10 @@ impl Store for MemoryStore {
         progress: &'a Progress,
     ) -> StoreFuture<'a, ()> {
         let mut inner = self.inner();
-        let Some((record, waiting)) = inner.executions.get_mut(arn) else {
+        let Some(Kept {
+            record, waiting, ..
+        }) = inner.executions.get_mut(arn)
+        else {
             return ready(Err(StoreError::ExecutionDoesNotExist {
                 arn: arn.to_string(),
             }));
@@ -277,7 +320,11 @@ impl Store for MemoryStore {
     }
 
     fn execution<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<ExecutionRecord>> {
-        ready(Ok(self.inner().executions.get(arn).map(|(r, _)| r.clone())))
+        ready(Ok(self
+            .inner()
+            .executions
+            .get(arn)
+            .map(|kept| kept.record.clone())))
     }
 
     fn list_executions<'a>(
@@ -290,7 +337,7 @@ impl Store for MemoryStore {
         let mut selected: Vec<&ExecutionRecord> = inner
             .executions
             .values()
-            .map(|(record, _)| record)
+            .map(|kept| &kept.record)
             .filter(|record| {
                 after.as_ref().is_none_or(|(date, arn)| {
                     (record.start_date, record.arn.as_str()) < (*date, arn.as_str())
@@ -327,10 +374,10 @@ impl Store for MemoryStore {
         let list = inner
             .executions
             .values()
-            .filter(|(r, _)| !r.status.is_finished())
-            .map(|(record, waiting)| Unfinished {
-                record: record.clone(),
-                waiting: waiting.clone(),
+            .filter(|kept| !kept.record.status.is_finished())
+            .map(|kept| Unfinished {
+                record: kept.record.clone(),
+                waiting: kept.waiting.clone(),
             })
             .collect();
         ready(Ok(list))
@@ -338,13 +385,17 @@ impl Store for MemoryStore {
 
     fn token<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<(String, TaskId)>> {
         let inner = self.inner();
-        let found = inner.executions.values().find_map(|(record, waiting)| {
-            waiting
-                .tokens
-                .iter()
-                .find(|(t, _)| t == token)
-                .map(|(_, task)| (record.arn.clone(), *task))
-        });
+        let found = inner.executions.values().find_map(
+            |Kept {
+                 record, waiting, ..
+             }| {
+                waiting
+                    .tokens
+                    .iter()
+                    .find(|(t, _)| t == token)
+                    .map(|(_, task)| (record.arn.clone(), *task))
+            },
+        );
         ready(Ok(found))
     }
 
@@ -353,8 +404,11 @@ impl Store for MemoryStore {
         let gone: Vec<(Millis, Arc<str>)> = inner
             .executions
             .iter()
-            .filter(|(_, (r, _))| r.status.is_finished() && r.stop_date.is_some_and(|d| d < before))
-            .map(|(arn, (r, _))| (r.start_date, arn.clone()))
+            .filter(|(_, kept)| {
+                let r = &kept.record;
+                r.status.is_finished() && r.stop_date.is_some_and(|d| d < before)
+            })
+            .map(|(arn, kept)| (kept.record.start_date, arn.clone()))
             .collect();
         for (_, arn) in &gone {
             inner.executions.remove(arn);
@@ -387,8 +441,8 @@ impl Inner {
             // Only the entry of the execution's last end removes it (it may have been
             // redriven since an earlier one, or purged).
             if let Slot::Occupied(entry) = self.executions.entry(arn)
-                && entry.get().0.status.is_finished()
-                && entry.get().0.stop_date == Some(stop_date)
+                && entry.get().record.status.is_finished()
+                && entry.get().record.stop_date == Some(stop_date)
             {
                 entry.remove();
             }
@@ -503,7 +557,7 @@ mod tests {
                 let mut names: Vec<String> = inner
                     .executions
                     .values()
-                    .map(|(r, _)| r.name.clone())
+                    .map(|kept| kept.record.name.clone())
                     .collect();
                 names.sort();
                 names

@@ -103,3 +103,16 @@ pub fn relative(history: &[HistoryEvent]) -> Vec<Value> {
         })
         .collect()
 }
+
+/// Waits (yielding) until the store has journaled `entries` events of the execution `arn`.
+pub async fn journaled(store: &dyn Store, arn: &str, entries: usize) {
+    while store
+        .journal(arn)
+        .await
+        .unwrap()
+        .map_or(0, |(_, e)| e.len())
+        < entries
+    {
+        tokio::task::yield_now().await;
+    }
+}

@@ -11,10 +11,11 @@ use workflow_core::journal::replay;
 use workflow_runtime::store::testing::{FaultyStore, WriteKind};
 use workflow_runtime::store::{Status, Store};
 use workflow_runtime::{
-    CallbackError, ExecutionStatus, LoadOptions, Runtime, StartError, TaskContext, TaskError, Work,
+    CallbackError, ExecutionHandle, ExecutionStatus, LoadOptions, Runtime, StartError, TaskContext,
+    TaskError, Work, Workflow,
 };
 
-use crate::common::{TempDir, clock, lambda, runtime, session, tasks};
+use crate::common::{TempDir, clock, journaled, lambda, runtime, session, tasks};
 
 /// Counts the calls of a handler that returns its input.
 fn counted(rt: &Runtime, function: &str) -> Arc<AtomicUsize> {
@@ -57,7 +58,7 @@ fn a_journal_replays_to_the_history_the_execution_had() {
         assert_eq!(record.status, Status::Succeeded);
         assert_eq!(record.output.as_deref(), Some(&json!({"order": 1})));
         assert_eq!(record.stop_date, history.last().map(|e| e.timestamp));
-        let (start, entries) = store.journal(&record.arn).await.unwrap().unwrap();
+        let (_, entries) = store.journal(&record.arn).await.unwrap().unwrap();
         // What the step logic was given after its start: the task's result, then the Wait's
         // timer firing an hour later.
         let events: Vec<&Event> = entries.iter().map(|e| &e.event).collect();
@@ -69,16 +70,19 @@ fn a_journal_replays_to_the_history_the_execution_had() {
             "{events:?}"
         );
         assert_eq!(entries[1].at - entries[0].at, 3_600_000);
-        let replayed = replay(
-            wf.plan().clone(),
-            &start,
-            &entries,
-            &mut SplitMix64(start.seed),
-        )
-        .unwrap();
-        assert_eq!(replayed.execution.history(), &history[..]);
-        assert_eq!(*replayed.execution.status(), status);
+        assert_journal_replays(&rt, &wf, &handle).await;
     });
+}
+
+/// Checks that the journal of `handle`'s execution replays to the history and the outcome it
+/// had.
+async fn assert_journal_replays(rt: &Runtime, wf: &Workflow, handle: &ExecutionHandle) {
+    let journal = rt.store().journal(handle.execution_arn()).await.unwrap();
+    let (start, entries) = journal.expect("a journal");
+    let mut entropy = SplitMix64(start.seed);
+    let replayed = replay(wf.plan().clone(), &start, &entries, &mut entropy).unwrap();
+    assert_eq!(replayed.execution.history(), &handle.history().await[..]);
+    assert_eq!(*replayed.execution.status(), handle.outcome().await);
 }
 
 #[test]
@@ -297,15 +301,7 @@ fn an_execution_that_waits_long_leaves_memory_and_comes_back_running_nothing_aga
         // timer, bring it back from its journal.
         let hold = Work::new(&clock);
         let handle = rt.start(&wf, json!({"n": 1})).await.unwrap();
-        while rt
-            .store()
-            .journal(handle.execution_arn())
-            .await
-            .unwrap()
-            .is_none_or(|(_, e)| e.is_empty())
-        {
-            tokio::task::yield_now().await;
-        }
+        journaled(&**rt.store(), handle.execution_arn(), 1).await;
         let waiting = rt
             .execution_history(
                 handle.execution_arn(),
@@ -323,19 +319,6 @@ fn an_execution_that_waits_long_leaves_memory_and_comes_back_running_nothing_aga
             "not run again when it came back"
         );
         assert_eq!(after.load(Ordering::SeqCst), 1);
-        let (start, entries) = rt
-            .store()
-            .journal(handle.execution_arn())
-            .await
-            .unwrap()
-            .unwrap();
-        let replayed = replay(
-            wf.plan().clone(),
-            &start,
-            &entries,
-            &mut SplitMix64(start.seed),
-        )
-        .unwrap();
-        assert_eq!(replayed.execution.history(), &handle.history().await[..]);
+        assert_journal_replays(&rt, &wf, &handle).await;
     });
 }

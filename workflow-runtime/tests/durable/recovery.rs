@@ -16,7 +16,7 @@ use workflow_runtime::{
     TaskError, Work,
 };
 
-use crate::common::{TempDir, clock, lambda, relative, runtime, session, tasks};
+use crate::common::{TempDir, clock, journaled, lambda, relative, runtime, session, tasks};
 
 /// What the handlers of a test saw, across sessions.
 #[derive(Clone, Default)]
@@ -91,19 +91,6 @@ async fn resumed(rt: &Runtime) -> ExecutionHandle {
     let mut handles = rt.resume().await.unwrap();
     assert_eq!(handles.len(), 1, "one execution was left unfinished");
     handles.pop().unwrap()
-}
-
-/// Waits (yielding) until the store has journaled `entries` events of the execution `arn`.
-async fn journaled(store: &dyn Store, arn: &str, entries: usize) {
-    while store
-        .journal(arn)
-        .await
-        .unwrap()
-        .map_or(0, |(_, e)| e.len())
-        < entries
-    {
-        tokio::task::yield_now().await;
-    }
 }
 
 /// The same outcome and the same history, timestamps counted from the start.

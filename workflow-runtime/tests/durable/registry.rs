@@ -11,7 +11,7 @@ use workflow_runtime::{
     LoadOptions, RegistryError, Runtime, StartError, StartOptions, TaskContext, TaskError, Work,
 };
 
-use crate::common::{TempDir, clock, lambda, runtime, session};
+use crate::common::{TempDir, clock, journaled, lambda, runtime, session};
 
 const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
 const QUICK: &str =
@@ -296,15 +296,7 @@ fn a_durable_store_rebuilds_any_history_and_stops_an_execution_no_runtime_drives
             .start_with(&wf, json!({}), &named("waiting"))
             .await
             .unwrap();
-        while rt
-            .store()
-            .journal(waiting.execution_arn())
-            .await
-            .unwrap()
-            .is_none_or(|(_, e)| e.is_empty())
-        {
-            tokio::task::yield_now().await;
-        }
+        journaled(&**rt.store(), waiting.execution_arn(), 1).await;
         (
             ended.execution_arn().to_string(),
             waiting.execution_arn().to_string(),

@@ -118,6 +118,7 @@ async fn run(w: &Workload) -> usize {
         let execution = w
             .runtime
             .start_with(&w.workflow, w.input.clone(), &full_history())
+            .await
             .expect("the workload starts");
         let outcome = execution.outcome().await;
         assert_eq!(outcome.as_str(), "SUCCEEDED", "{}: {outcome:?}", w.id);
@@ -137,6 +138,7 @@ async fn run_timed(w: &Workload) {
         let execution = w
             .runtime
             .start_with(&w.workflow, w.input.clone(), &full_history())
+            .await
             .expect("the workload starts");
         execution.outcome().await;
     }
@@ -245,7 +247,9 @@ fn dsl_overhead(rt: &tokio::runtime::Runtime) -> (u64, u64) {
             let start = Instant::now();
             rt.block_on(async {
                 if typed {
-                    let execution = fifty::Fifty::start(&runtime, input()).expect("starts");
+                    let execution = fifty::Fifty::start(&runtime, input())
+                        .await
+                        .expect("starts");
                     execution.output().await.expect("succeeds");
                 } else {
                     let execution = runtime
@@ -253,6 +257,7 @@ fn dsl_overhead(rt: &tokio::runtime::Runtime) -> (u64, u64) {
                             &from_json,
                             serde_json::to_value(input()).expect("serializes"),
                         )
+                        .await
                         .expect("starts");
                     assert_eq!(execution.outcome().await.as_str(), "SUCCEEDED");
                 }

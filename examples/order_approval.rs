@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("manager: approving with task token {}...", &token[..12]);
     });
 
-    let execution = ApprovalOrder::start(&runtime, OrderDoc::new(order))?;
+    let execution = ApprovalOrder::start(&runtime, OrderDoc::new(order)).await?;
     print_run(
         "a large order, approved",
         &execution.outcome().await,

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let order = orders::large();
     approve_when_asked(&runtime, &order.id, true, |_| {});
 
-    let execution = CompleteOrder::start(&runtime, OrderDoc::new(order))?;
+    let execution = CompleteOrder::start(&runtime, OrderDoc::new(order)).await?;
     let outcome = execution.outcome().await;
     print_run("the complete order", &outcome, &execution.history().await);
     let order = execution.output().await?;

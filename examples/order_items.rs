@@ -9,7 +9,7 @@ use workflow::prelude::*;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
-    let execution = ReserveItems::start(&runtime, OrderDoc::new(orders::large()))?;
+    let execution = ReserveItems::start(&runtime, OrderDoc::new(orders::large())).await?;
     print_run(
         "reserve three items",
         &execution.outcome().await,
@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sku: "discontinued-vase".into(),
         quantity: 1,
     });
-    let execution = ReserveItems::start(&runtime, OrderDoc::new(order))?;
+    let execution = ReserveItems::start(&runtime, OrderDoc::new(order)).await?;
     print_run(
         "an item out of stock",
         &execution.outcome().await,

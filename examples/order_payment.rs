@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let mut order = orders::small();
         order.card = card.into();
-        let execution = Payment::start(&runtime, OrderDoc::new(order))?;
+        let execution = Payment::start(&runtime, OrderDoc::new(order)).await?;
         print_run(
             title,
             &execution.outcome().await,

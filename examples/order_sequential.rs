@@ -9,7 +9,7 @@ use workflow::prelude::*;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
-    let execution = SequentialOrder::start(&runtime, OrderDoc::new(orders::small()))?;
+    let execution = SequentialOrder::start(&runtime, OrderDoc::new(orders::small())).await?;
     print_run(
         "a small order",
         &execution.outcome().await,

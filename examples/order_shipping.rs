@@ -10,7 +10,7 @@ use workflow::prelude::*;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
-    let execution = ShipAndNotify::start(&runtime, OrderDoc::new(orders::small()))?;
+    let execution = ShipAndNotify::start(&runtime, OrderDoc::new(orders::small())).await?;
     print_run(
         "ship and notify",
         &execution.outcome().await,
@@ -19,7 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut order = orders::small();
     order.email = "bounce@example.com".into();
-    let execution = ShipAndNotify::start(&runtime, OrderDoc::new(order))?;
+    let execution = ShipAndNotify::start(&runtime, OrderDoc::new(order)).await?;
     print_run(
         "an e-mail that bounces",
         &execution.outcome().await,

@@ -71,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     let started = std::time::Instant::now();
-    let execution = runtime.start(&workflow, order)?;
+    let execution = runtime.start(&workflow, order).await?;
     let outcome = execution.outcome().await;
 
     println!("status: {}", outcome.as_str());

@@ -216,8 +216,9 @@ pub fn load<W: WorkflowDefinition>(runtime: &Runtime) -> Result<Workflow, LoadEr
     Ok(W::workflow().clone())
 }
 
-/// Starts a workflow with a typed input, binding its tasks first.
-pub fn start<W: WorkflowDefinition>(
+/// Starts a workflow with a typed input, binding its tasks first, and returns once the
+/// execution is recorded (see [`Runtime::start`]).
+pub async fn start<W: WorkflowDefinition>(
     runtime: &Runtime,
     input: W::Input,
 ) -> Result<TypedExecution<W::Output>, TypedStartError> {
@@ -225,6 +226,7 @@ pub fn start<W: WorkflowDefinition>(
     let input = serde_json::to_value(input).map_err(TypedStartError::Input)?;
     let handle = runtime
         .start_with(&workflow, input, &StartOptions::default())
+        .await
         .map_err(TypedStartError::Start)?;
     Ok(TypedExecution {
         handle,

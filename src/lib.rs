@@ -44,10 +44,10 @@
 //!   }
 //! }"#).unwrap();
 //!
-//! let paid = runtime.start(&workflow, json!({"total": 42})).unwrap().outcome().await;
+//! let paid = runtime.start(&workflow, json!({"total": 42})).await.unwrap().outcome().await;
 //! assert_eq!(paid.output(), Some(&json!({"total": 42, "payment": {"charged": 42.0}})));
 //!
-//! let declined = runtime.start(&workflow, json!({"total": 5000})).unwrap().outcome().await;
+//! let declined = runtime.start(&workflow, json!({"total": 5000})).await.unwrap().outcome().await;
 //! assert_eq!(declined.failure().unwrap().error.as_deref(), Some("PaymentDeclined"));
 //! # });
 //! ```

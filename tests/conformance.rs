@@ -184,6 +184,7 @@ fn run_case(case: &Value, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let (status, history) = rt.block_on(async {
         let execution = runtime
             .start(&workflow, input)
+            .await
             .map_err(|e| format!("could not start: {e}"))?;
         // Paused time: long waits pass at once; this only catches an execution that waits
         // for something that never comes.

@@ -132,7 +132,7 @@ async fn the_order_workflow_runs_and_exports() {
         reservations: None,
         error: None,
     };
-    let execution = OrderProcessing::start(&runtime, doc.clone()).unwrap();
+    let execution = OrderProcessing::start(&runtime, doc.clone()).await.unwrap();
     let out = execution.output().await.unwrap();
     assert_eq!(out.payment, Some(Receipt { id: "R-A1".into() }));
     assert_eq!(out.reservations.as_ref().map(Vec::len), Some(2));
@@ -190,7 +190,7 @@ async fn a_callback_task_without_parameters_gets_the_token_in_its_input() {
         "{machine:#}"
     );
     let runtime = Runtime::new();
-    let execution = Hold::start(&runtime, json!({"id": "P1"})).unwrap();
+    let execution = Hold::start(&runtime, json!({"id": "P1"})).await.unwrap();
     // A bounded wait: busy yielding never lets the paused clock reach a timeout.
     let mut held = None;
     for _ in 0..10_000 {
@@ -210,6 +210,7 @@ async fn a_callback_task_without_parameters_gets_the_token_in_its_input() {
     assert_eq!(from_input.as_deref(), Some(token.as_str()));
     runtime
         .send_task_success(&token, json!({"id": "P2"}))
+        .await
         .unwrap();
     assert_eq!(execution.output().await.unwrap(), json!({"id": "P2"}));
 }

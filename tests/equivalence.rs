@@ -35,7 +35,7 @@ fn manager(runtime: &Runtime, order_id: &str, approved: bool) {
     tokio::spawn(async move {
         if let Ok(token) = request.await {
             let approval = json!({"approved": approved, "by": "grace@example.com"});
-            let _ = runtime.send_task_success(&token, approval);
+            let _ = runtime.send_task_success(&token, approval).await;
         }
     });
 }
@@ -47,6 +47,7 @@ async fn start_and_summarize(runtime: &Runtime, workflow: &Workflow, order: &Ord
             workflow,
             serde_json::to_value(OrderDoc::new(order.clone())).unwrap(),
         )
+        .await
         .unwrap();
     let status = handle.outcome().await;
     summarize(&status, &handle.history().await)
@@ -65,7 +66,9 @@ async fn typed<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
 ) -> Run {
     let runtime = Runtime::builder().seed(11).build();
     manager(&runtime, &order.id, approved);
-    let execution = workflow::dsl::start::<W>(&runtime, OrderDoc::new(order.clone())).unwrap();
+    let execution = workflow::dsl::start::<W>(&runtime, OrderDoc::new(order.clone()))
+        .await
+        .unwrap();
     let status = execution.outcome().await;
     summarize(&status, &execution.history().await)
 }

@@ -158,7 +158,7 @@ pub fn answer_callback(
         for _ in 0..4 {
             tokio::task::yield_now().await;
         }
-        let _ = runtime.send_task_success(&token, output);
+        let _ = runtime.send_task_success(&token, output).await;
         drop(guard);
     });
     Ok(Value::Object(Default::default()))

@@ -168,7 +168,7 @@ pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> a
         })?;
         let started = Instant::now();
         let execution = runtime
-            .start_with(&workflow, input, &StartOptions::default())
+            .start_with(&workflow, input, &StartOptions::default()).await
             .map_err(|e| anyhow::anyhow!("cannot start the execution: {e}"))?;
         // SIGINT or SIGTERM stop the bound commands before `workflow` ends.
         let status = crate::signals::until_interrupted(async {

@@ -161,7 +161,7 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// # async fn main() {
 /// let runtime = Runtime::new();
 /// let order = Order { id: "A1".into(), total: 20.0, items: vec!["book".into()] };
-/// let execution = ChargeOrder::start(&runtime, OrderDoc { order, payment: None, error: None }).unwrap();
+/// let execution = ChargeOrder::start(&runtime, OrderDoc { order, payment: None, error: None }).await.unwrap();
 /// let done = execution.output().await.unwrap();
 /// assert_eq!(done.payment.unwrap().id, "R-A1");
 /// assert!(ChargeOrder::asl_json().contains("\"Resource\": \"${ChargePayment}\""));

@@ -1,7 +1,7 @@
 //! One execution's driver: a tokio task that feeds events to the step logic and carries out
 //! the commands it returns.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -13,9 +13,10 @@ use tokio::task::AbortHandle;
 use workflow_core::entropy::Entropy;
 use workflow_core::error::names;
 use workflow_core::execution::{
-    Command, Event, Execution, ExecutionStatus, Failure, TaskId, TaskInvocation, TimerId,
+    Command, Event, Execution, ExecutionStatus, Failure, Millis, TaskId, TaskInvocation, TimerId,
 };
 use workflow_core::history::HistoryEvent;
+use workflow_core::journal::{Entry, HistoryDigest};
 use workflow_core::plan::Integration;
 
 use crate::bindings::Shape;
@@ -23,7 +24,14 @@ use crate::clock::{Clock, Work, millis};
 use crate::handle::Finished;
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 use crate::lambda;
+use crate::registry::Kept;
 use crate::runtime::Shared;
+use crate::store::{Progress, Status, StoreError, Waiting};
+
+/// Told to whoever sent a message once its event is recorded (for a durable store: on disk),
+/// or why it could not be. Dropped unanswered when the execution ended before the message
+/// was handled.
+pub(crate) type Ack = oneshot::Sender<Result<(), StoreError>>;
 
 /// What reaches a driver from outside its step logic.
 pub(crate) enum Msg {
@@ -31,15 +39,16 @@ pub(crate) enum Msg {
     TaskDone {
         task: TaskId,
         result: Result<Value, Failure>,
+        ack: Option<Ack>,
     },
     /// A callback task's integration call returned; the task now waits for its token.
     Submitted { task: TaskId, output: Value },
     /// A task is alive.
-    Heartbeat { task: TaskId },
+    Heartbeat { task: TaskId, ack: Option<Ack> },
     /// Every task under way is alive.
     HeartbeatAll,
     /// Stop the execution.
-    Stop(Failure),
+    Stop(Failure, Option<Ack>),
     /// Send back the history so far.
     History(oneshot::Sender<Vec<HistoryEvent>>),
 }
@@ -88,17 +97,99 @@ struct Driver {
     pending: VecDeque<Event>,
     /// The messages taken but not yet handled through the step logic hold the clock.
     held: Vec<Work>,
+    /// Whom to tell once the events taken are recorded.
+    acks: Vec<Ack>,
 }
 
-pub(crate) async fn drive(
+/// How an execution is kept beside its driver.
+pub(crate) enum Recording {
+    /// In memory only (EXPRESS, as on AWS).
+    Unrecorded,
+    /// A STANDARD execution on a store without a journal: its record is updated when it ends,
+    /// and its history kept in memory.
+    Record,
+    /// A STANDARD execution on a durable store: every event is journaled, with the check of the
+    /// history after it, before any command that follows from it is carried out.
+    Journal(HistoryDigest),
+}
+
+/// What a driver starts from: a new execution, or one rebuilt from its journal.
+pub(crate) struct Launch {
+    pub execution: Execution,
+    /// The commands to carry out first.
+    pub commands: Vec<Command>,
+    /// Callback tasks waiting for their token (a recovered execution's): their tokens were
+    /// registered when it was found (an answer that came since has spent its token).
+    pub awaiting_token: Vec<(TaskId, String)>,
+    pub entropy: Box<dyn Entropy + Send>,
+    pub recording: Recording,
+    /// Messages taken before the driver ran (the one that woke a recovered execution).
+    pub queued: Vec<(Msg, Work)>,
+}
+
+impl Launch {
+    /// A new execution's launch, with the commands its start returned.
+    pub(crate) fn new(
+        execution: Execution,
+        commands: Vec<Command>,
+        entropy: Box<dyn Entropy + Send>,
+        recording: Recording,
+    ) -> Launch {
+        Launch {
+            execution,
+            commands,
+            awaiting_token: Vec::new(),
+            entropy,
+            recording,
+            queued: Vec::new(),
+        }
+    }
+}
+
+/// How long a journaled execution that only waits for a timer must have to wait for it to
+/// leave memory (see [`Driven::Parked`]): a minute. Each time it comes back its journal is
+/// replayed, which is worth it for a long wait, not for a short one.
+const PARK_AFTER_MS: Millis = 60_000;
+
+/// How a driver stopped driving.
+pub(crate) enum Driven {
+    /// The execution ended (or its store failed): its handle has its outcome.
+    Ended,
+    /// A journaled execution that only waits, nothing running and its next timer at least
+    /// [`PARK_AFTER_MS`] away, left memory: its journal rebuilds it when the timer is due or
+    /// a message comes (its task tokens still lead to its inbox).
+    Parked {
+        /// Its next timer.
+        wake_at: Millis,
+    },
+}
+
+/// Drives an execution that is not journaled (it never leaves memory) to its end.
+pub(crate) async fn run(
     shared: Arc<Shared>,
-    mut execution: Execution,
-    commands: Vec<Command>,
-    mut entropy: Box<dyn Entropy + Send>,
+    launch: Launch,
     tx: Inbox,
     mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
     done: watch::Sender<Option<Arc<Finished>>>,
 ) {
+    drive(shared, launch, tx, &mut rx, &done).await;
+}
+
+pub(crate) async fn drive(
+    shared: Arc<Shared>,
+    launch: Launch,
+    tx: Inbox,
+    rx: &mut mpsc::UnboundedReceiver<(Msg, Work)>,
+    done: &watch::Sender<Option<Arc<Finished>>>,
+) -> Driven {
+    let Launch {
+        mut execution,
+        commands,
+        awaiting_token,
+        mut entropy,
+        mut recording,
+        queued,
+    } = launch;
     let mut d = Driver {
         execution_arn: Arc::from(execution.info().execution_arn.as_str()),
         shared,
@@ -109,17 +200,46 @@ pub(crate) async fn drive(
         tokens: HashMap::new(),
         pending: VecDeque::new(),
         held: Vec::new(),
+        acks: Vec::new(),
     };
+    for (task, token) in awaiting_token {
+        d.tokens.insert(task, token);
+    }
     d.apply(commands);
+    if execution.has_pending_work() {
+        d.pending.push_back(Event::Continue);
+    }
+    for (msg, held) in queued {
+        d.on_message(msg, held, &execution);
+    }
     // A long run of states under way: when it started, on the clock and in real time.
     let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
+    // Set when the store could not journal an event: the execution stops here.
+    let mut interrupted: Option<StoreError> = None;
+    let mut parked: Option<Millis> = None;
     loop {
-        while let Some(event) = d.pending.pop_front() {
-            let now = d.shared.clock.now_millis();
-            let commands = execution.handle(event, now, &mut *entropy);
-            d.apply(commands);
+        match &mut recording {
+            Recording::Journal(digest) => {
+                if let Err(e) = d
+                    .handle_journaled(&mut execution, &mut *entropy, digest)
+                    .await
+                {
+                    interrupted = Some(e);
+                    break;
+                }
+            }
+            Recording::Unrecorded | Recording::Record => {
+                while let Some(event) = d.pending.pop_front() {
+                    let now = d.shared.clock.now_millis();
+                    let commands = execution.handle(event, now, &mut *entropy);
+                    d.apply(commands);
+                }
+            }
         }
         d.held.clear();
+        for ack in d.acks.drain(..) {
+            let _ = ack.send(Ok(()));
+        }
         if *execution.status() != ExecutionStatus::Running {
             break;
         }
@@ -153,6 +273,14 @@ pub(crate) async fn drive(
             continue;
         }
         long_run = None;
+        if let Recording::Journal(_) = recording
+            && d.running.is_empty()
+            && let Some(&(at, _)) = d.timers.first()
+            && at.saturating_sub(d.shared.clock.now_millis()) >= PARK_AFTER_MS
+        {
+            parked = Some(at);
+            break;
+        }
         // The clock decides how long the wait for the next timer lasts: it may shorten it,
         // but not while a task handler is under way (see `Clock`).
         let next_timer = d.timers.first().copied();
@@ -164,6 +292,12 @@ pub(crate) async fn drive(
                 if let Some((msg, held)) = msg {
                     d.on_message(msg, held, &execution);
                 }
+                if let Recording::Journal(_) = recording {
+                    // Whatever else has come goes into the same append.
+                    while let Ok((msg, held)) = rx.try_recv() {
+                        d.on_message(msg, held, &execution);
+                    }
+                }
             }
             _ = async { if let Some(s) = sleep { s.await } }, if next_timer.is_some() => {
                 if let Some((at, timer)) = next_timer {
@@ -173,12 +307,119 @@ pub(crate) async fn drive(
         }
     }
     drop(long_run);
-    // Whatever still runs belongs to an execution that has ended.
+    if let Some(wake_at) = parked {
+        // Nothing runs, its tokens stay routed to its inbox: it leaves memory as it is.
+        return Driven::Parked { wake_at };
+    }
+    // Whatever still runs belongs to an execution that has ended, or that stops here.
     for (_, handle) in d.running.drain() {
         handle.abort();
     }
     d.forget_tokens();
-    let _ = done.send(Some(Arc::new(Finished::from_execution(execution))));
+    let arn = d.execution_arn.clone();
+    let shared = d.shared.clone();
+    let finished = match interrupted {
+        Some(error) => {
+            for ack in d.acks.drain(..) {
+                let _ = ack.send(Err(error.clone()));
+            }
+            Finished {
+                status: ExecutionStatus::Aborted(interruption(&error)),
+                history: execution.into_history(),
+            }
+        }
+        None => Finished::from_execution(execution),
+    };
+    let finished = Arc::new(finished);
+    let recorded = !matches!(recording, Recording::Unrecorded);
+    match recording {
+        Recording::Unrecorded => {}
+        Recording::Record => {
+            // A store without a journal: the record tells how it ended, the history is kept
+            // in memory. Nothing recovers from such a store: a failure to update the record
+            // leaves it as it was.
+            let (progress, stop_date) = ended(&finished.status, &finished.history);
+            let _ = shared.store.append(&arn, &[], &progress).await;
+            shared
+                .registry
+                .keep_history(arn.clone(), stop_date, Kept::History(finished.clone()));
+            shared.registry.remove_live(&arn);
+        }
+        Recording::Journal(_) => shared.registry.remove_live(&arn),
+    }
+    if recorded {
+        shared.purge_when_due(shared.clock.now_millis());
+    }
+    let _ = done.send(Some(finished));
+    Driven::Ended
+}
+
+/// What a driver interrupted by its store reports: the execution did not end, it stops being
+/// driven where its journal ends.
+fn interruption(error: &StoreError) -> Failure {
+    Failure::new(
+        names::RUNTIME,
+        format!(
+            "The store could not record the execution's progress ({error}): it was stopped where its journal ends, with nothing of what followed carried out. It is still RUNNING in the store: Runtime::resume goes on from there."
+        ),
+    )
+}
+
+/// The store's status for an execution's.
+pub(crate) fn store_status(status: &ExecutionStatus) -> Status {
+    match status {
+        ExecutionStatus::Running => Status::Running,
+        ExecutionStatus::Succeeded(_) => Status::Succeeded,
+        ExecutionStatus::Failed(_) => Status::Failed,
+        ExecutionStatus::TimedOut(_) => Status::TimedOut,
+        ExecutionStatus::Aborted(_) => Status::Aborted,
+    }
+}
+
+/// The progress that records how an execution ended (its history's last event is its end),
+/// and its stop date.
+pub(crate) fn ended(status: &ExecutionStatus, history: &[HistoryEvent]) -> (Progress, Millis) {
+    let stop_date = history.last().map_or(0, |e| e.timestamp);
+    let failure = status.failure();
+    let progress = Progress::Finished {
+        status: store_status(status),
+        stop_date,
+        output: match status {
+            ExecutionStatus::Succeeded(output) => Some(output.clone()),
+            _ => None,
+        },
+        error: failure.and_then(|f| f.error.clone()),
+        cause: failure.and_then(|f| f.cause.clone()),
+    };
+    (progress, stop_date)
+}
+
+/// What a new execution waits for, from the commands its start returned.
+pub(crate) fn waiting_of(commands: &[Command]) -> Waiting {
+    let mut waiting = Waiting::default();
+    for command in commands {
+        match command {
+            Command::Invoke(inv) => {
+                waiting.tasks_in_flight = true;
+                if let Some(token) = callback_token(inv) {
+                    waiting.tokens.push((token.to_string(), inv.task));
+                }
+            }
+            Command::StartTimer { at, .. } => {
+                waiting.next_timer = Some(waiting.next_timer.map_or(*at, |t| t.min(*at)));
+            }
+            Command::Cancel { .. } | Command::CancelTimer { .. } => {}
+        }
+    }
+    waiting
+}
+
+/// The token a callback task waits for, if the invocation is one.
+fn callback_token(inv: &TaskInvocation) -> Option<&str> {
+    match inv.resource_kind.integration() {
+        Integration::Callback => inv.task_token.as_deref(),
+        _ => None,
+    }
 }
 
 impl Driver {
@@ -187,23 +428,113 @@ impl Driver {
             match command {
                 Command::Invoke(invocation) => self.invoke(*invocation),
                 Command::Cancel { task } => self.release(task),
-                Command::StartTimer { timer, at } => {
-                    self.timers.insert((at, timer));
-                    self.timer_at.insert(timer, at);
-                }
-                Command::CancelTimer { timer } => {
-                    if let Some(at) = self.timer_at.remove(&timer) {
-                        self.timers.remove(&(at, timer));
-                    }
+                Command::StartTimer { timer, at } => self.arm(timer, at),
+                Command::CancelTimer { timer } => self.disarm(timer),
+            }
+        }
+    }
+
+    fn arm(&mut self, timer: TimerId, at: Millis) {
+        self.timers.insert((at, timer));
+        self.timer_at.insert(timer, at);
+    }
+
+    fn disarm(&mut self, timer: TimerId) {
+        if let Some(at) = self.timer_at.remove(&timer) {
+            self.timers.remove(&(at, timer));
+        }
+    }
+
+    /// Handles the pending events, journals them in one append with what the execution then
+    /// waits for, and carries out their commands only once the append is kept. Timers are
+    /// armed at once (nothing fires before the append is kept: the driver waits for it);
+    /// tasks are invoked and cancelled after. A failed append leaves every command undone.
+    async fn handle_journaled(
+        &mut self,
+        execution: &mut Execution,
+        entropy: &mut (dyn Entropy + Send),
+        digest: &mut HistoryDigest,
+    ) -> Result<(), StoreError> {
+        let mut entries = Vec::new();
+        let mut effects = Vec::new();
+        while let Some(event) = self.pending.pop_front() {
+            let at = self.shared.clock.now_millis();
+            let commands = execution.handle(event.clone(), at, entropy);
+            let check = digest.advance(execution.history());
+            entries.push(Entry { event, at, check });
+            for command in commands {
+                match command {
+                    Command::StartTimer { timer, at } => self.arm(timer, at),
+                    Command::CancelTimer { timer } => self.disarm(timer),
+                    effect @ (Command::Invoke(_) | Command::Cancel { .. }) => effects.push(effect),
                 }
             }
+        }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let progress = match execution.status() {
+            ExecutionStatus::Running => {
+                let mut waiting = self.waiting(&effects);
+                if execution.has_pending_work() {
+                    // Stopped at its budget of states, it goes on at once: a recovery does not
+                    // leave it waiting for a timer.
+                    let last = entries.last().map_or(0, |e: &Entry| e.at);
+                    waiting.next_timer = Some(waiting.next_timer.map_or(last, |t| t.min(last)));
+                }
+                Progress::Running(waiting)
+            }
+            status => ended(status, execution.history()).0,
+        };
+        // The write is work on the clock: a clock that skips waits does not jump past it.
+        let writing = Work::new(&self.shared.clock);
+        let written = self
+            .shared
+            .store
+            .append(&self.execution_arn, &entries, &progress)
+            .await;
+        drop(writing);
+        written?;
+        self.apply(effects);
+        Ok(())
+    }
+
+    /// What the execution waits for once `effects` (invocations and cancellations still to
+    /// carry out) are.
+    fn waiting(&self, effects: &[Command]) -> Waiting {
+        let mut in_flight: BTreeSet<TaskId> = self.running.keys().copied().collect();
+        let mut tokens: BTreeMap<TaskId, &str> =
+            self.tokens.iter().map(|(t, s)| (*t, s.as_str())).collect();
+        for effect in effects {
+            match effect {
+                Command::Invoke(inv) => {
+                    in_flight.insert(inv.task);
+                    if let Some(token) = callback_token(inv) {
+                        tokens.insert(inv.task, token);
+                    }
+                }
+                Command::Cancel { task } => {
+                    in_flight.remove(task);
+                    tokens.remove(task);
+                }
+                Command::StartTimer { .. } | Command::CancelTimer { .. } => {}
+            }
+        }
+        Waiting {
+            next_timer: self.timers.first().map(|(at, _)| *at),
+            tokens: tokens
+                .into_iter()
+                .map(|(task, token)| (token.to_string(), task))
+                .collect(),
+            tasks_in_flight: !in_flight.is_empty(),
         }
     }
 
     fn on_message(&mut self, msg: Msg, held: Work, execution: &Execution) {
         self.held.push(held);
         match msg {
-            Msg::TaskDone { task, result } => {
+            Msg::TaskDone { task, result, ack } => {
+                self.acks.extend(ack);
                 // A callback's handler may still be running when its token is answered:
                 // the task is over, so its call is cancelled (a no-op for a finished one).
                 self.release(task);
@@ -217,7 +548,10 @@ impl Driver {
                 self.pending
                     .push_back(Event::TaskSubmitted { task, output });
             }
-            Msg::Heartbeat { task } => self.pending.push_back(Event::TaskHeartbeat { task }),
+            Msg::Heartbeat { task, ack } => {
+                self.acks.extend(ack);
+                self.pending.push_back(Event::TaskHeartbeat { task });
+            }
             Msg::HeartbeatAll => {
                 // Running handlers and callbacks waiting for their token.
                 let mut tasks: Vec<TaskId> = self
@@ -232,7 +566,10 @@ impl Driver {
                     self.pending.push_back(Event::TaskHeartbeat { task });
                 }
             }
-            Msg::Stop(failure) => self.pending.push_back(Event::Stop { failure }),
+            Msg::Stop(failure, ack) => {
+                self.acks.extend(ack);
+                self.pending.push_back(Event::Stop { failure });
+            }
             Msg::History(reply) => {
                 let _ = reply.send(execution.history().to_vec());
             }
@@ -305,8 +642,9 @@ impl Driver {
             execution_arn: self.execution_arn.clone(),
             task_token: inv.task_token.clone(),
             retry_count: inv.retry_count,
+            task: Some(task.0),
             heartbeat: Some(Arc::new(move || {
-                let _ = beat_tx.send(Msg::Heartbeat { task });
+                let _ = beat_tx.send(Msg::Heartbeat { task, ack: None });
             })),
         };
         // A handler may panic while building its future, not only while it runs: catch that
@@ -355,7 +693,11 @@ impl Driver {
             };
             let msg = match (callback, result) {
                 (true, Ok(output)) => Msg::Submitted { task, output },
-                (_, result) => Msg::TaskDone { task, result },
+                (_, result) => Msg::TaskDone {
+                    task,
+                    result,
+                    ack: None,
+                },
             };
             let _ = tx.send(msg);
             drop(work);

@@ -4,6 +4,8 @@
 use workflow_core::diagnostic::Diagnostics;
 use workflow_core::execution::StartError as CoreStartError;
 
+use crate::store::StoreError;
+
 /// Why a definition could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -38,6 +40,143 @@ pub enum StartError {
     /// `start_sync` is for EXPRESS state machines, as on AWS.
     #[error("start_sync is only for EXPRESS state machines; use start and await its outcome")]
     NotExpress,
+    /// The execution name breaks AWS's rule (1 to 80 characters; no whitespace, brackets,
+    /// wildcards, special or control characters): it goes into the execution's ARN.
+    #[error("{0}")]
+    InvalidName(String),
+    /// A STANDARD execution of this name exists already (names are unique per state machine
+    /// until the execution is purged), and it is not running with the same input: as AWS
+    /// answers `ExecutionAlreadyExists`. A start with the name and input of an execution
+    /// that is running returns that execution instead.
+    #[error(
+        "Execution Already Exists: '{arn}' (a name is unique per state machine; only a start with the same input while it runs returns it)"
+    )]
+    ExecutionAlreadyExists {
+        /// The execution's ARN.
+        arn: String,
+    },
+    /// The store could not record the execution (or its state machine): it did not start.
+    #[error("the execution could not be recorded: {0}")]
+    Store(StoreError),
+}
+
+/// Why a state machine could not be registered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// The definition could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The name breaks AWS's rule (1 to 80 characters; no whitespace, brackets, wildcards,
+    /// special or control characters): it goes into ARNs.
+    #[error("{0}")]
+    InvalidName(String),
+    /// The store could not save the revision.
+    #[error("the state machine could not be saved: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Why the registry of executions could not answer: resuming, describing, listing, stopping
+/// an execution or reading its history.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Executions run on tokio: resuming and stopping must be called within a tokio runtime.
+    #[error("executions run on tokio: call this from within a tokio runtime")]
+    NoTokioRuntime,
+    /// No execution has this ARN (never started here, purged, or an EXPRESS execution, which
+    /// lives in memory only, as on AWS).
+    #[error("Execution Does Not Exist: '{arn}'")]
+    ExecutionDoesNotExist {
+        /// The ARN asked for.
+        arn: String,
+    },
+    /// The execution's history cannot be read.
+    #[error("the history of '{arn}' cannot be read: {reason}")]
+    HistoryUnavailable {
+        /// The execution's ARN.
+        arn: String,
+        /// Why.
+        reason: String,
+    },
+    /// A page token that no listing of this kind gave.
+    #[error("Invalid Token: '{0}' is not a token this listing gave")]
+    InvalidToken(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The characters AWS refuses in a state machine's or an execution's name, besides whitespace
+/// and control characters.
+const REFUSED_IN_NAMES: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
+
+/// Checks a state machine's or an execution's name (`what`) against AWS's rule: 1 to 80
+/// characters, none of them whitespace, brackets (`< > { } [ ]`), wildcards (`? *`), special
+/// characters (`" # % \ ^ | ~ ` $ & , ; : /`) or control characters (U+0000-001F,
+/// U+007F-009F). Names go into ARNs, which these characters would break.
+pub(crate) fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if !(1..=80).contains(&length) {
+        return Err(format!(
+            "the {what} name '{name}' is {length} characters long: it must have 1 to 80"
+        ));
+    }
+    let refused = name.chars().find(|&c| {
+        c.is_whitespace()
+            || c.is_control()
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+            || REFUSED_IN_NAMES.contains(c)
+    });
+    match refused {
+        Some(c) => Err(format!(
+            "the {what} name '{}' holds {c:?}, which AWS refuses in names (whitespace, brackets, wildcards, special and control characters)",
+            name.escape_debug()
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+
+    #[test]
+    fn names_follow_aws_rule() {
+        // From StartExecution's and CreateStateMachine's `name`: 1 to 80 characters, and none
+        // of whitespace, brackets, wildcards, special and control characters.
+        for good in ["a", "order-42_retry.2", "é", &"x".repeat(80)] {
+            assert_eq!(check_name("execution", good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            &"x".repeat(81),
+            "a b",
+            "a\tb",
+            "a<b",
+            "a]b",
+            "a?",
+            "a*",
+            "a\"b",
+            "a#b",
+            "a%b",
+            "a\\b",
+            "a^b",
+            "a|b",
+            "a~b",
+            "a`b",
+            "a$b",
+            "a&b",
+            "a,b",
+            "a;b",
+            "a:b",
+            "a/b",
+            "a\u{1}b",
+            "a\u{85}b",
+        ] {
+            assert!(check_name("execution", bad).is_err(), "{bad:?}");
+        }
+    }
 }
 
 /// Why a task-token call was refused.
@@ -54,4 +193,8 @@ pub enum CallbackError {
     /// characters, a cause of at most 32,768): AWS refuses it with a ValidationException.
     #[error("{0}")]
     Invalid(String),
+    /// The store could not record the answer: it was not taken (the execution is left to
+    /// recovery, where its task waits for its token again).
+    #[error("the answer could not be recorded: {0}")]
+    Store(StoreError),
 }

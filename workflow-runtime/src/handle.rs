@@ -8,6 +8,7 @@ use workflow_core::execution::{Execution, ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
 
 use crate::driver::{Inbox, Msg};
+use crate::store::StoreError;
 
 /// What remains of an execution once it has ended.
 #[derive(Debug)]
@@ -92,11 +93,26 @@ impl ExecutionHandle {
         self.finished().await.history.clone()
     }
 
-    /// Stops the execution (ExecutionAborted), recording `error` and `cause`.
-    pub fn stop(&self, error: Option<String>, cause: Option<String>) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Msg::Stop(Failure { error, cause }));
+    /// Stops the execution (ExecutionAborted), recording `error` and `cause`, and returns once
+    /// the stop is recorded (for a durable store: on disk). Stopping an execution that has
+    /// ended does nothing.
+    pub async fn stop(
+        &self,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), StoreError> {
+        let Some(tx) = &self.tx else {
+            return Ok(());
+        };
+        let (ack, recorded) = oneshot::channel();
+        if tx
+            .send(Msg::Stop(Failure { error, cause }, Some(ack)))
+            .is_err()
+        {
+            return Ok(());
         }
+        // Dropped unanswered: the execution ended before the stop was handled.
+        recorded.await.unwrap_or(Ok(()))
     }
 
     /// Sends a heartbeat for every task of this execution that is under way: each one's

@@ -22,6 +22,8 @@ pub struct TaskContext {
     pub(crate) execution_arn: Arc<str>,
     pub(crate) task_token: Option<String>,
     pub(crate) retry_count: u32,
+    /// Which invocation this is, in its execution (`None` outside one).
+    pub(crate) task: Option<u64>,
     pub(crate) heartbeat: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
@@ -33,6 +35,7 @@ impl std::fmt::Debug for TaskContext {
             .field("execution_arn", &self.execution_arn)
             .field("task_token", &self.task_token)
             .field("retry_count", &self.retry_count)
+            .field("idempotency_key", &self.idempotency_key())
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +68,20 @@ impl TaskContext {
         self.retry_count
     }
 
+    /// A key unique to this invocation, and the same when it is invoked again: task handlers
+    /// are at-least-once (a task in flight when its process stopped is invoked again when
+    /// the execution is resumed, with the same key), so a handler with effects passes it on
+    /// (an idempotency key to a payment API, a deduplication id to a queue) to have them
+    /// once. Each attempt of a retried state is an invocation of its own, with a key of its
+    /// own. Built from the execution's ARN and the invocation's number in it; empty outside
+    /// an execution.
+    pub fn idempotency_key(&self) -> String {
+        match self.task {
+            Some(task) => format!("{}#{task}", self.execution_arn),
+            None => String::new(),
+        }
+    }
+
     /// Tells the execution the task is alive, resetting its HeartbeatSeconds timer.
     pub fn heartbeat(&self) {
         if let Some(beat) = &self.heartbeat {
@@ -80,6 +97,7 @@ impl TaskContext {
             execution_arn: Arc::from(""),
             task_token: None,
             retry_count: 0,
+            task: None,
             heartbeat: None,
         }
     }

@@ -2,28 +2,32 @@
 //! calls to them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 use workflow_core::definition::Definition;
 use workflow_core::entropy::{Entropy, SplitMix64};
-use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus, Failure, TaskId};
+use workflow_core::execution::{Failure, Millis, TaskId};
 use workflow_core::model::StateMachine;
-use workflow_core::plan::{CompileOptions, MachineType};
+use workflow_core::plan::CompileOptions;
 
 use crate::bindings::Bindings;
 use crate::builder::{EntropySource, RuntimeBuilder};
 use crate::clock::Clock;
-use crate::driver::{self, Inbox, Msg};
-use crate::error::{CallbackError, LoadError, StartError};
-use crate::handle::{ExecutionHandle, Finished};
+use crate::driver::{Ack, Inbox, Msg};
+use crate::error::{CallbackError, LoadError, RegisterError, check_name};
 use crate::handler::{TaskError, TaskHandler};
-use crate::options::{LoadOptions, StartOptions};
-use crate::workflow::Workflow;
+use crate::options::LoadOptions;
+use crate::registry::Registry;
+use crate::store::{Store, StoreError};
+use crate::workflow::{Registered, Workflow};
 
 /// What a runtime and the drivers of its executions share.
 pub(crate) struct Shared {
+    /// Tells runtimes apart (a registered workflow knows its runtime).
+    pub id: u64,
     pub bindings: RwLock<Bindings>,
     pub clock: Arc<dyn Clock>,
     pub seeds: Mutex<SplitMix64>,
@@ -31,6 +35,18 @@ pub(crate) struct Shared {
     pub callbacks: Mutex<HashMap<String, (Inbox, TaskId)>>,
     pub region: String,
     pub account: String,
+    pub store: Arc<dyn Store>,
+    /// The store, when it is a [`MemoryStore`](crate::store::MemoryStore): the executions that
+    /// end as they start are recorded in it directly (the most frequent write, made without
+    /// a boxed future).
+    pub memory: Option<Arc<crate::store::MemoryStore>>,
+    /// `store.is_durable()`: STANDARD executions are journaled.
+    pub durable: bool,
+    pub registry: Registry,
+    /// How long finished executions are kept, in milliseconds.
+    pub retention: Millis,
+    /// When the next purge of finished executions is due.
+    pub next_purge: AtomicI64,
 }
 
 impl Shared {
@@ -39,7 +55,67 @@ impl Shared {
         // A panic while holding the lock cannot leave the map half-updated.
         self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// A new execution's seed, from the runtime's own seeds.
+    pub fn next_seed(&self) -> u64 {
+        self.seeds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_u64()
+    }
+
+    /// Purges the finished executions past their retention, when the last purge is an hour
+    /// old (the clock is looked at as executions start and end), in a task of its own. The
+    /// first look only sets the hour: a runtime purges when it resumes.
+    pub fn purge_when_due(self: &Arc<Self>, now: Millis) {
+        let due = self.next_purge.load(Ordering::Relaxed);
+        if now < due
+            || self
+                .next_purge
+                .compare_exchange(
+                    due,
+                    now.saturating_add(PURGE_EVERY),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+            || due == i64::MIN
+        {
+            return;
+        }
+        let shared = self.clone();
+        tokio::spawn(async move {
+            // A purge that fails is tried again an hour later.
+            let _ = shared.purge(now).await;
+        });
+    }
+
+    /// Purges the finished executions past their retention now, and next in an hour.
+    pub async fn purge_now(&self, now: Millis) -> Result<u64, StoreError> {
+        self.next_purge
+            .store(now.saturating_add(PURGE_EVERY), Ordering::Relaxed);
+        self.purge(now).await
+    }
+
+    /// Purges the finished executions that ended more than the retention before `now`;
+    /// returns how many.
+    pub async fn purge(&self, now: Millis) -> Result<u64, StoreError> {
+        let before = now.saturating_sub(self.retention);
+        self.registry.purge_histories(before);
+        self.store.purge_finished(before).await
+    }
+
+    /// An execution's random numbers, made from its seed.
+    pub fn entropy(&self, seed: u64) -> Box<dyn Entropy + Send> {
+        match &self.entropy {
+            Some(source) => source(seed),
+            None => Box::new(SplitMix64(seed)),
+        }
+    }
 }
+
+/// How often a runtime purges finished executions past their retention: hourly.
+const PURGE_EVERY: Millis = 3_600_000;
 
 /// Runs state machines on tokio.
 ///
@@ -59,7 +135,7 @@ impl Shared {
 ///         "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet", "End": true}
 ///     }
 /// }"#).unwrap();
-/// let execution = runtime.start(&workflow, json!({"name": "Ada"})).unwrap();
+/// let execution = runtime.start(&workflow, json!({"name": "Ada"})).await.unwrap();
 /// let outcome = execution.outcome().await;
 /// assert_eq!(outcome.output(), Some(&json!({"greeting": "Hello, Ada!"})));
 /// # });
@@ -93,6 +169,11 @@ impl Runtime {
     /// Configures a runtime.
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::new()
+    }
+
+    /// The store this runtime keeps its state machines and executions in.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.shared.store
     }
 
     /// The clock this runtime waits with.
@@ -144,7 +225,72 @@ impl Runtime {
             machine_type: options.machine_type,
         };
         let definition = Definition::from_json_str(json, &compile).map_err(LoadError::Invalid)?;
-        Workflow::from_definition(options.name.clone(), definition)
+        Ok(Workflow::from_definition(options.name.clone(), definition)?.with_text(json))
+    }
+
+    /// Registers a state machine: validates `asl_json` and saves it in the store as the
+    /// newest revision of the state machine `name` (which replaces `options`' name), then
+    /// returns it, ready to start. The same definition as the newest revision's is that
+    /// revision again (see [`Workflow::revision`]); another one is the next revision. An
+    /// execution runs the revision it started with, whatever is registered later.
+    pub async fn register(
+        &self,
+        name: &str,
+        asl_json: &str,
+        options: &LoadOptions,
+    ) -> Result<Workflow, RegisterError> {
+        check_name("state machine", name).map_err(RegisterError::InvalidName)?;
+        let options = options.clone().name(name);
+        let workflow = self.load_with(asl_json, &options)?;
+        let saved = self
+            .shared
+            .store
+            .save_state_machine(
+                name,
+                asl_json,
+                options.machine_type,
+                self.shared.clock.now_millis(),
+            )
+            .await?;
+        let workflow = workflow.registered(Registered {
+            runtime: self.shared.id,
+            revision: saved.revision,
+        });
+        self.shared
+            .registry
+            .set_compiled(saved.revision, workflow.clone());
+        Ok(workflow)
+    }
+
+    /// The revision `workflow` is in this runtime's store: its registered one, or, for a
+    /// workflow loaded without registering, the one its definition is saved as when an
+    /// execution of it first starts (so that a durable store always has the revision an
+    /// execution runs).
+    pub(crate) async fn revision(&self, workflow: &Workflow) -> Result<u64, StoreError> {
+        if let Some(revision) = workflow.registration(self.shared.id) {
+            return Ok(revision);
+        }
+        let registry = &self.shared.registry;
+        if let Some(revision) = registry.revision_of(workflow.plan()) {
+            return Ok(revision);
+        }
+        let saved = self
+            .shared
+            .store
+            .save_state_machine(
+                workflow.name(),
+                &workflow.text(),
+                workflow.plan().machine_type(),
+                self.shared.clock.now_millis(),
+            )
+            .await?;
+        registry.set_revision_of(workflow.plan(), saved.revision);
+        workflow.set_saved(Registered {
+            runtime: self.shared.id,
+            revision: saved.revision,
+        });
+        registry.set_compiled(saved.revision, workflow.clone());
+        Ok(saved.revision)
     }
 
     /// Loads a state machine built in code.
@@ -160,93 +306,34 @@ impl Runtime {
         Workflow::from_definition(options.name.clone(), definition)
     }
 
-    /// Starts an execution. It runs on the current tokio runtime; await
-    /// [`ExecutionHandle::outcome`] for its end.
-    pub fn start(&self, workflow: &Workflow, input: Value) -> Result<ExecutionHandle, StartError> {
-        self.start_with(workflow, input, &StartOptions::default())
-    }
-
-    /// Starts an execution with options.
-    pub fn start_with(
+    /// Sends the message `msg` makes for the task holding `token`, and waits until its event is
+    /// recorded. The token is spent: a second answer finds no task.
+    async fn callback(
         &self,
-        workflow: &Workflow,
-        input: Value,
-        options: &StartOptions,
-    ) -> Result<ExecutionHandle, StartError> {
-        let handle =
-            tokio::runtime::Handle::try_current().map_err(|_| StartError::NoTokioRuntime)?;
-        let mut entropy: Box<dyn Entropy + Send> = match &self.shared.entropy {
-            Some(source) => source(),
-            None => {
-                let mut seeds = self.shared.seeds.lock().unwrap_or_else(|p| p.into_inner());
-                Box::new(SplitMix64(seeds.next_u64()))
-            }
-        };
-        let config = ExecutionConfig {
-            state_machine_name: workflow.name().to_string(),
-            execution_name: options.name.clone(),
-            region: self.shared.region.clone(),
-            account: self.shared.account.clone(),
-            role_arn: None,
-            history_limit: options.history_limit,
-        };
-        let now = self.shared.clock.now_millis();
-        let (execution, commands) =
-            Execution::start(workflow.plan().clone(), &config, input, now, &mut *entropy)?;
-        let arn: Arc<str> = Arc::from(execution.info().execution_arn.as_str());
-        if *execution.status() != ExecutionStatus::Running {
-            // Finished without waiting for anything: no driver needed.
-            let finished = Finished::from_execution(execution);
-            let (_, done) = watch::channel(Some(Arc::new(finished)));
-            return Ok(ExecutionHandle {
-                arn,
-                tx: None,
-                done,
-            });
-        }
-        let (tx, rx) = Inbox::new(self.shared.clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        let shared = self.shared.clone();
-        let driver_tx = tx.clone();
-        handle.spawn(driver::drive(
-            shared, execution, commands, entropy, driver_tx, rx, done_tx,
-        ));
-        Ok(ExecutionHandle {
-            arn,
-            tx: Some(tx),
-            done,
-        })
-    }
-
-    /// Starts an EXPRESS execution and waits for its end, as `StartSyncExecution` does.
-    pub async fn start_sync(
-        &self,
-        workflow: &Workflow,
-        input: Value,
-    ) -> Result<ExecutionStatus, StartError> {
-        if workflow.plan().machine_type() != MachineType::Express {
-            return Err(StartError::NotExpress);
-        }
-        Ok(self.start(workflow, input)?.outcome().await)
-    }
-
-    fn callback(&self, token: &str, msg: impl FnOnce(TaskId) -> Msg) -> Result<(), CallbackError> {
+        token: &str,
+        msg: impl FnOnce(TaskId, Ack) -> Msg,
+    ) -> Result<(), CallbackError> {
         let entry = self.shared.callbacks().remove(token);
         let (tx, task) = entry.ok_or(CallbackError::TaskDoesNotExist)?;
-        tx.send(msg(task))
-            .map_err(|_| CallbackError::TaskDoesNotExist)
+        let (ack, recorded) = oneshot::channel();
+        tx.send(msg(task, ack))
+            .map_err(|_| CallbackError::TaskDoesNotExist)?;
+        acknowledged(recorded).await
     }
 
-    /// Completes the `.waitForTaskToken` task holding `token` with `output` as its result.
-    pub fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
-        self.callback(token, |task| Msg::TaskDone {
+    /// Completes the `.waitForTaskToken` task holding `token` with `output` as its result, and
+    /// returns once that is recorded (for a durable store: on disk).
+    pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
+        self.callback(token, |task, ack| Msg::TaskDone {
             task,
             result: Ok(output),
+            ack: Some(ack),
         })
+        .await
     }
 
-    /// Fails the `.waitForTaskToken` task holding `token`.
-    pub fn send_task_failure(
+    /// Fails the `.waitForTaskToken` task holding `token`, and returns once that is recorded.
+    pub async fn send_task_failure(
         &self,
         token: &str,
         error: Option<String>,
@@ -263,19 +350,41 @@ impl Runtime {
                 )));
             }
         }
-        self.callback(token, |task| Msg::TaskDone {
+        self.callback(token, |task, ack| Msg::TaskDone {
             task,
             result: Err(Failure { error, cause }),
+            ack: Some(ack),
         })
+        .await
     }
 
-    /// Resets the HeartbeatSeconds timer of the task holding `token`.
-    pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
-        let callbacks = self.shared.callbacks();
-        let (tx, task) = callbacks
-            .get(token)
-            .ok_or(CallbackError::TaskDoesNotExist)?;
-        tx.send(Msg::Heartbeat { task: *task })
-            .map_err(|_| CallbackError::TaskDoesNotExist)
+    /// Resets the HeartbeatSeconds timer of the task holding `token`, and returns once the
+    /// heartbeat is recorded.
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        let (ack, recorded) = oneshot::channel();
+        {
+            let callbacks = self.shared.callbacks();
+            let (tx, task) = callbacks
+                .get(token)
+                .ok_or(CallbackError::TaskDoesNotExist)?;
+            tx.send(Msg::Heartbeat {
+                task: *task,
+                ack: Some(ack),
+            })
+            .map_err(|_| CallbackError::TaskDoesNotExist)?;
+        }
+        acknowledged(recorded).await
+    }
+}
+
+/// What a task-token call returns once its message was sent: `Ok` once its event is
+/// recorded; an execution that ended before handling it has no such task any more.
+async fn acknowledged(
+    recorded: oneshot::Receiver<Result<(), StoreError>>,
+) -> Result<(), CallbackError> {
+    match recorded.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(CallbackError::Store(e)),
+        Err(_) => Err(CallbackError::TaskDoesNotExist),
     }
 }

@@ -104,7 +104,8 @@ pub fn approve_when_asked(
                 by: "grace@example.com".into(),
             };
             let _ = runtime
-                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default());
+                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default())
+                .await;
         }
     });
 }

@@ -204,12 +204,13 @@ fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenSt
                 ::workflow::dsl::bind::<#name>(runtime)
             }
 
-            /// Starts the workflow on `runtime`, binding its tasks first.
-            #vis fn start(
+            /// Starts the workflow on `runtime`, binding its tasks first, and returns once the
+            /// execution is recorded.
+            #vis async fn start(
                 runtime: &::workflow::runtime::Runtime,
                 input: #input,
             ) -> ::core::result::Result<::workflow::dsl::TypedExecution<#output>, ::workflow::dsl::TypedStartError> {
-                ::workflow::dsl::start::<#name>(runtime, input)
+                ::workflow::dsl::start::<#name>(runtime, input).await
             }
         }
     }

@@ -1,7 +1,10 @@
 //! The default store: records in memory, no journal.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::hash_map::Entry as Slot;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
 
 use workflow_core::execution::{Millis, TaskId};
 use workflow_core::journal::{Entry, Start};
@@ -11,9 +14,20 @@ use super::{
     ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, Status,
     Store, StoreError, StoreFuture, Unfinished, Waiting,
 };
+use crate::fast_hash::FastMap;
+use crate::registry::ReplayAtOnce;
 
 /// Keeps state machines and execution records in memory, and no journal: executions end
 /// with the process. The default store, as fast as running without one.
+///
+/// Finished executions are kept until they are purged ([`Store::purge_finished`]), within a
+/// bound, so that a process that runs executions for long holds a bounded memory: at most
+/// [`MemoryStore::KEEP_FINISHED`] of them, whose inputs and outputs take at most about
+/// [`MemoryStore::KEEP_PAYLOAD_BYTES`] together (or the bounds given to
+/// [`MemoryStore::keeping_finished`]). Past either, the one that ended first goes; one whose
+/// input and output alone take more is forgotten as it ends. (Keeping more in memory would
+/// cost the executions that run: every one that ends would push out one whose memory has
+/// gone cold. A durable store keeps them all.)
 ///
 /// ```
 /// use workflow_runtime::store::{MemoryStore, Store};
@@ -21,24 +35,141 @@ use super::{
 /// let store = MemoryStore::new();
 /// assert!(!store.is_durable());
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    keep: Bound,
+}
+
+/// How much of the finished executions a store keeps.
+#[derive(Clone, Copy, Debug)]
+struct Bound {
+    executions: usize,
+    payload_bytes: usize,
+}
+
+/// An execution as the store keeps it.
+#[derive(Debug)]
+struct Kept {
+    record: ExecutionRecord,
+    waiting: Waiting,
+    /// For one that ended as it started, in a runtime on this store: what replays it (its
+    /// history is rebuilt from it and its record).
+    replay: Option<ReplayAtOnce>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     /// Every revision of every state machine, by name.
     state_machines: BTreeMap<String, Vec<StateMachineRecord>>,
-    executions: HashMap<String, (ExecutionRecord, Waiting)>,
-    /// The listing order: newest first is the reverse of `(start_date, arn)`.
-    by_start: BTreeMap<(Millis, String), ()>,
+    /// Every execution, by ARN. Listings sort what they select (the store holds the running
+    /// executions, which a runtime on it holds in memory anyway, and a bounded number of
+    /// finished ones): keeping an order up to date would cost every execution that starts.
+    executions: FastMap<Arc<str>, Kept>,
+    /// The finished executions in the order they ended, with their stop date and what their
+    /// input and output take (an execution redriven and ended again is here twice: only the
+    /// entry of its last end counts).
+    finished: VecDeque<(Arc<str>, Millis, usize)>,
+    /// What the inputs and outputs of the entries of `finished` take.
+    finished_bytes: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::keeping_finished(MemoryStore::KEEP_FINISHED, MemoryStore::KEEP_PAYLOAD_BYTES)
+    }
 }
 
 impl MemoryStore {
+    /// How many finished executions a store keeps by default.
+    pub const KEEP_FINISHED: usize = 16;
+
+    /// About how many bytes (as JSON text) the inputs and outputs of the finished executions a
+    /// store keeps take together, by default.
+    pub const KEEP_PAYLOAD_BYTES: usize = 64 << 10;
+
     /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
+    }
+
+    /// An empty store that keeps at most `executions` finished executions (at least one),
+    /// whose inputs and outputs take at most about `payload_bytes` together.
+    pub fn keeping_finished(executions: usize, payload_bytes: usize) -> MemoryStore {
+        MemoryStore {
+            inner: Mutex::default(),
+            keep: Bound {
+                executions: executions.max(1),
+                payload_bytes,
+            },
+        }
+    }
+
+    /// Records a new execution, taking the record as it is.
+    fn insert(&self, record: ExecutionRecord, waiting: Waiting) -> Result<(), StoreError> {
+        let arn = Arc::from(record.arn.as_str());
+        self.insert_keyed(arn, record, waiting, None)
+    }
+
+    /// Records an execution that ended as it started, with what replays it, under `arn`
+    /// (its record's ARN, which the runtime holds already).
+    pub(crate) fn insert_at_once(
+        &self,
+        arn: Arc<str>,
+        record: ExecutionRecord,
+        replay: ReplayAtOnce,
+    ) -> Result<(), StoreError> {
+        self.insert_keyed(arn, record, Waiting::default(), Some(replay))
+    }
+
+    /// What replays the execution `arn`, if it ended as it started in a runtime on this store.
+    pub(crate) fn replay_at_once(&self, arn: &str) -> Option<ReplayAtOnce> {
+        self.inner()
+            .executions
+            .get(arn)
+            .and_then(|kept| kept.replay.clone())
+    }
+
+    fn insert_keyed(
+        &self,
+        arn: Arc<str>,
+        record: ExecutionRecord,
+        waiting: Waiting,
+        replay: Option<ReplayAtOnce>,
+    ) -> Result<(), StoreError> {
+        let finished = match (record.status.is_finished(), record.stop_date) {
+            (true, Some(stop_date)) => match payload_bytes(&record, self.keep.payload_bytes) {
+                Some(bytes) => Some((stop_date, bytes)),
+                None => {
+                    // Too large to keep: it ended as it started, and is forgotten at once.
+                    let inner = self.inner();
+                    return match inner.executions.contains_key(record.arn.as_str()) {
+                        true => Err(StoreError::ExecutionAlreadyExists { arn: record.arn }),
+                        false => Ok(()),
+                    };
+                }
+            },
+            _ => None,
+        };
+        let mut inner = self.inner();
+        match inner.executions.entry(arn.clone()) {
+            Slot::Occupied(_) => {
+                return Err(StoreError::ExecutionAlreadyExists { arn: record.arn });
+            }
+            Slot::Vacant(slot) => {
+                slot.insert(Kept {
+                    record,
+                    waiting,
+                    replay,
+                });
+            }
+        }
+        if let Some((stop_date, bytes)) = finished {
+            inner.finished.push_back((arn, stop_date, bytes));
+            inner.finished_bytes += bytes;
+            inner.keep(self.keep);
+        }
+        Ok(())
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -65,6 +196,15 @@ fn parse_page_token(token: &str) -> Option<(Millis, String)> {
 impl Store for MemoryStore {
     fn is_durable(&self) -> bool {
         false
+    }
+
+    fn create_execution_owned(
+        &self,
+        record: ExecutionRecord,
+        _start: Option<Start>,
+        waiting: Waiting,
+    ) -> StoreFuture<'_, ()> {
+        ready(self.insert(record, waiting))
     }
 
     fn save_state_machine<'a>(
@@ -137,19 +277,12 @@ impl Store for MemoryStore {
         _start: Option<&'a Start>,
         waiting: &'a Waiting,
     ) -> StoreFuture<'a, ()> {
-        let mut inner = self.inner();
-        if inner.executions.contains_key(&record.arn) {
+        if self.inner().executions.contains_key(record.arn.as_str()) {
             return ready(Err(StoreError::ExecutionAlreadyExists {
                 arn: record.arn.clone(),
             }));
         }
-        inner
-            .by_start
-            .insert((record.start_date, record.arn.clone()), ());
-        inner
-            .executions
-            .insert(record.arn.clone(), (record.clone(), waiting.clone()));
-        ready(Ok(()))
+        ready(self.insert(record.clone(), waiting.clone()))
     }
 
     fn append<'a>(
@@ -159,17 +292,39 @@ impl Store for MemoryStore {
         progress: &'a Progress,
     ) -> StoreFuture<'a, ()> {
         let mut inner = self.inner();
-        let Some((record, waiting)) = inner.executions.get_mut(arn) else {
+        let Some(Kept {
+            record, waiting, ..
+        }) = inner.executions.get_mut(arn)
+        else {
             return ready(Err(StoreError::ExecutionDoesNotExist {
                 arn: arn.to_string(),
             }));
         };
         apply_progress(record, waiting, progress);
+        if let Progress::Finished { stop_date, .. } = progress {
+            match payload_bytes(record, self.keep.payload_bytes) {
+                Some(bytes) => {
+                    if let Some(key) = inner.executions.get_key_value(arn).map(|(k, _)| k.clone()) {
+                        inner.finished.push_back((key, *stop_date, bytes));
+                        inner.finished_bytes += bytes;
+                        inner.keep(self.keep);
+                    }
+                }
+                // Too large to keep: forgotten as it ends.
+                None => {
+                    inner.executions.remove(arn);
+                }
+            }
+        }
         ready(Ok(()))
     }
 
     fn execution<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<ExecutionRecord>> {
-        ready(Ok(self.inner().executions.get(arn).map(|(r, _)| r.clone())))
+        ready(Ok(self
+            .inner()
+            .executions
+            .get(arn)
+            .map(|kept| kept.record.clone())))
     }
 
     fn list_executions<'a>(
@@ -179,33 +334,34 @@ impl Store for MemoryStore {
     ) -> StoreFuture<'a, Page<ExecutionRecord>> {
         let inner = self.inner();
         let after = page.token.as_deref().and_then(parse_page_token);
-        let mut items = Vec::new();
-        let mut next = None;
-        for ((date, arn), ()) in inner.by_start.iter().rev() {
-            if let Some(after) = &after
-                && (*date, arn) >= (after.0, &after.1)
-            {
-                continue;
-            }
-            let Some((record, _)) = inner.executions.get(arn) else {
-                continue;
-            };
-            if filter
-                .state_machine
-                .as_ref()
-                .is_some_and(|sm| *sm != record.state_machine)
-                || filter.status.is_some_and(|s| s != record.status)
-            {
-                continue;
-            }
-            if items.len() == page.max {
-                next = items
-                    .last()
-                    .map(|r: &ExecutionRecord| page_token(r.start_date, &r.arn));
-                break;
-            }
-            items.push(record.clone());
+        let mut selected: Vec<&ExecutionRecord> = inner
+            .executions
+            .values()
+            .map(|kept| &kept.record)
+            .filter(|record| {
+                after.as_ref().is_none_or(|(date, arn)| {
+                    (record.start_date, record.arn.as_str()) < (*date, arn.as_str())
+                }) && filter
+                    .state_machine
+                    .as_ref()
+                    .is_none_or(|sm| *sm == record.state_machine)
+                    && filter.status.is_none_or(|s| s == record.status)
+            })
+            .collect();
+        // Newest first: the page's items are the greatest (start date, ARN) pairs.
+        let newest_first = |a: &&ExecutionRecord, b: &&ExecutionRecord| {
+            (b.start_date, b.arn.as_str()).cmp(&(a.start_date, a.arn.as_str()))
+        };
+        let more = selected.len() > page.max;
+        if more {
+            selected.select_nth_unstable_by(page.max, newest_first);
+            selected.truncate(page.max);
         }
+        selected.sort_unstable_by(newest_first);
+        let next = more
+            .then(|| selected.last().map(|r| page_token(r.start_date, &r.arn)))
+            .flatten();
+        let items = selected.into_iter().cloned().collect();
         ready(Ok(Page { items, next }))
     }
 
@@ -218,10 +374,10 @@ impl Store for MemoryStore {
         let list = inner
             .executions
             .values()
-            .filter(|(r, _)| !r.status.is_finished())
-            .map(|(record, waiting)| Unfinished {
-                record: record.clone(),
-                waiting: waiting.clone(),
+            .filter(|kept| !kept.record.status.is_finished())
+            .map(|kept| Unfinished {
+                record: kept.record.clone(),
+                waiting: kept.waiting.clone(),
             })
             .collect();
         ready(Ok(list))
@@ -229,29 +385,103 @@ impl Store for MemoryStore {
 
     fn token<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<(String, TaskId)>> {
         let inner = self.inner();
-        let found = inner.executions.values().find_map(|(record, waiting)| {
-            waiting
-                .tokens
-                .iter()
-                .find(|(t, _)| t == token)
-                .map(|(_, task)| (record.arn.clone(), *task))
-        });
+        let found = inner.executions.values().find_map(
+            |Kept {
+                 record, waiting, ..
+             }| {
+                waiting
+                    .tokens
+                    .iter()
+                    .find(|(t, _)| t == token)
+                    .map(|(_, task)| (record.arn.clone(), *task))
+            },
+        );
         ready(Ok(found))
     }
 
     fn purge_finished(&self, before: Millis) -> StoreFuture<'_, u64> {
         let mut inner = self.inner();
-        let gone: Vec<(Millis, String)> = inner
+        let gone: Vec<(Millis, Arc<str>)> = inner
             .executions
-            .values()
-            .filter(|(r, _)| r.status.is_finished() && r.stop_date.is_some_and(|d| d < before))
-            .map(|(r, _)| (r.start_date, r.arn.clone()))
+            .iter()
+            .filter(|(_, kept)| {
+                let r = &kept.record;
+                r.status.is_finished() && r.stop_date.is_some_and(|d| d < before)
+            })
+            .map(|(arn, kept)| (kept.record.start_date, arn.clone()))
             .collect();
-        for key in &gone {
-            inner.executions.remove(&key.1);
-            inner.by_start.remove(key);
+        for (_, arn) in &gone {
+            inner.executions.remove(arn);
         }
+        let Inner {
+            executions,
+            finished,
+            finished_bytes,
+            ..
+        } = &mut *inner;
+        finished.retain(|(arn, _, bytes)| {
+            let kept = executions.contains_key(arn);
+            if !kept {
+                *finished_bytes -= bytes;
+            }
+            kept
+        });
         ready(Ok(gone.len() as u64))
+    }
+}
+
+impl Inner {
+    /// Forgets the executions that ended first until what is left is within `keep`.
+    fn keep(&mut self, keep: Bound) {
+        while self.finished.len() > keep.executions || self.finished_bytes > keep.payload_bytes {
+            let Some((arn, stop_date, bytes)) = self.finished.pop_front() else {
+                break;
+            };
+            self.finished_bytes -= bytes;
+            // Only the entry of the execution's last end removes it (it may have been
+            // redriven since an earlier one, or purged).
+            if let Slot::Occupied(entry) = self.executions.entry(arn)
+                && entry.get().record.status.is_finished()
+                && entry.get().record.stop_date == Some(stop_date)
+            {
+                entry.remove();
+            }
+        }
+    }
+}
+
+/// About what a record's input and output take as JSON text, or `None` when it is more than
+/// `budget`: the walk stops there, so that sizing a large value costs no more than sizing
+/// one of the budget's size.
+fn payload_bytes(record: &ExecutionRecord, budget: usize) -> Option<usize> {
+    let mut size = 0;
+    let within = estimate(&record.input, &mut size, budget)
+        && record
+            .output
+            .as_deref()
+            .is_none_or(|output| estimate(output, &mut size, budget));
+    within.then_some(size)
+}
+
+/// Adds the size of `value`'s JSON text, roughly (a few bytes per scalar, the length of each
+/// string), to `size`; false as soon as it is past `budget`. It recurses as deep as the value
+/// nests, which an execution's data does at most [`MAX_JSON_DEPTH`] levels.
+///
+/// [`MAX_JSON_DEPTH`]: workflow_core::nesting::MAX_JSON_DEPTH
+fn estimate(value: &Value, size: &mut usize, budget: usize) -> bool {
+    *size += match value {
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.len(),
+        Value::Object(map) => 2 + map.keys().map(|k| k.len() + 4).sum::<usize>(),
+        _ => 5,
+    };
+    if *size > budget {
+        return false;
+    }
+    match value {
+        Value::Array(items) => items.iter().all(|item| estimate(item, size, budget)),
+        Value::Object(map) => map.values().all(|item| estimate(item, size, budget)),
+        _ => true,
     }
 }
 
@@ -295,7 +525,113 @@ pub(crate) fn apply_progress(
 
 #[cfg(test)]
 mod tests {
-    use super::MemoryStore;
+    use super::*;
+    use crate::store::testing::contract::block_on;
+    use crate::store::testing::samples::{self, finished};
 
     crate::store_contract_tests!(|| Box::new(MemoryStore::new()));
+
+    #[test]
+    fn past_its_bound_the_execution_that_ended_first_goes() {
+        block_on(async {
+            let store = MemoryStore::keeping_finished(2, usize::MAX);
+            let waiting = Waiting::default();
+            let records: Vec<ExecutionRecord> = (0..4)
+                .map(|n| samples::execution("orders", &format!("e{n}"), n))
+                .collect();
+            for record in &records {
+                store
+                    .create_execution(record, None, &waiting)
+                    .await
+                    .unwrap();
+            }
+            // e1 ends first, then e0, e3 and e2; e0 is redriven and ends last.
+            for (n, stop) in [(1, 10), (0, 11), (3, 12)] {
+                store
+                    .append(&records[n].arn, &[], &finished(Status::Succeeded, stop))
+                    .await
+                    .unwrap();
+            }
+            let kept = |store: &MemoryStore| {
+                let inner = store.inner();
+                let mut names: Vec<String> = inner
+                    .executions
+                    .values()
+                    .map(|kept| kept.record.name.clone())
+                    .collect();
+                names.sort();
+                names
+            };
+            // Three ended, two are kept: the first to end (e1) is gone; the running e2 stays.
+            assert_eq!(kept(&store), ["e0", "e2", "e3"]);
+            let redriven = Progress::Redriven {
+                redrive_date: 13,
+                waiting: Waiting::default(),
+            };
+            store.append(&records[0].arn, &[], &redriven).await.unwrap();
+            store
+                .append(&records[2].arn, &[], &finished(Status::Failed, 14))
+                .await
+                .unwrap();
+            // e0's first end no longer counts: it runs again, and stays; e3 and e2 are the
+            // two finished ones.
+            assert_eq!(kept(&store), ["e0", "e2", "e3"]);
+            store
+                .append(&records[0].arn, &[], &finished(Status::Succeeded, 15))
+                .await
+                .unwrap();
+            // Three finished again: e3 ended first.
+            assert_eq!(kept(&store), ["e0", "e2"]);
+            let listed = store
+                .list_executions(&ExecutionFilter::all(), PageRequest::first(10))
+                .await
+                .unwrap();
+            assert_eq!(listed.items.len(), 2, "the listing forgets them too");
+        });
+    }
+
+    #[test]
+    fn finished_executions_are_kept_within_a_payload_budget() {
+        block_on(async {
+            // A budget of about 1 KB: each small execution takes some 60 bytes.
+            let store = MemoryStore::keeping_finished(100, 1000);
+            let waiting = Waiting::default();
+            let mut small = Vec::new();
+            for n in 0..40 {
+                let record = samples::execution("orders", &format!("s{n}"), n);
+                store
+                    .create_execution(&record, None, &waiting)
+                    .await
+                    .unwrap();
+                store
+                    .append(&record.arn, &[], &finished(Status::Succeeded, n))
+                    .await
+                    .unwrap();
+                small.push(record);
+            }
+            let kept = store.inner().executions.len();
+            assert!((5..40).contains(&kept), "{kept} kept");
+            // The ones that ended first went first.
+            assert!(store.execution(&small[0].arn).await.unwrap().is_none());
+            assert!(store.execution(&small[39].arn).await.unwrap().is_some());
+            // One that takes more than the budget alone is forgotten as it ends, its name
+            // freed; the others stay.
+            let mut large = samples::execution("orders", "large", 50);
+            large.input = std::sync::Arc::new(serde_json::json!("x".repeat(2000)));
+            store
+                .create_execution(&large, None, &waiting)
+                .await
+                .unwrap();
+            assert!(
+                store.execution(&large.arn).await.unwrap().is_some(),
+                "kept while it runs"
+            );
+            store
+                .append(&large.arn, &[], &finished(Status::Succeeded, 50))
+                .await
+                .unwrap();
+            assert!(store.execution(&large.arn).await.unwrap().is_none());
+            assert_eq!(store.inner().executions.len(), kept);
+        });
+    }
 }

@@ -421,6 +421,21 @@ pub trait Store: Send + Sync + 'static {
         waiting: &'a Waiting,
     ) -> StoreFuture<'a, ()>;
 
+    /// [`create_execution`](Store::create_execution) for a caller that has no further use of
+    /// what it passes: a store that keeps records in memory takes them as they are instead of
+    /// copying them. Calls `create_execution` by default.
+    fn create_execution_owned(
+        &self,
+        record: ExecutionRecord,
+        start: Option<Start>,
+        waiting: Waiting,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.create_execution(&record, start.as_ref(), &waiting)
+                .await
+        })
+    }
+
     /// Appends journal entries to an execution (a store that is not durable ignores them)
     /// and records its progress, all or nothing.
     fn append<'a>(
@@ -453,4 +468,93 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the executions that ended before `before` (their records and journals);
     /// returns how many.
     fn purge_finished(&self, before: Millis) -> StoreFuture<'_, u64>;
+}
+
+/// A shared store is a store: a runtime can be given one and the caller keep it (to look into
+/// it, or to make a `FaultyStore` (feature `testing`) fail while a runtime uses it).
+impl<S: Store + ?Sized> Store for Arc<S> {
+    fn is_durable(&self) -> bool {
+        (**self).is_durable()
+    }
+
+    fn save_state_machine<'a>(
+        &'a self,
+        name: &'a str,
+        definition: &'a str,
+        machine_type: MachineType,
+        now: Millis,
+    ) -> StoreFuture<'a, StateMachineRecord> {
+        (**self).save_state_machine(name, definition, machine_type, now)
+    }
+
+    fn state_machine<'a>(
+        &'a self,
+        name: &'a str,
+        revision: Option<u64>,
+    ) -> StoreFuture<'a, Option<StateMachineRecord>> {
+        (**self).state_machine(name, revision)
+    }
+
+    fn list_state_machines(&self, page: PageRequest) -> StoreFuture<'_, Page<StateMachineRecord>> {
+        (**self).list_state_machines(page)
+    }
+
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
+        (**self).delete_state_machine(name)
+    }
+
+    fn create_execution<'a>(
+        &'a self,
+        record: &'a ExecutionRecord,
+        start: Option<&'a Start>,
+        waiting: &'a Waiting,
+    ) -> StoreFuture<'a, ()> {
+        (**self).create_execution(record, start, waiting)
+    }
+
+    fn create_execution_owned(
+        &self,
+        record: ExecutionRecord,
+        start: Option<Start>,
+        waiting: Waiting,
+    ) -> StoreFuture<'_, ()> {
+        (**self).create_execution_owned(record, start, waiting)
+    }
+
+    fn append<'a>(
+        &'a self,
+        arn: &'a str,
+        entries: &'a [Entry],
+        progress: &'a Progress,
+    ) -> StoreFuture<'a, ()> {
+        (**self).append(arn, entries, progress)
+    }
+
+    fn execution<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<ExecutionRecord>> {
+        (**self).execution(arn)
+    }
+
+    fn list_executions<'a>(
+        &'a self,
+        filter: &'a ExecutionFilter,
+        page: PageRequest,
+    ) -> StoreFuture<'a, Page<ExecutionRecord>> {
+        (**self).list_executions(filter, page)
+    }
+
+    fn journal<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<(Start, Vec<Entry>)>> {
+        (**self).journal(arn)
+    }
+
+    fn unfinished(&self) -> StoreFuture<'_, Vec<Unfinished>> {
+        (**self).unfinished()
+    }
+
+    fn token<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<(String, TaskId)>> {
+        (**self).token(token)
+    }
+
+    fn purge_finished(&self, before: Millis) -> StoreFuture<'_, u64> {
+        (**self).purge_finished(before)
+    }
 }

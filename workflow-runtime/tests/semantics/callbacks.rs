@@ -58,7 +58,7 @@ struct Waiting {
 async fn start_waiting(rt: &Runtime, definition: Value, input: Value) -> Waiting {
     let mut tokens = sqs(rt);
     let wf = load(rt, definition);
-    let handle = rt.start(&wf, input).unwrap();
+    let handle = rt.start(&wf, input).await.unwrap();
     let (token, input) = tokio::time::timeout(Duration::from_secs(60), tokens.recv())
         .await
         .expect("the callback handler received no token")
@@ -94,6 +94,7 @@ async fn send_task_success_completes_the_task() {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     assert!(handle.try_outcome().is_none());
     rt.send_task_success(&token, json!({"approved": true}))
+        .await
         .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(
@@ -133,7 +134,7 @@ async fn send_task_success_completes_the_task() {
     assert_eq!(history[5].timestamp - history[4].timestamp, 3_600_000);
     // The token has been used.
     assert_eq!(
-        rt.send_task_success(&token, json!(1)),
+        rt.send_task_success(&token, json!(1)).await,
         Err(CallbackError::TaskDoesNotExist)
     );
 }
@@ -155,6 +156,7 @@ async fn send_task_failure_fails_the_task_with_its_error_and_cause() {
     });
     let Waiting { handle, token, .. } = start_waiting(&rt, definition, json!({"job": 1})).await;
     rt.send_task_failure(&token, Some("Rejected".into()), Some("not approved".into()))
+        .await
         .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(
@@ -168,7 +170,7 @@ async fn send_task_failure_fails_the_task_with_its_error_and_cause() {
         json!({"resourceType": "sqs", "resource": "sendMessage.waitForTaskToken", "error": "Rejected", "cause": "not approved"})
     );
     assert_eq!(
-        rt.send_task_failure(&token, None, None),
+        rt.send_task_failure(&token, None, None).await,
         Err(CallbackError::TaskDoesNotExist)
     );
 }
@@ -181,14 +183,15 @@ async fn uncaught_send_task_failure_fails_the_execution() {
     // Out of AWS's bounds: refused, and the task still waits.
     let too_long = |n: usize| Some("x".repeat(n));
     assert!(matches!(
-        rt.send_task_failure(&token, too_long(257), None),
+        rt.send_task_failure(&token, too_long(257), None).await,
         Err(CallbackError::Invalid(m)) if m.contains("at most 256")
     ));
     assert!(matches!(
-        rt.send_task_failure(&token, None, too_long(32_769)),
+        rt.send_task_failure(&token, None, too_long(32_769)).await,
         Err(CallbackError::Invalid(m)) if m.contains("at most 32768")
     ));
     rt.send_task_failure(&token, Some("Nope".into()), None)
+        .await
         .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(failed(&status), (Some("Nope"), None));
@@ -198,15 +201,15 @@ async fn uncaught_send_task_failure_fails_the_execution() {
 async fn unknown_tokens_are_refused() {
     let rt = runtime();
     assert_eq!(
-        rt.send_task_success("no-such-token", json!({})),
+        rt.send_task_success("no-such-token", json!({})).await,
         Err(CallbackError::TaskDoesNotExist)
     );
     assert_eq!(
-        rt.send_task_failure("no-such-token", None, None),
+        rt.send_task_failure("no-such-token", None, None).await,
         Err(CallbackError::TaskDoesNotExist)
     );
     assert_eq!(
-        rt.send_task_heartbeat("no-such-token"),
+        rt.send_task_heartbeat("no-such-token").await,
         Err(CallbackError::TaskDoesNotExist)
     );
 }
@@ -222,11 +225,11 @@ async fn send_task_heartbeat_keeps_a_callback_alive() {
     .await;
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_secs(8)).await;
-        rt.send_task_heartbeat(&token).unwrap();
+        rt.send_task_heartbeat(&token).await.unwrap();
     }
     // 40 s in, well past HeartbeatSeconds, and still running.
     assert!(handle.try_outcome().is_none());
-    rt.send_task_success(&token, json!("done")).unwrap();
+    rt.send_task_success(&token, json!("done")).await.unwrap();
     let status = outcome(&handle).await;
     assert_eq!(output(&status), &json!("done"));
     // Heartbeats add no history events.
@@ -249,7 +252,7 @@ async fn the_execution_handle_heartbeats_its_tasks() {
         handle.heartbeat();
     }
     assert!(handle.try_outcome().is_none());
-    rt.send_task_success(&token, json!("done")).unwrap();
+    rt.send_task_success(&token, json!("done")).await.unwrap();
     assert_eq!(output(&outcome(&handle).await), &json!("done"));
 
     // A handler that works for 30 s and sends no heartbeat of its own.
@@ -263,7 +266,7 @@ async fn the_execution_handle_heartbeats_its_tasks() {
         "States": {"Work": {"Type": "Task", "Resource": lambda("slow"), "HeartbeatSeconds": 10, "End": true}}
     });
     let wf = load(&rt, machine.clone());
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_secs(8)).await;
         handle.heartbeat();
@@ -271,7 +274,7 @@ async fn the_execution_handle_heartbeats_its_tasks() {
     assert_eq!(output(&outcome(&handle).await), &json!("worked"));
     // Without them, the same task times out.
     let wf = load(&rt, machine);
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     assert_eq!(
         failed(&outcome(&handle).await).0,
         Some("States.HeartbeatTimeout")
@@ -293,11 +296,11 @@ async fn a_callback_without_heartbeats_times_out_and_its_token_dies() {
     let t = types(&history);
     assert_eq!(t[t.len() - 2..], ["TaskTimedOut", "ExecutionFailed"]);
     assert_eq!(
-        rt.send_task_success(&token, json!(1)),
+        rt.send_task_success(&token, json!(1)).await,
         Err(CallbackError::TaskDoesNotExist)
     );
     assert_eq!(
-        rt.send_task_heartbeat(&token),
+        rt.send_task_heartbeat(&token).await,
         Err(CallbackError::TaskDoesNotExist)
     );
 }
@@ -319,7 +322,7 @@ async fn a_callback_timeout_seconds_applies() {
         300_000
     );
     assert_eq!(
-        rt.send_task_success(&token, json!(1)),
+        rt.send_task_success(&token, json!(1)).await,
         Err(CallbackError::TaskDoesNotExist)
     );
 }
@@ -329,11 +332,14 @@ async fn tokens_die_with_their_execution() {
     let rt = runtime();
     let Waiting { handle, token, .. } =
         start_waiting(&rt, callback_machine(json!({})), json!({"job": 1})).await;
-    handle.stop(Some("Stopped".into()), Some("by the test".into()));
+    handle
+        .stop(Some("Stopped".into()), Some("by the test".into()))
+        .await
+        .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(status.as_str(), "ABORTED");
     assert_eq!(
-        rt.send_task_success(&token, json!(1)),
+        rt.send_task_success(&token, json!(1)).await,
         Err(CallbackError::TaskDoesNotExist)
     );
 }
@@ -363,10 +369,11 @@ async fn lambda_invoke_wait_for_task_token() {
             }}
         }),
     );
-    let handle = rt.start(&wf, json!({"amount": 12})).unwrap();
+    let handle = rt.start(&wf, json!({"amount": 12})).await.unwrap();
     let (token, payload) = rx.recv().await.unwrap();
     assert_eq!(payload, json!({"token": token, "amount": 12}));
     rt.send_task_success(&token, json!({"approved": 12}))
+        .await
         .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(output(&status), &json!({"approved": 12}));
@@ -388,6 +395,7 @@ async fn a_callback_answered_before_its_handler_returns_still_succeeds() {
         let rt = rt2.clone();
         async move {
             rt.send_task_success(ctx.task_token().unwrap(), json!("early"))
+                .await
                 .unwrap();
             tokio::time::sleep(Duration::from_secs(1)).await;
             Ok::<_, TaskError>(json!({"MessageId": "m"}))
@@ -427,14 +435,15 @@ async fn every_attempt_gets_a_fresh_token() {
         ..
     } = start_waiting(&rt, retried, json!({"job": 1})).await;
     rt.send_task_failure(&first, Some("Retry".into()), None)
+        .await
         .unwrap();
     let (second, _) = tokens.recv().await.unwrap();
     assert_ne!(first, second);
     assert_eq!(
-        rt.send_task_success(&first, json!(1)),
+        rt.send_task_success(&first, json!(1)).await,
         Err(CallbackError::TaskDoesNotExist)
     );
-    rt.send_task_success(&second, json!(2)).unwrap();
+    rt.send_task_success(&second, json!(2)).await.unwrap();
     assert_eq!(output(&outcome(&handle).await), &json!(2));
 }
 
@@ -451,6 +460,7 @@ async fn a_handler_still_running_when_its_token_is_answered_is_cancelled() {
         async move {
             let _signal = signal;
             rt.send_task_success(ctx.task_token().unwrap(), json!("answered"))
+                .await
                 .unwrap();
             forever().await;
             Ok::<_, TaskError>(Value::Null)
@@ -471,7 +481,7 @@ async fn an_execution_timeout_kills_a_waiting_callback() {
     let status = outcome(&handle).await;
     assert_eq!(status.as_str(), "TIMED_OUT");
     assert_eq!(
-        rt.send_task_success(&token, json!(1)),
+        rt.send_task_success(&token, json!(1)).await,
         Err(CallbackError::TaskDoesNotExist)
     );
     let history = handle.history().await;
@@ -498,7 +508,7 @@ async fn callbacks_inside_a_map_are_answered_independently() {
             }}
         }),
     );
-    let handle = rt.start(&wf, json!(["a", "b", "c"])).unwrap();
+    let handle = rt.start(&wf, json!(["a", "b", "c"])).await.unwrap();
     let mut received = Vec::new();
     for _ in 0..3 {
         received.push(tokens.recv().await.unwrap());
@@ -507,7 +517,9 @@ async fn callbacks_inside_a_map_are_answered_independently() {
     for (token, input) in received.iter().rev() {
         let job = input["MessageBody"]["job"].clone();
         assert_eq!(input["MessageBody"]["token"], json!(token));
-        rt.send_task_success(token, json!({"done": job})).unwrap();
+        rt.send_task_success(token, json!({"done": job}))
+            .await
+            .unwrap();
     }
     let status = outcome(&handle).await;
     assert_eq!(
@@ -532,14 +544,16 @@ async fn the_heartbeat_clock_starts_when_the_integration_call_returns() {
         }
     });
     let wf = load(&rt, callback_machine(json!({"HeartbeatSeconds": 10})));
-    let handle = rt.start(&wf, json!({"job": 1})).unwrap();
+    let handle = rt.start(&wf, json!({"job": 1})).await.unwrap();
     let token = rx.recv().await.unwrap();
     tokio::time::sleep(Duration::from_secs(8)).await;
-    rt.send_task_success(&token, json!("in time")).unwrap();
+    rt.send_task_success(&token, json!("in time"))
+        .await
+        .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(output(&status), &json!("in time"));
     // Without an answer, it times out HeartbeatSeconds after the submission.
-    let handle = rt.start(&wf, json!({"job": 2})).unwrap();
+    let handle = rt.start(&wf, json!({"job": 2})).await.unwrap();
     let _token = rx.recv().await.unwrap();
     let status = outcome(&handle).await;
     assert_eq!(failed(&status).0, Some("States.HeartbeatTimeout"));

@@ -65,7 +65,7 @@ pub async fn run(
     workflow: &Workflow,
     input: Value,
 ) -> (ExecutionStatus, Vec<HistoryEvent>) {
-    let handle = rt.start(workflow, input).expect("start");
+    let handle = rt.start(workflow, input).await.expect("start");
     let status = outcome(&handle).await;
     let history = handle.history().await;
     (status, history)

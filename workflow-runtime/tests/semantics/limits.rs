@@ -129,7 +129,7 @@ async fn an_execution_input_over_the_limit_is_refused() {
         &rt,
         json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
     );
-    match rt.start(&wf, string_of_size(LIMIT + 1)) {
+    match rt.start(&wf, string_of_size(LIMIT + 1)).await {
         Err(StartError::Input(e)) => {
             assert!(e.to_string().contains(&format!("{}", LIMIT + 1)), "{e}");
         }
@@ -140,7 +140,7 @@ async fn an_execution_input_over_the_limit_is_refused() {
     assert_eq!(output(&status).as_str().unwrap().len(), LIMIT - 2);
     let multibyte = Value::String("é".repeat((LIMIT - 2) / 2 + 1));
     assert!(matches!(
-        rt.start(&wf, multibyte),
+        rt.start(&wf, multibyte).await,
         Err(StartError::Input(_))
     ));
 }
@@ -267,10 +267,13 @@ async fn an_express_history_keeps_its_first_25000_events_and_its_last() {
 async fn an_endless_express_loop_can_be_stopped() {
     let rt = runtime();
     let wf = load_with(&rt, endless_loop(), &LoadOptions::express());
-    let handle = rt.start(&wf, json!({})).expect("starts");
+    let handle = rt.start(&wf, json!({})).await.expect("starts");
     // The loop runs in slices: the stop gets in between two of them.
     tokio::task::yield_now().await;
-    handle.stop(Some("Enough".into()), Some("stopped by the test".into()));
+    handle
+        .stop(Some("Enough".into()), Some("stopped by the test".into()))
+        .await
+        .unwrap();
     let status = outcome_within(&handle, std::time::Duration::from_secs(60)).await;
     assert_eq!(status.as_str(), "ABORTED");
     let history = handle.history().await;
@@ -306,7 +309,7 @@ async fn an_endless_express_loop_times_out_after_five_minutes() {
         )))
         .build();
     let wf = load_with(&rt, endless_loop(), &LoadOptions::express());
-    let handle = rt.start(&wf, json!({})).expect("starts");
+    let handle = rt.start(&wf, json!({})).await.expect("starts");
     let status = outcome_within(&handle, std::time::Duration::from_secs(60)).await;
     assert_eq!(status.as_str(), "TIMED_OUT");
     assert_eq!(
@@ -397,7 +400,7 @@ async fn an_input_nested_too_deep_is_refused() {
         &rt,
         json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
     );
-    let Err(refused) = rt.start(&wf, nested(10_000)) else {
+    let Err(refused) = rt.start(&wf, nested(10_000)).await else {
         panic!("an input nested 10,000 levels deep started");
     };
     assert!(

@@ -143,7 +143,7 @@ async fn max_concurrency_zero_means_no_limit() {
     });
     for limit in [Some(0), None] {
         let wf = load(&rt, map_of_work(limit));
-        let handle = rt.start(&wf, items(50)).unwrap();
+        let handle = rt.start(&wf, items(50)).await.unwrap();
         let status = outcome_within(&handle, Duration::from_secs(60)).await;
         assert_eq!(output(&status), &items(50), "{limit:?}");
     }

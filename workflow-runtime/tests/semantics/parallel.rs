@@ -44,7 +44,7 @@ async fn branches_run_concurrently() {
             }}
         }),
     );
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     let status = outcome_within(&handle, Duration::from_secs(60)).await;
     assert_eq!(output(&status), &json!(["A", "B"]));
 }

@@ -112,7 +112,7 @@ async fn a_seconds_path_beyond_the_execution_limit_times_the_execution_out() {
         after_assign(json!({"Type": "Wait", "SecondsPath": "$.n"})),
     );
     for n in [json!(99_999_999_999u64), json!(i64::MAX)] {
-        let handle = rt.start(&wf, json!({"n": n})).expect("start");
+        let handle = rt.start(&wf, json!({"n": n})).await.expect("start");
         let status = outcome(&handle).await;
         assert_eq!(status.as_str(), "TIMED_OUT", "{n}");
         assert_eq!(

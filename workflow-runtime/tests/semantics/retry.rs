@@ -564,7 +564,7 @@ async fn an_injected_random_source_drives_the_jitter() {
             1 << 63
         }
     }
-    let rt = Runtime::builder().entropy(|| Box::new(Half)).build();
+    let rt = Runtime::builder().entropy(|_seed| Box::new(Half)).build();
     scripted(&rt, "f", &[Some("Boom"); 10]);
     let wf = load(
         &rt,

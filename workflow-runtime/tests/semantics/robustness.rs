@@ -1,6 +1,7 @@
 //! Robustness: panicking handlers, unbound resources, unknown functions, starting outside
 //! tokio, stopping, history while running.
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -82,7 +83,7 @@ async fn a_handler_panicking_before_returning_its_future_is_contained() {
         &rt,
         json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("eager"), "End": true}}}),
     );
-    let handle = rt.start(&wf, json!({}));
+    let handle = rt.start(&wf, json!({})).await;
     let handle = match handle {
         Ok(h) => h,
         Err(e) => panic!("start failed: {e}"),
@@ -203,9 +204,14 @@ fn start_outside_a_tokio_runtime_is_an_error_not_a_panic() {
         &rt,
         json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
     );
+    // Polled outside any tokio runtime, the start is refused at its first poll.
+    let mut start = std::pin::pin!(rt.start(&wf, json!({})));
+    let polled = start
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
     assert!(matches!(
-        rt.start(&wf, json!({})),
-        Err(StartError::NoTokioRuntime)
+        polled,
+        std::task::Poll::Ready(Err(StartError::NoTokioRuntime))
     ));
 }
 
@@ -218,10 +224,13 @@ async fn stop_aborts_the_execution_and_cancels_its_tasks() {
         &rt,
         json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("slow"), "End": true}}}),
     );
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(handle.try_outcome().is_none());
-    handle.stop(Some("Operator".into()), Some("stopped by hand".into()));
+    handle
+        .stop(Some("Operator".into()), Some("stopped by hand".into()))
+        .await
+        .unwrap();
     let status = outcome(&handle).await;
     assert_eq!(
         status,
@@ -251,7 +260,7 @@ async fn stop_aborts_the_execution_and_cancels_its_tasks() {
         json!({"error": "Operator", "cause": "stopped by hand"})
     );
     // Stopping again, or after the end, changes nothing.
-    handle.stop(None, None);
+    handle.stop(None, None).await.unwrap();
     assert_eq!(outcome(&handle).await.as_str(), "ABORTED");
 }
 
@@ -271,9 +280,9 @@ async fn stop_inside_a_map_aborts_every_iteration() {
             }}
         }),
     );
-    let handle = rt.start(&wf, json!([1, 2, 3])).unwrap();
+    let handle = rt.start(&wf, json!([1, 2, 3])).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    handle.stop(None, None);
+    handle.stop(None, None).await.unwrap();
     let status = outcome(&handle).await;
     assert_eq!(status, ExecutionStatus::Aborted(Default::default()));
     drops.wait_for(3).await;
@@ -305,7 +314,7 @@ async fn history_while_running_returns_the_events_so_far() {
             }
         }),
     );
-    let handle = rt.start(&wf, json!({"x": 1})).unwrap();
+    let handle = rt.start(&wf, json!({"x": 1})).await.unwrap();
     assert_eq!(
         types(&handle.history().await),
         ["ExecutionStarted", "WaitStateEntered"]
@@ -354,7 +363,7 @@ async fn handles_can_be_cloned_and_awaited_many_times() {
         &rt,
         json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("f"), "End": true}}}),
     );
-    let handle = rt.start(&wf, json!(5)).unwrap();
+    let handle = rt.start(&wf, json!(5)).await.unwrap();
     let other = handle.clone();
     let (a, b) = tokio::join!(outcome(&handle), outcome(&other));
     assert_eq!(a, b);
@@ -374,7 +383,10 @@ async fn many_executions_run_side_by_side() {
         &rt,
         json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": lambda("f"), "End": true}}}),
     );
-    let handles: Vec<_> = (0..100).map(|i| rt.start(&wf, json!(i)).unwrap()).collect();
+    let mut handles = Vec::new();
+    for i in 0..100 {
+        handles.push(rt.start(&wf, json!(i)).await.unwrap());
+    }
     let start = tokio::time::Instant::now();
     for (i, h) in handles.iter().enumerate() {
         assert_eq!(output(&outcome(h).await), &json!(i));
@@ -399,9 +411,9 @@ async fn stop_during_a_wait_or_a_retry_back_off() {
         &rt,
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}),
     );
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;
-    handle.stop(None, Some("enough".into()));
+    handle.stop(None, Some("enough".into())).await.unwrap();
     assert_eq!(outcome(&handle).await.as_str(), "ABORTED");
     let history = handle.history().await;
     assert_eq!(
@@ -425,9 +437,9 @@ async fn stop_during_a_wait_or_a_retry_back_off() {
             "Retry": [{"ErrorEquals": ["E"], "IntervalSeconds": 600}], "End": true
         }}}),
     );
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;
-    handle.stop(None, None);
+    handle.stop(None, None).await.unwrap();
     assert_eq!(outcome(&handle).await.as_str(), "ABORTED");
     let history = handle.history().await;
     assert_eq!(
@@ -501,9 +513,9 @@ async fn the_same_seed_gives_the_same_names_tokens_and_jitter() {
                 }
             }),
         );
-        let handle = rt.start(&wf, json!({})).unwrap();
+        let handle = rt.start(&wf, json!({})).await.unwrap();
         let token = rx.recv().await.unwrap();
-        rt.send_task_success(&token, json!({})).unwrap();
+        rt.send_task_success(&token, json!({})).await.unwrap();
         let status = outcome(&handle).await;
         (
             handle.execution_arn().to_string(),
@@ -547,9 +559,10 @@ async fn runs_on_a_multi_threaded_runtime() {
             }}
         }),
     );
-    let handles: Vec<_> = (0..2)
-        .map(|i| rt.start(&wf, json!([i, i, i, i])).unwrap())
-        .collect();
+    let mut handles = Vec::new();
+    for i in 0..2 {
+        handles.push(rt.start(&wf, json!([i, i, i, i])).await.unwrap());
+    }
     for (i, h) in handles.iter().enumerate() {
         let status = tokio::time::timeout(Duration::from_secs(30), h.outcome())
             .await
@@ -574,7 +587,7 @@ fn an_execution_whose_tokio_runtime_shuts_down_reports_it() {
         .build()
         .unwrap();
     let handle = tokio_rt.block_on(async {
-        let handle = rt.start(&wf, json!({})).unwrap();
+        let handle = rt.start(&wf, json!({})).await.unwrap();
         tokio::task::yield_now().await;
         handle
     });

@@ -398,7 +398,10 @@ async fn the_history_quota_is_not_caught() {
         ),
     );
     let options = StartOptions::default().with_history_limit(50);
-    let handle = rt.start_with(&wf, json!({}), &options).expect("start");
+    let handle = rt
+        .start_with(&wf, json!({}), &options)
+        .await
+        .expect("start");
     let status = outcome(&handle).await;
     let history = handle.history().await;
     assert_eq!(failed(&status).0, Some("States.Runtime"));

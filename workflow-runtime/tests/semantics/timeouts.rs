@@ -368,7 +368,7 @@ async fn express_executions_stop_at_five_minutes() {
         }),
         &LoadOptions::express(),
     );
-    let handle = rt.start(&wf, json!({})).unwrap();
+    let handle = rt.start(&wf, json!({})).await.unwrap();
     assert!(handle.execution_arn().contains(":express:"));
     let status = outcome(&handle).await;
     assert_eq!(status.as_str(), "TIMED_OUT");

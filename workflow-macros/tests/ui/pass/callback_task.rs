@@ -74,7 +74,7 @@ fn main() {
             order_id: "A1".into(),
             approval: None,
         };
-        let execution = Approve::start(&runtime, doc).unwrap();
+        let execution = Approve::start(&runtime, doc).await.unwrap();
         let token = loop {
             tokio::task::yield_now().await;
             if let Some(token) = TOKEN.lock().unwrap().take() {
@@ -82,7 +82,7 @@ fn main() {
             }
         };
         runtime
-            .send_task_success(&token, json!({ "approved": true }))
+            .send_task_success(&token, json!({ "approved": true })).await
             .unwrap();
         let output = execution.output().await.unwrap();
         assert_eq!(output.approval, Some(Approval { approved: true }));

@@ -35,7 +35,7 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let runtime = Runtime::new();
-        let execution = Doubler::start(&runtime, json!({ "n": 3 })).unwrap();
+        let execution = Doubler::start(&runtime, json!({ "n": 3 })).await.unwrap();
         let output = execution.output().await.unwrap();
         assert_eq!(output, json!({ "n": 192 }));
     });

@@ -1,0 +1,297 @@
+//! The registry of executions, as AWS's API offers it: describe an execution, list them, stop
+//! one, read its history; live or not, from the store (a durable store rebuilds any history
+//! from its journal).
+
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use workflow_core::execution::{Event, Execution, ExecutionConfig, Failure};
+use workflow_core::history::HistoryEvent;
+use workflow_core::journal::{Entry, replay};
+
+use crate::driver::{self, Msg};
+use crate::error::RegistryError;
+use crate::recovery::{self, Unloadable};
+use crate::registry::{Kept, Live, ReplayAtOnce};
+use crate::runtime::{Runtime, Shared};
+use crate::store::{ExecutionFilter, ExecutionRecord, Page, PageRequest, Status};
+
+/// How many items a page of a listing or a history holds at most, as AWS's `ListExecutions`
+/// and `GetExecutionHistory` do.
+const PAGE_MAX: usize = 1000;
+
+impl Runtime {
+    /// What the store knows of the execution `arn` (AWS's `DescribeExecution`): status, dates,
+    /// input, output, error, cause, redrive count, whether it runs here or not. EXPRESS
+    /// executions have no record (as on AWS).
+    pub async fn describe_execution(&self, arn: &str) -> Result<ExecutionRecord, RegistryError> {
+        self.shared
+            .store
+            .execution(arn)
+            .await?
+            .ok_or_else(|| does_not_exist(arn))
+    }
+
+    /// The executions `filter` selects (by state machine, by status), newest first, one page
+    /// at a time (AWS's `ListExecutions`; a page holds at most 1,000).
+    pub async fn list_executions(
+        &self,
+        filter: &ExecutionFilter,
+        page: PageRequest,
+    ) -> Result<Page<ExecutionRecord>, RegistryError> {
+        let page = PageRequest {
+            max: page.max.clamp(1, PAGE_MAX),
+            ..page
+        };
+        Ok(self.shared.store.list_executions(filter, page).await?)
+    }
+
+    /// Stops the execution `arn` (AWS's `StopExecution`: `ExecutionAborted`, with `error` and
+    /// `cause`), and returns once the stop is recorded. An execution driven here, or parked
+    /// after a resume, is stopped as [`ExecutionHandle::stop`](crate::ExecutionHandle::stop)
+    /// does; one that runs in a durable store but is not driven by this runtime (it has not
+    /// resumed) is stopped in the store, by replaying its journal to the stop, without
+    /// running anything. Stopping an execution that has ended does nothing.
+    pub async fn stop_execution(
+        &self,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), RegistryError> {
+        let failure = Failure { error, cause };
+        let shared = &self.shared;
+        if let Some(live) = shared.registry.live(arn) {
+            return stop_live(&live, failure).await;
+        }
+        let record = self.describe_execution(arn).await?;
+        if record.status.is_finished() {
+            return Ok(());
+        }
+        if !shared.durable {
+            // Its runtime is another one sharing the store: it is not this one's to stop.
+            return Err(does_not_exist(arn));
+        }
+        stop_in_store(shared, record, failure).await
+    }
+
+    /// One page of the history of the execution `arn` (AWS's `GetExecutionHistory`), oldest
+    /// first or, with `reverse_order`, newest first; a page holds at most 1,000 events.
+    ///
+    /// A live execution's comes from memory; a durable store's finished or unloaded one is
+    /// rebuilt by replaying its journal. A store without a journal keeps the histories of its
+    /// last finished executions in memory (see [`MemoryStore`](crate::store::MemoryStore)),
+    /// within bounds: past them, the history of an execution that has ended cannot be read.
+    pub async fn execution_history(
+        &self,
+        arn: &str,
+        page: PageRequest,
+        reverse_order: bool,
+    ) -> Result<Page<HistoryEvent>, RegistryError> {
+        let history = self.full_history(arn).await?;
+        let start = match &page.token {
+            None => 0,
+            Some(token) => token
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= history.len())
+                .ok_or_else(|| RegistryError::InvalidToken(token.clone()))?,
+        };
+        let max = page.max.clamp(1, PAGE_MAX);
+        let ordered: Box<dyn Iterator<Item = &HistoryEvent>> = match reverse_order {
+            false => Box::new(history.iter()),
+            true => Box::new(history.iter().rev()),
+        };
+        let items: Vec<HistoryEvent> = ordered.skip(start).take(max).cloned().collect();
+        let end = start + items.len();
+        let next = (end < history.len()).then(|| end.to_string());
+        Ok(Page::new(items, next))
+    }
+
+    /// The whole history of the execution `arn`, wherever it is kept.
+    async fn full_history(&self, arn: &str) -> Result<Arc<[HistoryEvent]>, RegistryError> {
+        let shared = &self.shared;
+        if let Some(live) = shared.registry.live(arn) {
+            let (reply, answer) = oneshot::channel();
+            if live.inbox.send(Msg::History(reply)).is_ok()
+                && let Ok(history) = answer.await
+            {
+                return Ok(history.into());
+            }
+            // It has ended meanwhile: its handle has its history.
+            let mut done = live.done.clone();
+            if let Ok(finished) = done.wait_for(Option::is_some).await
+                && let Some(finished) = finished.as_ref()
+            {
+                return Ok(finished.history.clone().into());
+            }
+        }
+        let record = self.describe_execution(arn).await?;
+        let unavailable = |reason: String| RegistryError::HistoryUnavailable {
+            arn: arn.to_string(),
+            reason,
+        };
+        if shared.durable {
+            let (execution, _) = rebuild(shared, &record).await.map_err(|e| match e {
+                Unloadable::Store(e) => RegistryError::Store(e),
+                Unloadable::Refused(f) => unavailable(f.cause.unwrap_or_default()),
+            })?;
+            return Ok(execution.into_history().into());
+        }
+        if let Some(replay) = shared
+            .memory
+            .as_ref()
+            .and_then(|memory| memory.replay_at_once(arn))
+        {
+            return Ok(replay_at_once(shared, &record, &replay)
+                .map_err(unavailable)?
+                .into());
+        }
+        let kept = shared.registry.with_kept_history(arn, |kept| match kept {
+            Kept::History(finished) => Ok(finished.history.clone()),
+            Kept::AtOnce(replay) => replay_at_once(shared, &record, replay),
+        });
+        match kept {
+            Some(history) => Ok(history.map_err(unavailable)?.into()),
+            None => Err(unavailable(
+                "the store keeps no journal, and its history is no longer kept in memory (a store without a journal keeps the histories of its last finished executions only; a durable store keeps them all)"
+                    .to_string(),
+            )),
+        }
+    }
+}
+
+fn does_not_exist(arn: &str) -> RegistryError {
+    RegistryError::ExecutionDoesNotExist {
+        arn: arn.to_string(),
+    }
+}
+
+/// Stops an execution driven here, once its stop is recorded.
+async fn stop_live(live: &Live, failure: Failure) -> Result<(), RegistryError> {
+    let (ack, recorded) = oneshot::channel();
+    if live.inbox.send(Msg::Stop(failure, Some(ack))).is_err() {
+        return Ok(());
+    }
+    // Dropped unanswered: it ended before the stop was handled.
+    Ok(recorded.await.unwrap_or(Ok(()))?)
+}
+
+/// Stops an execution of a durable store that no runtime drives: its journal replayed to the
+/// stop, which is journaled with how it ended. Nothing of it runs. Its name is claimed while
+/// it is, so that no resume drives it meanwhile.
+async fn stop_in_store(
+    shared: &Arc<Shared>,
+    record: ExecutionRecord,
+    failure: Failure,
+) -> Result<(), RegistryError> {
+    let arn: Arc<str> = Arc::from(record.arn.as_str());
+    let (inbox, _rx) = crate::driver::Inbox::new(shared.clock.clone());
+    let (_done_tx, done) = tokio::sync::watch::channel(None);
+    let live = Live {
+        inbox,
+        done,
+        input: record.input.clone(),
+    };
+    let _claim = match shared.registry.claim(arn.clone(), live) {
+        Ok(claim) => claim,
+        Err(driven) => return stop_live(&driven, failure).await,
+    };
+    let now = shared.clock.now_millis();
+    let (entries, progress) = match rebuild(shared, &record).await {
+        Ok((mut execution, mut state)) => {
+            let event = Event::Stop { failure };
+            execution.handle(event.clone(), now, &mut *state.entropy);
+            let check = state.digest.advance(execution.history());
+            let entry = Entry {
+                event,
+                at: now,
+                check,
+            };
+            let (progress, _) = driver::ended(execution.status(), execution.history());
+            (vec![entry], progress)
+        }
+        Err(Unloadable::Store(e)) => return Err(e.into()),
+        // It cannot be rebuilt (its replay diverges): it is stopped as it stands.
+        Err(Unloadable::Refused(_)) => (
+            Vec::new(),
+            crate::store::Progress::Finished {
+                status: Status::Aborted,
+                stop_date: now,
+                output: None,
+                error: failure.error,
+                cause: failure.cause,
+            },
+        ),
+    };
+    shared.store.append(&arn, &entries, &progress).await?;
+    Ok(())
+}
+
+/// Where a rebuilt execution's journal stands: the random numbers and the history check to
+/// go on with.
+struct Rebuilt {
+    entropy: Box<dyn workflow_core::entropy::Entropy + Send>,
+    digest: workflow_core::journal::HistoryDigest,
+}
+
+/// An execution of a durable store rebuilt from its journal, without running anything.
+async fn rebuild(
+    shared: &Shared,
+    record: &ExecutionRecord,
+) -> Result<(Execution, Rebuilt), Unloadable> {
+    let workflow = recovery::revision(shared, &record.state_machine, record.revision).await?;
+    let Some((start, entries)) = shared.store.journal(&record.arn).await? else {
+        return Err(Unloadable::Refused(Failure::new(
+            workflow_core::error::names::RUNTIME,
+            "the store holds no journal of it",
+        )));
+    };
+    let mut entropy = shared.entropy(start.seed);
+    let replayed =
+        replay(workflow.plan().clone(), &start, &entries, &mut *entropy).map_err(|e| {
+            Unloadable::Refused(Failure::new(
+                workflow_core::error::names::RUNTIME,
+                e.to_string(),
+            ))
+        })?;
+    if replayed.execution.info().execution_arn != record.arn {
+        return Err(recovery::renamed(
+            &record.arn,
+            &replayed.execution.info().execution_arn,
+        ));
+    }
+    Ok((
+        replayed.execution,
+        Rebuilt {
+            entropy,
+            digest: replayed.digest,
+        },
+    ))
+}
+
+/// The history of an execution that ended as it started, replayed from its record's input
+/// and start date with what was kept of it.
+fn replay_at_once(
+    shared: &Shared,
+    record: &ExecutionRecord,
+    kept: &ReplayAtOnce,
+) -> Result<Vec<HistoryEvent>, String> {
+    let config = ExecutionConfig {
+        state_machine_name: record.state_machine.clone(),
+        execution_name: kept.named.then(|| record.name.clone()),
+        region: shared.region.clone(),
+        account: shared.account.clone(),
+        role_arn: None,
+        history_limit: kept.history_limit,
+    };
+    let mut entropy = shared.entropy(kept.seed);
+    let (execution, _) = Execution::start(
+        kept.plan.clone(),
+        &config,
+        (*record.input).clone(),
+        record.start_date,
+        &mut *entropy,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(execution.into_history())
+}

@@ -1,0 +1,310 @@
+//! Starting an execution: it is recorded before anything of it is carried out.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::watch;
+use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus};
+use workflow_core::journal::{HistoryDigest, Start};
+use workflow_core::plan::MachineType;
+
+use crate::driver::{self, Inbox, Launch, Recording};
+use crate::error::{StartError, check_name};
+use crate::handle::{ExecutionHandle, Finished};
+use crate::options::StartOptions;
+use crate::recovery::{self, Parked};
+use crate::registry::{Kept, Live, ReplayAtOnce};
+use crate::runtime::Runtime;
+use crate::store::{ExecutionRecord, Progress, Status, StoreError, Waiting};
+use crate::workflow::Workflow;
+
+impl Runtime {
+    /// Starts an execution, and returns once it is recorded (for a durable store: on disk, so
+    /// that a started execution survives a crash). It runs on the current tokio runtime;
+    /// await [`ExecutionHandle::outcome`] for its end.
+    ///
+    /// A future dropped before it returns may or may not have recorded the execution: on a
+    /// durable store, [`Runtime::resume`] then runs it.
+    pub async fn start(
+        &self,
+        workflow: &Workflow,
+        input: Value,
+    ) -> Result<ExecutionHandle, StartError> {
+        self.start_with(workflow, input, &StartOptions::default())
+            .await
+    }
+
+    /// Starts an execution with options, and returns once it is recorded.
+    ///
+    /// A STANDARD execution's name is unique per state machine until the execution is
+    /// purged: a start with the name of a running execution and the same input returns that
+    /// execution, as AWS's idempotent StartExecution does; any other start with a name taken
+    /// is refused with [`StartError::ExecutionAlreadyExists`]. EXPRESS executions are kept in
+    /// memory only, as on AWS: they have no record, and their names need not be unique.
+    pub async fn start_with(
+        &self,
+        workflow: &Workflow,
+        input: Value,
+        options: &StartOptions,
+    ) -> Result<ExecutionHandle, StartError> {
+        let tokio =
+            tokio::runtime::Handle::try_current().map_err(|_| StartError::NoTokioRuntime)?;
+        if let Some(name) = &options.name {
+            check_name("execution", name).map_err(StartError::InvalidName)?;
+        }
+        let shared = &self.shared;
+        let standard = workflow.plan().machine_type() == MachineType::Standard;
+        let revision = match standard {
+            true => Some(self.revision(workflow).await.map_err(StartError::Store)?),
+            false => None,
+        };
+        let seed = shared.next_seed();
+        let mut entropy = shared.entropy(seed);
+        let made;
+        let config = match (
+            &options.name,
+            workflow.config(shared.id, options.history_limit),
+        ) {
+            (None, Some(config)) => config,
+            _ => {
+                made = ExecutionConfig {
+                    state_machine_name: workflow.name().to_string(),
+                    execution_name: options.name.clone(),
+                    region: shared.region.clone(),
+                    account: shared.account.clone(),
+                    role_arn: None,
+                    history_limit: options.history_limit,
+                };
+                workflow.set_config(shared.id, &made);
+                &made
+            }
+        };
+        let journaled = standard && shared.durable;
+        let journal_input = journaled.then(|| input.clone());
+        let now = shared.clock.now_millis();
+        let (execution, commands) =
+            Execution::start(workflow.plan().clone(), config, input, now, &mut *entropy)?;
+        let arn: Arc<str> = Arc::from(execution.info().execution_arn.as_str());
+        let Some(revision) = revision else {
+            // EXPRESS: in memory only.
+            if *execution.status() != ExecutionStatus::Running {
+                let finished = Arc::new(Finished::from_execution(execution));
+                return Ok(finished_handle(arn, finished));
+            }
+            let (tx, rx) = Inbox::new(shared.clock.clone());
+            let (done_tx, done) = watch::channel(None);
+            let launch = Launch::new(execution, commands, entropy, Recording::Unrecorded);
+            tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
+            return Ok(ExecutionHandle {
+                arn,
+                tx: Some(tx),
+                done,
+            });
+        };
+        let mut digest = HistoryDigest::default();
+        let start = journal_input.map(|input| {
+            Start::new(
+                config.clone(),
+                input,
+                seed,
+                now,
+                digest.advance(execution.history()),
+            )
+        });
+        let info = execution.info();
+        let input = info.input.clone();
+        let mut record = ExecutionRecord::new(
+            arn.to_string(),
+            info.name.clone(),
+            workflow.name(),
+            revision,
+            MachineType::Standard,
+            now,
+            input.clone(),
+        );
+        if *execution.status() != ExecutionStatus::Running {
+            // Ended as it started: recorded as it ended.
+            let finished = Finished::from_execution(execution);
+            let (progress, stop_date) = driver::ended(&finished.status, &finished.history);
+            set_end(&mut record, progress);
+            // What replays it, kept in memory for a store without a journal.
+            let replay = (!journaled).then(|| ReplayAtOnce {
+                plan: workflow.plan().clone(),
+                seed,
+                named: options.name.is_some(),
+                history_limit: options.history_limit,
+            });
+            let created = match (&shared.memory, replay) {
+                // The default store keeps it with its record (one write, one eviction).
+                (Some(memory), Some(replay)) => memory.insert_at_once(arn.clone(), record, replay),
+                (_, replay) => {
+                    let created = shared
+                        .store
+                        .create_execution_owned(record, start, Waiting::default())
+                        .await;
+                    if let (Ok(()), Some(replay)) = (&created, replay) {
+                        shared
+                            .registry
+                            .keep_history(arn.clone(), stop_date, Kept::AtOnce(replay));
+                    }
+                    created
+                }
+            };
+            match created {
+                Ok(()) => {}
+                Err(StoreError::ExecutionAlreadyExists { .. }) => {
+                    return self.existing(arn, &input).await;
+                }
+                Err(e) => return Err(StartError::Store(e)),
+            }
+            let finished = Arc::new(finished);
+            shared.purge_when_due(now);
+            return Ok(finished_handle(arn, finished));
+        }
+        // It runs on: its name is claimed here first, so that no other start of the same
+        // name drives it too, then it is recorded, and only then is it driven.
+        let (tx, rx) = Inbox::new(shared.clock.clone());
+        let (done_tx, done) = watch::channel(None);
+        let live = Live {
+            inbox: tx.clone(),
+            done: done.clone(),
+            input: input.clone(),
+        };
+        let claim = match shared.registry.claim(arn.clone(), live) {
+            Ok(claim) => claim,
+            Err(existing) => return same_input(arn, existing, &input),
+        };
+        let waiting = match journaled {
+            true => {
+                let mut waiting = driver::waiting_of(&commands);
+                if execution.has_pending_work() {
+                    // It goes on at once: a recovery does not leave it waiting for a timer.
+                    waiting.next_timer = Some(now);
+                }
+                waiting
+            }
+            false => Waiting::default(),
+        };
+        match shared
+            .store
+            .create_execution_owned(record, start, waiting)
+            .await
+        {
+            Ok(()) => claim.kept(),
+            Err(StoreError::ExecutionAlreadyExists { .. }) => {
+                drop(claim);
+                return self.existing(arn, &input).await;
+            }
+            Err(e) => return Err(StartError::Store(e)),
+        }
+        if journaled {
+            let launch = Launch::new(execution, commands, entropy, Recording::Journal(digest));
+            let parked = Parked {
+                arn: arn.clone(),
+                state_machine: workflow.name().to_string(),
+                revision,
+                wake_at: None,
+            };
+            tokio.spawn(recovery::journaled(
+                shared.clone(),
+                parked,
+                Some(launch),
+                tx.clone(),
+                rx,
+                done_tx,
+            ));
+        } else {
+            let launch = Launch::new(execution, commands, entropy, Recording::Record);
+            tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
+        }
+        shared.purge_when_due(now);
+        Ok(ExecutionHandle {
+            arn,
+            tx: Some(tx),
+            done,
+        })
+    }
+
+    /// Starts an EXPRESS execution and waits for its end, as `StartSyncExecution` does.
+    pub async fn start_sync(
+        &self,
+        workflow: &Workflow,
+        input: Value,
+    ) -> Result<ExecutionStatus, StartError> {
+        if workflow.plan().machine_type() != MachineType::Express {
+            return Err(StartError::NotExpress);
+        }
+        Ok(self.start(workflow, input).await?.outcome().await)
+    }
+
+    /// A start found the name `arn` taken: the execution is returned if it runs with the
+    /// same input (AWS's idempotent start), else the start is refused. One that runs in the
+    /// store but is not driven here (left by a process that stopped, not resumed yet) is
+    /// resumed here.
+    async fn existing(&self, arn: Arc<str>, input: &Value) -> Result<ExecutionHandle, StartError> {
+        if let Some(live) = self.shared.registry.live(&arn) {
+            return same_input(arn, live, input);
+        }
+        let refused = || StartError::ExecutionAlreadyExists {
+            arn: arn.to_string(),
+        };
+        let store = &self.shared.store;
+        let record = store.execution(&arn).await.map_err(StartError::Store)?;
+        let running_with_input =
+            record.is_some_and(|r| r.status == Status::Running && *r.input == *input);
+        if !running_with_input || !self.shared.durable {
+            return Err(refused());
+        }
+        let tokio =
+            tokio::runtime::Handle::try_current().map_err(|_| StartError::NoTokioRuntime)?;
+        let found = store
+            .unfinished()
+            .await
+            .map_err(StartError::Store)?
+            .into_iter()
+            .find(|u| *u.record.arn == *arn);
+        match found {
+            Some(unfinished) => Ok(self.adopt(&tokio, unfinished.record, unfinished.waiting)),
+            None => Err(refused()),
+        }
+    }
+}
+
+/// AWS's idempotent start: the running execution `live` if its input is `input`.
+fn same_input(arn: Arc<str>, live: Live, input: &Value) -> Result<ExecutionHandle, StartError> {
+    if *live.input == *input {
+        Ok(live.handle(arn))
+    } else {
+        Err(StartError::ExecutionAlreadyExists {
+            arn: arn.to_string(),
+        })
+    }
+}
+
+/// Sets a record to how its execution ended.
+fn set_end(record: &mut ExecutionRecord, progress: Progress) {
+    if let Progress::Finished {
+        status,
+        stop_date,
+        output,
+        error,
+        cause,
+    } = progress
+    {
+        record.status = status;
+        record.stop_date = Some(stop_date);
+        record.output = output;
+        record.error = error;
+        record.cause = cause;
+    }
+}
+
+/// The handle of an execution that has ended.
+fn finished_handle(arn: Arc<str>, finished: Arc<Finished>) -> ExecutionHandle {
+    let (_, done) = watch::channel(Some(finished));
+    ExecutionHandle {
+        arn,
+        tx: None,
+        done,
+    }
+}

@@ -1,0 +1,118 @@
+//! What the durability tests share: stores in folders of their own, sessions that end as a
+//! crash does, and definitions.
+#![allow(dead_code)] // each test module uses a part
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+use workflow_runtime::store::Store;
+use workflow_runtime::{Clock, HistoryEvent, Runtime, TokioClock};
+use workflow_sqlite::SqliteStore;
+
+/// A folder of this test's own, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("durable-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create a test folder");
+        TempDir(path)
+    }
+
+    /// The store file in it.
+    pub fn store_path(&self) -> PathBuf {
+        self.0.join("store.db")
+    }
+
+    /// Opens (or creates) the store in it.
+    pub fn open(&self) -> SqliteStore {
+        SqliteStore::open(self.store_path()).expect("open the store")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A clock whose waits take no time, shared by the sessions of a test so that time goes on
+/// across a crash: a timer of the first session is due at the same time in the second.
+pub fn clock() -> Arc<dyn Clock> {
+    Arc::new(TokioClock::scaled(0.0))
+}
+
+/// Runs `body` in a tokio runtime of its own, which is dropped when `body` returns: every
+/// task it still ran (drivers, handlers) is dropped as a crashed process's would be, and with
+/// them the runtime's store once nothing else holds it.
+pub fn session<T>(body: impl Future<Output = T>) -> T {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    let out = tokio.block_on(body);
+    drop(tokio);
+    out
+}
+
+/// A runtime on `store` with `clock` and a fixed seed.
+pub fn runtime(store: impl Store, clock: &Arc<dyn Clock>) -> Runtime {
+    Runtime::builder()
+        .seed(7)
+        .clock(clock.clone())
+        .store(store)
+        .build()
+}
+
+/// The ARN of a Lambda function of the default account and region.
+pub fn lambda(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
+}
+
+/// A chain of Lambda tasks `names`, each passing its result on.
+pub fn tasks(names: &[&str]) -> Value {
+    let mut states = serde_json::Map::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut state = json!({"Type": "Task", "Resource": lambda(name)});
+        match names.get(i + 1) {
+            Some(next) => state["Next"] = json!(next),
+            None => state["End"] = json!(true),
+        }
+        states.insert(name.to_string(), state);
+    }
+    json!({"StartAt": names[0], "States": states})
+}
+
+/// A history's events as `(id, previous id, type, details)` with each timestamp counted from
+/// the execution's start: what two runs that started at different times share.
+pub fn relative(history: &[HistoryEvent]) -> Vec<Value> {
+    let start = history.first().map_or(0, |e| e.timestamp);
+    history
+        .iter()
+        .map(|e| {
+            let mut event = e.to_aws_json();
+            event["timestamp"] = json!(e.timestamp - start);
+            event
+        })
+        .collect()
+}
+
+/// Waits (yielding) until the store has journaled `entries` events of the execution `arn`.
+pub async fn journaled(store: &dyn Store, arn: &str, entries: usize) {
+    while store
+        .journal(arn)
+        .await
+        .unwrap()
+        .map_or(0, |(_, e)| e.len())
+        < entries
+    {
+        tokio::task::yield_now().await;
+    }
+}

@@ -1,0 +1,9 @@
+//! Durable executions: write-ahead journaling, the registry of state machines, recovery after
+//! a crash (simulated in process: a session's tokio runtime and store are dropped, and a new
+//! runtime opens the same SQLite file), and the registry of executions.
+
+mod common;
+mod journaling;
+mod recovery;
+mod registering;
+mod registry;

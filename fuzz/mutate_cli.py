@@ -946,9 +946,10 @@ class Fuzzer:
             hostile_bind = rng.random() < 0.1
             hostile = HOSTILE_BINDS if may_terminate else ["flood", "loud"]
             for r in resources_of(definition) or [NEVER]:
-                if len(r) > 4096:
+                if len(r) > 4096 or "\0" in r:
                     # A mutated resource of 100 KB cannot be a command-line argument (Linux
-                    # takes at most 128 KiB per argument): it stays unbound, so its task
+                    # takes at most 128 KiB per argument), or one with a NUL (no argument holds one),
+                    # stays unbound, so its task
                     # fails at once.
                     continue
                 behaviour = rng.choice(hostile if hostile_bind else GRACEFUL_BINDS)

@@ -89,18 +89,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         if let Some(output) = status.output() {
             let _ = writeln!(out, "  {BOLD}output{BOLD:#}: {output}");
         }
-        if let Some(f) = status.failure() {
-            let _ = writeln!(
-                out,
-                "  {BOLD}error{BOLD:#}: {}",
-                f.error.as_deref().unwrap_or("(none)")
-            );
-            let _ = writeln!(
-                out,
-                "  {BOLD}cause{BOLD:#}: {}",
-                f.cause.as_deref().unwrap_or("(none)")
-            );
-        }
+        run::write_failure(&mut out, status, "  ");
     }
     Ok(code)
 }

@@ -509,19 +509,24 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             serde_json::to_string_pretty(output)?
         );
     }
-    if let Some(f) = ran.status.failure() {
+    write_failure(&mut out, &ran.status, "");
+    Ok(code)
+}
+
+/// The error and cause of an execution that failed, each on a line starting with `indent`.
+pub fn write_failure(out: &mut impl Write, status: &ExecutionStatus, indent: &str) {
+    if let Some(f) = status.failure() {
         let _ = writeln!(
             out,
-            "{BOLD}error{BOLD:#}: {}",
+            "{indent}{BOLD}error{BOLD:#}: {}",
             f.error.as_deref().unwrap_or("(none)")
         );
         let _ = writeln!(
             out,
-            "{BOLD}cause{BOLD:#}: {}",
+            "{indent}{BOLD}cause{BOLD:#}: {}",
             f.cause.as_deref().unwrap_or("(none)")
         );
     }
-    Ok(code)
 }
 
 #[cfg(test)]

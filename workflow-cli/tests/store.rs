@@ -44,6 +44,15 @@ fn json_out(o: &Output) -> Value {
     })
 }
 
+/// `workflow ARGS --store DB --time-scale 0 --format json`, which must exit 0: its document.
+fn succeeded(dir: &Path, args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.extend(["--store", "DB", "--time-scale", "0", "--format", "json"]);
+    let o = workflow(dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    json_out(&o)
+}
+
 fn read_store<T>(path: &Path, read: impl AsyncFnOnce(&SqliteStore) -> T) -> T {
     let store = SqliteStore::open(path).unwrap();
     tokio::runtime::Builder::new_current_thread()
@@ -97,23 +106,7 @@ fn start_waiting(dir: &Path) -> (Child, String) {
 #[test]
 fn run_records_the_execution_and_reuses_the_revision() {
     let dir = folder("revision");
-    let run = |file: &str| {
-        let o = workflow(
-            &dir,
-            &[
-                "run",
-                file,
-                "--store",
-                "DB",
-                "--time-scale",
-                "0",
-                "--format",
-                "json",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(0), "{o:?}");
-        json_out(&o)
-    };
+    let run = |file: &str| succeeded(&dir, &["run", file]);
     let first = run("Hold.asl.json");
     let second = run("Hold.asl.json");
     // The Pass's result at ResultPath $.result of the input `{}`.
@@ -152,23 +145,10 @@ fn a_killed_run_is_finished_by_resume() {
     let (mut child, arn) = start_waiting(&dir);
     child.kill().unwrap(); // SIGKILL: nothing of the process runs after it.
     let _ = child.wait();
-    let o = workflow(
-        &dir,
-        &[
-            "resume",
-            "--store",
-            "DB",
-            "--time-scale",
-            "0",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
     // The Wait's hour passes at once at scale 0, then the Pass puts its result at
     // $.result of the input.
     assert_eq!(
-        json_out(&o),
+        succeeded(&dir, &["resume"]),
         json!({"executions": [{
             "executionArn": arn,
             "status": "SUCCEEDED",

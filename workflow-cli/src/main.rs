@@ -9,6 +9,7 @@ mod graph;
 mod layout;
 mod lint;
 mod mock;
+mod resume;
 mod run;
 mod svg;
 mod validate;
@@ -42,6 +43,8 @@ enum Command {
     Lint(lint::Args),
     /// Run a definition locally, with tasks bound to mocks, commands or HTTP endpoints.
     Run(run::Args),
+    /// Finish every unfinished execution of a store (`run --store`), tasks served as for `run`.
+    Resume(resume::Args),
     /// Print a saved execution history as a table.
     History(history::Args),
     /// Draw the state graph as Mermaid, DOT or SVG.
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::main(args),
         Command::Lint(args) => lint::main(args),
         Command::Run(args) => run::main(args),
+        Command::Resume(args) => resume::main(args),
         Command::History(args) => history::main(args),
         Command::Graph(args) => graph::main(args),
         Command::Cost(args) => cost::main(args),

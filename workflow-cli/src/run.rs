@@ -8,8 +8,9 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use workflow_core::plan::CompileOptions;
 use workflow_runtime::{
-    ExecutionStatus, HistoryEvent, Runtime, StartOptions, TaskContext, Workflow,
+    ExecutionStatus, HistoryEvent, LoadOptions, Runtime, StartOptions, TaskContext, Workflow,
 };
+use workflow_sqlite::SqliteStore;
 
 use crate::clock::ScaledClock;
 use crate::render::{BOLD, ERROR, GOOD, WARNING};
@@ -24,6 +25,12 @@ pub struct Args {
     pub input: String,
     #[command(flatten)]
     pub tasks: TaskArgs,
+    /// Record the execution in this SQLite file (created when absent), so that `workflow
+    /// resume --store DB` finishes it if this process stops before it ends. The state machine
+    /// is registered there under its name (`--name`, default the file's name); the execution's
+    /// ARN is printed on stderr.
+    #[arg(long, value_name = "DB")]
+    pub store: Option<PathBuf>,
     /// Write the history as JSON in the shape of GetExecutionHistory (instead of printing the
     /// table).
     #[arg(long, value_name = "FILE")]
@@ -33,9 +40,10 @@ pub struct Args {
     pub format: Format,
 }
 
-/// How tasks are served and time passes: shared by `run` and `cost --input`.
+/// How tasks are served and how fast time passes: shared by `run`, `cost --input` and
+/// `resume`.
 #[derive(clap::Args, Clone)]
-pub struct TaskArgs {
+pub struct ServeArgs {
     /// A MockConfigFile of AWS Step Functions Local.
     #[arg(long, value_name = "FILE")]
     pub mock_config: Option<PathBuf>,
@@ -55,6 +63,14 @@ pub struct TaskArgs {
     /// full durations.
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
     pub time_scale: f64,
+}
+
+/// How tasks are served and time passes, and what the execution is: shared by `run` and
+/// `cost --input`.
+#[derive(clap::Args, Clone)]
+pub struct TaskArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
     /// STANDARD or EXPRESS.
     #[arg(long = "type", value_enum, default_value = "standard")]
     pub machine_type: MachineTypeArg,
@@ -74,6 +90,7 @@ pub struct TaskArgs {
 
 /// An execution that ended.
 pub struct Ran {
+    pub arn: String,
     pub status: ExecutionStatus,
     pub history: Vec<HistoryEvent>,
     pub elapsed: Duration,
@@ -89,46 +106,49 @@ fn stem(path: &Path) -> String {
     s.to_string()
 }
 
-/// Validates, binds and runs `file` with `input`.
-pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> anyhow::Result<Ran> {
-    if !(tasks.time_scale.is_finite() && tasks.time_scale >= 0.0) {
-        bail!("--time-scale {}: expected a number >= 0", tasks.time_scale);
-    }
-    let bindings = tasks
-        .bind
-        .iter()
-        .map(|b| bind::parse(b))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let machine_type = tasks.machine_type.into();
-    let (_, definition) = input::definition(file, &CompileOptions { machine_type })?;
-    let name = tasks.name.clone().unwrap_or_else(|| stem(file));
-    let test_case = match &tasks.mock_config {
-        Some(path) => Some(mock::load(
-            path,
-            tasks.state_machine.as_deref(),
-            &name,
-            tasks.test_case.as_deref(),
-        )?),
-        None => None,
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
-    rt.block_on(async move {
-        let clock = ScaledClock::new(tasks.time_scale);
-        let mut builder = Runtime::builder()
-            .clock(clock.clone())
-            .region(tasks.region.clone())
-            .account(tasks.account.clone());
-        if let Some(seed) = tasks.seed {
-            builder = builder.seed(seed);
+/// The servers of the tasks (bindings, a mock test case) and the clock's scale, checked
+/// before anything runs.
+pub struct Serving {
+    time_scale: f64,
+    bindings: Vec<bind::Binding>,
+    test_case: Option<mock::TestCase>,
+}
+
+impl Serving {
+    /// Checks `args`; a mock config's state machine defaults to `default_machine`.
+    pub fn new(args: &ServeArgs, default_machine: &str) -> anyhow::Result<Serving> {
+        if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
+            bail!("--time-scale {}: expected a number >= 0", args.time_scale);
         }
-        let runtime = builder.build();
-        for b in &bindings {
+        let bindings = args
+            .bind
+            .iter()
+            .map(|b| bind::parse(b))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let test_case = match &args.mock_config {
+            Some(path) => Some(mock::load(
+                path,
+                args.state_machine.as_deref(),
+                default_machine,
+                args.test_case.as_deref(),
+            )?),
+            None => None,
+        };
+        Ok(Serving {
+            time_scale: args.time_scale,
+            bindings,
+            test_case,
+        })
+    }
+
+    /// Builds the runtime on the scaled clock, every task served. Call it within tokio.
+    pub fn runtime(self, builder: workflow_runtime::RuntimeBuilder) -> Runtime {
+        let clock = ScaledClock::new(self.time_scale);
+        let runtime = builder.clock(clock.clone()).build();
+        for b in &self.bindings {
             bind::register(&runtime, &clock, b);
         }
-        match test_case {
+        match self.test_case {
             Some(case) => {
                 let answer = case.handler();
                 let rt2 = runtime.clone();
@@ -154,22 +174,86 @@ pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> a
                 });
             }
         }
-        let workflow = Workflow::from_definition(name, definition).map_err(|e| {
-            anyhow::anyhow!(
-                "{} cannot run here: {}",
-                file.display(),
-                e.diagnostics()
-                    .0
-                    .iter()
-                    .map(|d| format!("{} (at {})", d.message, d.pointer))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })?;
+        runtime
+    }
+}
+
+/// The tokio runtime the commands run executions on.
+pub fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")
+}
+
+/// Opens the SQLite store `path` (created when absent).
+pub fn open_store(path: &Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(path).map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))
+}
+
+/// Validates, binds and runs `file` with `input`.
+pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> anyhow::Result<Ran> {
+    execute_in(file, input, tasks, progress, None)
+}
+
+/// Validates, binds and runs `file` with `input`, recorded in the SQLite store `store` when
+/// given (the state machine registered there under its name).
+pub fn execute_in(
+    file: &Path,
+    input: Value,
+    tasks: &TaskArgs,
+    progress: bool,
+    store: Option<&Path>,
+) -> anyhow::Result<Ran> {
+    let name = tasks.name.clone().unwrap_or_else(|| stem(file));
+    let serving = Serving::new(&tasks.serve, &name)?;
+    let machine_type = tasks.machine_type.into();
+    let (text, definition) = input::definition(file, &CompileOptions { machine_type })?;
+    // Opened once the definition is known to be valid: an invalid one creates no store.
+    let store = store.map(open_store).transpose()?;
+    let rt = tokio_runtime()?;
+    rt.block_on(async move {
+        let mut builder = Runtime::builder()
+            .region(tasks.region.clone())
+            .account(tasks.account.clone());
+        if let Some(seed) = tasks.seed {
+            builder = builder.seed(seed);
+        }
+        let durable = store.is_some();
+        if let Some(store) = store {
+            builder = builder.store(store);
+        }
+        let runtime = serving.runtime(builder);
+        let workflow = if durable {
+            let options = LoadOptions::default().machine_type(machine_type);
+            runtime
+                .register(&name, &text, &options)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot register {name}: {e}"))?
+        } else {
+            Workflow::from_definition(name, definition).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} cannot run here: {}",
+                    file.display(),
+                    e.diagnostics()
+                        .0
+                        .iter()
+                        .map(|d| format!("{} (at {})", d.message, d.pointer))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?
+        };
         let started = Instant::now();
         let execution = runtime
-            .start_with(&workflow, input, &StartOptions::default()).await
+            .start_with(&workflow, input, &StartOptions::default())
+            .await
             .map_err(|e| anyhow::anyhow!("cannot start the execution: {e}"))?;
+        let arn = execution.execution_arn().to_string();
+        if durable {
+            // Where to find it later (`resume`), whatever the format: stdout is the outcome's.
+            let _ = writeln!(anstream::stderr(), "execution: {arn}");
+        }
         // SIGINT or SIGTERM stop the bound commands before `workflow` ends.
         let status = crate::signals::until_interrupted(async {
             if progress {
@@ -182,6 +266,7 @@ pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> a
         let elapsed = started.elapsed();
         let history = execution.history().await;
         Ok(Ran {
+            arn,
             status,
             history,
             elapsed,
@@ -317,9 +402,25 @@ pub fn outcome_json(status: &ExecutionStatus) -> Value {
     v
 }
 
+/// The outcome's JSON, with the execution's ARN when it is in a store.
+fn stored_outcome(args: &Args, ran: &Ran) -> Value {
+    let mut v = outcome_json(&ran.status);
+    if args.store.is_some() {
+        v["executionArn"] = json!(ran.arn);
+    }
+    v
+}
+
 pub fn main(args: Args) -> anyhow::Result<u8> {
-    let ran = input::json_argument(&args.input, "--input")
-        .and_then(|input| execute(&args.file, input, &args.tasks, args.format == Format::Human));
+    let ran = input::json_argument(&args.input, "--input").and_then(|input| {
+        execute_in(
+            &args.file,
+            input,
+            &args.tasks,
+            args.format == Format::Human,
+            args.store.as_deref(),
+        )
+    });
     let ran = match ran {
         Ok(ran) => ran,
         Err(e) if args.format == Format::Json => {
@@ -348,7 +449,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let _ = writeln!(
             crate::output::plain_stdout(),
             "{}",
-            outcome_json(&ran.status)
+            stored_outcome(&args, &ran)
         );
         return Ok(code);
     }
@@ -370,7 +471,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let _ = writeln!(
             crate::output::plain_stdout(),
             "{}",
-            outcome_json(&ran.status)
+            stored_outcome(&args, &ran)
         );
         return Ok(code);
     }
@@ -408,19 +509,24 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             serde_json::to_string_pretty(output)?
         );
     }
-    if let Some(f) = ran.status.failure() {
+    write_failure(&mut out, &ran.status, "");
+    Ok(code)
+}
+
+/// The error and cause of an execution that failed, each on a line starting with `indent`.
+pub fn write_failure(out: &mut impl Write, status: &ExecutionStatus, indent: &str) {
+    if let Some(f) = status.failure() {
         let _ = writeln!(
             out,
-            "{BOLD}error{BOLD:#}: {}",
+            "{indent}{BOLD}error{BOLD:#}: {}",
             f.error.as_deref().unwrap_or("(none)")
         );
         let _ = writeln!(
             out,
-            "{BOLD}cause{BOLD:#}: {}",
+            "{indent}{BOLD}cause{BOLD:#}: {}",
             f.cause.as_deref().unwrap_or("(none)")
         );
     }
-    Ok(code)
 }
 
 #[cfg(test)]

@@ -1,0 +1,95 @@
+//! `workflow resume --store DB`: finishes every unfinished execution of a store (left by a
+//! `run --store` that stopped or crashed), its tasks served as `run` serves them.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use serde_json::{Value, json};
+use workflow_runtime::{ExecutionStatus, Runtime};
+
+use crate::render::{BOLD, ERROR, GOOD, WARNING};
+use crate::run::{self, ServeArgs, Serving};
+use crate::{Format, exit};
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    /// The SQLite store a `workflow run --store DB` recorded its execution in.
+    #[arg(long, value_name = "DB")]
+    pub store: PathBuf,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// `human` (each execution's outcome) or `json` (one object on stdout listing them).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    // A mock config's state machine: `--state-machine`, or the only one it has.
+    let serving = Serving::new(&args.serve, "")?;
+    // Resuming finds nothing in a store that does not exist: creating one would hide a typo.
+    if !args.store.exists() {
+        bail!("{}: no such store", args.store.display());
+    }
+    let store = run::open_store(&args.store)?;
+    let outcomes = run::tokio_runtime()?.block_on(async move {
+        let runtime = serving.runtime(Runtime::builder().store(store));
+        let handles = runtime
+            .resume()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot resume the executions of the store: {e}"))?;
+        // They all go on at once (each on its own task): waiting for one after the other
+        // waits for the longest.
+        crate::signals::until_interrupted(async {
+            let mut outcomes = Vec::with_capacity(handles.len());
+            for handle in &handles {
+                outcomes.push((handle.execution_arn().to_string(), handle.outcome().await));
+            }
+            anyhow::Ok(outcomes)
+        })
+        .await
+    })?;
+    // The first that did not succeed gives the exit code, as `run`'s would.
+    let code = outcomes
+        .iter()
+        .map(|(_, status)| run::exit_code(status))
+        .find(|&code| code != exit::OK)
+        .unwrap_or(exit::OK);
+    if args.format == Format::Json {
+        let executions: Vec<Value> = outcomes
+            .iter()
+            .map(|(arn, status)| {
+                let mut v = json!({"executionArn": arn});
+                if let (Value::Object(v), Value::Object(outcome)) =
+                    (&mut v, run::outcome_json(status))
+                {
+                    v.extend(outcome);
+                }
+                v
+            })
+            .collect();
+        let _ = writeln!(
+            crate::output::plain_stdout(),
+            "{}",
+            json!({ "executions": executions })
+        );
+        return Ok(code);
+    }
+    let mut out = crate::output::stdout();
+    if outcomes.is_empty() {
+        let _ = writeln!(out, "no unfinished execution in {}", args.store.display());
+    }
+    for (arn, status) in &outcomes {
+        let style = match status {
+            ExecutionStatus::Succeeded(_) => GOOD,
+            ExecutionStatus::Failed(_) => ERROR,
+            _ => WARNING,
+        };
+        let _ = writeln!(out, "{arn}: {style}{}{style:#}", status.as_str());
+        if let Some(output) = status.output() {
+            let _ = writeln!(out, "  {BOLD}output{BOLD:#}: {output}");
+        }
+        run::write_failure(&mut out, status, "  ");
+    }
+    Ok(code)
+}

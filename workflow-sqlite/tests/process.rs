@@ -15,7 +15,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::TempDir;
+use common::temp_dir;
 use serde_json::json;
 use workflow_core::execution::{Event, TaskId};
 use workflow_core::journal::Entry;
@@ -228,7 +228,7 @@ fn killed_mid_appends() {
         });
     println!("kill points from WORKFLOW_SQLITE_CRASH_SEED={seed}");
     let mut random = Random(seed);
-    let dir = TempDir::new("crash");
+    let dir = temp_dir("crash");
     let path = dir.store_path();
     // The most appends of each execution acknowledged so far, over all rounds.
     let mut acknowledged: HashMap<u64, u64> = HashMap::new();
@@ -373,7 +373,7 @@ async fn fill_the_disk(path: &Path) {
 }
 
 fn out_of_disk() {
-    let dir = TempDir::new("disk");
+    let dir = temp_dir("disk");
     let path = dir.store_path();
     // A file-size limit of 2 to 4 MB (sh counts in blocks of 512 or 1,024 bytes); a write
     // past it fails with EFBIG, as on a full disk, once SIGXFSZ (which would kill the
@@ -436,7 +436,7 @@ fn out_of_disk() {
 }
 
 fn held_by_another_process() {
-    let dir = TempDir::new("held");
+    let dir = temp_dir("held");
     let path = dir.store_path();
     let (mut child, mut stdout) = spawn_child("hold", &path, this_binary());
     let done = watchdog(&child, Duration::from_secs(120));

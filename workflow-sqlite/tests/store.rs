@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::TempDir;
+use common::temp_dir;
 use rusqlite::Connection;
 use serde_json::json;
 use workflow_core::journal::Entry;
@@ -55,7 +55,7 @@ async fn everything(store: &SqliteStore) -> String {
 
 #[tokio::test]
 async fn reopening_keeps_every_acknowledged_write() {
-    let dir = TempDir::new("reopen");
+    let dir = temp_dir("reopen");
     let path = dir.store_path();
     let store = open(&path);
     let standard = MachineType::Standard;
@@ -120,7 +120,7 @@ async fn reopening_keeps_every_acknowledged_write() {
 
 #[tokio::test]
 async fn dropping_the_store_writes_what_is_queued() {
-    let dir = TempDir::new("drop");
+    let dir = temp_dir("drop");
     let path = dir.store_path();
     let store = open(&path);
     let record = samples::execution("orders", "queued", 1);
@@ -161,7 +161,7 @@ fn not_a_store(result: Result<SqliteStore, StoreError>) -> String {
 
 #[test]
 fn a_file_that_is_not_a_store_is_refused_and_left_untouched() {
-    let dir = TempDir::new("not-a-store");
+    let dir = temp_dir("not-a-store");
 
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "these are not the executions you are looking for\n").unwrap();
@@ -224,7 +224,7 @@ fn a_file_that_is_not_a_store_is_refused_and_left_untouched() {
 
 #[test]
 fn a_store_of_a_newer_version_is_refused_and_left_untouched() {
-    let dir = TempDir::new("newer");
+    let dir = temp_dir("newer");
     let path = dir.store_path();
     drop(open(&path));
     {
@@ -252,7 +252,7 @@ fn a_store_of_a_newer_version_is_refused_and_left_untouched() {
 
 #[test]
 fn a_second_open_is_refused_while_the_first_is_open() {
-    let dir = TempDir::new("locked");
+    let dir = temp_dir("locked");
     let path = dir.store_path();
     let first = open(&path);
     assert_eq!(
@@ -294,7 +294,7 @@ fn assert_io(result: Result<(), StoreError>) {
 
 #[tokio::test]
 async fn a_write_that_fails_halfway_keeps_nothing_of_itself() {
-    let dir = TempDir::new("fault");
+    let dir = temp_dir("fault");
     let path = dir.store_path();
     let record = samples::execution("orders", "victim", 1);
     let first_wait = waiting(Some(100), &[("old-token", 1)], false);
@@ -370,7 +370,7 @@ async fn a_write_that_fails_halfway_keeps_nothing_of_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_are_all_kept_in_order_and_share_commits() {
-    let dir = TempDir::new("concurrent");
+    let dir = temp_dir("concurrent");
     let store = std::sync::Arc::new(open(&dir.store_path()));
     const EXECUTIONS: usize = 200;
     const APPENDS: u64 = 20;

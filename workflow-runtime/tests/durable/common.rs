@@ -3,43 +3,29 @@
 #![allow(dead_code)] // each test module uses a part
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use workflow_runtime::store::Store;
 use workflow_runtime::{Clock, HistoryEvent, Runtime, TokioClock};
 use workflow_sqlite::SqliteStore;
 
-/// A folder of this test's own, removed on drop.
-pub struct TempDir(PathBuf);
+pub use workflow_runtime::store::testing::TempDir;
 
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("durable-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a test folder");
-        TempDir(path)
-    }
-
-    /// The store file in it.
-    pub fn store_path(&self) -> PathBuf {
-        self.0.join("store.db")
-    }
-
-    /// Opens (or creates) the store in it.
-    pub fn open(&self) -> SqliteStore {
-        SqliteStore::open(self.store_path()).expect("open the store")
-    }
+/// A folder of this test's own under cargo's temporary target folder, removed on drop.
+pub fn temp_dir(label: &str) -> TempDir {
+    TempDir::new_in(env!("CARGO_TARGET_TMPDIR"), &format!("durable-{label}"))
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+/// Opening the store of a test folder.
+pub trait OpenStore {
+    /// Opens (or creates) the store in it.
+    fn open(&self) -> SqliteStore;
+}
+
+impl OpenStore for TempDir {
+    fn open(&self) -> SqliteStore {
+        SqliteStore::open(self.store_path()).expect("open the store")
     }
 }
 

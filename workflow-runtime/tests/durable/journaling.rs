@@ -15,7 +15,7 @@ use workflow_runtime::{
     TaskError, Work, Workflow,
 };
 
-use crate::common::{TempDir, clock, journaled, lambda, runtime, session, tasks};
+use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, tasks, temp_dir};
 
 /// Counts the calls of a handler that returns its input.
 fn counted(rt: &Runtime, function: &str) -> Arc<AtomicUsize> {
@@ -30,7 +30,7 @@ fn counted(rt: &Runtime, function: &str) -> Arc<AtomicUsize> {
 
 #[test]
 fn a_journal_replays_to_the_history_the_execution_had() {
-    let dir = TempDir::new("journal");
+    let dir = temp_dir("journal");
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);
@@ -87,7 +87,7 @@ async fn assert_journal_replays(rt: &Runtime, wf: &Workflow, handle: &ExecutionH
 
 #[test]
 fn a_custom_entropy_source_is_given_each_execution_seed_and_the_seed_is_journaled() {
-    let dir = TempDir::new("seed");
+    let dir = temp_dir("seed");
     let clock = clock();
     session(async {
         let seeds = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -121,7 +121,7 @@ fn a_custom_entropy_source_is_given_each_execution_seed_and_the_seed_is_journale
 
 #[test]
 fn an_event_the_store_cannot_keep_stops_the_execution_before_its_commands() {
-    let dir = TempDir::new("append-fails");
+    let dir = temp_dir("append-fails");
     let clock = clock();
     session(async {
         let store = Arc::new(FaultyStore::new(dir.open()));
@@ -157,7 +157,7 @@ fn an_event_the_store_cannot_keep_stops_the_execution_before_its_commands() {
 
 #[test]
 fn a_start_the_store_cannot_keep_is_refused_and_runs_nothing() {
-    let dir = TempDir::new("create-fails");
+    let dir = temp_dir("create-fails");
     let clock = clock();
     session(async {
         let store = Arc::new(FaultyStore::new(dir.open()));
@@ -191,7 +191,7 @@ fn a_start_the_store_cannot_keep_is_refused_and_runs_nothing() {
 
 #[test]
 fn an_answer_the_store_cannot_keep_is_refused() {
-    let dir = TempDir::new("answer-fails");
+    let dir = temp_dir("answer-fails");
     let clock = clock();
     session(async {
         let store = Arc::new(FaultyStore::new(dir.open()));
@@ -258,7 +258,7 @@ fn an_answer_the_store_cannot_keep_is_refused() {
 
 #[test]
 fn express_executions_are_not_recorded_on_a_durable_store() {
-    let dir = TempDir::new("express");
+    let dir = temp_dir("express");
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);
@@ -282,7 +282,7 @@ fn express_executions_are_not_recorded_on_a_durable_store() {
 
 #[test]
 fn an_execution_that_waits_long_leaves_memory_and_comes_back_running_nothing_again() {
-    let dir = TempDir::new("parks");
+    let dir = temp_dir("parks");
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);

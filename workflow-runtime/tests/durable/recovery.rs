@@ -16,7 +16,9 @@ use workflow_runtime::{
     TaskError, Work,
 };
 
-use crate::common::{TempDir, clock, journaled, lambda, relative, runtime, session, tasks};
+use crate::common::{
+    OpenStore, TempDir, clock, journaled, lambda, relative, runtime, session, tasks, temp_dir,
+};
 
 /// What the handlers of a test saw, across sessions.
 #[derive(Clone, Default)]
@@ -74,7 +76,7 @@ fn uninterrupted(
     input: Value,
     setup: impl FnOnce(&Runtime),
 ) -> (ExecutionStatus, Vec<HistoryEvent>) {
-    let dir = TempDir::new("uninterrupted");
+    let dir = temp_dir("uninterrupted");
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);
@@ -129,7 +131,7 @@ fn a_wait_goes_on_at_its_deadline() {
             "Done": {"Type": "Pass", "Result": "rested", "End": true}
         }
     });
-    let dir = TempDir::new("wait");
+    let dir = temp_dir("wait");
     let clock = clock();
     let arn = session(async {
         let rt = runtime(dir.open(), &clock);
@@ -175,7 +177,7 @@ fn a_retry_interval_goes_on_and_the_failed_attempt_is_not_run_again() {
             }
         });
     };
-    let dir = TempDir::new("retry");
+    let dir = temp_dir("retry");
     let clock = clock();
     let calls = Calls::default();
     session(async {
@@ -209,7 +211,7 @@ fn a_retry_interval_goes_on_and_the_failed_attempt_is_not_run_again() {
 #[test]
 fn a_task_in_flight_is_invoked_again_with_the_same_idempotency_key() {
     let definition = tasks(&["First", "Second"]);
-    let dir = TempDir::new("in-flight");
+    let dir = temp_dir("in-flight");
     let clock = clock();
     let calls = Calls::default();
     session(async {
@@ -293,7 +295,7 @@ fn start_callback(dir: &TempDir, clock: &Arc<dyn Clock>) -> String {
 
 #[test]
 fn a_callback_token_is_answered_after_the_restart() {
-    let dir = TempDir::new("callback");
+    let dir = temp_dir("callback");
     let clock = clock();
     let token = start_callback(&dir, &clock);
     let recovered = session(async {
@@ -319,7 +321,7 @@ fn a_callback_token_is_answered_after_the_restart() {
 
 #[test]
 fn a_callback_keeps_its_heartbeat_deadline_across_the_restart() {
-    let dir = TempDir::new("heartbeat");
+    let dir = temp_dir("heartbeat");
     let clock = clock();
     start_callback(&dir, &clock);
     let recovered = session(async {
@@ -361,7 +363,7 @@ fn parallel_branches_and_map_iterations_go_on_where_they_were() {
         }}
     });
     let input = json!([1, 2, 3]);
-    let dir = TempDir::new("parallel-map");
+    let dir = temp_dir("parallel-map");
     let clock = clock();
     let calls = Calls::default();
     session(async {
@@ -399,7 +401,7 @@ fn parallel_branches_and_map_iterations_go_on_where_they_were() {
 #[test]
 fn an_execution_interrupted_by_its_store_goes_on_when_resumed() {
     let definition = tasks(&["First", "Second"]);
-    let dir = TempDir::new("interrupted");
+    let dir = temp_dir("interrupted");
     let clock = clock();
     let calls = Calls::default();
     session(async {
@@ -461,7 +463,7 @@ fn a_replay_that_differs_fails_its_execution_and_the_others_go_on() {
     });
     let steady =
         json!({"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 60, "End": true}}});
-    let dir = TempDir::new("diverged");
+    let dir = temp_dir("diverged");
     let clock = clock();
     let (changed, kept, unnamed) = session(async {
         let rt = runtime(dir.open(), &clock);
@@ -529,7 +531,7 @@ fn a_replay_that_differs_fails_its_execution_and_the_others_go_on() {
 #[test]
 fn many_executions_parked_in_a_wait_are_resumed_and_wake_at_their_deadline() {
     let definition = json!({"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "End": true}}});
-    let dir = TempDir::new("parked");
+    let dir = temp_dir("parked");
     let clock = clock();
     const EXECUTIONS: usize = 500;
     session(async {

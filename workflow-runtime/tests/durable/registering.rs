@@ -5,7 +5,7 @@ use serde_json::json;
 use workflow_runtime::store::Store;
 use workflow_runtime::{LoadOptions, RegisterError, Runtime};
 
-use crate::common::{TempDir, clock, runtime, session};
+use crate::common::{OpenStore, clock, runtime, session, temp_dir};
 
 const FIRST: &str =
     r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": true}}}"#;
@@ -73,7 +73,7 @@ async fn a_definition_or_a_name_that_cannot_be_registered_is_refused_with_its_pr
 
 #[test]
 fn an_unregistered_workflow_is_registered_when_an_execution_of_it_starts() {
-    let dir = TempDir::new("unregistered");
+    let dir = temp_dir("unregistered");
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);

@@ -11,7 +11,7 @@ use workflow_runtime::{
     LoadOptions, RegistryError, Runtime, StartError, StartOptions, TaskContext, TaskError, Work,
 };
 
-use crate::common::{TempDir, clock, journaled, lambda, runtime, session};
+use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, temp_dir};
 
 const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
 const QUICK: &str =
@@ -264,7 +264,7 @@ async fn the_history_of_an_execution_that_ended_at_once_is_kept_too() {
 
 #[test]
 fn a_durable_store_rebuilds_any_history_and_stops_an_execution_no_runtime_drives() {
-    let dir = TempDir::new("registry");
+    let dir = temp_dir("registry");
     let clock = clock();
     let calls = Arc::new(AtomicUsize::new(0));
     let bind = |rt: &Runtime| {
@@ -333,7 +333,7 @@ fn a_durable_store_rebuilds_any_history_and_stops_an_execution_no_runtime_drives
 
 #[test]
 fn finished_executions_are_purged_after_their_retention_and_their_names_freed() {
-    let dir = TempDir::new("purge");
+    let dir = temp_dir("purge");
     let clock = clock();
     session(async {
         let rt = Runtime::builder()

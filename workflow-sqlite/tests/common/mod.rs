@@ -3,39 +3,14 @@
 #![allow(dead_code)] // each test binary uses a part
 
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use workflow_sqlite::SqliteStore;
 
-/// A folder of this test's own, removed on drop.
-pub struct TempDir(PathBuf);
+pub use workflow_runtime::store::testing::TempDir;
 
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("sqlite-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a test folder");
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// The store file in it.
-    pub fn store_path(&self) -> PathBuf {
-        self.0.join("store.db")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A folder of this test's own under cargo's temporary target folder, removed on drop.
+pub fn temp_dir(label: &str) -> TempDir {
+    TempDir::new_in(env!("CARGO_TARGET_TMPDIR"), &format!("sqlite-{label}"))
 }
 
 /// A store in a folder of its own, both gone on drop.
@@ -46,7 +21,7 @@ pub struct TempStore {
 
 impl TempStore {
     pub fn new() -> TempStore {
-        let dir = TempDir::new("store");
+        let dir = temp_dir("store");
         let store = SqliteStore::open(dir.store_path()).expect("open a new store");
         TempStore {
             store: Some(store),

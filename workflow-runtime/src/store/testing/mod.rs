@@ -7,5 +7,7 @@
 pub mod contract;
 mod faulty;
 pub mod samples;
+mod temp_dir;
 
 pub use faulty::{FaultyStore, WriteAttempt, WriteKind};
+pub use temp_dir::TempDir;

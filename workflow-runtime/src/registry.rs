@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
 use tokio::sync::{OnceCell, watch};
-use workflow_core::execution::Millis;
+use workflow_core::execution::{Execution, Millis};
 use workflow_core::plan::Plan;
 
 use crate::driver::Inbox;
@@ -41,8 +41,11 @@ pub(crate) enum Kept {
     /// An execution that ended as it started (it never waited): what replays it, far
     /// smaller than its history, which is rebuilt from it with the input its record keeps.
     AtOnce(ReplayAtOnce),
-    /// Any other: its history.
+    /// Any other that succeeded: its history.
     History(Arc<Finished>),
+    /// Any other that ended without succeeding: the execution itself, history and all, which
+    /// a redrive goes on with.
+    Halted(Box<Execution>),
 }
 
 impl Kept {
@@ -50,6 +53,7 @@ impl Kept {
         match self {
             Kept::AtOnce(_) => 1,
             Kept::History(finished) => finished.history.len(),
+            Kept::Halted(execution) => execution.history().len(),
         }
     }
 }
@@ -203,6 +207,25 @@ impl Registry {
             .find(|(a, _, _)| **a == *arn)
             .map(|(_, _, kept)| kept);
         kept.map(read)
+    }
+
+    /// Takes out how the execution `arn` is kept (its last end, with its stop date), forgetting
+    /// it: a redrive goes on with it (and gives it back if refused).
+    pub(crate) fn take_kept(&self, arn: &str) -> Option<(Millis, Kept)> {
+        let mut histories = lock(&self.histories);
+        let KeptHistories { order, events } = &mut *histories;
+        let mut taken = None;
+        // A few entries (see KEEP_HISTORIES): rebuilt without the execution's.
+        for (a, stop, kept) in std::mem::take(order) {
+            if *a == *arn {
+                *events -= kept.events();
+                // Only the last end counts (an earlier one was redriven since).
+                taken = Some((stop, kept));
+            } else {
+                order.push_back((a, stop, kept));
+            }
+        }
+        taken
     }
 
     /// Forgets the histories of executions that ended before `before`.

@@ -214,14 +214,11 @@ const CHARGE_MOCKS: &str = r#"{
     "Declined": {"0": {"Throw": {"Error": "Card.Declined", "Cause": "insufficient funds"}}},
     "Charged": {"0": {"Return": {"StatusCode": 200, "Payload": {"charged": true}}}}}}"#;
 
-/// A folder with `Charge.asl.json` and `mock.json`, and the ARN of an execution of Charge
-/// recorded in `DB` that FAILED (the Declined test case).
-fn failed_charge(test: &str) -> (PathBuf, String) {
-    let dir = folder(test);
-    std::fs::write(dir.join("Charge.asl.json"), CHARGE).unwrap();
-    std::fs::write(dir.join("mock.json"), CHARGE_MOCKS).unwrap();
-    let o = workflow(
-        &dir,
+/// `run Charge.asl.json` on `DB`, its tasks answered by the test case `test_case` of
+/// `mock.json`.
+fn run_charge(dir: &Path, test_case: &str) -> Output {
+    workflow(
+        dir,
         &[
             "run",
             "Charge.asl.json",
@@ -230,13 +227,22 @@ fn failed_charge(test: &str) -> (PathBuf, String) {
             "--mock-config",
             "mock.json",
             "--test-case",
-            "Declined",
+            test_case,
             "--time-scale",
             "0",
             "--format",
             "json",
         ],
-    );
+    )
+}
+
+/// A folder with `Charge.asl.json` and `mock.json`, and the ARN of an execution of Charge
+/// recorded in `DB` that FAILED (the Declined test case).
+fn failed_charge(test: &str) -> (PathBuf, String) {
+    let dir = folder(test);
+    std::fs::write(dir.join("Charge.asl.json"), CHARGE).unwrap();
+    std::fs::write(dir.join("mock.json"), CHARGE_MOCKS).unwrap();
+    let o = run_charge(&dir, "Declined");
     assert_eq!(o.status.code(), Some(1), "FAILED: {o:?}");
     let v = json_out(&o);
     assert_eq!(
@@ -349,23 +355,7 @@ fn a_patched_definition_fixes_a_field_and_the_execution_is_found_by_its_name() {
         r#""ResultSelector": {"charged.$": "$.Payload.missing"}, "End": true"#,
     );
     std::fs::write(dir.join("Charge.asl.json"), &broken).unwrap();
-    let o = workflow(
-        &dir,
-        &[
-            "run",
-            "Charge.asl.json",
-            "--store",
-            "DB",
-            "--mock-config",
-            "mock.json",
-            "--test-case",
-            "Accepted",
-            "--time-scale",
-            "0",
-            "--format",
-            "json",
-        ],
-    );
+    let o = run_charge(&dir, "Accepted");
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let v = json_out(&o);
     assert_eq!(v["error"], "States.Runtime", "{v}");

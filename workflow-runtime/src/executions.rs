@@ -190,13 +190,8 @@ async fn stop_in_store(
     failure: Failure,
 ) -> Result<(), RegistryError> {
     let arn: Arc<str> = Arc::from(record.arn.as_str());
-    let (inbox, _rx) = crate::driver::Inbox::new(shared.clock.clone());
-    let (_done_tx, done) = tokio::sync::watch::channel(None);
-    let live = Live {
-        inbox,
-        done,
-        input: record.input.clone(),
-    };
+    // Nothing drives it: its driver's ends are kept only while it is stopped.
+    let (live, _ends) = Live::new(&shared.clock, record.input.clone());
     let _claim = match shared.registry.claim(arn.clone(), live) {
         Ok(claim) => claim,
         Err(driven) => return stop_live(&driven, failure).await,

@@ -80,13 +80,9 @@ impl Runtime {
     ) -> ExecutionHandle {
         let shared = &self.shared;
         let arn: Arc<str> = Arc::from(record.arn.as_str());
-        let (tx, rx) = Inbox::new(shared.clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        let live = Live {
-            inbox: tx.clone(),
-            done: done.clone(),
-            input: record.input.clone(),
-        };
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, record.input.clone());
+        let handle = live.handle(arn.clone());
+        let tx = live.inbox.clone();
         match shared.registry.claim(arn.clone(), live) {
             Ok(claim) => claim.kept(),
             Err(existing) => return existing.handle(arn),
@@ -108,19 +104,8 @@ impl Runtime {
                 false => waiting.next_timer,
             },
         };
-        tokio.spawn(journaled(
-            shared.clone(),
-            parked,
-            None,
-            tx.clone(),
-            rx,
-            done_tx,
-        ));
-        ExecutionHandle {
-            arn,
-            tx: Some(tx),
-            done,
-        }
+        tokio.spawn(journaled(shared.clone(), parked, None, tx, rx, done_tx));
+        handle
     }
 }
 

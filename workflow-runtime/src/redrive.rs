@@ -7,13 +7,12 @@
 
 use std::sync::Arc;
 
-use tokio::sync::watch;
 use workflow_core::entropy::Entropy;
 use workflow_core::execution::{Event, Execution, Millis, RedriveError as Refusal};
 use workflow_core::journal::{Entry, HistoryDigest};
 
 use crate::clock::Work;
-use crate::driver::{self, Inbox, Launch, Recording};
+use crate::driver::{self, Launch, Recording};
 use crate::error::{RedriveError, RegistryError};
 use crate::executions::start_at_once;
 use crate::handle::ExecutionHandle;
@@ -130,13 +129,9 @@ impl Runtime {
             }
         };
         let arn: Arc<str> = Arc::from(record.arn.as_str());
-        let (tx, rx) = Inbox::new(shared.clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        let live = Live {
-            inbox: tx.clone(),
-            done: done.clone(),
-            input: record.input.clone(),
-        };
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, record.input.clone());
+        let handle = live.handle(arn.clone());
+        let tx = live.inbox.clone();
         // Claimed before it is looked at, so that no other redrive (nor a resume) drives it
         // too; one that this runtime drives has not ended, or is ending: it runs.
         let Ok(claim) = shared.registry.claim(arn.clone(), live) else {
@@ -208,13 +203,9 @@ impl Runtime {
             revision: record.revision,
             wake_at: None,
         };
-        start::drive_recorded(&tokio, shared, launch, parked, tx.clone(), rx, done_tx);
+        start::drive_recorded(&tokio, shared, launch, parked, tx, rx, done_tx);
         shared.purge_when_due(now);
-        Ok(ExecutionHandle {
-            arn,
-            tx: Some(tx),
-            done,
-        })
+        Ok(handle)
     }
 
     /// Whether the execution `arn` can be redriven now, and if not why: AWS's

@@ -6,11 +6,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
-use tokio::sync::{OnceCell, watch};
+use tokio::sync::{OnceCell, mpsc, watch};
 use workflow_core::execution::{Execution, Millis};
 use workflow_core::plan::Plan;
 
-use crate::driver::Inbox;
+use crate::clock::{Clock, Work};
+use crate::driver::{Inbox, Msg};
 use crate::fast_hash::FastMap;
 use crate::handle::{ExecutionHandle, Finished};
 use crate::workflow::Workflow;
@@ -24,7 +25,21 @@ pub(crate) struct Live {
     pub input: Arc<Value>,
 }
 
+/// What the driver of an execution about to run takes: the receiving end of its inbox, and
+/// the sender of its outcome.
+pub(crate) type DriverEnds = (
+    mpsc::UnboundedReceiver<(Msg, Work)>,
+    watch::Sender<Option<Arc<Finished>>>,
+);
+
 impl Live {
+    /// An execution about to be driven, started with `input`, and the ends its driver takes.
+    pub(crate) fn new(clock: &Arc<dyn Clock>, input: Arc<Value>) -> (Live, DriverEnds) {
+        let (inbox, rx) = Inbox::new(clock.clone());
+        let (done_tx, done) = watch::channel(None);
+        (Live { inbox, done, input }, (rx, done_tx))
+    }
+
     pub(crate) fn handle(&self, arn: Arc<str>) -> ExecutionHandle {
         ExecutionHandle {
             arn,

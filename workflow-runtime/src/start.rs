@@ -164,13 +164,9 @@ impl Runtime {
         }
         // It runs on: its name is claimed here first, so that no other start of the same
         // name drives it too, then it is recorded, and only then is it driven.
-        let (tx, rx) = Inbox::new(shared.clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        let live = Live {
-            inbox: tx.clone(),
-            done: done.clone(),
-            input: input.clone(),
-        };
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, input.clone());
+        let handle = live.handle(arn.clone());
+        let tx = live.inbox.clone();
         let claim = match shared.registry.claim(arn.clone(), live) {
             Ok(claim) => claim,
             Err(existing) => return same_input(arn, existing, &input),
@@ -202,13 +198,9 @@ impl Runtime {
             revision,
             wake_at: None,
         };
-        drive_recorded(&tokio, shared, launch, parked, tx.clone(), rx, done_tx);
+        drive_recorded(&tokio, shared, launch, parked, tx, rx, done_tx);
         shared.purge_when_due(now);
-        Ok(ExecutionHandle {
-            arn,
-            tx: Some(tx),
-            done,
-        })
+        Ok(handle)
     }
 
     /// Starts an EXPRESS execution and waits for its end, as `StartSyncExecution` does.

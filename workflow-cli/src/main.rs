@@ -9,6 +9,7 @@ mod graph;
 mod layout;
 mod lint;
 mod mock;
+mod redrive;
 mod resume;
 mod run;
 mod svg;
@@ -45,6 +46,9 @@ enum Command {
     Run(run::Args),
     /// Finish every unfinished execution of a store (`run --store`), tasks served as for `run`.
     Resume(resume::Args),
+    /// Redrive a FAILED, TIMED_OUT or ABORTED execution of a store from where it stopped;
+    /// `--definition FILE` goes on with a patched definition.
+    Redrive(redrive::Args),
     /// Print a saved execution history as a table.
     History(history::Args),
     /// Draw the state graph as Mermaid, DOT or SVG.
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::main(args),
         Command::Run(args) => run::main(args),
         Command::Resume(args) => resume::main(args),
+        Command::Redrive(args) => redrive::main(args),
         Command::History(args) => history::main(args),
         Command::Graph(args) => graph::main(args),
         Command::Cost(args) => cost::main(args),

@@ -58,15 +58,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if args.format == Format::Json {
         let executions: Vec<Value> = outcomes
             .iter()
-            .map(|(arn, status)| {
-                let mut v = json!({"executionArn": arn});
-                if let (Value::Object(v), Value::Object(outcome)) =
-                    (&mut v, run::outcome_json(status))
-                {
-                    v.extend(outcome);
-                }
-                v
-            })
+            .map(|(arn, status)| execution_json(arn, status))
             .collect();
         let _ = writeln!(
             crate::output::plain_stdout(),
@@ -80,16 +72,32 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let _ = writeln!(out, "no unfinished execution in {}", args.store.display());
     }
     for (arn, status) in &outcomes {
-        let style = match status {
-            ExecutionStatus::Succeeded(_) => GOOD,
-            ExecutionStatus::Failed(_) => ERROR,
-            _ => WARNING,
-        };
-        let _ = writeln!(out, "{arn}: {style}{}{style:#}", status.as_str());
-        if let Some(output) = status.output() {
-            let _ = writeln!(out, "  {BOLD}output{BOLD:#}: {output}");
-        }
-        run::write_failure(&mut out, status, "  ");
+        write_outcome(&mut out, arn, status);
     }
     Ok(code)
+}
+
+/// An execution's outcome in a document: `{"executionArn", "status", "output" | "error",
+/// "cause"}` (`resume` lists them, `redrive` gives one).
+pub fn execution_json(arn: &str, status: &ExecutionStatus) -> Value {
+    let mut v = json!({ "executionArn": arn });
+    if let (Value::Object(v), Value::Object(outcome)) = (&mut v, run::outcome_json(status)) {
+        v.extend(outcome);
+    }
+    v
+}
+
+/// An execution's outcome for people: its ARN and status, then its output, or its error and
+/// cause.
+pub fn write_outcome(out: &mut impl Write, arn: &str, status: &ExecutionStatus) {
+    let style = match status {
+        ExecutionStatus::Succeeded(_) => GOOD,
+        ExecutionStatus::Failed(_) => ERROR,
+        _ => WARNING,
+    };
+    let _ = writeln!(out, "{arn}: {style}{}{style:#}", status.as_str());
+    if let Some(output) = status.output() {
+        let _ = writeln!(out, "  {BOLD}output{BOLD:#}: {output}");
+    }
+    run::write_failure(out, status, "  ");
 }

@@ -216,8 +216,23 @@ pub(crate) async fn drive(
     let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
     // Set when the store could not journal an event: the execution stops here.
     let mut interrupted: Option<StoreError> = None;
+    if let Recording::Journal(_) = recording
+        && *execution.status() != ExecutionStatus::Running
+    {
+        // Its journal ends with its end, which its record does not tell yet: a redrive that
+        // ended at once journals the redrive first, and a crash may have come between.
+        let (progress, _) = ended(execution.status(), execution.history());
+        if let Err(e) = d
+            .shared
+            .store
+            .append(&d.execution_arn, &[], &progress)
+            .await
+        {
+            interrupted = Some(e);
+        }
+    }
     let mut parked: Option<Millis> = None;
-    loop {
+    while interrupted.is_none() {
         match &mut recording {
             Recording::Journal(digest) => {
                 if let Err(e) = d
@@ -318,6 +333,9 @@ pub(crate) async fn drive(
     d.forget_tokens();
     let arn = d.execution_arn.clone();
     let shared = d.shared.clone();
+    // On a store without a journal, an execution that ended without succeeding is kept as it
+    // is: a redrive goes on with it.
+    let mut halted = None;
     let finished = match interrupted {
         Some(error) => {
             for ack in d.acks.drain(..) {
@@ -327,6 +345,16 @@ pub(crate) async fn drive(
                 status: ExecutionStatus::Aborted(interruption(&error)),
                 history: execution.into_history(),
             }
+        }
+        None if matches!(recording, Recording::Record)
+            && !matches!(execution.status(), ExecutionStatus::Succeeded(_)) =>
+        {
+            let finished = Finished {
+                status: execution.status().clone(),
+                history: execution.history().to_vec(),
+            };
+            halted = Some(Box::new(execution));
+            finished
         }
         None => Finished::from_execution(execution),
     };
@@ -340,9 +368,11 @@ pub(crate) async fn drive(
             // leaves it as it was.
             let (progress, stop_date) = ended(&finished.status, &finished.history);
             let _ = shared.store.append(&arn, &[], &progress).await;
-            shared
-                .registry
-                .keep_history(arn.clone(), stop_date, Kept::History(finished.clone()));
+            let kept = match halted {
+                Some(execution) => Kept::Halted(execution),
+                None => Kept::History(finished.clone()),
+            };
+            shared.registry.keep_history(arn.clone(), stop_date, kept);
             shared.registry.remove_live(&arn);
         }
         Recording::Journal(_) => shared.registry.remove_live(&arn),
@@ -395,7 +425,7 @@ pub(crate) fn ended(status: &ExecutionStatus, history: &[HistoryEvent]) -> (Prog
 }
 
 /// What a new execution waits for, from the commands its start returned.
-pub(crate) fn waiting_of(commands: &[Command]) -> Waiting {
+fn waiting_of(commands: &[Command]) -> Waiting {
     let mut waiting = Waiting::default();
     for command in commands {
         match command {
@@ -410,6 +440,17 @@ pub(crate) fn waiting_of(commands: &[Command]) -> Waiting {
             }
             Command::Cancel { .. } | Command::CancelTimer { .. } => {}
         }
+    }
+    waiting
+}
+
+/// What an execution waits for once `commands` (what its start or its redrive returned)
+/// are carried out, recorded with it at `now` so that a recovery finds it.
+pub(crate) fn waiting_after(execution: &Execution, commands: &[Command], now: Millis) -> Waiting {
+    let mut waiting = waiting_of(commands);
+    if execution.has_pending_work() {
+        // It goes on at once: a recovery does not leave it waiting for a timer.
+        waiting.next_timer = Some(now);
     }
     waiting
 }

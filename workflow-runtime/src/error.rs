@@ -2,6 +2,7 @@
 //! was refused.
 
 use workflow_core::diagnostic::Diagnostics;
+use workflow_core::execution::RedriveError as CoreRedriveError;
 use workflow_core::execution::StartError as CoreStartError;
 
 use crate::store::StoreError;
@@ -105,6 +106,70 @@ pub enum RegistryError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why an execution could not be redriven ([`Runtime::redrive`](crate::Runtime::redrive)).
+/// [`RedriveError::aws_error`] names the exception AWS's `RedriveExecution` answers with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedriveError {
+    /// Executions run on tokio: a redrive must be called within a tokio runtime.
+    #[error("executions run on tokio: call this from within a tokio runtime")]
+    NoTokioRuntime,
+    /// No execution has this ARN (never started here, or purged): AWS's
+    /// `ExecutionDoesNotExist`.
+    #[error("Execution Does Not Exist: '{arn}'")]
+    ExecutionDoesNotExist {
+        /// The ARN asked for.
+        arn: String,
+    },
+    /// The step logic refuses the redrive: AWS's `ExecutionNotRedrivable` (still running,
+    /// succeeded, EXPRESS, ended more than 14 days ago, started more than a year ago, no room
+    /// left in its history), worded as AWS's `redriveStatusReason`; or a patched definition
+    /// that does not fit the execution (which names the state that does not fit).
+    #[error(transparent)]
+    Refused(#[from] CoreRedriveError),
+    /// The store keeps no journal, and the runtime no longer holds the execution in memory
+    /// (it keeps its last finished executions only), or never did (another runtime ran it).
+    #[error(
+        "ExecutionNotRedrivable: '{arn}' is no longer held in memory, and the store keeps no journal to rebuild it from (a store without a journal keeps the last finished executions of its runtime only; a durable store keeps them all)"
+    )]
+    NotKept {
+        /// The execution's ARN.
+        arn: String,
+    },
+    /// The patched definition cannot be loaded (every problem is listed, with its location).
+    #[error("the new definition cannot be loaded: {0}")]
+    Definition(LoadError),
+    /// The execution cannot be rebuilt from its journal (its definition revision is missing
+    /// or no longer loads, its replay diverges).
+    #[error("'{arn}' cannot be redriven: {reason}")]
+    Unloadable {
+        /// The execution's ARN.
+        arn: String,
+        /// Why.
+        reason: String,
+    },
+    /// The store failed: the redrive was not recorded, and nothing of it was carried out.
+    #[error("the redrive could not be recorded: {0}")]
+    Store(StoreError),
+}
+
+impl RedriveError {
+    /// The exception AWS's `RedriveExecution` answers with for this refusal:
+    /// `ExecutionDoesNotExist` or `ExecutionNotRedrivable`; `None` for what AWS has no
+    /// answer of its own for (a patched definition, a store that failed).
+    pub fn aws_error(&self) -> Option<&'static str> {
+        match self {
+            RedriveError::ExecutionDoesNotExist { .. } => Some("ExecutionDoesNotExist"),
+            RedriveError::Refused(refusal) => refusal.aws_error(),
+            RedriveError::NotKept { .. } => Some("ExecutionNotRedrivable"),
+            RedriveError::NoTokioRuntime
+            | RedriveError::Definition(_)
+            | RedriveError::Unloadable { .. }
+            | RedriveError::Store(_) => None,
+        }
+    }
 }
 
 /// The characters AWS refuses in a state machine's or an execution's name, besides whitespace

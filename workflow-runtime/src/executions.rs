@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
+use workflow_core::entropy::Entropy;
 use workflow_core::execution::{Event, Execution, ExecutionConfig, Failure};
 use workflow_core::history::HistoryEvent;
-use workflow_core::journal::{Entry, replay};
+use workflow_core::journal::Entry;
 
 use crate::driver::{self, Msg};
 use crate::error::RegistryError;
-use crate::recovery::{self, Unloadable};
+use crate::recovery::{self, Rebuilt, Unloadable};
 use crate::registry::{Kept, Live, ReplayAtOnce};
 use crate::runtime::{Runtime, Shared};
 use crate::store::{ExecutionFilter, ExecutionRecord, Page, PageRequest, Status};
@@ -131,24 +132,28 @@ impl Runtime {
             reason,
         };
         if shared.durable {
-            let (execution, _) = rebuild(shared, &record).await.map_err(|e| match e {
-                Unloadable::Store(e) => RegistryError::Store(e),
-                Unloadable::Refused(f) => unavailable(f.cause.unwrap_or_default()),
-            })?;
-            return Ok(execution.into_history().into());
+            let rebuilt =
+                recovery::rebuild(shared, &record.arn, &record.state_machine, record.revision)
+                    .await
+                    .map_err(|e| match e {
+                        Unloadable::Store(e) => RegistryError::Store(e),
+                        Unloadable::Refused(f) => unavailable(f.cause.unwrap_or_default()),
+                    })?;
+            return Ok(rebuilt.replayed.execution.into_history().into());
         }
         if let Some(replay) = shared
             .memory
             .as_ref()
             .and_then(|memory| memory.replay_at_once(arn))
         {
-            return Ok(replay_at_once(shared, &record, &replay)
-                .map_err(unavailable)?
-                .into());
+            let (execution, _) = start_at_once(shared, &record, &replay).map_err(unavailable)?;
+            return Ok(execution.into_history().into());
         }
         let kept = shared.registry.with_kept_history(arn, |kept| match kept {
             Kept::History(finished) => Ok(finished.history.clone()),
-            Kept::AtOnce(replay) => replay_at_once(shared, &record, replay),
+            Kept::AtOnce(replay) => start_at_once(shared, &record, replay)
+                .map(|(execution, _)| execution.into_history()),
+            Kept::Halted(execution) => Ok(execution.history().to_vec()),
         });
         match kept {
             Some(history) => Ok(history.map_err(unavailable)?.into()),
@@ -185,23 +190,29 @@ async fn stop_in_store(
     failure: Failure,
 ) -> Result<(), RegistryError> {
     let arn: Arc<str> = Arc::from(record.arn.as_str());
-    let (inbox, _rx) = crate::driver::Inbox::new(shared.clock.clone());
-    let (_done_tx, done) = tokio::sync::watch::channel(None);
-    let live = Live {
-        inbox,
-        done,
-        input: record.input.clone(),
-    };
+    // Nothing drives it: its driver's ends are kept only while it is stopped.
+    let (live, _ends) = Live::new(&shared.clock, record.input.clone());
     let _claim = match shared.registry.claim(arn.clone(), live) {
         Ok(claim) => claim,
         Err(driven) => return stop_live(&driven, failure).await,
     };
     let now = shared.clock.now_millis();
-    let (entries, progress) = match rebuild(shared, &record).await {
-        Ok((mut execution, mut state)) => {
+    let (entries, progress) = match recovery::rebuild(
+        shared,
+        &record.arn,
+        &record.state_machine,
+        record.revision,
+    )
+    .await
+    {
+        Ok(Rebuilt {
+            mut replayed,
+            mut entropy,
+        }) => {
+            let execution = &mut replayed.execution;
             let event = Event::Stop { failure };
-            execution.handle(event.clone(), now, &mut *state.entropy);
-            let check = state.digest.advance(execution.history());
+            execution.handle(event.clone(), now, &mut *entropy);
+            let check = replayed.digest.advance(execution.history());
             let entry = Entry {
                 event,
                 at: now,
@@ -227,55 +238,14 @@ async fn stop_in_store(
     Ok(())
 }
 
-/// Where a rebuilt execution's journal stands: the random numbers and the history check to
-/// go on with.
-struct Rebuilt {
-    entropy: Box<dyn workflow_core::entropy::Entropy + Send>,
-    digest: workflow_core::journal::HistoryDigest,
-}
-
-/// An execution of a durable store rebuilt from its journal, without running anything.
-async fn rebuild(
-    shared: &Shared,
-    record: &ExecutionRecord,
-) -> Result<(Execution, Rebuilt), Unloadable> {
-    let workflow = recovery::revision(shared, &record.state_machine, record.revision).await?;
-    let Some((start, entries)) = shared.store.journal(&record.arn).await? else {
-        return Err(Unloadable::Refused(Failure::new(
-            workflow_core::error::names::RUNTIME,
-            "the store holds no journal of it",
-        )));
-    };
-    let mut entropy = shared.entropy(start.seed);
-    let replayed =
-        replay(workflow.plan().clone(), &start, &entries, &mut *entropy).map_err(|e| {
-            Unloadable::Refused(Failure::new(
-                workflow_core::error::names::RUNTIME,
-                e.to_string(),
-            ))
-        })?;
-    if replayed.execution.info().execution_arn != record.arn {
-        return Err(recovery::renamed(
-            &record.arn,
-            &replayed.execution.info().execution_arn,
-        ));
-    }
-    Ok((
-        replayed.execution,
-        Rebuilt {
-            entropy,
-            digest: replayed.digest,
-        },
-    ))
-}
-
-/// The history of an execution that ended as it started, replayed from its record's input
-/// and start date with what was kept of it.
-fn replay_at_once(
+/// An execution that ended as it started, started again from its record's input and start
+/// date with what was kept of it (the same seed: the same random numbers), with the random
+/// numbers it goes on with.
+pub(crate) fn start_at_once(
     shared: &Shared,
     record: &ExecutionRecord,
     kept: &ReplayAtOnce,
-) -> Result<Vec<HistoryEvent>, String> {
+) -> Result<(Execution, Box<dyn Entropy + Send>), String> {
     let config = ExecutionConfig {
         state_machine_name: record.state_machine.clone(),
         execution_name: kept.named.then(|| record.name.clone()),
@@ -293,5 +263,5 @@ fn replay_at_once(
         &mut *entropy,
     )
     .map_err(|e| e.to_string())?;
-    Ok(execution.into_history())
+    Ok((execution, entropy))
 }

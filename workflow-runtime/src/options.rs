@@ -86,3 +86,23 @@ impl StartOptions {
         self
     }
 }
+
+/// How to redrive an execution ([`Runtime::redrive_with`](crate::Runtime::redrive_with)):
+/// start from [`RedriveOptions::default`] (as AWS's `RedriveExecution`: with the definition
+/// the execution ran) and change what differs.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RedriveOptions {
+    /// A patched definition (ASL JSON) to go on with instead of the one the execution ran:
+    /// saved as the state machine's next revision once it is known to fit the execution.
+    /// Beyond AWS, which redrives with the definition the execution ran only.
+    pub definition: Option<String>,
+}
+
+impl RedriveOptions {
+    /// Goes on with this patched definition (see [`RedriveOptions::definition`]).
+    pub fn definition(mut self, asl_json: impl Into<String>) -> RedriveOptions {
+        self.definition = Some(asl_json.into());
+        self
+    }
+}

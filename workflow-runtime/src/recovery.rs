@@ -7,13 +7,15 @@
 //! a message comes for it (an answer, a stop, a request for its history). Recovering many
 //! waiting executions costs little, and none of them holds its state in memory meanwhile.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 use workflow_core::definition::Definition;
+use workflow_core::entropy::Entropy;
 use workflow_core::error::names;
-use workflow_core::execution::{ExecutionStatus, Failure, Millis};
-use workflow_core::journal::{ReplayError, replay};
+use workflow_core::execution::{Event, ExecutionStatus, Failure, Millis};
+use workflow_core::journal::{ReplayError, Replayed, replay_with};
 use workflow_core::plan::{CompileOptions, MachineType};
 
 use crate::clock::Work;
@@ -78,13 +80,9 @@ impl Runtime {
     ) -> ExecutionHandle {
         let shared = &self.shared;
         let arn: Arc<str> = Arc::from(record.arn.as_str());
-        let (tx, rx) = Inbox::new(shared.clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        let live = Live {
-            inbox: tx.clone(),
-            done: done.clone(),
-            input: record.input.clone(),
-        };
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, record.input.clone());
+        let handle = live.handle(arn.clone());
+        let tx = live.inbox.clone();
         match shared.registry.claim(arn.clone(), live) {
             Ok(claim) => claim.kept(),
             Err(existing) => return existing.handle(arn),
@@ -106,19 +104,8 @@ impl Runtime {
                 false => waiting.next_timer,
             },
         };
-        tokio.spawn(journaled(
-            shared.clone(),
-            parked,
-            None,
-            tx.clone(),
-            rx,
-            done_tx,
-        ));
-        ExecutionHandle {
-            arn,
-            tx: Some(tx),
-            done,
-        }
+        tokio.spawn(journaled(shared.clone(), parked, None, tx, rx, done_tx));
+        handle
     }
 }
 
@@ -257,29 +244,8 @@ fn end_unloaded(
 
 /// Rebuilds an execution from its journal: what its driver starts from.
 async fn load(shared: &Shared, parked: &Parked) -> Result<Launch, Unloadable> {
-    let workflow = revision(shared, &parked.state_machine, parked.revision).await?;
-    let Some((start, entries)) = shared.store.journal(&parked.arn).await? else {
-        return Err(refused(format!(
-            "The execution cannot be resumed: the store holds no journal of it ({}).",
-            parked.arn
-        )));
-    };
-    let mut entropy = shared.entropy(start.seed);
-    let replayed = replay(workflow.plan().clone(), &start, &entries, &mut *entropy).map_err(
-        |e| match e {
-            ReplayError::Diverged { .. } => refused(format!(
-                "The execution cannot be resumed: {e}. It was started by revision {} of the state machine '{}'.",
-                parked.revision, parked.state_machine
-            )),
-            other => refused(format!("The execution cannot be resumed: {other}.")),
-        },
-    )?;
-    if replayed.execution.info().execution_arn != *parked.arn {
-        return Err(renamed(
-            &parked.arn,
-            &replayed.execution.info().execution_arn,
-        ));
-    }
+    let Rebuilt { replayed, entropy } =
+        rebuild(shared, &parked.arn, &parked.state_machine, parked.revision).await?;
     let recording = Recording::Journal(replayed.digest);
     Ok(Launch {
         awaiting_token: replayed.awaiting_token,
@@ -287,9 +253,63 @@ async fn load(shared: &Shared, parked: &Parked) -> Result<Launch, Unloadable> {
     })
 }
 
+/// An execution of a durable store rebuilt from its journal, and the random numbers it goes
+/// on with.
+pub(crate) struct Rebuilt {
+    pub replayed: Replayed,
+    pub entropy: Box<dyn Entropy + Send>,
+}
+
+/// Rebuilds the execution `arn`, which started with revision `revision` of the state machine
+/// `state_machine`, by replaying its journal through the step logic, without running
+/// anything: a redrive with a patched definition goes on with the revision it names.
+pub(crate) async fn rebuild(
+    shared: &Shared,
+    arn: &str,
+    state_machine: &str,
+    revision: u64,
+) -> Result<Rebuilt, Unloadable> {
+    let workflow = self::revision(shared, state_machine, revision).await?;
+    let Some((start, entries)) = shared.store.journal(arn).await? else {
+        return Err(refused(format!(
+            "The execution cannot be resumed: the store holds no journal of it ({arn})."
+        )));
+    };
+    // The plans of the revisions it was redriven with, compiled before the replay asks.
+    let mut patched = HashMap::new();
+    for entry in &entries {
+        if let Event::Redrive {
+            revision: Some(patch),
+        } = entry.event
+            && !patched.contains_key(&patch)
+        {
+            let workflow = self::revision(shared, state_machine, patch).await?;
+            patched.insert(patch, workflow.plan().clone());
+        }
+    }
+    let mut entropy = shared.entropy(start.seed);
+    let replayed = replay_with(
+        workflow.plan().clone(),
+        &|patch| patched.get(&patch).cloned(),
+        &start,
+        &entries,
+        &mut *entropy,
+    )
+    .map_err(|e| match e {
+        ReplayError::Diverged { .. } => refused(format!(
+            "The execution cannot be resumed: {e}. It was started by revision {revision} of the state machine '{state_machine}'."
+        )),
+        other => refused(format!("The execution cannot be resumed: {other}.")),
+    })?;
+    if replayed.execution.info().execution_arn != *arn {
+        return Err(renamed(arn, &replayed.execution.info().execution_arn));
+    }
+    Ok(Rebuilt { replayed, entropy })
+}
+
 /// A replay that named the execution otherwise than its record: its name was drawn from
 /// random numbers that are not the ones its seed gave.
-pub(crate) fn renamed(arn: &str, replayed: &str) -> Unloadable {
+fn renamed(arn: &str, replayed: &str) -> Unloadable {
     refused(format!(
         "The execution cannot be resumed: its replay names it '{replayed}' where its record says '{arn}': the runtime's random numbers are not the ones its seed gave (an entropy source must be a function of the seed)."
     ))

@@ -6,11 +6,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
-use tokio::sync::{OnceCell, watch};
-use workflow_core::execution::Millis;
+use tokio::sync::{OnceCell, mpsc, watch};
+use workflow_core::execution::{Execution, Millis};
 use workflow_core::plan::Plan;
 
-use crate::driver::Inbox;
+use crate::clock::{Clock, Work};
+use crate::driver::{Inbox, Msg};
 use crate::fast_hash::FastMap;
 use crate::handle::{ExecutionHandle, Finished};
 use crate::workflow::Workflow;
@@ -24,7 +25,21 @@ pub(crate) struct Live {
     pub input: Arc<Value>,
 }
 
+/// What the driver of an execution about to run takes: the receiving end of its inbox, and
+/// the sender of its outcome.
+pub(crate) type DriverEnds = (
+    mpsc::UnboundedReceiver<(Msg, Work)>,
+    watch::Sender<Option<Arc<Finished>>>,
+);
+
 impl Live {
+    /// An execution about to be driven, started with `input`, and the ends its driver takes.
+    pub(crate) fn new(clock: &Arc<dyn Clock>, input: Arc<Value>) -> (Live, DriverEnds) {
+        let (inbox, rx) = Inbox::new(clock.clone());
+        let (done_tx, done) = watch::channel(None);
+        (Live { inbox, done, input }, (rx, done_tx))
+    }
+
     pub(crate) fn handle(&self, arn: Arc<str>) -> ExecutionHandle {
         ExecutionHandle {
             arn,
@@ -41,8 +56,11 @@ pub(crate) enum Kept {
     /// An execution that ended as it started (it never waited): what replays it, far
     /// smaller than its history, which is rebuilt from it with the input its record keeps.
     AtOnce(ReplayAtOnce),
-    /// Any other: its history.
+    /// Any other that succeeded: its history.
     History(Arc<Finished>),
+    /// Any other that ended without succeeding: the execution itself, history and all, which
+    /// a redrive goes on with.
+    Halted(Box<Execution>),
 }
 
 impl Kept {
@@ -50,6 +68,7 @@ impl Kept {
         match self {
             Kept::AtOnce(_) => 1,
             Kept::History(finished) => finished.history.len(),
+            Kept::Halted(execution) => execution.history().len(),
         }
     }
 }
@@ -203,6 +222,25 @@ impl Registry {
             .find(|(a, _, _)| **a == *arn)
             .map(|(_, _, kept)| kept);
         kept.map(read)
+    }
+
+    /// Takes out how the execution `arn` is kept (its last end, with its stop date), forgetting
+    /// it: a redrive goes on with it (and gives it back if refused).
+    pub(crate) fn take_kept(&self, arn: &str) -> Option<(Millis, Kept)> {
+        let mut histories = lock(&self.histories);
+        let KeptHistories { order, events } = &mut *histories;
+        let mut taken = None;
+        // A few entries (see KEEP_HISTORIES): rebuilt without the execution's.
+        for (a, stop, kept) in std::mem::take(order) {
+            if *a == *arn {
+                *events -= kept.events();
+                // Only the last end counts (an earlier one was redriven since).
+                taken = Some((stop, kept));
+            } else {
+                order.push_back((a, stop, kept));
+            }
+        }
+        taken
     }
 
     /// Forgets the histories of executions that ended before `before`.

@@ -3,18 +3,19 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus};
 use workflow_core::journal::{HistoryDigest, Start};
 use workflow_core::plan::MachineType;
 
-use crate::driver::{self, Inbox, Launch, Recording};
+use crate::clock::Work;
+use crate::driver::{self, Inbox, Launch, Msg, Recording};
 use crate::error::{StartError, check_name};
 use crate::handle::{ExecutionHandle, Finished};
 use crate::options::StartOptions;
 use crate::recovery::{self, Parked};
 use crate::registry::{Kept, Live, ReplayAtOnce};
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, Shared};
 use crate::store::{ExecutionRecord, Progress, Status, StoreError, Waiting};
 use crate::workflow::Workflow;
 
@@ -163,26 +164,15 @@ impl Runtime {
         }
         // It runs on: its name is claimed here first, so that no other start of the same
         // name drives it too, then it is recorded, and only then is it driven.
-        let (tx, rx) = Inbox::new(shared.clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        let live = Live {
-            inbox: tx.clone(),
-            done: done.clone(),
-            input: input.clone(),
-        };
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, input.clone());
+        let handle = live.handle(arn.clone());
+        let tx = live.inbox.clone();
         let claim = match shared.registry.claim(arn.clone(), live) {
             Ok(claim) => claim,
             Err(existing) => return same_input(arn, existing, &input),
         };
         let waiting = match journaled {
-            true => {
-                let mut waiting = driver::waiting_of(&commands);
-                if execution.has_pending_work() {
-                    // It goes on at once: a recovery does not leave it waiting for a timer.
-                    waiting.next_timer = Some(now);
-                }
-                waiting
-            }
+            true => driver::waiting_after(&execution, &commands, now),
             false => Waiting::default(),
         };
         match shared
@@ -197,32 +187,20 @@ impl Runtime {
             }
             Err(e) => return Err(StartError::Store(e)),
         }
-        if journaled {
-            let launch = Launch::new(execution, commands, entropy, Recording::Journal(digest));
-            let parked = Parked {
-                arn: arn.clone(),
-                state_machine: workflow.name().to_string(),
-                revision,
-                wake_at: None,
-            };
-            tokio.spawn(recovery::journaled(
-                shared.clone(),
-                parked,
-                Some(launch),
-                tx.clone(),
-                rx,
-                done_tx,
-            ));
-        } else {
-            let launch = Launch::new(execution, commands, entropy, Recording::Record);
-            tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
-        }
+        let recording = match journaled {
+            true => Recording::Journal(digest),
+            false => Recording::Record,
+        };
+        let launch = Launch::new(execution, commands, entropy, recording);
+        let parked = Parked {
+            arn: arn.clone(),
+            state_machine: workflow.name().to_string(),
+            revision,
+            wake_at: None,
+        };
+        drive_recorded(&tokio, shared, launch, parked, tx, rx, done_tx);
         shared.purge_when_due(now);
-        Ok(ExecutionHandle {
-            arn,
-            tx: Some(tx),
-            done,
-        })
+        Ok(handle)
     }
 
     /// Starts an EXPRESS execution and waits for its end, as `StartSyncExecution` does.
@@ -266,6 +244,29 @@ impl Runtime {
         match found {
             Some(unfinished) => Ok(self.adopt(&tokio, unfinished.record, unfinished.waiting)),
             None => Err(refused()),
+        }
+    }
+}
+
+/// Drives a STANDARD execution recorded in the store from `launch`, on `tokio`: a journaled
+/// one by [`recovery::journaled`], which lets it leave memory while it waits (`parked` says
+/// where its journal is), any other to its end in memory.
+pub(crate) fn drive_recorded(
+    tokio: &tokio::runtime::Handle,
+    shared: &Arc<Shared>,
+    launch: Launch,
+    parked: Parked,
+    tx: Inbox,
+    rx: mpsc::UnboundedReceiver<(Msg, Work)>,
+    done: watch::Sender<Option<Arc<Finished>>>,
+) {
+    match launch.recording {
+        Recording::Journal(_) => {
+            let driver = recovery::journaled(shared.clone(), parked, Some(launch), tx, rx, done);
+            tokio.spawn(driver);
+        }
+        Recording::Record | Recording::Unrecorded => {
+            tokio.spawn(driver::run(shared.clone(), launch, tx, rx, done));
         }
     }
 }

@@ -293,13 +293,19 @@ impl Store for MemoryStore {
     ) -> StoreFuture<'a, ()> {
         let mut inner = self.inner();
         let Some(Kept {
-            record, waiting, ..
+            record,
+            waiting,
+            replay,
         }) = inner.executions.get_mut(arn)
         else {
             return ready(Err(StoreError::ExecutionDoesNotExist {
                 arn: arn.to_string(),
             }));
         };
+        if let Progress::Redriven { .. } = progress {
+            // It goes on: its start no longer replays it.
+            *replay = None;
+        }
         apply_progress(record, waiting, progress);
         if let Progress::Finished { stop_date, .. } = progress {
             match payload_bytes(record, self.keep.payload_bytes) {

@@ -188,7 +188,8 @@ pub struct ExecutionRecord {
     pub name: String,
     /// The state machine's name.
     pub state_machine: String,
-    /// The revision of the definition it runs.
+    /// The revision of the definition it started with (a redrive with a patched definition
+    /// goes on with a later one, which its journal names).
     pub revision: u64,
     /// STANDARD or EXPRESS.
     pub machine_type: MachineType,

@@ -5,5 +5,6 @@
 mod common;
 mod journaling;
 mod recovery;
+mod redrive;
 mod registering;
 mod registry;

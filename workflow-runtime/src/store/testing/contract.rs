@@ -585,6 +585,10 @@ fn varied_entries(first_at: Millis) -> Vec<Entry> {
         Event::Stop {
             failure: Failure::new("Stopped", "by a test"),
         },
+        Event::Redrive { revision: None },
+        Event::Redrive {
+            revision: Some(u64::MAX),
+        },
         Event::Continue,
     ];
     events

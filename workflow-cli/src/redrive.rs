@@ -1,0 +1,125 @@
+//! `workflow redrive --store DB EXECUTION [--definition FILE]`: redrives an execution of a
+//! store that FAILED, TIMED_OUT or was ABORTED, as AWS's `RedriveExecution` does (from the
+//! states that did not succeed), its tasks served as `run` serves them; with `--definition`,
+//! beyond AWS, with a patched definition.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail};
+use workflow_core::plan::CompileOptions;
+use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Store};
+use workflow_runtime::{RedriveOptions, Runtime};
+use workflow_sqlite::SqliteStore;
+
+use crate::render::BOLD;
+use crate::resume::{execution_json, write_outcome};
+use crate::run::{self, ServeArgs, Serving};
+use crate::{Format, input};
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    /// The execution: its ARN, or its name (when only one state machine of the store has an
+    /// execution of that name).
+    pub execution: String,
+    /// The SQLite store a `workflow run --store DB` recorded the execution in.
+    #[arg(long, value_name = "DB")]
+    pub store: PathBuf,
+    /// Go on with this definition instead of the one the execution ran (beyond AWS): the states
+    /// the execution stopped in must be there, of the same type; their fields, and the other
+    /// states, may change. Saved in the store as the state machine's next revision.
+    #[arg(long, value_name = "FILE")]
+    pub definition: Option<PathBuf>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// `human` (the outcome) or `json` (one object on stdout).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    // Redriving finds nothing in a store that does not exist: creating one would hide a typo.
+    if !args.store.exists() {
+        bail!("{}: no such store", args.store.display());
+    }
+    let store = run::open_store(&args.store)?;
+    let tokio = run::tokio_runtime()?;
+    let record = tokio.block_on(find(&store, &args.execution, &args.store))?;
+    // An ARN the store does not know is refused by the redrive itself, in AWS's words.
+    let arn = record
+        .as_ref()
+        .map_or_else(|| args.execution.clone(), |r| r.arn.clone());
+    // A mock config's state machine: `--state-machine`, or the execution's.
+    let machine = record.as_ref().map_or("", |r| r.state_machine.as_str());
+    let serving = Serving::new(&args.serve, machine)?;
+    let mut options = RedriveOptions::default();
+    if let (Some(path), Some(record)) = (&args.definition, &record) {
+        let compile = CompileOptions {
+            machine_type: record.machine_type,
+        };
+        options = options.definition(input::definition(path, &compile)?.0);
+    }
+    let (status, redrive_count) = tokio.block_on(async {
+        let runtime = serving.runtime(Runtime::builder().store(store));
+        let handle = runtime
+            .redrive_with(&arn, &options)
+            .await
+            .map_err(|e| anyhow!("cannot redrive {arn}: {e}"))?;
+        // SIGINT or SIGTERM stop the bound commands before `workflow` ends.
+        let status = crate::signals::until_interrupted(handle.outcome()).await;
+        let record = runtime.describe_execution(&arn).await;
+        let redrive_count = record.map_err(|e| anyhow!("cannot read {arn}: {e}"))?;
+        anyhow::Ok((status, redrive_count.redrive_count))
+    })?;
+    if args.format == Format::Json {
+        let mut v = execution_json(&arn, &status);
+        v["redriveCount"] = redrive_count.into();
+        let _ = writeln!(crate::output::plain_stdout(), "{v}");
+    } else {
+        let mut out = crate::output::stdout();
+        write_outcome(&mut out, &arn, &status);
+        let _ = writeln!(out, "  {BOLD}redrive count{BOLD:#}: {redrive_count}");
+    }
+    Ok(run::exit_code(&status))
+}
+
+/// The record of the execution `execution` names: an ARN (`None` when the store has none of
+/// it), or a name, which must be the name of exactly one execution of the store.
+async fn find(
+    store: &SqliteStore,
+    execution: &str,
+    path: &Path,
+) -> anyhow::Result<Option<ExecutionRecord>> {
+    let read = |e| anyhow!("cannot read the store: {e}");
+    if execution.starts_with("arn:") {
+        return store.execution(execution).await.map_err(read);
+    }
+    let mut named = Vec::new();
+    let mut page = PageRequest::first(1000);
+    loop {
+        let listed = store
+            .list_executions(&ExecutionFilter::all(), page)
+            .await
+            .map_err(read)?;
+        named.extend(listed.items.into_iter().filter(|r| r.name == execution));
+        match listed.next {
+            Some(token) => page = PageRequest::after(1000, token),
+            None => break,
+        }
+    }
+    match named.len() {
+        0 => bail!(
+            "Execution Does Not Exist: no execution of {} is named '{execution}'",
+            path.display()
+        ),
+        1 => Ok(named.pop()),
+        _ => bail!(
+            "executions of several state machines are named '{execution}': give the ARN of one ({})",
+            named
+                .iter()
+                .map(|r| r.arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -4,6 +4,7 @@
 
 mod common;
 mod journaling;
+mod parking;
 mod recovery;
 mod redrive;
 mod registering;

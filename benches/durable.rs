@@ -15,6 +15,7 @@
 //!
 //! Everything runs on a single-threaded tokio runtime (one core); the store's writer and
 //! readers are threads of their own. The figures of a run are medians of repeated runs.
+//! `cargo bench --bench durable -- D6 P` computes only the figures named.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,19 +156,21 @@ async fn transitions_per_second(
     runs: usize,
 ) -> u64 {
     let per_execution = transitions_of(runtime, workflow, input).await;
+    let busy_before = busy_threads();
     let before = store.write_stats();
     let mut times = Vec::new();
     for _ in 0..runs {
         times.push(run_at_once(runtime, workflow, input, executions).await);
     }
     let after = store.write_stats();
+    let busy = busy_since(&busy_before, times.iter().sum());
     times.sort();
     let median = times[times.len() / 2];
     let transitions = per_execution * executions;
     let commits = after.transactions - before.transactions;
     let writes = after.writes - before.writes;
     println!(
-        "{label}: {executions} executions at once, {transitions} transitions, median {:.1} ms of {runs} runs ({:.1} to {:.1} ms); {commits} commits of {} writes on average",
+        "{label}: {executions} executions at once, {transitions} transitions, median {:.1} ms of {runs} runs ({:.1} to {:.1} ms); {commits} commits of {} writes on average; busy: {busy}",
         median.as_secs_f64() * 1000.0,
         times[0].as_secs_f64() * 1000.0,
         times[times.len() - 1].as_secs_f64() * 1000.0,
@@ -205,6 +208,44 @@ async fn settle() {
     tokio::spawn(async {})
         .await
         .expect("a task that does nothing");
+}
+
+/// How long each thread of the process has run on a core so far, by thread name.
+fn busy_threads() -> Vec<(String, Duration)> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    let mut threads: Vec<(String, Duration)> = Vec::new();
+    for task in tasks.flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let ran = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .map_or(Duration::ZERO, Duration::from_nanos);
+        let name = name.trim().to_string();
+        match threads.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += ran,
+            None => threads.push((name, ran)),
+        }
+    }
+    threads
+}
+
+/// The share of `elapsed` each thread ran since `before`: `durable-… 93%, workflow-sqlite… 41%`.
+fn busy_since(before: &[(String, Duration)], elapsed: Duration) -> String {
+    let mut shares = Vec::new();
+    for (name, ran) in busy_threads() {
+        let earlier = before
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(Duration::ZERO, |b| b.1);
+        let share = ran.saturating_sub(earlier).as_secs_f64() / elapsed.as_secs_f64().max(1e-9);
+        if share >= 0.01 {
+            shares.push(format!("{name} {:.0}%", share * 100.0));
+        }
+    }
+    shares.join(", ")
 }
 
 /// The process's resident memory, in bytes (`VmRSS` of `/proc/self/status`).
@@ -292,54 +333,70 @@ fn single_threaded() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// The figures asked for: `cargo bench --bench durable -- D6 P` computes D6 and P only;
+/// without a name, all of them.
+fn wanted() -> impl Fn(&str) -> bool {
+    let names: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    move |figure| names.is_empty() || names.iter().any(|n| n == figure)
+}
+
 fn main() {
+    let wanted = wanted();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("durable-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a folder for the stores");
     println!("load average at the start: {}", load_average());
 
+    let mut figures = Vec::new();
     let tokio = single_threaded();
     let store = open_store(&dir, "workloads.db");
-    let (d2, d5, d6) = tokio.block_on(async {
+    tokio.block_on(async {
         let runtime = runtime_on(&store);
-        let w2 = register(&runtime, "w2", &read("w2_five_states.json")).await;
-        let d2 = transitions_per_second(
-            "D2",
-            &store,
-            &runtime,
-            &w2,
-            &read_json("w2_input.json"),
-            1_000,
-            7,
-        )
-        .await;
-        let w5 = register(&runtime, "w5", &read("w5_task_chain_lambda.json")).await;
         let w5_input = read_json("w5_input.json");
-        let alone =
-            transitions_per_second("D5 (one execution)", &store, &runtime, &w5, &w5_input, 1, 5)
-                .await;
-        println!("D5 (one execution): {alone} transitions/s");
-        let d5 =
-            transitions_per_second("D5", &store, &runtime, &w5, &w5_input, D5_AT_ONCE, 5).await;
-        let chain = register(&runtime, "d6", &task_chain(D6_TASKS)).await;
-        let d6 =
-            transitions_per_second("D6", &store, &runtime, &chain, &w5_input, D6_EXECUTIONS, 5)
-                .await;
-        (d2, d5, d6)
+        if wanted("D2") {
+            let w2 = register(&runtime, "w2", &read("w2_five_states.json")).await;
+            let input = read_json("w2_input.json");
+            let d2 = transitions_per_second("D2", &store, &runtime, &w2, &input, 1_000, 7).await;
+            figures.push(format!("D2: {d2} transitions/s"));
+        }
+        if wanted("D5") {
+            let w5 = register(&runtime, "w5", &read("w5_task_chain_lambda.json")).await;
+            let alone = "D5 (one execution)";
+            let one = transitions_per_second(alone, &store, &runtime, &w5, &w5_input, 1, 5).await;
+            println!("{alone}: {one} transitions/s");
+            let d5 =
+                transitions_per_second("D5", &store, &runtime, &w5, &w5_input, D5_AT_ONCE, 5).await;
+            figures.push(format!("D5: {d5} transitions/s"));
+        }
+        if wanted("D6") {
+            let chain = register(&runtime, "d6", &task_chain(D6_TASKS)).await;
+            let d6 =
+                transitions_per_second("D6", &store, &runtime, &chain, &w5_input, D6_EXECUTIONS, 5)
+                    .await;
+            figures.push(format!("D6: {d6} transitions/s"));
+        }
     });
     drop(tokio);
     drop(store);
 
-    let r = recovery(&dir);
-    let p = parked_memory(&dir);
+    if wanted("R") {
+        figures.push(format!("R: {} executions recovered/s", recovery(&dir)));
+    }
+    if wanted("P") {
+        figures.push(format!(
+            "P: {} bytes per parked execution",
+            parked_memory(&dir)
+        ));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 
     println!("load average at the end: {}", load_average());
     // Last, for tools: one line per figure.
-    println!("D2: {d2} transitions/s");
-    println!("D5: {d5} transitions/s");
-    println!("D6: {d6} transitions/s");
-    println!("R: {r} executions recovered/s");
-    println!("P: {p} bytes per parked execution");
+    for figure in figures {
+        println!("{figure}");
+    }
 }

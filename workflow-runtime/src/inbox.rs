@@ -9,9 +9,9 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
 
 use serde_json::Value;
-use tokio::sync::Notify;
 
 use crate::clock::{Clock, Work};
 use crate::driver::Msg;
@@ -35,12 +35,12 @@ pub(crate) struct DriverGone;
 /// The messages of one execution, shared by its inbox and its driver.
 pub(crate) struct Mailbox {
     mail: Mutex<Mail>,
-    /// A message came (for a driver waiting in [`Receiver::recv`]).
-    arrived: Notify,
 }
 
 struct Mail {
     queue: VecDeque<(Msg, Work)>,
+    /// The driver waiting in [`Receiver::recv`], woken by the next message.
+    waiting: Option<Waker>,
     /// The driver has ended.
     closed: bool,
     /// The execution's input while it is in memory: a start with its name and this input
@@ -63,11 +63,11 @@ impl Inbox {
         let mailbox = Arc::new(Mailbox {
             mail: Mutex::new(Mail {
                 queue: VecDeque::new(),
+                waiting: None,
                 closed: false,
                 input,
                 asleep: None,
             }),
-            arrived: Notify::new(),
         });
         let receiver = Receiver {
             mailbox: Some(mailbox.clone()),
@@ -84,19 +84,21 @@ impl Inbox {
     /// Sends `msg`; a parked execution is brought back to take it.
     pub(crate) fn send(&self, msg: Msg) -> Result<(), DriverGone> {
         let held = self.clock.as_ref().map_or_else(Work::none, Work::new);
-        let asleep = {
+        let (driver, asleep) = {
             let mut mail = self.mailbox.lock();
             if mail.closed {
                 drop(mail);
                 return Err(DriverGone);
             }
             mail.queue.push_back((msg, held));
-            mail.asleep.take()
+            (mail.waiting.take(), mail.asleep.take())
         };
-        match asleep {
+        if let Some(driver) = driver {
+            driver.wake();
+        }
+        if let Some(asleep) = asleep {
             // The message (and the work it holds) waits in the mailbox for the new driver.
-            Some(asleep) => parking::wake(self.mailbox.clone(), *asleep, None),
-            None => self.mailbox.arrived.notify_one(),
+            parking::wake(self.mailbox.clone(), *asleep, None);
         }
         Ok(())
     }
@@ -160,13 +162,25 @@ impl Receiver {
 
     /// The next message, once one is there.
     pub(crate) async fn recv(&mut self) -> (Msg, Work) {
-        loop {
-            if let Some(message) = self.try_recv() {
-                return message;
+        let mailbox = self.mailbox();
+        std::future::poll_fn(|cx| {
+            let mut mail = mailbox.lock();
+            match mail.queue.pop_front() {
+                Some(message) => Poll::Ready(message),
+                None => {
+                    // The next message wakes this driver (the same one wakes it once).
+                    if !mail
+                        .waiting
+                        .as_ref()
+                        .is_some_and(|w| w.will_wake(cx.waker()))
+                    {
+                        mail.waiting = Some(cx.waker().clone());
+                    }
+                    Poll::Pending
+                }
             }
-            // A message sent since the look above left a permit: this returns at once.
-            self.mailbox().arrived.notified().await;
-        }
+        })
+        .await
     }
 
     /// The next message, if one is there.
@@ -187,6 +201,7 @@ impl Drop for Receiver {
                 let mut mail = mailbox.lock();
                 mail.closed = true;
                 mail.input = None;
+                mail.waiting = None;
                 std::mem::take(&mut mail.queue)
             };
             // Dropped unanswered: the execution ended before handling them.

@@ -313,10 +313,12 @@ fn parked_memory(dir: &Path) -> u64 {
         // Warm: the first execution compiles and caches what every later one shares.
         park(&runtime, &workflow, 1).await;
         let before = resident_bytes();
+        let busy = busy_threads();
         let took = park(&runtime, &workflow, PARKED).await;
+        let busy = busy_since(&busy, took);
         let after = resident_bytes();
         println!(
-            "P: {PARKED} executions started and parked in {:.1} s ({:.0}/s); resident memory {} MiB before, {} MiB after",
+            "P: {PARKED} executions started and parked in {:.1} s ({:.0}/s; busy: {busy}); resident memory {} MiB before, {} MiB after",
             took.as_secs_f64(),
             PARKED as f64 / took.as_secs_f64(),
             before >> 20,

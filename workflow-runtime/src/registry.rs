@@ -69,6 +69,14 @@ impl Kept {
             Kept::Halted(execution) => execution.history().len(),
         }
     }
+
+    /// The events of a succeeded execution's history, kept only to be read.
+    fn succeeded_events(&self) -> usize {
+        match self {
+            Kept::History(finished) => finished.history.len(),
+            Kept::AtOnce(_) | Kept::Halted(_) => 0,
+        }
+    }
 }
 
 /// What replays an execution that ended as it started, besides its record's input and start
@@ -90,6 +98,11 @@ const KEEP_HISTORIES: usize = crate::store::MemoryStore::KEEP_FINISHED;
 /// push out a history whose memory has gone cold. A durable store rebuilds any history from
 /// its journal.)
 const KEEP_HISTORY_EVENTS: usize = 2_000;
+/// ... of which the histories of succeeded executions, kept only to be read, at most: the
+/// last few short ones. (Every execution that runs in memory ends so; keeping 2,000 events of
+/// them made the 50-state workflow of the workloads bench, DSL50, about 5% slower. Those that
+/// ended otherwise are kept within the larger bound, for a redrive.)
+const KEEP_SUCCEEDED_EVENTS: usize = 500;
 
 /// The histories of finished executions, for a store that keeps no journal to rebuild them
 /// from: kept until purged, within the bounds, the first to end going first. In the order
@@ -99,26 +112,47 @@ const KEEP_HISTORY_EVENTS: usize = 2_000;
 struct KeptHistories {
     /// Each with its execution's ARN and stop date.
     order: VecDeque<(Arc<str>, Millis, Kept)>,
+    /// The events they hold, and of those the succeeded executions'.
     events: usize,
+    succeeded: usize,
 }
 
 impl KeptHistories {
     fn keep(&mut self, arn: Arc<str>, stop_date: Millis, kept: Kept) {
-        let events = kept.events();
-        if events > KEEP_HISTORY_EVENTS {
+        let (events, succeeded) = (kept.events(), kept.succeeded_events());
+        if events > KEEP_HISTORY_EVENTS || succeeded > KEEP_SUCCEEDED_EVENTS {
             return;
         }
         self.events += events;
+        self.succeeded += succeeded;
         self.order.push_back((arn, stop_date, kept));
         while self.order.len() > KEEP_HISTORIES || self.events > KEEP_HISTORY_EVENTS {
             self.forget_first();
+        }
+        // Succeeded histories past their own bound go, the first to end first; the
+        // executions kept for a redrive stay.
+        while self.succeeded > KEEP_SUCCEEDED_EVENTS {
+            let first = self
+                .order
+                .iter()
+                .position(|(_, _, k)| k.succeeded_events() > 0);
+            match first.and_then(|at| self.order.remove(at)) {
+                Some((_, _, gone)) => self.forgotten(&gone),
+                None => break,
+            }
         }
     }
 
     fn forget_first(&mut self) {
         if let Some((_, _, gone)) = self.order.pop_front() {
-            self.events -= gone.events();
+            self.forgotten(&gone);
         }
+    }
+
+    /// Counts `gone` out.
+    fn forgotten(&mut self, gone: &Kept) {
+        self.events -= gone.events();
+        self.succeeded -= gone.succeeded_events();
     }
 
     /// Forgets the histories of executions that ended before `before`.
@@ -226,16 +260,15 @@ impl Registry {
     /// it: a redrive goes on with it (and gives it back if refused).
     pub(crate) fn take_kept(&self, arn: &str) -> Option<(Millis, Kept)> {
         let mut histories = lock(&self.histories);
-        let KeptHistories { order, events } = &mut *histories;
         let mut taken = None;
         // A few entries (see KEEP_HISTORIES): rebuilt without the execution's.
-        for (a, stop, kept) in std::mem::take(order) {
+        for (a, stop, kept) in std::mem::take(&mut histories.order) {
             if *a == *arn {
-                *events -= kept.events();
+                histories.forgotten(&kept);
                 // Only the last end counts (an earlier one was redriven since).
                 taken = Some((stop, kept));
             } else {
-                order.push_back((a, stop, kept));
+                histories.order.push_back((a, stop, kept));
             }
         }
         taken

@@ -11,17 +11,26 @@ use workflow_runtime::{TaskContext, TaskError, Work};
 
 use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, temp_dir};
 
-const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
+/// Half an hour: long enough to park (a minute or more), short enough that the runtime's
+/// hourly purge of finished executions (a task of its own) does not come due meanwhile.
+const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1800, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
 
-/// The tasks alive on the current tokio runtime, once the others have run as far as they can
-/// (each yield lets every task that is ready run once).
-async fn alive_tasks_when_settled() -> usize {
-    for _ in 0..100 {
+/// The tasks alive on the current tokio runtime once they are `expected`, or after many
+/// yields (each lets every task that is ready run once; the store's writer answers from a
+/// thread of its own meanwhile).
+async fn alive_tasks_when_settled(expected: usize) -> usize {
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    for _ in 0..10_000 {
+        if alive() == expected {
+            break;
+        }
         tokio::task::yield_now().await;
     }
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
+    alive()
 }
 
 #[test]
@@ -38,21 +47,21 @@ fn parked_executions_hold_no_task_and_wake_at_their_deadlines() {
             handles.push(rt.start(&wf, json!({ "n": n })).await.unwrap());
         }
         // One task watches all their deadlines (a driver each would be 200).
-        assert_eq!(alive_tasks_when_settled().await, 1);
+        assert_eq!(alive_tasks_when_settled(1).await, 1);
         drop(hold);
         for (n, handle) in handles.iter().enumerate() {
             assert_eq!(handle.outcome().await.output(), Some(&json!({ "n": n })));
             let history = handle.history().await;
             let waited = history.last().unwrap().timestamp - history[0].timestamp;
-            assert_eq!(waited, 3_600_000, "woken at its deadline");
+            assert_eq!(waited, 1_800_000, "woken at its deadline");
         }
         // Nothing left parked: the watching task has ended too.
-        assert_eq!(alive_tasks_when_settled().await, 0);
+        assert_eq!(alive_tasks_when_settled(0).await, 0);
     });
 }
 
 #[test]
-fn an_execution_waiting_only_for_its_token_leaves_memory_and_its_answer_brings_it_back() {
+fn executions_waiting_only_for_their_token_leave_memory_and_the_answer_brings_each_back() {
     // No HeartbeatSeconds, no TimeoutSeconds: only the token's answer moves it on (or the
     // execution's time limit, a year away).
     let definition = json!({
@@ -86,30 +95,33 @@ fn an_execution_waiting_only_for_its_token_leaves_memory_and_its_answer_brings_i
         let wf = rt.load(&definition.to_string()).unwrap();
         // Whoever answers is at work: the clock does not skip to the time limit meanwhile.
         let answering = Work::new(&clock);
-        let handle = rt.start(&wf, json!({"order": 7})).await.unwrap();
-        let token = token.recv().await.unwrap();
-        // The message was sent (TaskSubmitted journaled): then it only waits for the answer.
-        journaled(&**rt.store(), handle.execution_arn(), 1).await;
+        // Two of them: in memory, each would hold its driver's task.
+        let mut started = Vec::new();
+        for order in [7, 8] {
+            let handle = rt.start(&wf, json!({ "order": order })).await.unwrap();
+            let token = token.recv().await.unwrap();
+            // The message was sent (TaskSubmitted journaled): then it only waits.
+            journaled(&**rt.store(), handle.execution_arn(), 1).await;
+            started.push((handle, token));
+        }
         assert_eq!(
-            alive_tasks_when_settled().await,
+            alive_tasks_when_settled(1).await,
             1,
             "only the parking's task"
         );
-        rt.send_task_success(&token, json!({"approved": true}))
-            .await
-            .unwrap();
+        for (handle, token) in &started {
+            rt.send_task_success(token, json!({"approved": true}))
+                .await
+                .unwrap();
+            let status = handle.outcome().await;
+            assert_eq!(
+                status.output(),
+                Some(&json!({"shipped": {"approved": true}})),
+                "{status:?}"
+            );
+        }
         drop(answering);
-        let status = handle.outcome().await;
-        assert_eq!(
-            status.output(),
-            Some(&json!({"shipped": {"approved": true}})),
-            "{status:?}"
-        );
-        assert_eq!(
-            sent.load(Ordering::SeqCst),
-            1,
-            "the message is not sent again"
-        );
+        assert_eq!(sent.load(Ordering::SeqCst), 2, "no message sent again");
     });
 }
 
@@ -122,7 +134,7 @@ fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
         let wf = rt.load(NAP).unwrap();
         let _hold = Work::new(&clock);
         let handle = rt.start(&wf, json!({})).await.unwrap();
-        assert_eq!(alive_tasks_when_settled().await, 1, "parked");
+        assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");
         handle
     });
     // Its tokio runtime is gone: the handle hears it instead of waiting for ever.

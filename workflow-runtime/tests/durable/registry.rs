@@ -377,3 +377,66 @@ fn finished_executions_are_purged_after_their_retention_and_their_names_freed() 
         assert_eq!(again.outcome().await.as_str(), "SUCCEEDED");
     });
 }
+
+/// A Task (so that the execution runs in its driver, rather than ending as it starts) then
+/// `passes` Pass states, then a Succeed or a Fail state.
+fn task_then_passes(passes: usize, fail: bool) -> Value {
+    let mut states = serde_json::Map::new();
+    states.insert(
+        "Echo".to_string(),
+        json!({"Type": "Task", "Resource": lambda("Echo"), "Next": "P0"}),
+    );
+    for n in 0..passes {
+        let next = match n + 1 < passes {
+            true => format!("P{}", n + 1),
+            false => "End".to_string(),
+        };
+        states.insert(format!("P{n}"), json!({"Type": "Pass", "Next": next}));
+    }
+    let end = match fail {
+        true => json!({"Type": "Fail", "Error": "Stop"}),
+        false => json!({"Type": "Succeed"}),
+    };
+    states.insert("End".to_string(), end);
+    json!({"StartAt": "Echo", "States": states})
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_store_keeps_a_few_short_succeeded_histories_and_failed_executions_whole() {
+    let rt = Runtime::new();
+    rt.bind_lambda("Echo", |input: Value, _ctx: TaskContext| async move {
+        Ok::<_, TaskError>(input)
+    });
+    let failing = rt.load(&task_then_passes(300, true).to_string()).unwrap();
+    let succeeding = rt.load(&task_then_passes(100, false).to_string()).unwrap();
+    let failed = rt.start(&failing, json!({})).await.unwrap();
+    assert_eq!(failed.outcome().await.as_str(), "FAILED");
+    // Over the 500 events kept of succeeded histories, under the 2,000 kept in all.
+    assert!((500..2_000).contains(&failed.history().await.len()));
+    let mut succeeded = Vec::new();
+    for _ in 0..4 {
+        let handle = rt.start(&succeeding, json!({})).await.unwrap();
+        assert_eq!(handle.outcome().await.as_str(), "SUCCEEDED");
+        succeeded.push(handle);
+    }
+    // Each succeeded history is about 200 events: the last ones that fit in 500 are kept,
+    // the first to end went first.
+    let events = succeeded[0].history().await.len();
+    let kept = 500 / events;
+    assert!((1..4).contains(&kept), "{events} events each");
+    for (n, handle) in succeeded.iter().enumerate() {
+        let read = rt
+            .execution_history(handle.execution_arn(), PageRequest::first(1000), false)
+            .await;
+        match n >= succeeded.len() - kept {
+            true => assert_eq!(read.unwrap().items, handle.history().await),
+            false => assert!(
+                matches!(read, Err(RegistryError::HistoryUnavailable { .. })),
+                "{n}: {read:?}"
+            ),
+        }
+    }
+    // The failed execution is still held whole: it can be redriven.
+    let status = rt.redrive_status(failed.execution_arn()).await.unwrap();
+    assert_eq!(status.as_str(), "REDRIVABLE");
+}

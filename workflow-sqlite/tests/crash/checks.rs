@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::{Value, json};
-use workflow_core::execution::Event;
+use workflow_core::entropy::SplitMix64;
+use workflow_core::execution::{Command, Event};
+use workflow_core::journal::replay;
 use workflow_runtime::store::{ExecutionFilter, PageRequest, Status};
 use workflow_runtime::{HistoryEvent, Runtime};
 use workflow_sqlite::SqliteStore;
@@ -34,6 +36,14 @@ pub struct Snapshot {
     /// `TaskSubmitted` for a callback), by idempotency key, with whether the handler's call
     /// succeeded: none of them may be invoked again.
     pub recorded: HashMap<String, bool>,
+    /// The invocations the journals lead to: those recorded and those in flight (the ones a
+    /// replay of a journal invokes again). A handler must not have been called for any other
+    /// one (write-ahead: an event is journaled before the invocation that follows from it).
+    pub scheduled: HashSet<String>,
+    /// The names of the executions recorded.
+    pub names: HashSet<String>,
+    /// The task tokens whose answer is journaled.
+    pub answered: HashSet<String>,
     /// The top-level states the unfinished executions are in (`ExecutionStarted` for one that
     /// entered none yet).
     pub phases: BTreeSet<String>,
@@ -107,16 +117,31 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
             snapshot.waiting_for_token += usize::from(!unfinished.waiting.tokens.is_empty());
         }
         let top = top_level_states();
+        let plan = runtime.load(ORDER).expect("the definition loads").plan().clone();
         for record in records {
-            let (_, entries) = store
+            snapshot.names.insert(record.name.clone());
+            let (start, entries) = store
                 .journal(&record.arn)
                 .await
                 .expect("read a journal")
                 .expect("a recorded execution has a journal");
+            // The worker's runtime makes an execution's random numbers with SplitMix64 from
+            // its journaled seed (the default): so does this replay.
+            let replayed = replay(plan.clone(), &start, &entries, &mut SplitMix64(start.seed))
+                .unwrap_or_else(|e| panic!("{} does not replay: {e}", record.arn));
+            for command in &replayed.outstanding {
+                if let Command::Invoke(invocation) = command {
+                    snapshot.scheduled.insert(key(&record.arn, invocation.task.0));
+                }
+            }
+            let mut tokens = HashMap::new();
             for entry in entries {
                 match entry.event {
-                    Event::TaskSubmitted { task, .. } => {
+                    Event::TaskSubmitted { task, output } => {
                         snapshot.recorded.insert(key(&record.arn, task.0), true);
+                        if let Some(token) = worker::token_of_message(&output) {
+                            tokens.insert(task, token.to_string());
+                        }
                     }
                     // A callback's answer is not its handler's: its submission is.
                     Event::TaskSucceeded { task, .. } => {
@@ -124,6 +149,9 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
                             .recorded
                             .entry(key(&record.arn, task.0))
                             .or_insert(true);
+                        if let Some(token) = tokens.remove(&task) {
+                            snapshot.answered.insert(token);
+                        }
                     }
                     Event::TaskFailed { task, .. } => {
                         snapshot.recorded.insert(key(&record.arn, task.0), false);
@@ -154,6 +182,9 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
                 }
             }
         }
+        snapshot
+            .scheduled
+            .extend(snapshot.recorded.keys().cloned());
         snapshot
     })
 }
@@ -248,25 +279,27 @@ pub struct Invocations {
     pub again_after_returning: usize,
 }
 
-/// Checks the invocation log of a run against its journals, launch by launch.
+/// Checks the invocation log of a run against its journals, launch by launch: `ends[l]` is
+/// what the store held when launch `l` ended (killed, or at the run's end for the last).
 ///
-/// `recorded_at_start[l]` is what the store held when launch `l` started (read after the kill
-/// of launch `l - 1`; empty for the first), `recorded_at_end` what it holds at the run's end.
-/// At-least-once allows a task to be invoked again only if its outcome was not journaled when
-/// its last launch was killed: so an invocation in launch `l` must not be in
-/// `recorded_at_start[l]`; none is invoked twice in one launch, nor as another state or
-/// attempt; and each journaled outcome was returned, as journaled, by a call of the launch
-/// that journaled it, every invocation's outcome being journaled in the end.
+/// - At-least-once allows a task to be invoked again only if its outcome was not journaled
+///   when its last launch was killed: an invocation in launch `l` is not among the outcomes
+///   `ends[l - 1]` recorded. None is invoked twice in one launch, nor as another state or
+///   attempt.
+/// - Write-ahead: an invocation in launch `l` is among those `ends[l]` leads to (the handler
+///   logs it before doing anything; the event it follows from was journaled before the
+///   call).
+/// - Each journaled outcome was returned, as journaled, by a call in the launch that journaled
+///   it, and every invocation's outcome is journaled in the end.
 pub fn check_invocations(
     log: &[Logged],
-    recorded_at_start: &[HashMap<String, bool>],
-    recorded_at_end: &HashMap<String, bool>,
+    ends: &[Snapshot],
     context: &str,
     violations: &mut Vec<String>,
 ) -> Invocations {
-    let launches = recorded_at_start.len();
-    // What launch `l` left: what the next one found, or the run's end.
-    let at_end_of = |l: usize| recorded_at_start.get(l + 1).unwrap_or(recorded_at_end);
+    let none = HashMap::new();
+    let recorded_at_start = |l: usize| l.checked_sub(1).map_or(&none, |p| &ends[p].recorded);
+    let last = ends.last().expect("a run has a launch");
     let mut calls: HashMap<&str, Vec<(usize, &str, u32)>> = HashMap::new();
     let mut returns: HashMap<(&str, usize), bool> = HashMap::new();
     let mut figures = Invocations::default();
@@ -279,13 +312,18 @@ pub fn check_invocations(
                 launch,
             } => {
                 figures.calls += 1;
-                if *launch >= launches {
+                let Some(end) = ends.get(*launch) else {
                     violations.push(format!("{context}: {key} invoked by an unknown launch {launch}"));
                     continue;
-                }
-                if recorded_at_start[*launch].contains_key(key) {
+                };
+                if recorded_at_start(*launch).contains_key(key) {
                     violations.push(format!(
                         "{context}: {key} ({state}, attempt {attempt}) was invoked again in launch {launch}, though its outcome was journaled before the launch started"
+                    ));
+                }
+                if !end.scheduled.contains(key) {
+                    violations.push(format!(
+                        "{context}: {key} ({state}, attempt {attempt}) was invoked in launch {launch} before the event it follows from was journaled"
                     ));
                 }
                 calls
@@ -313,15 +351,14 @@ pub fn check_invocations(
         }
         if distinct.len() > 1 {
             figures.again += 1;
-            let first = launches[0];
-            figures.again_after_returning += usize::from(returns.contains_key(&(*key, first)));
+            figures.again_after_returning += usize::from(returns.contains_key(&(*key, launches[0])));
         }
-        if !recorded_at_end.contains_key(*key) {
+        if !last.recorded.contains_key(*key) {
             violations.push(format!("{context}: {key} ({state}) was invoked, and its outcome never journaled"));
         }
     }
-    for (key, ok) in recorded_at_end {
-        let Some(launch) = (0..launches).find(|l| at_end_of(*l).contains_key(key)) else {
+    for (key, ok) in &last.recorded {
+        let Some(launch) = ends.iter().position(|end| end.recorded.contains_key(key)) else {
             continue;
         };
         match returns.get(&(key.as_str(), launch)) {
@@ -332,6 +369,22 @@ pub fn check_invocations(
         }
     }
     figures
+}
+
+/// Checks that what the runtime acknowledged to a launch (`said`: its stdout) is in the store
+/// it left: each execution whose start returned, each task token whose answer returned `Ok`.
+pub fn check_acknowledged(said: &[String], found: &Snapshot, context: &str, violations: &mut Vec<String>) {
+    for line in said {
+        match line.split_once(' ') {
+            Some(("start", name)) if !found.names.contains(name) => violations.push(format!(
+                "{context}: the start of {name} was acknowledged, and the store does not have it"
+            )),
+            Some(("answered", token)) if !found.answered.contains(token) => violations.push(format!(
+                "{context}: the answer to {token} was acknowledged, and the store does not have it"
+            )),
+            _ => {}
+        }
+    }
 }
 
 /// What the definition and the `i`th input make of the `i`th execution, by reading them:

@@ -23,7 +23,7 @@ mod common;
 mod checks;
 mod worker;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
@@ -61,18 +61,25 @@ struct Launch {
     lines: mpsc::Receiver<String>,
     /// What it said so far.
     said: Vec<String>,
+    /// When it was started, and when it said it had started its executions.
+    launched: Instant,
+    ready: Option<Duration>,
     _watchdog: mpsc::Sender<()>,
 }
 
-/// Where a launch was, by what it last said.
+/// Where a launch was, by what it last said of where it was (it also tells what the runtime
+/// acknowledged: `start NAME`, `answered TOKEN`).
 fn phase_of(said: &[String]) -> &'static str {
-    match said.last().map(|l| l.split(' ').next().unwrap_or("")) {
-        None => "opening the store",
-        Some("open") => "resuming",
-        Some("resumed") => "starting executions",
-        Some("started") => "running",
-        Some(_) => "exiting",
-    }
+    let phases = said
+        .iter()
+        .filter_map(|line| match line.split(' ').next() {
+            Some("open") => Some("resuming"),
+            Some("resumed") => Some("starting executions"),
+            Some("started") => Some("running"),
+            Some("done") => Some("exiting"),
+            _ => None,
+        });
+    phases.last().unwrap_or("opening the store")
 }
 
 impl Launch {
@@ -102,6 +109,8 @@ impl Launch {
             child,
             lines,
             said: Vec::new(),
+            launched: Instant::now(),
+            ready: None,
         }
     }
 
@@ -120,7 +129,12 @@ impl Launch {
                     .map_err(|_| RecvTimeoutError::Disconnected),
             };
             match line {
-                Ok(line) => self.said.push(line),
+                Ok(line) => {
+                    if line == "started" {
+                        self.ready = Some(self.launched.elapsed());
+                    }
+                    self.said.push(line);
+                }
                 Err(RecvTimeoutError::Timeout) => return None,
                 // Its stdout closed: it is ending.
                 Err(RecvTimeoutError::Disconnected) => {
@@ -131,7 +145,7 @@ impl Launch {
     }
 
     /// SIGKILLs the worker: how it ended, and where it was.
-    fn kill(mut self) -> (ExitStatus, &'static str) {
+    fn kill(&mut self) -> (ExitStatus, &'static str) {
         self.child.kill().expect("SIGKILL the worker");
         let status = self.child.wait().expect("reap the worker");
         // What it said before it died.
@@ -182,41 +196,52 @@ impl Figures {
     }
 }
 
+/// An uninterrupted run, to compare the others with.
+struct Reference {
+    ended: Vec<checks::Ended>,
+    /// How long it took.
+    took: Duration,
+    /// How long the worker took to start its executions.
+    ready: Duration,
+}
+
 /// Runs a worker on a fresh store without killing it: the executions every round must match.
-fn uninterrupted(executions: usize) -> (Vec<checks::Ended>, Duration) {
+fn uninterrupted(executions: usize) -> Reference {
     let dir = temp_dir("crash-reference");
-    let started = Instant::now();
     let mut launch = Launch::start(dir.path(), executions, wall_millis(), 0);
     let status = launch.run(None).expect("it runs to its end");
-    let took = started.elapsed();
+    let took = launch.launched.elapsed();
     assert!(status.success(), "the uninterrupted run: {status}");
     assert_eq!(phase_of(&launch.said), "exiting", "{:?}", launch.said);
-    let found = snapshot(dir.path(), true);
+    let mut found = snapshot(dir.path(), true);
     checks::check_reference(&found.ended, executions);
     // Uninterrupted, each invocation is called once, and its outcome journaled.
     let log = worker::read_invocation_log(dir.path());
     let mut violations = Vec::new();
-    let figures = checks::check_invocations(
-        &log,
-        &[HashMap::new()],
-        &found.recorded,
-        "the uninterrupted run",
-        &mut violations,
-    );
+    checks::check_acknowledged(&launch.said, &found, "the uninterrupted run", &mut violations);
+    let ended = std::mem::take(&mut found.ended);
+    let figures =
+        checks::check_invocations(&log, &[found], "the uninterrupted run", &mut violations);
     assert_eq!(violations, Vec::<String>::new());
     assert_eq!(figures.calls, checks::expected_calls(executions));
     assert_eq!(figures.invocations, figures.calls);
-    (found.ended, took)
+    Reference {
+        ended,
+        took,
+        ready: launch.ready.expect("it said when its executions were started"),
+    }
 }
 
-/// When to kill the next launch: one time in eight within its first 40 ms (the worker is
-/// starting, opening the store, replaying journals), otherwise anywhere in the next `span`.
-fn kill_delay(random: &mut Random, span: Duration) -> Duration {
-    let ms = match random.below(8) {
-        0 => random.below(40),
-        _ => random.below(span.as_millis().max(1) as u64),
+/// When to kill the next launch: one time in eight while the worker starts (opens the store,
+/// resumes, starts executions: as long as that took the uninterrupted run), otherwise
+/// anywhere in the next half of the uninterrupted run's time: a round then takes several
+/// kills, spread over the run, before it completes.
+fn kill_delay(random: &mut Random, reference: &Reference) -> Duration {
+    let within = match random.below(8) {
+        0 => reference.ready,
+        _ => reference.took / 2,
     };
-    Duration::from_millis(ms)
+    Duration::from_micros(random.below(within.as_micros().max(1) as u64))
 }
 
 fn killed_at_random_points() {
@@ -227,11 +252,12 @@ fn killed_at_random_points() {
         "kill points from WORKFLOW_CRASH_SEED={seed} ({wanted} kills, {executions} executions a round)"
     );
     let started = Instant::now();
-    let (reference, took) = uninterrupted(executions);
-    println!("uninterrupted run: {} ms", took.as_millis());
-    // Kills fall within the first half of an uninterrupted run's time after each launch:
-    // a round then takes several kills, spread over the run, before it completes.
-    let span = took / 2;
+    let reference = uninterrupted(executions);
+    println!(
+        "uninterrupted run: {} ms, its executions started after {} ms",
+        reference.took.as_millis(),
+        reference.ready.as_millis()
+    );
     let mut random = Random(seed);
     let mut figures = Figures::default();
     let mut violations = Vec::new();
@@ -240,25 +266,25 @@ fn killed_at_random_points() {
         let round = figures.rounds;
         let dir = temp_dir(&format!("crash-round-{round}"));
         let origin = wall_millis();
-        // What the store held as each launch started.
-        let mut recorded_at_start = vec![HashMap::new()];
-        loop {
-            let number = recorded_at_start.len() - 1;
+        // What the store held as each launch ended.
+        let mut ends = Vec::new();
+        let said = loop {
+            let number = ends.len();
             assert!(
                 number < 20 + 4 * wanted,
                 "round {round} (seed {seed}): no end after {number} launches"
             );
             figures.launches += 1;
             let mut launch = Launch::start(dir.path(), executions, origin, number);
-            let kill_at = (figures.kills < wanted).then(|| kill_delay(&mut random, span));
+            let kill_at = (figures.kills < wanted).then(|| kill_delay(&mut random, &reference));
             if let Some(status) = launch.run(kill_at) {
                 assert!(status.success(), "round {round} (seed {seed}): {status}");
-                break;
+                break launch.said;
             }
             let (status, phase) = launch.kill();
             if status.success() {
                 // It ended as the kill came.
-                break;
+                break launch.said;
             }
             use std::os::unix::process::ExitStatusExt;
             assert_eq!(
@@ -267,25 +293,28 @@ fn killed_at_random_points() {
                 "round {round} (seed {seed}), launch {number}: {status}"
             );
             let found = snapshot(dir.path(), false);
+            let context = format!("round {round} (seed {seed}), launch {number}");
+            checks::check_acknowledged(&launch.said, &found, &context, &mut violations);
             figures.add_kill(phase, &found, executions);
-            recorded_at_start.push(found.recorded);
-        }
-        let found = snapshot(dir.path(), true);
+            ends.push(found);
+        };
         let context = format!("round {round} (seed {seed})");
-        checks::compare(&reference, &found.ended, &context, &mut violations);
+        let mut found = snapshot(dir.path(), true);
+        checks::check_acknowledged(&said, &found, &context, &mut violations);
+        checks::compare(&reference.ended, &found.ended, &context, &mut violations);
+        figures.executions += found.ended.len();
+        found.ended.clear();
+        ends.push(found);
         let log = worker::read_invocation_log(dir.path());
-        let run = checks::check_invocations(
+        figures.add_invocations(checks::check_invocations(
             &log,
-            &recorded_at_start,
-            &found.recorded,
+            &ends,
             &context,
             &mut violations,
-        );
-        figures.add_invocations(run);
-        figures.executions += found.ended.len();
+        ));
         println!(
             "round {round}: {} launches, {} kills so far, {} violations so far",
-            recorded_at_start.len(),
+            ends.len(),
             figures.kills,
             violations.len()
         );

@@ -5,7 +5,8 @@
 //! the executions that do not exist yet (fixed names and inputs; a start of one that exists
 //! is AWS's idempotent start, or `ExecutionAlreadyExists` once it has ended), waits for every
 //! one to end and exits 0. It tells the parent where it is with lines on its stdout (`open`,
-//! `resumed N`, `started`, `done`).
+//! `resumed N`, `started`, `done`), and what the runtime acknowledged (`start NAME`, `answered
+//! TOKEN`: a crash may not lose them).
 //!
 //! What it does is a function of its inputs, never of timing, so that a run killed and
 //! resumed ends with the very history of an uninterrupted one:
@@ -298,10 +299,17 @@ async fn wait_for_step(runtime: &Runtime, arn: &str, id: &str) {
     }
 }
 
-/// The callback's integration response, which names its token: how an answer finds the
-/// `TaskSubmitted` of its token in the history.
+/// The callback's integration response names its token: how an answer finds the
+/// `TaskSubmitted` of its token in the history, and the parent finds it in the journal.
+const MESSAGE_ID: &str = "message-";
+
 fn message_id(token: &str) -> String {
-    format!("message-{token}")
+    format!("{MESSAGE_ID}{token}")
+}
+
+/// The token named by a callback's integration response (`TaskSubmitted`'s output).
+pub fn token_of_message(response: &Value) -> Option<&str> {
+    response["MessageId"].as_str()?.strip_prefix(MESSAGE_ID)
 }
 
 /// Answers the callback task holding `token` with `answer`, once the history of `arn` shows
@@ -319,7 +327,9 @@ async fn answer_when_submitted(runtime: Runtime, arn: String, token: String, ans
         });
         if submitted {
             match runtime.send_task_success(&token, answer).await {
-                Ok(()) | Err(CallbackError::TaskDoesNotExist) => return,
+                // Acknowledged: on disk, whatever comes (the parent checks it).
+                Ok(()) => return tell(&format!("answered {token}")),
+                Err(CallbackError::TaskDoesNotExist) => return,
                 Err(e) => panic!("answering {token}: {e}"),
             }
         }
@@ -465,7 +475,11 @@ pub fn run() {
         for i in 0..executions {
             let options = StartOptions::default().name(execution_name(i));
             match runtime.start_with(&orders, input(i), &options).await {
-                Ok(handle) => handles.push(handle),
+                Ok(handle) => {
+                    // Acknowledged: on disk, whatever comes (the parent checks it).
+                    tell(&format!("start {}", execution_name(i)));
+                    handles.push(handle);
+                }
                 // It has ended, in an earlier launch.
                 Err(StartError::ExecutionAlreadyExists { .. }) => {}
                 Err(e) => panic!("start {}: {e}", execution_name(i)),

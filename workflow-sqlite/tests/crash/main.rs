@@ -105,7 +105,7 @@ impl Launch {
             }
         });
         Launch {
-            _watchdog: watchdog(&child, Duration::from_secs(300)),
+            _watchdog: watchdog(&child, Duration::from_secs(120)),
             child,
             lines,
             said: Vec::new(),

@@ -117,7 +117,11 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
             snapshot.waiting_for_token += usize::from(!unfinished.waiting.tokens.is_empty());
         }
         let top = top_level_states();
-        let plan = runtime.load(ORDER).expect("the definition loads").plan().clone();
+        let plan = runtime
+            .load(ORDER)
+            .expect("the definition loads")
+            .plan()
+            .clone();
         for record in records {
             snapshot.names.insert(record.name.clone());
             let (start, entries) = store
@@ -131,7 +135,9 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
                 .unwrap_or_else(|e| panic!("{} does not replay: {e}", record.arn));
             for command in &replayed.outstanding {
                 if let Command::Invoke(invocation) = command {
-                    snapshot.scheduled.insert(key(&record.arn, invocation.task.0));
+                    snapshot
+                        .scheduled
+                        .insert(key(&record.arn, invocation.task.0));
                 }
             }
             let mut tokens = HashMap::new();
@@ -164,9 +170,9 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
                 if !record.status.is_finished() {
                     let phase = history
                         .iter()
+                        .rev()
                         .filter_map(entered)
-                        .filter(|state| top.contains(state))
-                        .last()
+                        .find(|state| top.contains(state))
                         .unwrap_or_else(|| "ExecutionStarted".to_string());
                     snapshot.phases.insert(phase);
                 }
@@ -182,9 +188,7 @@ pub fn snapshot(dir: &Path, with_executions: bool) -> Snapshot {
                 }
             }
         }
-        snapshot
-            .scheduled
-            .extend(snapshot.recorded.keys().cloned());
+        snapshot.scheduled.extend(snapshot.recorded.keys().cloned());
         snapshot
     })
 }
@@ -237,7 +241,10 @@ pub fn compare(reference: &[Ended], run: &[Ended], context: &str, violations: &m
                 outcome(expected)
             ));
         }
-        let (want, have) = (entered_counts(&expected.history), entered_counts(&got.history));
+        let (want, have) = (
+            entered_counts(&expected.history),
+            entered_counts(&got.history),
+        );
         for (state, count) in &have {
             let allowed = want.get(state).copied().unwrap_or(0);
             if *count > allowed {
@@ -313,7 +320,9 @@ pub fn check_invocations(
             } => {
                 figures.calls += 1;
                 let Some(end) = ends.get(*launch) else {
-                    violations.push(format!("{context}: {key} invoked by an unknown launch {launch}"));
+                    violations.push(format!(
+                        "{context}: {key} invoked by an unknown launch {launch}"
+                    ));
                     continue;
                 };
                 if recorded_at_start(*launch).contains_key(key) {
@@ -333,7 +342,9 @@ pub fn check_invocations(
             }
             Logged::Returned { key, ok, launch } => {
                 if returns.insert((key, *launch), *ok).is_some() {
-                    violations.push(format!("{context}: {key} returned twice in launch {launch}"));
+                    violations.push(format!(
+                        "{context}: {key} returned twice in launch {launch}"
+                    ));
                 }
             }
         }
@@ -343,18 +354,25 @@ pub fn check_invocations(
         let launches: Vec<usize> = calls.iter().map(|(l, _, _)| *l).collect();
         let distinct: BTreeSet<usize> = launches.iter().copied().collect();
         if distinct.len() != launches.len() {
-            violations.push(format!("{context}: {key} was invoked twice in one launch ({launches:?})"));
+            violations.push(format!(
+                "{context}: {key} was invoked twice in one launch ({launches:?})"
+            ));
         }
         let (_, state, attempt) = calls[0];
         if calls.iter().any(|(_, s, a)| (*s, *a) != (state, attempt)) {
-            violations.push(format!("{context}: {key} was invoked as different states or attempts: {calls:?}"));
+            violations.push(format!(
+                "{context}: {key} was invoked as different states or attempts: {calls:?}"
+            ));
         }
         if distinct.len() > 1 {
             figures.again += 1;
-            figures.again_after_returning += usize::from(returns.contains_key(&(*key, launches[0])));
+            figures.again_after_returning +=
+                usize::from(returns.contains_key(&(*key, launches[0])));
         }
         if !last.recorded.contains_key(*key) {
-            violations.push(format!("{context}: {key} ({state}) was invoked, and its outcome never journaled"));
+            violations.push(format!(
+                "{context}: {key} ({state}) was invoked, and its outcome never journaled"
+            ));
         }
     }
     for (key, ok) in &last.recorded {
@@ -373,7 +391,12 @@ pub fn check_invocations(
 
 /// Checks that what the runtime acknowledged to a launch (`said`: its stdout) is in the store
 /// it left: each execution whose start returned, each task token whose answer returned `Ok`.
-pub fn check_acknowledged(said: &[String], found: &Snapshot, context: &str, violations: &mut Vec<String>) {
+pub fn check_acknowledged(
+    said: &[String],
+    found: &Snapshot,
+    context: &str,
+    violations: &mut Vec<String>,
+) {
     for line in said {
         match line.split_once(' ') {
             Some(("start", name)) if !found.names.contains(name) => violations.push(format!(
@@ -418,11 +441,19 @@ pub fn check_reference(reference: &[Ended], executions: usize) {
             + failures.iter().sum::<u64>();
         assert_eq!(count("LambdaFunctionFailed"), failed, "{name}");
         assert_eq!(count("ParallelStateStarted"), u64::from(full), "{name}");
-        assert_eq!(count("MapIterationStarted"), failures.len() as u64, "{name}");
+        assert_eq!(
+            count("MapIterationStarted"),
+            failures.len() as u64,
+            "{name}"
+        );
         assert_eq!(count("TaskSubmitted"), 1, "{name}");
         // Pause, Nap on the full route, Linger for each item that was not caught.
         let lingering = failures.iter().filter(|f| **f < 3).count() as u64;
-        assert_eq!(count("WaitStateEntered"), 1 + u64::from(full) + lingering, "{name}");
+        assert_eq!(
+            count("WaitStateEntered"),
+            1 + u64::from(full) + lingering,
+            "{name}"
+        );
         let output = ended.output.as_ref().expect("an output");
         assert_eq!(
             output["approval"],
@@ -438,7 +469,11 @@ pub fn check_reference(reference: &[Ended], executions: usize) {
                 assert_eq!(outcome["recovered"], "recovered", "{name}");
                 assert_eq!(outcome["error"]["Error"], "Flaky", "{name}");
             } else {
-                assert_eq!(outcome["result"], json!({"done": format!("item-{j}"), "attempts": failures + 1}), "{name}");
+                assert_eq!(
+                    outcome["result"],
+                    json!({"done": format!("item-{j}"), "attempts": failures + 1}),
+                    "{name}"
+                );
             }
         }
         if full {

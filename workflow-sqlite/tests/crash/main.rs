@@ -70,8 +70,9 @@ struct Launch {
 /// Where a launch was, by what it last said of where it was (it also tells what the runtime
 /// acknowledged: `start NAME`, `answered TOKEN`).
 fn phase_of(said: &[String]) -> &'static str {
-    let phases = said
+    let mut phases = said
         .iter()
+        .rev()
         .filter_map(|line| match line.split(' ').next() {
             Some("open") => Some("resuming"),
             Some("resumed") => Some("starting executions"),
@@ -79,7 +80,7 @@ fn phase_of(said: &[String]) -> &'static str {
             Some("done") => Some("exiting"),
             _ => None,
         });
-    phases.last().unwrap_or("opening the store")
+    phases.next().unwrap_or("opening the store")
 }
 
 impl Launch {
@@ -218,7 +219,12 @@ fn uninterrupted(executions: usize) -> Reference {
     // Uninterrupted, each invocation is called once, and its outcome journaled.
     let log = worker::read_invocation_log(dir.path());
     let mut violations = Vec::new();
-    checks::check_acknowledged(&launch.said, &found, "the uninterrupted run", &mut violations);
+    checks::check_acknowledged(
+        &launch.said,
+        &found,
+        "the uninterrupted run",
+        &mut violations,
+    );
     let ended = std::mem::take(&mut found.ended);
     let figures =
         checks::check_invocations(&log, &[found], "the uninterrupted run", &mut violations);
@@ -228,7 +234,9 @@ fn uninterrupted(executions: usize) -> Reference {
     Reference {
         ended,
         took,
-        ready: launch.ready.expect("it said when its executions were started"),
+        ready: launch
+            .ready
+            .expect("it said when its executions were started"),
     }
 }
 
@@ -348,26 +356,45 @@ fn report(figures: &Figures, violations: usize, took: Duration) {
     println!("  rounds (a fresh store each):       {}", f.rounds);
     println!("  launches of the worker:            {}", f.launches);
     println!("  kills (SIGKILL):                   {}", f.kills);
-    println!("  kills mid-run:                     {}", f.mid_run);
+    println!(
+        "  kills mid-run:                     {} (after every execution had ended: {})",
+        f.mid_run,
+        f.kills - f.mid_run
+    );
     for (phase, n) in &f.by_launch_phase {
         println!("    with the worker {phase}: {n}");
     }
     for (state, n) in &f.by_state {
         println!("    with executions in {state}: {n}");
     }
-    println!("    with task handlers in flight: {}", f.with_tasks_in_flight);
+    println!(
+        "    with task handlers in flight: {}",
+        f.with_tasks_in_flight
+    );
     println!(
         "    with callbacks waiting for their token: {}",
         f.with_callbacks_waiting
     );
     println!("  executions:                        {}", f.executions);
-    println!("  handler calls:                     {}", f.invocations.calls);
-    println!("  invocations:                       {}", f.invocations.invocations);
-    println!("  invoked again after a kill:        {}", f.invocations.again);
+    println!(
+        "  handler calls:                     {}",
+        f.invocations.calls
+    );
+    println!(
+        "  invocations:                       {}",
+        f.invocations.invocations
+    );
+    println!(
+        "  invoked again after a kill:        {}",
+        f.invocations.again
+    );
     println!(
         "    of which had returned, unjournaled: {}",
         f.invocations.again_after_returning
     );
     println!("  violations:                        {violations}");
-    println!("  total time:                        {:.1} s", took.as_secs_f64());
+    println!(
+        "  total time:                        {:.1} s",
+        took.as_secs_f64()
+    );
 }

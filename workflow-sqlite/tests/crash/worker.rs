@@ -30,8 +30,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 use workflow_runtime::store::PageRequest;
 use workflow_runtime::{
-    BoxFuture, CallbackError, Clock, HistoryEvent, LoadOptions, Runtime, StartError,
-    StartOptions, TaskContext, TaskError,
+    BoxFuture, CallbackError, Clock, HistoryEvent, LoadOptions, Runtime, StartError, StartOptions,
+    TaskContext, TaskError,
 };
 use workflow_sqlite::SqliteStore;
 
@@ -99,7 +99,7 @@ pub fn input(i: usize) -> Value {
         "route": if i % 4 == 3 { "short" } else { "full" },
         "items": items(i),
         // Half pause for 90 s, long enough for the driver to take them out of memory.
-        "pauseSeconds": if i % 2 == 0 { 90 } else { 3 },
+        "pauseSeconds": if i.is_multiple_of(2) { 90 } else { 3 },
         "approver": format!("approver-{}", i % 5),
     })
 }
@@ -192,7 +192,11 @@ pub enum Logged {
         launch: usize,
     },
     /// It returned (`ok`: a result, else an error).
-    Returned { key: String, ok: bool, launch: usize },
+    Returned {
+        key: String,
+        ok: bool,
+        launch: usize,
+    },
 }
 
 impl Logged {
@@ -362,53 +366,56 @@ fn bind(runtime: &Runtime, dir: &Path, launch: usize) -> Appender {
     };
     {
         let (runtime, log) = (runtime.clone(), log.clone());
-        runtime.clone().bind_lambda("step", move |input: Value, ctx: TaskContext| {
-            let (runtime, log) = (runtime.clone(), log.clone());
-            async move {
-                let key = invoked(&log, &ctx);
-                let id = input["id"].as_str().expect("a step has an id").to_string();
-                if let Some(after) = input["after"].as_str() {
-                    wait_for_step(&runtime, ctx.execution_arn(), after).await;
+        runtime
+            .clone()
+            .bind_lambda("step", move |input: Value, ctx: TaskContext| {
+                let (runtime, log) = (runtime.clone(), log.clone());
+                async move {
+                    let key = invoked(&log, &ctx);
+                    let id = input["id"].as_str().expect("a step has an id").to_string();
+                    if let Some(after) = input["after"].as_str() {
+                        wait_for_step(&runtime, ctx.execution_arn(), after).await;
+                    }
+                    // The work: real time, in which a kill may come.
+                    let ms = input["ms"].as_u64().unwrap_or(5);
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    let attempt = u64::from(ctx.retry_count());
+                    let result = if attempt < input["failures"].as_u64().unwrap_or(0) {
+                        Err(TaskError::new(
+                            "Flaky",
+                            format!("attempt {} of {id} fails, as its input says", attempt + 1),
+                        ))
+                    } else {
+                        Ok(json!({"done": id, "attempts": attempt + 1}))
+                    };
+                    returned(&log, key, result.is_ok());
+                    result
                 }
-                // The work: real time, in which a kill may come.
-                let ms = input["ms"].as_u64().unwrap_or(5);
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                let attempt = u64::from(ctx.retry_count());
-                let result = if attempt < input["failures"].as_u64().unwrap_or(0) {
-                    Err(TaskError::new(
-                        "Flaky",
-                        format!("attempt {} of {id} fails, as its input says", attempt + 1),
-                    ))
-                } else {
-                    Ok(json!({"done": id, "attempts": attempt + 1}))
-                };
-                returned(&log, key, result.is_ok());
-                result
-            }
-        });
+            });
     }
     {
         let (runtime, log) = (runtime.clone(), log.clone());
-        runtime.clone().bind(QUEUE, move |input: Value, ctx: TaskContext| {
-            let (runtime, log, tokens) = (runtime.clone(), log.clone(), tokens.clone());
-            async move {
-                let key = invoked(&log, &ctx);
-                let token = ctx.task_token().expect("a callback has a token").to_string();
-                let body = &input["MessageBody"];
-                let answer = json!({"done": "approve", "by": body["approver"], "order": body["order"]});
-                // Kept before the message is "sent": a launch after a kill answers it.
-                let arn = ctx.execution_arn().to_string();
-                tokens.append(&json!([arn, token, answer]).to_string());
-                tokio::spawn(answer_when_submitted(
-                    runtime,
-                    arn,
-                    token.clone(),
-                    answer,
-                ));
-                returned(&log, key, true);
-                Ok::<_, TaskError>(json!({"MessageId": message_id(&token)}))
-            }
-        });
+        runtime
+            .clone()
+            .bind(QUEUE, move |input: Value, ctx: TaskContext| {
+                let (runtime, log, tokens) = (runtime.clone(), log.clone(), tokens.clone());
+                async move {
+                    let key = invoked(&log, &ctx);
+                    let token = ctx
+                        .task_token()
+                        .expect("a callback has a token")
+                        .to_string();
+                    let body = &input["MessageBody"];
+                    let answer =
+                        json!({"done": "approve", "by": body["approver"], "order": body["order"]});
+                    // Kept before the message is "sent": a launch after a kill answers it.
+                    let arn = ctx.execution_arn().to_string();
+                    tokens.append(&json!([arn, token, answer]).to_string());
+                    tokio::spawn(answer_when_submitted(runtime, arn, token.clone(), answer));
+                    returned(&log, key, true);
+                    Ok::<_, TaskError>(json!({"MessageId": message_id(&token)}))
+                }
+            });
     }
     log
 }

@@ -99,12 +99,38 @@ pub enum RegistryError {
         /// Why.
         reason: String,
     },
-    /// A page token that no listing of this kind gave.
+    /// A page token that no listing of this kind gave (with these arguments).
     #[error("Invalid Token: '{0}' is not a token this listing gave")]
     InvalidToken(String),
+    /// The call's fields are out of AWS's bounds (StopExecution: an error of at most 256
+    /// characters, a cause of at most 32,768): AWS refuses it with a ValidationException.
+    #[error("{0}")]
+    Invalid(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Checks the error and cause given to `operation` (SendTaskFailure, StopExecution) against
+/// AWS's bounds: an error of at most 256 characters, a cause of at most 32,768.
+pub(crate) fn check_failure_fields(
+    operation: &str,
+    error: Option<&str>,
+    cause: Option<&str>,
+) -> Result<(), String> {
+    use workflow_core::error::AslError;
+    for (field, value, max) in [
+        ("error", error, AslError::MAX_ERROR_CHARS),
+        ("cause", cause, AslError::MAX_CAUSE_CHARS),
+    ] {
+        let length = value.map_or(0, |v| v.chars().count());
+        if length > max {
+            return Err(format!(
+                "the {field} is {length} characters long; {operation} takes at most {max}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The characters AWS refuses in a state machine's or an execution's name, besides whitespace

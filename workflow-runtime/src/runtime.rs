@@ -17,8 +17,8 @@ use crate::bindings::Bindings;
 use crate::builder::{EntropySource, RuntimeBuilder};
 use crate::clock::Clock;
 use crate::driver::{Ack, Inbox, Msg};
-use crate::error::{CallbackError, LoadError, RegisterError, check_name};
-use crate::handler::{TaskError, TaskHandler};
+use crate::error::{CallbackError, LoadError, RegisterError, check_failure_fields, check_name};
+use crate::handler::TaskHandler;
 use crate::options::LoadOptions;
 use crate::registry::Registry;
 use crate::store::{Store, StoreError};
@@ -339,17 +339,8 @@ impl Runtime {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<(), CallbackError> {
-        for (field, value, max) in [
-            ("error", &error, TaskError::MAX_ERROR_CHARS),
-            ("cause", &cause, TaskError::MAX_CAUSE_CHARS),
-        ] {
-            let length = value.as_deref().map_or(0, |v| v.chars().count());
-            if length > max {
-                return Err(CallbackError::Invalid(format!(
-                    "the {field} is {length} characters long; SendTaskFailure takes at most {max}"
-                )));
-            }
-        }
+        check_failure_fields("SendTaskFailure", error.as_deref(), cause.as_deref())
+            .map_err(CallbackError::Invalid)?;
         self.callback(token, |task, ack| Msg::TaskDone {
             task,
             result: Err(Failure { error, cause }),

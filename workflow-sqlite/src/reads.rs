@@ -8,12 +8,12 @@ use std::thread::JoinHandle;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
-use workflow_core::execution::{Millis, TaskId};
+use workflow_core::execution::TaskId;
 use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 use workflow_runtime::store::{
     ExecutionFilter, ExecutionRecord, Page, PageRequest, StateMachineRecord, Status, StoreError,
-    StoreFuture, Unfinished, Waiting,
+    StoreFuture, Unfinished, Waiting, page_token,
 };
 
 use crate::failure::Failure;
@@ -204,14 +204,22 @@ pub(crate) fn list_state_machines(
          FROM state_machines WHERE ?1 IS NULL OR name > ?1
          GROUP BY name ORDER BY name LIMIT ?2",
     )?;
-    let mut rows = stmt.query(params![page.token, limit(page.max)])?;
+    let after = match page.token.as_deref().map(page_token::read_state_machines) {
+        None => None,
+        Some(Ok(name)) => Some(name),
+        Some(Err(e)) => return Err(Failure::Refused(e)),
+    };
+    let mut rows = stmt.query(params![after, limit(page.max)])?;
     let mut items = Vec::new();
     while let Some(row) = rows.next()? {
         items.push(state_machine_record(row)?);
     }
     let next = (items.len() > page.max).then(|| {
         items.truncate(page.max);
-        items.last().map(|r| r.name.clone()).unwrap_or_default()
+        items
+            .last()
+            .map(|r| page_token::state_machines_after(&r.name))
+            .unwrap_or_default()
     });
     Ok(Page::new(items, next))
 }
@@ -226,16 +234,6 @@ pub(crate) fn execution(conn: &Connection, arn: &str) -> Result<Option<Execution
         conn.prepare_cached(&format!("SELECT {RECORD} FROM executions WHERE arn = ?1"))?;
     let mut rows = stmt.query([arn])?;
     rows.next()?.map(record).transpose()
-}
-
-/// A page token: the start date and ARN of a page's last execution.
-fn page_token(record: &ExecutionRecord) -> String {
-    format!("{}/{}", record.start_date, record.arn)
-}
-
-fn parse_page_token(token: &str) -> Option<(Millis, &str)> {
-    let (date, arn) = token.split_once('/')?;
-    Some((date.parse().ok()?, arn))
 }
 
 /// The listing's query: each condition is there or not, so that SQLite picks the index that
@@ -268,13 +266,16 @@ pub(crate) fn list_executions(
     filter: &ExecutionFilter,
     page: &PageRequest,
 ) -> Result<Page<ExecutionRecord>, Failure> {
-    let after = page.token.as_deref().and_then(parse_page_token);
+    let after = match page.token.as_deref() {
+        None => None,
+        Some(token) => Some(page_token::read_executions(filter, token).map_err(Failure::Refused)?),
+    };
     let mut stmt = conn.prepare_cached(&list_executions_sql(filter, after.is_some()))?;
     let mut rows = stmt.query(params![
         filter.state_machine,
         filter.status.map(Status::as_str),
-        after.map(|a| a.0),
-        after.map(|a| a.1),
+        after.as_ref().map(|a| a.0),
+        after.as_ref().map(|a| a.1.as_str()),
         limit(page.max),
     ])?;
     let mut items = Vec::new();
@@ -283,7 +284,10 @@ pub(crate) fn list_executions(
     }
     let next = (items.len() > page.max).then(|| {
         items.truncate(page.max);
-        items.last().map(page_token).unwrap_or_default()
+        items
+            .last()
+            .map(|r| page_token::executions_after(filter, r.start_date, &r.arn))
+            .unwrap_or_default()
     });
     Ok(Page::new(items, next))
 }

@@ -12,7 +12,7 @@ use workflow_core::plan::MachineType;
 
 use super::{
     ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, Status,
-    Store, StoreError, StoreFuture, Unfinished, Waiting,
+    Store, StoreError, StoreFuture, Unfinished, Waiting, page_token,
 };
 use crate::fast_hash::FastMap;
 use crate::registry::ReplayAtOnce;
@@ -183,16 +183,6 @@ fn ready<'a, T: Send + 'a>(value: Result<T, StoreError>) -> StoreFuture<'a, T> {
     Box::pin(std::future::ready(value))
 }
 
-/// A page token: the position of the last item of the page before, as text.
-fn page_token(start_date: Millis, arn: &str) -> String {
-    format!("{start_date}/{arn}")
-}
-
-fn parse_page_token(token: &str) -> Option<(Millis, String)> {
-    let (date, arn) = token.split_once('/')?;
-    Some((date.parse().ok()?, arn.to_string()))
-}
-
 impl Store for MemoryStore {
     fn is_durable(&self) -> bool {
         false
@@ -251,18 +241,25 @@ impl Store for MemoryStore {
     }
 
     fn list_state_machines(&self, page: PageRequest) -> StoreFuture<'_, Page<StateMachineRecord>> {
+        let after = match page.token.as_deref().map(page_token::read_state_machines) {
+            None => None,
+            Some(Ok(name)) => Some(name),
+            Some(Err(e)) => return ready(Err(e)),
+        };
         let inner = self.inner();
-        let after = page.token.as_deref();
         let mut items: Vec<StateMachineRecord> = inner
             .state_machines
             .iter()
-            .filter(|(name, _)| after.is_none_or(|a| name.as_str() > a))
+            .filter(|(name, _)| after.as_ref().is_none_or(|a| *name > a))
             .filter_map(|(_, revisions)| revisions.last().cloned())
             .take(page.max + 1)
             .collect();
         let next = (items.len() > page.max).then(|| {
             items.truncate(page.max);
-            items.last().map(|r| r.name.clone()).unwrap_or_default()
+            items
+                .last()
+                .map(|r| page_token::state_machines_after(&r.name))
+                .unwrap_or_default()
         });
         ready(Ok(Page { items, next }))
     }
@@ -332,8 +329,14 @@ impl Store for MemoryStore {
         filter: &'a ExecutionFilter,
         page: PageRequest,
     ) -> StoreFuture<'a, Page<ExecutionRecord>> {
+        let after = match page.token.as_deref() {
+            None => None,
+            Some(token) => match page_token::read_executions(filter, token) {
+                Ok(after) => Some(after),
+                Err(e) => return ready(Err(e)),
+            },
+        };
         let inner = self.inner();
-        let after = page.token.as_deref().and_then(parse_page_token);
         let mut selected: Vec<&ExecutionRecord> = inner
             .executions
             .values()
@@ -359,7 +362,11 @@ impl Store for MemoryStore {
         }
         selected.sort_unstable_by(newest_first);
         let next = more
-            .then(|| selected.last().map(|r| page_token(r.start_date, &r.arn)))
+            .then(|| {
+                selected
+                    .last()
+                    .map(|r| page_token::executions_after(filter, r.start_date, &r.arn))
+            })
             .flatten();
         let items = selected.into_iter().cloned().collect();
         ready(Ok(Page { items, next }))

@@ -19,6 +19,7 @@ use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 
 mod memory;
+pub mod page_token;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -85,6 +86,13 @@ pub enum StoreError {
     /// The store was closed.
     #[error("the store is closed")]
     Closed,
+    /// A page token that no listing of this kind gave with these arguments (AWS's
+    /// `InvalidToken`); see [`page_token`].
+    #[error("Invalid Token: {token:?} is not a token this listing gave with these arguments")]
+    InvalidToken {
+        /// The token given.
+        token: String,
+    },
 }
 
 /// One revision of a state machine's definition. Revisions are numbered from 1; an execution
@@ -405,7 +413,8 @@ pub trait Store: Send + Sync + 'static {
         revision: Option<u64>,
     ) -> StoreFuture<'a, Option<StateMachineRecord>>;
 
-    /// The state machines (their newest revisions), by name.
+    /// The state machines (their newest revisions), by name. A token that is not one of this
+    /// listing's is refused with [`StoreError::InvalidToken`].
     fn list_state_machines(&self, page: PageRequest) -> StoreFuture<'_, Page<StateMachineRecord>>;
 
     /// Deletes a state machine with its revisions; its executions stay until purged. False
@@ -448,7 +457,8 @@ pub trait Store: Send + Sync + 'static {
     /// The execution with this ARN.
     fn execution<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<ExecutionRecord>>;
 
-    /// The executions `filter` selects, newest first.
+    /// The executions `filter` selects, newest first. A token that is not one of this
+    /// listing's with this filter is refused with [`StoreError::InvalidToken`].
     fn list_executions<'a>(
         &'a self,
         filter: &'a ExecutionFilter,

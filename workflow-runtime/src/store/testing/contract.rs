@@ -40,6 +40,7 @@ macro_rules! store_contract_tests {
             progress,
             execution_listing,
             listing_while_creating,
+            invalid_page_tokens,
             journal_round_trip,
             unfinished,
             tokens,
@@ -550,6 +551,92 @@ pub async fn listing_while_creating(store: &dyn Store) {
         order.windows(2).all(|w| w[0] > w[1]),
         "newest first across pages: {order:?}"
     );
+}
+
+/// A page token that the listing did not give with the same arguments is refused with
+/// `InvalidToken`, as AWS's listings refuse one ("keep all other arguments unchanged"),
+/// instead of being read as a position or ignored (which would list from the start again).
+pub async fn invalid_page_tokens(store: &dyn Store) {
+    fn refused<T>(token: &str) -> Result<T, StoreError> {
+        Err(StoreError::InvalidToken {
+            token: token.to_string(),
+        })
+    }
+    for n in 0..3 {
+        create(store, &samples::execution("orders", &format!("e{n}"), n)).await;
+        store
+            .save_state_machine(&format!("m{n}"), "{}", MachineType::Standard, n)
+            .await
+            .unwrap();
+    }
+    let alpha = ExecutionFilter::all().state_machine("orders");
+    let failed = ExecutionFilter::all().status(Status::Failed);
+    let executions = |filter: &ExecutionFilter| {
+        let filter = filter.clone();
+        async move {
+            store
+                .list_executions(&filter, PageRequest::first(1))
+                .await
+                .unwrap()
+                .next
+                .expect("a second page")
+        }
+    };
+    let of_all = executions(&ExecutionFilter::all()).await;
+    let of_alpha = executions(&alpha).await;
+    let of_machines = store
+        .list_state_machines(PageRequest::first(1))
+        .await
+        .unwrap()
+        .next
+        .expect("a second page");
+    // Each token works where it was given.
+    for (filter, token) in [(&ExecutionFilter::all(), &of_all), (&alpha, &of_alpha)] {
+        let page = store
+            .list_executions(filter, PageRequest::after(1, token.clone()))
+            .await;
+        assert!(page.is_ok(), "{page:?}");
+    }
+    let made_up = [
+        "",
+        "garbage",
+        "2/arn:aws:states:us-east-1:123456789012:execution:orders:e1",
+        "[]",
+        "{}",
+        "[\"executions\", null, null, \"x\", \"arn\"]",
+        "[\"executions\", null, null, 1.5, \"arn\"]",
+    ];
+    let listings = [
+        (ExecutionFilter::all(), vec![&of_alpha, &of_machines]),
+        (alpha.clone(), vec![&of_all, &of_machines]),
+        (failed, vec![&of_all, &of_alpha]),
+    ];
+    for (filter, foreign) in &listings {
+        let tokens = made_up
+            .iter()
+            .copied()
+            .chain(foreign.iter().map(|t| t.as_str()));
+        for token in tokens {
+            let page = store
+                .list_executions(filter, PageRequest::after(1, token))
+                .await;
+            assert_eq!(
+                page.map(|p| p.items),
+                refused(token),
+                "{filter:?} after {token:?}"
+            );
+        }
+    }
+    for token in made_up.iter().copied().chain([of_all.as_str(), &of_alpha]) {
+        let page = store
+            .list_state_machines(PageRequest::after(1, token))
+            .await;
+        assert_eq!(
+            page.map(|p| p.items),
+            refused(token),
+            "state machines after {token:?}"
+        );
+    }
 }
 
 /// Entries of every kind, with payloads that test a store's encoding: key order, numbers at

@@ -1,4 +1,5 @@
-//! `workflow history FILE`, and the history table `workflow run` prints.
+//! `workflow history FILE`, and the history table `workflow run` and `workflow history
+//! --store` print.
 //!
 //! Reads the JSON of `workflow run --history-out` or of `aws stepfunctions
 //! get-execution-history` (`{"events": [...]}`), or a bare array of events.
@@ -17,11 +18,13 @@ use crate::render::short;
 #[derive(clap::Args)]
 pub struct Args {
     /// A saved history: `workflow run --history-out FILE`, or `aws stepfunctions
-    /// get-execution-history --execution-arn ARN > FILE`.
-    file: PathBuf,
+    /// get-execution-history --execution-arn ARN > FILE`. With --store: the execution, by
+    /// its ARN or name.
+    #[arg(value_name = "FILE|EXECUTION")]
+    pub file: PathBuf,
     /// Width of the detail column, in characters (at most 10,000).
     #[arg(long, default_value_t = 60, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_DETAIL_WIDTH as u64))]
-    width: usize,
+    pub width: usize,
 }
 
 /// The widest detail column: comfy-table measures columns in `u16` and splits a wider cell

@@ -9,6 +9,7 @@ mod graph;
 mod layout;
 mod lint;
 mod mock;
+mod registry;
 mod resume;
 mod run;
 mod svg;
@@ -45,8 +46,12 @@ enum Command {
     Run(run::Args),
     /// Finish every unfinished execution of a store (`run --store`), tasks served as for `run`.
     Resume(resume::Args),
-    /// Print a saved execution history as a table.
-    History(history::Args),
+    /// Print an execution history as a table: a saved one, or one from a store (`--store`).
+    History(registry::HistoryArgs),
+    /// List the executions of a store, newest first (`--status`, `--state-machine`).
+    Executions(registry::ExecutionsArgs),
+    /// Stop a running execution of a store, as StopExecution.
+    Stop(registry::StopArgs),
     /// Draw the state graph as Mermaid, DOT or SVG.
     Graph(graph::Args),
     /// Transitions per execution and the monthly price on STANDARD and EXPRESS.
@@ -88,7 +93,9 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::main(args),
         Command::Run(args) => run::main(args),
         Command::Resume(args) => resume::main(args),
-        Command::History(args) => history::main(args),
+        Command::History(args) => registry::history(args),
+        Command::Executions(args) => registry::executions(args),
+        Command::Stop(args) => registry::stop(args),
         Command::Graph(args) => graph::main(args),
         Command::Cost(args) => cost::main(args),
     };

@@ -12,8 +12,8 @@ use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 
 use super::{
-    ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, Status,
-    Store, StoreError, StoreFuture, Unfinished, Waiting, page_token,
+    Deletion, ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord,
+    StateMachineStatus, Status, Store, StoreError, StoreFuture, Unfinished, Waiting, page_token,
 };
 use crate::fast_hash::{FastMap, FxHasher};
 use crate::registry::ReplayAtOnce;
@@ -276,20 +276,24 @@ impl Store for MemoryStore {
     ) -> StoreFuture<'a, StateMachineRecord> {
         let mut inner = self.inner();
         let revisions = inner.state_machines.entry(name.to_string()).or_default();
-        if let Some(newest) = revisions.last()
-            && newest.definition == definition
-            && newest.machine_type == machine_type
-        {
-            return ready(Ok(newest.clone()));
+        if let Some(newest) = revisions.last() {
+            if newest.status == StateMachineStatus::Deleting {
+                return ready(Err(StoreError::StateMachineDeleting {
+                    name: name.to_string(),
+                }));
+            }
+            if newest.definition == definition && newest.machine_type == machine_type {
+                return ready(Ok(newest.clone()));
+            }
         }
-        let record = StateMachineRecord {
-            name: name.to_string(),
-            revision: revisions.len() as u64 + 1,
-            definition: definition.to_string(),
+        let record = StateMachineRecord::new(
+            name,
+            revisions.len() as u64 + 1,
+            definition,
             machine_type,
-            created: revisions.first().map_or(now, |first| first.created),
-            updated: now,
-        };
+            revisions.first().map_or(now, |first| first.created),
+            now,
+        );
         revisions.push(record.clone());
         ready(Ok(record))
     }
@@ -334,8 +338,29 @@ impl Store for MemoryStore {
         ready(Ok(Page { items, next }))
     }
 
-    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
-        ready(Ok(self.inner().state_machines.remove(name).is_some()))
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion> {
+        let mut inner = self.inner();
+        let Inner {
+            state_machines,
+            executions,
+            ..
+        } = &mut *inner;
+        let Some(revisions) = state_machines.get_mut(name) else {
+            return ready(Ok(Deletion::NotFound));
+        };
+        // Deleting is rare: a walk through the executions (the running ones and a bounded
+        // number of finished ones) does.
+        let running = executions
+            .values()
+            .any(|kept| kept.record.state_machine == name && !kept.record.status.is_finished());
+        if running {
+            for revision in revisions {
+                revision.status = StateMachineStatus::Deleting;
+            }
+            return ready(Ok(Deletion::Deleting));
+        }
+        state_machines.remove(name);
+        ready(Ok(Deletion::Deleted))
     }
 
     fn create_execution<'a>(

@@ -55,9 +55,42 @@ pub enum StartError {
         /// The execution's ARN.
         arn: String,
     },
+    /// Its state machine is being deleted ([`Runtime::delete_state_machine`]): AWS's
+    /// `StateMachineDeleting`.
+    ///
+    /// [`Runtime::delete_state_machine`]: crate::Runtime::delete_state_machine
+    #[error(
+        "State Machine Deleting: '{name}' is being deleted (once none of its executions runs); no execution of it starts"
+    )]
+    StateMachineDeleting {
+        /// The state machine's name.
+        name: String,
+    },
+    /// The workflow was registered (or first started) before its state machine was deleted:
+    /// it is of no state machine (AWS's `StateMachineDoesNotExist`). Register it again.
+    #[error(
+        "State Machine Does Not Exist: '{name}' was deleted since this workflow was registered; register it again"
+    )]
+    StateMachineDoesNotExist {
+        /// The state machine's name.
+        name: String,
+    },
     /// The store could not record the execution (or its state machine): it did not start.
     #[error("the execution could not be recorded: {0}")]
     Store(StoreError),
+}
+
+impl StartError {
+    /// A store's refusal to record an execution, as a start refusal.
+    pub(crate) fn from_store(error: StoreError) -> StartError {
+        match error {
+            StoreError::StateMachineDeleting { name } => StartError::StateMachineDeleting { name },
+            StoreError::StateMachineDoesNotExist { name } => {
+                StartError::StateMachineDoesNotExist { name }
+            }
+            e => StartError::Store(e),
+        }
+    }
 }
 
 /// Why a state machine could not be registered.

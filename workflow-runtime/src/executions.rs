@@ -238,6 +238,7 @@ async fn stop_in_store(
         ),
     };
     shared.store.append(&arn, &entries, &progress).await?;
+    shared.after_end_in_store(&record.state_machine).await;
     Ok(())
 }
 

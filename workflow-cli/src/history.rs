@@ -179,16 +179,23 @@ fn offset(ms: i64) -> String {
     }
 }
 
-/// The events as a table: id, time since the first event, type, state, detail.
-pub fn table(events: &[Value], width: usize) -> Table {
-    let first = events.iter().find_map(millis).unwrap_or(0);
+/// An empty table with `header`, in the style of the history table (no borders, a rule
+/// under the header, cells never wrapped).
+pub fn plain_table(header: Vec<&str>) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
         .set_style(TableComponent::HeaderLines, '─')
         .set_style(TableComponent::MiddleHeaderIntersections, '─')
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(vec!["id", "time", "event", "state", "detail"]);
+        .set_header(header);
+    table
+}
+
+/// The events as a table: id, time since the first event, type, state, detail.
+pub fn table(events: &[Value], width: usize) -> Table {
+    let first = events.iter().find_map(millis).unwrap_or(0);
+    let mut table = plain_table(vec!["id", "time", "event", "state", "detail"]);
     for (i, e) in events.iter().enumerate() {
         let id = e
             .get("id")

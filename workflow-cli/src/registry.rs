@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Local, TimeZone, Timelike};
-use comfy_table::{ContentArrangement, Table, TableComponent, presets};
 use serde_json::{Value, json};
 use workflow_core::execution::Millis;
 use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Status};
@@ -275,20 +274,14 @@ pub fn executions(args: ExecutionsArgs) -> anyhow::Result<u8> {
             let _ = writeln!(out, "]}}");
             return Ok(exit::OK);
         }
-        let mut table = Table::new();
-        table
-            .load_preset(presets::NOTHING)
-            .set_style(TableComponent::HeaderLines, '─')
-            .set_style(TableComponent::MiddleHeaderIntersections, '─')
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(vec![
-                "name",
-                "state machine",
-                "status",
-                "start",
-                "stop",
-                "redrives",
-            ]);
+        let mut table = history::plain_table(vec![
+            "name",
+            "state machine",
+            "status",
+            "start",
+            "stop",
+            "redrives",
+        ]);
         let mut count = 0;
         for_each_execution(runtime, &filter, |record| {
             count += 1;

@@ -54,6 +54,20 @@ fn refused(dir: &Path, args: &[&str]) -> String {
     stderr
 }
 
+/// `workflow history --store DB ARN --reverse --format json`: the events, newest first.
+fn history_newest_first(dir: &Path, arn: &str) -> Value {
+    let args = [
+        "history",
+        "--store",
+        "DB",
+        arn,
+        "--reverse",
+        "--format",
+        "json",
+    ];
+    json_ok(dir, &args)
+}
+
 /// A date the commands printed: in [`ZONE`]'s offset, and the instant `millis`.
 fn assert_date(shown: &Value, millis: i64) {
     let text = shown
@@ -261,18 +275,7 @@ fn history_from_the_store_is_the_saved_histories_table() {
         event["timestamp"] = saved["timestamp"].clone();
         assert_eq!(&event, saved);
     }
-    let reversed = json_ok(
-        &dir,
-        &[
-            "history",
-            "--store",
-            "DB",
-            &arn,
-            "--reverse",
-            "--format",
-            "json",
-        ],
-    );
+    let reversed = history_newest_first(&dir, &arn);
     let ids = |events: &Value| -> Vec<u64> {
         events["events"]
             .as_array()
@@ -343,18 +346,7 @@ fn stop_aborts_a_running_execution_as_stop_execution_does() {
     );
     let stop_date = record.stop_date.expect("a stop date");
     // Its history ends with ExecutionAborted, the error and cause in its details.
-    let history = json_ok(
-        &dir,
-        &[
-            "history",
-            "--store",
-            "DB",
-            &arn,
-            "--reverse",
-            "--format",
-            "json",
-        ],
-    );
+    let history = history_newest_first(&dir, &arn);
     let last = &history["events"][0];
     assert_eq!(last["type"], "ExecutionAborted");
     assert_eq!(

@@ -12,7 +12,8 @@ use workflow_runtime::store::StoreError;
 pub(crate) const APPLICATION_ID: i32 = 0x5746_4c57;
 
 /// `PRAGMA user_version`: the store format this version writes and the newest it reads. A
-/// change to the tables raises it (with a migration from every older format, [`MIGRATIONS`]).
+/// change to the tables raises it (with a migration from every older format, which opening
+/// the store applies).
 pub const FORMAT: u32 = 2;
 
 /// What brings a store of each older format to the next one: `MIGRATIONS[n - 1]` takes

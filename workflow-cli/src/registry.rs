@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Local, TimeZone, Timelike};
 use serde_json::{Value, json};
 use workflow_core::execution::Millis;
-use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Status};
+use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Status, Store};
 use workflow_runtime::{RegistryError, Runtime};
 
 use crate::render::{BOLD, ERROR, GOOD, WARNING};
@@ -126,13 +126,14 @@ fn with_store<T>(
 }
 
 /// The ARN of `execution`: an ARN as it is, a name when exactly one execution of the store
-/// has it (names are unique per state machine, not in a store).
-async fn resolve(runtime: &Runtime, execution: &str, store: &Path) -> anyhow::Result<String> {
+/// `path` has it (names are unique per state machine, not in a store).
+pub async fn resolve(store: &dyn Store, execution: &str, path: &Path) -> anyhow::Result<String> {
     if execution.starts_with("arn:") {
         return Ok(execution.to_string());
     }
+    let store_path = path;
     let mut found = Vec::new();
-    for_each_execution(runtime, &ExecutionFilter::all(), |record| {
+    for_each_execution(store, &ExecutionFilter::all(), |record| {
         if record.name == execution {
             found.push(record.arn.clone());
         }
@@ -143,7 +144,12 @@ async fn resolve(runtime: &Runtime, execution: &str, store: &Path) -> anyhow::Re
         [] => Err(RegistryError::ExecutionDoesNotExist {
             arn: execution.to_string(),
         })
-        .with_context(|| format!("no execution of {} is named '{execution}'", store.display())),
+        .with_context(|| {
+            format!(
+                "no execution of {} is named '{execution}'",
+                store_path.display()
+            )
+        }),
         [arn] => Ok(arn.clone()),
         several => {
             let mut shown = several[..several.len().min(CANDIDATES_SHOWN)].join(", ");
@@ -153,7 +159,7 @@ async fn resolve(runtime: &Runtime, execution: &str, store: &Path) -> anyhow::Re
             bail!(
                 "{} executions of {} are named '{execution}' (a name is unique per state machine): give the ARN of one: {shown}",
                 several.len(),
-                store.display()
+                store_path.display()
             )
         }
     }
@@ -161,13 +167,13 @@ async fn resolve(runtime: &Runtime, execution: &str, store: &Path) -> anyhow::Re
 
 /// Calls `each` with every execution `filter` selects, newest first, a page at a time.
 async fn for_each_execution(
-    runtime: &Runtime,
+    store: &dyn Store,
     filter: &ExecutionFilter,
     mut each: impl FnMut(&ExecutionRecord) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut page = PageRequest::first(PAGE);
     loop {
-        let listed = runtime.list_executions(filter, page).await?;
+        let listed = store.list_executions(filter, page).await?;
         for record in &listed.items {
             each(record)?;
         }
@@ -265,7 +271,7 @@ pub fn executions(args: ExecutionsArgs) -> anyhow::Result<u8> {
             let mut out = crate::output::plain_stdout();
             let _ = write!(out, "{{\"executions\":[");
             let mut first = true;
-            for_each_execution(runtime, &filter, |record| {
+            for_each_execution(runtime.store().as_ref(), &filter, |record| {
                 let comma = if std::mem::take(&mut first) { "" } else { "," };
                 let _ = write!(out, "{comma}{}", list_item(record));
                 Ok(())
@@ -283,7 +289,7 @@ pub fn executions(args: ExecutionsArgs) -> anyhow::Result<u8> {
             "redrives",
         ]);
         let mut count = 0;
-        for_each_execution(runtime, &filter, |record| {
+        for_each_execution(runtime.store().as_ref(), &filter, |record| {
             count += 1;
             table.add_row(vec![
                 record.name.clone(),
@@ -313,7 +319,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     };
     let execution = args.saved.file.to_string_lossy();
     with_store(store, async |runtime| {
-        let arn = resolve(runtime, &execution, store).await?;
+        let arn = resolve(runtime.store().as_ref(), &execution, store).await?;
         let json = args.format == Format::Json;
         let mut page = PageRequest::first(PAGE);
         let mut json_out = crate::output::plain_stdout();
@@ -361,7 +367,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
 /// is its stop date (StopExecution lists no error for it).
 pub fn stop(args: StopArgs) -> anyhow::Result<u8> {
     with_store(&args.store, async |runtime| {
-        let arn = resolve(runtime, &args.execution, &args.store).await?;
+        let arn = resolve(runtime.store().as_ref(), &args.execution, &args.store).await?;
         let before = runtime.describe_execution(&arn).await?;
         runtime
             .stop_execution(&arn, args.error.clone(), args.cause.clone())

@@ -10,6 +10,7 @@ use workflow_core::entropy::{Entropy, SplitMix64};
 
 use crate::bindings::Bindings;
 use crate::clock::{Clock, TokioClock, millis};
+use crate::parking::Parking;
 use crate::registry::Registry;
 use crate::runtime::{Runtime, Shared};
 use crate::store::{MemoryStore, Store};
@@ -172,6 +173,7 @@ impl RuntimeBuilder {
                 store,
                 memory,
                 registry: Registry::default(),
+                parking: Parking::default(),
                 retention: millis(self.retention),
                 next_purge: AtomicI64::new(i64::MIN),
             }),

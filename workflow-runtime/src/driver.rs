@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 use workflow_core::entropy::Entropy;
 use workflow_core::error::names;
@@ -20,9 +20,10 @@ use workflow_core::journal::{Entry, HistoryDigest};
 use workflow_core::plan::Integration;
 
 use crate::bindings::Shape;
-use crate::clock::{Clock, Work, millis};
-use crate::handle::Finished;
+use crate::clock::{Work, millis};
+use crate::handle::{DoneSender, Finished};
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
+pub(crate) use crate::inbox::{Inbox, Receiver};
 use crate::lambda;
 use crate::registry::Kept;
 use crate::runtime::Shared;
@@ -51,39 +52,6 @@ pub(crate) enum Msg {
     Stop(Failure, Option<Ack>),
     /// Send back the history so far.
     History(oneshot::Sender<Vec<HistoryEvent>>),
-}
-
-/// A driver's inbox. Each message holds the clock's waits back (as work that takes no time,
-/// see [`Work`]) until the driver has handled it, so that time neither jumps nor is shortened
-/// past an answer on its way: a handler's result, a task token's answer, a stop.
-#[derive(Clone)]
-pub(crate) struct Inbox {
-    tx: mpsc::UnboundedSender<(Msg, Work)>,
-    /// `None` for a clock that does not track work.
-    clock: Option<Arc<dyn Clock>>,
-}
-
-/// The driver has ended: nobody takes messages any more.
-#[derive(Debug)]
-pub(crate) struct DriverGone;
-
-impl Inbox {
-    pub(crate) fn new(clock: Arc<dyn Clock>) -> (Inbox, mpsc::UnboundedReceiver<(Msg, Work)>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let clock = clock.tracks_work().then_some(clock);
-        (Inbox { tx, clock }, rx)
-    }
-
-    pub(crate) fn send(&self, msg: Msg) -> Result<(), DriverGone> {
-        let held = self.clock.as_ref().map_or_else(Work::none, Work::new);
-        self.tx.send((msg, held)).map_err(|_| DriverGone)
-    }
-}
-
-impl std::fmt::Debug for Inbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inbox").finish_non_exhaustive()
-    }
 }
 
 struct Driver {
@@ -123,8 +91,6 @@ pub(crate) struct Launch {
     pub awaiting_token: Vec<(TaskId, String)>,
     pub entropy: Box<dyn Entropy + Send>,
     pub recording: Recording,
-    /// Messages taken before the driver ran (the one that woke a recovered execution).
-    pub queued: Vec<(Msg, Work)>,
 }
 
 impl Launch {
@@ -141,14 +107,15 @@ impl Launch {
             awaiting_token: Vec::new(),
             entropy,
             recording,
-            queued: Vec::new(),
         }
     }
 }
 
 /// How long a journaled execution that only waits for a timer must have to wait for it to
 /// leave memory (see [`Driven::Parked`]): a minute. Each time it comes back its journal is
-/// replayed, which is worth it for a long wait, not for a short one.
+/// replayed, which is worth it for a long wait, not for a short one. (A STANDARD execution
+/// always has a timer: its time limit, a year away. One that waits for a task token's
+/// answer thus leaves memory too.)
 const PARK_AFTER_MS: Millis = 60_000;
 
 /// How a driver stopped driving.
@@ -169,8 +136,8 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     launch: Launch,
     tx: Inbox,
-    mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
-    done: watch::Sender<Option<Arc<Finished>>>,
+    mut rx: Receiver,
+    done: DoneSender,
 ) {
     drive(shared, launch, tx, &mut rx, &done).await;
 }
@@ -179,8 +146,8 @@ pub(crate) async fn drive(
     shared: Arc<Shared>,
     launch: Launch,
     tx: Inbox,
-    rx: &mut mpsc::UnboundedReceiver<(Msg, Work)>,
-    done: &watch::Sender<Option<Arc<Finished>>>,
+    rx: &mut Receiver,
+    done: &DoneSender,
 ) -> Driven {
     let Launch {
         mut execution,
@@ -188,7 +155,6 @@ pub(crate) async fn drive(
         awaiting_token,
         mut entropy,
         mut recording,
-        queued,
     } = launch;
     let mut d = Driver {
         execution_arn: Arc::from(execution.info().execution_arn.as_str()),
@@ -205,12 +171,13 @@ pub(crate) async fn drive(
     for (task, token) in awaiting_token {
         d.tokens.insert(task, token);
     }
+    if let Recording::Journal(_) = recording {
+        // In memory again: a start with its name compares its input with this one.
+        rx.set_input(execution.info().input.clone());
+    }
     d.apply(commands);
     if execution.has_pending_work() {
         d.pending.push_back(Event::Continue);
-    }
-    for (msg, held) in queued {
-        d.on_message(msg, held, &execution);
     }
     // A long run of states under way: when it started, on the clock and in real time.
     let mut long_run: Option<(i64, std::time::Instant, Work)> = None;
@@ -284,7 +251,7 @@ pub(crate) async fn drive(
             });
             clock.advance_to(started_at.saturating_add(millis(started.elapsed())));
             tokio::task::yield_now().await;
-            while let Ok((msg, held)) = rx.try_recv() {
+            while let Some((msg, held)) = rx.try_recv() {
                 d.on_message(msg, held, &execution);
             }
             let now = d.shared.clock.now_millis();
@@ -302,6 +269,11 @@ pub(crate) async fn drive(
             && let Some(&(at, _)) = d.timers.first()
             && at.saturating_sub(d.shared.clock.now_millis()) >= PARK_AFTER_MS
         {
+            // A message that has come is handled first: it may move the execution on.
+            if let Some((msg, held)) = rx.try_recv() {
+                d.on_message(msg, held, &execution);
+                continue;
+            }
             parked = Some(at);
             break;
         }
@@ -311,14 +283,11 @@ pub(crate) async fn drive(
         let sleep = next_timer.map(|(at, _)| d.shared.clock.sleep_until(at));
         tokio::select! {
             biased;
-            msg = rx.recv() => {
-                // The driver holds a sender itself, so the channel never closes while it runs.
-                if let Some((msg, held)) = msg {
-                    d.on_message(msg, held, &execution);
-                }
+            (msg, held) = rx.recv() => {
+                d.on_message(msg, held, &execution);
                 if let Recording::Journal(_) = recording {
                     // Whatever else has come goes into the same append.
-                    while let Ok((msg, held)) = rx.try_recv() {
+                    while let Some((msg, held)) = rx.try_recv() {
                         d.on_message(msg, held, &execution);
                     }
                 }
@@ -397,7 +366,7 @@ pub(crate) async fn drive(
             let _ = shared.finish_deletion(machine).await;
         }
     }
-    let _ = done.send(Some(finished));
+    done.send(finished);
     Driven::Ended
 }
 

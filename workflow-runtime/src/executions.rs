@@ -133,10 +133,7 @@ impl Runtime {
                 return Ok(history.into());
             }
             // It has ended meanwhile: its handle has its history.
-            let mut done = live.done.clone();
-            if let Ok(finished) = done.wait_for(Option::is_some).await
-                && let Some(finished) = finished.as_ref()
-            {
+            if let Some(finished) = live.done.wait().await {
                 return Ok(finished.history.clone().into());
             }
         }
@@ -205,7 +202,7 @@ async fn stop_in_store(
 ) -> Result<(), RegistryError> {
     let arn: Arc<str> = Arc::from(record.arn.as_str());
     // Nothing drives it: its driver's ends are kept only while it is stopped.
-    let (live, _ends) = Live::new(&shared.clock, record.input.clone());
+    let (live, _ends) = Live::new(&shared.clock, Some(record.input.clone()));
     let _claim = match shared.registry.claim(arn.clone(), live) {
         Ok(claim) => claim,
         Err(driven) => return stop_live(&driven, failure).await,

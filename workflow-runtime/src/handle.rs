@@ -1,8 +1,9 @@
 //! A running execution's handle, and what remains of an execution once it has ended.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, oneshot};
 use workflow_core::error::names;
 use workflow_core::execution::{Execution, ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
@@ -27,13 +28,96 @@ impl Finished {
     }
 }
 
+/// How an execution ended, once it has: told once by its driver, read by its handles.
+///
+/// Every execution has one, so it is small (a `watch` channel took half a kilobyte, and
+/// woke eight lists of waiters as it closed).
+#[derive(Clone)]
+pub(crate) struct Done(Arc<DoneCell>);
+
+struct DoneCell {
+    finished: OnceLock<Arc<Finished>>,
+    /// Its driver is gone without telling (its tokio runtime shut down).
+    abandoned: AtomicBool,
+    told: Notify,
+}
+
+/// The driver's end of a [`Done`]: dropped without telling, it tells the handles that the
+/// driver is gone.
+pub(crate) struct DoneSender(Arc<DoneCell>);
+
+impl Done {
+    /// An execution's end, and what its driver tells it with.
+    pub(crate) fn channel() -> (DoneSender, Done) {
+        let cell = Arc::new(DoneCell {
+            finished: OnceLock::new(),
+            abandoned: AtomicBool::new(false),
+            told: Notify::new(),
+        });
+        (DoneSender(cell.clone()), Done(cell))
+    }
+
+    /// The end of an execution that has ended already.
+    pub(crate) fn ended(finished: Arc<Finished>) -> Done {
+        let (sender, done) = Done::channel();
+        sender.send(finished);
+        done
+    }
+
+    /// How it ended, if it has.
+    pub(crate) fn get(&self) -> Option<&Arc<Finished>> {
+        self.0.finished.get()
+    }
+
+    /// Waits until it has ended; `None` when its driver went away without telling.
+    pub(crate) async fn wait(&self) -> Option<Arc<Finished>> {
+        loop {
+            // Registered before looking, so that a telling in between is not missed.
+            let mut told = std::pin::pin!(self.0.told.notified());
+            told.as_mut().enable();
+            if let Some(finished) = self.get() {
+                return Some(finished.clone());
+            }
+            if self.0.abandoned.load(Ordering::Acquire) {
+                return self.get().cloned();
+            }
+            told.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Done")
+            .field("ended", &self.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DoneSender {
+    /// Tells how the execution ended (only the first telling counts).
+    pub(crate) fn send(&self, finished: Arc<Finished>) {
+        let _ = self.0.finished.set(finished);
+        self.0.told.notify_waiters();
+    }
+}
+
+impl Drop for DoneSender {
+    fn drop(&mut self) {
+        if self.0.finished.get().is_none() {
+            self.0.abandoned.store(true, Ordering::Release);
+            self.0.told.notify_waiters();
+        }
+    }
+}
+
 /// A running (or finished) execution.
 #[derive(Clone, Debug)]
 pub struct ExecutionHandle {
     pub(crate) arn: Arc<str>,
     /// The driver's inbox; `None` for an execution that ended as it started.
     pub(crate) tx: Option<Inbox>,
-    pub(crate) done: watch::Receiver<Option<Arc<Finished>>>,
+    pub(crate) done: Done,
 }
 
 impl ExecutionHandle {
@@ -43,27 +127,19 @@ impl ExecutionHandle {
     }
 
     async fn finished(&self) -> Arc<Finished> {
-        let mut done = self.done.clone();
-        loop {
-            if let Some(f) = done.borrow_and_update().as_ref() {
-                return f.clone();
-            }
-            if done.changed().await.is_err() {
-                // The driver is gone without a result: its tokio runtime shut down.
-                if let Some(f) = done.borrow().as_ref() {
-                    return f.clone();
-                }
-                return Arc::new(Finished {
-                    status: ExecutionStatus::Aborted(Failure {
-                        error: Some(names::RUNTIME.into()),
-                        cause: Some(
-                            "The tokio runtime that ran the execution shut down before it ended."
-                                .into(),
-                        ),
-                    }),
-                    history: Vec::new(),
-                });
-            }
+        match self.done.wait().await {
+            Some(finished) => finished,
+            // The driver is gone without a result: its tokio runtime shut down.
+            None => Arc::new(Finished {
+                status: ExecutionStatus::Aborted(Failure {
+                    error: Some(names::RUNTIME.into()),
+                    cause: Some(
+                        "The tokio runtime that ran the execution shut down before it ended."
+                            .into(),
+                    ),
+                }),
+                history: Vec::new(),
+            }),
         }
     }
 
@@ -74,12 +150,12 @@ impl ExecutionHandle {
 
     /// How the execution ended, or `None` while it runs.
     pub fn try_outcome(&self) -> Option<ExecutionStatus> {
-        self.done.borrow().as_ref().map(|f| f.status.clone())
+        self.done.get().map(|f| f.status.clone())
     }
 
     /// The history so far (all of it once the execution has ended).
     pub async fn history(&self) -> Vec<HistoryEvent> {
-        if let Some(f) = self.done.borrow().as_ref() {
+        if let Some(f) = self.done.get() {
             return f.history.clone();
         }
         if let Some(tx) = &self.tx {

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, watch};
 use workflow_core::definition::Definition;
 use workflow_core::entropy::Entropy;
 use workflow_core::error::names;
@@ -19,9 +18,11 @@ use workflow_core::journal::{ReplayError, Replayed, replay_with};
 use workflow_core::plan::{CompileOptions, MachineType};
 
 use crate::clock::Work;
-use crate::driver::{self, Inbox, Launch, Msg, Recording};
+use crate::driver::{self, Launch, Recording};
 use crate::error::RegistryError;
-use crate::handle::{ExecutionHandle, Finished};
+use crate::handle::{DoneSender, ExecutionHandle, Finished};
+use crate::inbox::{Inbox, Receiver};
+use crate::parking;
 use crate::registry::Live;
 use crate::runtime::{Runtime, Shared};
 use crate::store::{ExecutionRecord, Progress, Status, StoreError, Unfinished, Waiting};
@@ -81,7 +82,8 @@ impl Runtime {
     ) -> ExecutionHandle {
         let shared = &self.shared;
         let arn: Arc<str> = Arc::from(record.arn.as_str());
-        let (live, (rx, done_tx)) = Live::new(&shared.clock, record.input.clone());
+        // Its input stays in its record until it is rebuilt.
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, None);
         let handle = live.handle(arn.clone());
         let tx = live.inbox.clone();
         match shared.registry.claim(arn.clone(), live) {
@@ -99,13 +101,27 @@ impl Runtime {
             arn: arn.clone(),
             state_machine: record.state_machine,
             revision: record.revision,
-            // A task in flight is invoked again at once; otherwise it waits for its timer.
-            wake_at: match waiting.tasks_in_flight {
-                true => None,
-                false => waiting.next_timer,
-            },
+            wake_at: waiting.next_timer,
         };
-        tokio.spawn(journaled(shared.clone(), parked, None, tx, rx, done_tx));
+        // One that waits for its timer stays parked until then (or a message). Any other is
+        // rebuilt at once: a task in flight is invoked again, a journal that ends with the
+        // execution's end records it (its driver parks it again if it only waits).
+        let (rx, parked, done_tx) = match waiting.tasks_in_flight {
+            false => match parking::park(shared, rx, parked, done_tx) {
+                Ok(()) => return handle,
+                Err(ends) => ends,
+            },
+            true => (rx, parked, done_tx),
+        };
+        tokio.spawn(journaled(
+            shared.clone(),
+            parked,
+            None,
+            tx,
+            rx,
+            done_tx,
+            None,
+        ));
         handle
     }
 }
@@ -116,27 +132,29 @@ pub(crate) struct Parked {
     pub arn: Arc<str>,
     pub state_machine: String,
     pub revision: u64,
-    /// When it has to go on by itself (`None`: at once).
+    /// When it has to go on by itself: its next timer (`None`: at once).
     pub wake_at: Option<Millis>,
 }
 
 /// Drives a journaled execution to its end, from `launch` (in memory, as it started) or else
 /// from its journal: it leaves memory whenever it only waits for long (see
-/// [`driver::Driven::Parked`]), and is rebuilt from its journal when its timer is due or a
-/// message comes for it.
+/// [`driver::Driven::Parked`] and [`parking`]), and is rebuilt from its journal when its
+/// timer is due or a message comes for it. `waking`, when given, holds the clock until it is
+/// rebuilt.
 pub(crate) async fn journaled(
     shared: Arc<Shared>,
     mut parked: Parked,
     launch: Option<Launch>,
     tx: Inbox,
-    mut rx: mpsc::UnboundedReceiver<(Msg, Work)>,
-    done: watch::Sender<Option<Arc<Finished>>>,
+    mut rx: Receiver,
+    mut done: DoneSender,
+    mut waking: Option<Work>,
 ) {
     let mut next = launch;
     loop {
         let launch = match next.take() {
             Some(launch) => launch,
-            None => match wake(&shared, &parked, &mut rx).await {
+            None => match load_held(&shared, &parked, waking.take()).await {
                 Ok(launch) => launch,
                 Err(unloadable) => {
                     return end_unloadable(&shared, &parked.arn, unloadable, done).await;
@@ -145,42 +163,35 @@ pub(crate) async fn journaled(
         };
         match driver::drive(shared.clone(), launch, tx.clone(), &mut rx, &done).await {
             driver::Driven::Ended => return,
-            driver::Driven::Parked { wake_at } => parked.wake_at = Some(wake_at),
+            driver::Driven::Parked { wake_at } => {
+                parked.wake_at = Some(wake_at);
+                // Out of memory until its timer or a message; one that came meanwhile goes
+                // on at once.
+                match parking::park(&shared, rx, parked, done) {
+                    Ok(()) => return,
+                    Err(ends) => (rx, parked, done) = ends,
+                }
+            }
         }
     }
 }
 
-/// Waits until a parked execution has to go on, and rebuilds it from its journal, with the
-/// message that woke it, if one did.
-async fn wake(
+/// Rebuilds a parked execution from its journal; loading is work: a clock that skips waits
+/// does not jump past it (`held` holds it from before, if given).
+async fn load_held(
     shared: &Shared,
     parked: &Parked,
-    rx: &mut mpsc::UnboundedReceiver<(Msg, Work)>,
+    held: Option<Work>,
 ) -> Result<Launch, Unloadable> {
-    let mut queued = Vec::new();
-    if let Some(at) = parked.wake_at {
-        let due = shared.clock.sleep_until(at);
-        tokio::select! {
-            biased;
-            msg = rx.recv() => queued.extend(msg),
-            _ = due => {}
-        }
-    }
-    // Loading is work: a clock that skips waits does not jump past it.
-    let loading = Work::new(&shared.clock);
-    let launch = load(shared, parked).await?;
+    let loading = held.unwrap_or_else(|| Work::new(&shared.clock));
+    let launch = load(shared, parked).await;
     drop(loading);
-    Ok(Launch { queued, ..launch })
+    launch
 }
 
 /// Ends an execution that could not be rebuilt: one that cannot run here fails, as recorded
 /// in the store; one whose store failed stays as it is there.
-async fn end_unloadable(
-    shared: &Shared,
-    arn: &str,
-    unloadable: Unloadable,
-    done: watch::Sender<Option<Arc<Finished>>>,
-) {
+async fn end_unloadable(shared: &Shared, arn: &str, unloadable: Unloadable, done: DoneSender) {
     let status = match unloadable {
         Unloadable::Refused(failure) => {
             let progress = Progress::Finished {
@@ -235,17 +246,12 @@ fn not_loaded(error: &StoreError) -> Failure {
 }
 
 /// Ends the handle of an execution that was not driven here.
-fn end_unloaded(
-    shared: &Shared,
-    arn: &str,
-    done: watch::Sender<Option<Arc<Finished>>>,
-    status: ExecutionStatus,
-) {
+fn end_unloaded(shared: &Shared, arn: &str, done: DoneSender, status: ExecutionStatus) {
     shared.registry.remove_live(arn);
-    let _ = done.send(Some(Arc::new(Finished {
+    done.send(Arc::new(Finished {
         status,
         history: Vec::new(),
-    })));
+    }));
 }
 
 /// Rebuilds an execution from its journal: what its driver starts from.

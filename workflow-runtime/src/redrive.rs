@@ -129,7 +129,7 @@ impl Runtime {
             }
         };
         let arn: Arc<str> = Arc::from(record.arn.as_str());
-        let (live, (rx, done_tx)) = Live::new(&shared.clock, record.input.clone());
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, Some(record.input.clone()));
         let handle = live.handle(arn.clone());
         let tx = live.inbox.clone();
         // Claimed before it is looked at, so that no other redrive (nor a resume) drives it

@@ -6,39 +6,37 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
-use tokio::sync::{OnceCell, mpsc, watch};
+use tokio::sync::OnceCell;
 use workflow_core::execution::{Execution, Millis};
 use workflow_core::plan::Plan;
 
-use crate::clock::{Clock, Work};
+use crate::clock::Clock;
 use crate::deletion::Deletions;
-use crate::driver::{Inbox, Msg};
 use crate::fast_hash::FastMap;
-use crate::handle::{ExecutionHandle, Finished};
+use crate::handle::{Done, DoneSender, ExecutionHandle, Finished};
+use crate::inbox::{Inbox, Receiver};
 use crate::workflow::Workflow;
 
-/// An execution a runtime drives.
+/// An execution a runtime drives (in memory or parked).
 #[derive(Clone)]
 pub(crate) struct Live {
+    /// Its inbox, which also keeps its input while it is in memory: a start with its name and
+    /// that input returns it (AWS's idempotent start).
     pub inbox: Inbox,
-    pub done: watch::Receiver<Option<Arc<Finished>>>,
-    /// Its input: a start with its name and this input returns it (AWS's idempotent start).
-    pub input: Arc<Value>,
+    pub done: Done,
 }
 
 /// What the driver of an execution about to run takes: the receiving end of its inbox, and
 /// the sender of its outcome.
-pub(crate) type DriverEnds = (
-    mpsc::UnboundedReceiver<(Msg, Work)>,
-    watch::Sender<Option<Arc<Finished>>>,
-);
+pub(crate) type DriverEnds = (Receiver, DoneSender);
 
 impl Live {
-    /// An execution about to be driven, started with `input`, and the ends its driver takes.
-    pub(crate) fn new(clock: &Arc<dyn Clock>, input: Arc<Value>) -> (Live, DriverEnds) {
-        let (inbox, rx) = Inbox::new(clock.clone());
-        let (done_tx, done) = watch::channel(None);
-        (Live { inbox, done, input }, (rx, done_tx))
+    /// An execution about to be driven, started with `input` (`None`: it is in its record),
+    /// and the ends its driver takes.
+    pub(crate) fn new(clock: &Arc<dyn Clock>, input: Option<Arc<Value>>) -> (Live, DriverEnds) {
+        let (inbox, rx) = Inbox::new(clock.clone(), input);
+        let (done_tx, done) = Done::channel();
+        (Live { inbox, done }, (rx, done_tx))
     }
 
     pub(crate) fn handle(&self, arn: Arc<str>) -> ExecutionHandle {

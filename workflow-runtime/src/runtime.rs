@@ -20,6 +20,7 @@ use crate::driver::{Ack, Inbox, Msg};
 use crate::error::{CallbackError, LoadError, RegisterError, check_failure_fields, check_name};
 use crate::handler::TaskHandler;
 use crate::options::LoadOptions;
+use crate::parking::Parking;
 use crate::registry::Registry;
 use crate::store::{Store, StoreError};
 use crate::workflow::{Registered, Workflow};
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     /// `store.is_durable()`: STANDARD executions are journaled.
     pub durable: bool,
     pub registry: Registry,
+    /// The journaled executions out of memory until their timer or a message.
+    pub parking: Parking,
     /// How long finished executions are kept, in milliseconds.
     pub retention: Millis,
     /// When the next purge of finished executions is due.

@@ -3,15 +3,13 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
 use workflow_core::execution::{Execution, ExecutionConfig, ExecutionStatus};
 use workflow_core::journal::{HistoryDigest, Start};
 use workflow_core::plan::MachineType;
 
-use crate::clock::Work;
-use crate::driver::{self, Inbox, Launch, Msg, Recording};
+use crate::driver::{self, Inbox, Launch, Receiver, Recording};
 use crate::error::{StartError, check_name};
-use crate::handle::{ExecutionHandle, Finished};
+use crate::handle::{Done, DoneSender, ExecutionHandle, Finished};
 use crate::options::StartOptions;
 use crate::recovery::{self, Parked};
 use crate::registry::{Kept, Live, ReplayAtOnce};
@@ -101,8 +99,8 @@ impl Runtime {
                 let finished = Arc::new(Finished::from_execution(execution));
                 return Ok(finished_handle(arn, finished));
             }
-            let (tx, rx) = Inbox::new(shared.clock.clone());
-            let (done_tx, done) = watch::channel(None);
+            let (tx, rx) = Inbox::new(shared.clock.clone(), None);
+            let (done_tx, done) = Done::channel();
             let launch = Launch::new(execution, commands, entropy, Recording::Unrecorded);
             tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
             return Ok(ExecutionHandle {
@@ -173,12 +171,12 @@ impl Runtime {
         }
         // It runs on: its name is claimed here first, so that no other start of the same
         // name drives it too, then it is recorded, and only then is it driven.
-        let (live, (rx, done_tx)) = Live::new(&shared.clock, input.clone());
+        let (live, (rx, done_tx)) = Live::new(&shared.clock, Some(input.clone()));
         let handle = live.handle(arn.clone());
         let tx = live.inbox.clone();
         let claim = match shared.registry.claim(arn.clone(), live) {
             Ok(claim) => claim,
-            Err(existing) => return same_input(arn, existing, &input),
+            Err(existing) => return self.same_input(arn, existing, &input).await,
         };
         let waiting = match journaled {
             true => driver::waiting_after(&execution, &commands, now),
@@ -230,7 +228,7 @@ impl Runtime {
     /// resumed here.
     async fn existing(&self, arn: Arc<str>, input: &Value) -> Result<ExecutionHandle, StartError> {
         if let Some(live) = self.shared.registry.live(&arn) {
-            return same_input(arn, live, input);
+            return self.same_input(arn, live, input).await;
         }
         let refused = || StartError::ExecutionAlreadyExists {
             arn: arn.to_string(),
@@ -257,6 +255,33 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// AWS's idempotent start: the running execution `live` if its input is `input` (as it
+    /// keeps it in memory, or, parked, as its record does).
+    async fn same_input(
+        &self,
+        arn: Arc<str>,
+        live: Live,
+        input: &Value,
+    ) -> Result<ExecutionHandle, StartError> {
+        let same = match live.inbox.input() {
+            Some(kept) => *kept == *input,
+            None => {
+                let record = self.shared.store.execution(&arn).await;
+                record
+                    .map_err(StartError::Store)?
+                    .is_some_and(|record| *record.input == *input)
+            }
+        };
+        match same {
+            true => Ok(live.handle(arn)),
+            false => Err(StartError::ExecutionAlreadyExists {
+                arn: arn.to_string(),
+            }),
+        }
+    }
+}
+
 /// Drives a STANDARD execution recorded in the store from `launch`, on `tokio`: a journaled
 /// one by [`recovery::journaled`], which lets it leave memory while it waits (`parked` says
 /// where its journal is), any other to its end in memory.
@@ -266,28 +291,18 @@ pub(crate) fn drive_recorded(
     launch: Launch,
     parked: Parked,
     tx: Inbox,
-    rx: mpsc::UnboundedReceiver<(Msg, Work)>,
-    done: watch::Sender<Option<Arc<Finished>>>,
+    rx: Receiver,
+    done: DoneSender,
 ) {
     match launch.recording {
         Recording::Journal(_) => {
-            let driver = recovery::journaled(shared.clone(), parked, Some(launch), tx, rx, done);
+            let driver =
+                recovery::journaled(shared.clone(), parked, Some(launch), tx, rx, done, None);
             tokio.spawn(driver);
         }
         Recording::Record | Recording::Unrecorded => {
             tokio.spawn(driver::run(shared.clone(), launch, tx, rx, done));
         }
-    }
-}
-
-/// AWS's idempotent start: the running execution `live` if its input is `input`.
-fn same_input(arn: Arc<str>, live: Live, input: &Value) -> Result<ExecutionHandle, StartError> {
-    if *live.input == *input {
-        Ok(live.handle(arn))
-    } else {
-        Err(StartError::ExecutionAlreadyExists {
-            arn: arn.to_string(),
-        })
     }
 }
 
@@ -311,10 +326,9 @@ fn set_end(record: &mut ExecutionRecord, progress: Progress) {
 
 /// The handle of an execution that has ended.
 fn finished_handle(arn: Arc<str>, finished: Arc<Finished>) -> ExecutionHandle {
-    let (_, done) = watch::channel(Some(finished));
     ExecutionHandle {
         arn,
         tx: None,
-        done,
+        done: Done::ended(finished),
     }
 }

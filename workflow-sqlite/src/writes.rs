@@ -274,41 +274,48 @@ pub(crate) fn create_execution(conn: &Connection, new: &NewExecution) -> Outcome
 
 pub(crate) fn append(conn: &Connection, append: &Append) -> Outcome<()> {
     let added = append.entries.len() as i64;
-    // One statement finds the execution, records the change and counts the entries.
-    let found = match &append.change {
+    // The execution and its journal's length by its key, then the change by its id. (One
+    // `UPDATE ... RETURNING` did both, but SQLite keeps what it returns in a temporary table
+    // it makes for each statement: that took most of the writer's time.)
+    let found = conn
+        .prepare_cached("SELECT id, entries FROM executions WHERE arn = ?1")?
+        .query_row([&append.arn], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
+        .optional()?;
+    let Some((id, before)) = found else {
+        return Ok(Err(StoreError::ExecutionDoesNotExist {
+            arn: append.arn.clone(),
+        }));
+    };
+    let entries = before + added;
+    match &append.change {
         Change::Running(waiting) => conn
             .prepare_cached(
-                "UPDATE executions SET next_timer = ?1, tasks_in_flight = ?2,
-                    entries = entries + ?3
-                 WHERE arn = ?4 RETURNING id, entries",
+                "UPDATE executions SET next_timer = ?1, tasks_in_flight = ?2, entries = ?3
+                 WHERE id = ?4",
             )?
-            .query_row(
-                params![
-                    waiting.next_timer,
-                    waiting.tasks_in_flight,
-                    added,
-                    append.arn
-                ],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            ),
+            .execute(params![
+                waiting.next_timer,
+                waiting.tasks_in_flight,
+                entries,
+                id
+            ])?,
         Change::Redriven { date, waiting } => conn
             .prepare_cached(
                 "UPDATE executions SET status = ?1, redrive_count = redrive_count + 1,
                     redrive_date = ?2, stop_date = NULL, output = NULL, error = NULL,
-                    cause = NULL, next_timer = ?3, tasks_in_flight = ?4, entries = entries + ?5
-                 WHERE arn = ?6 RETURNING id, entries",
+                    cause = NULL, next_timer = ?3, tasks_in_flight = ?4, entries = ?5
+                 WHERE id = ?6",
             )?
-            .query_row(
-                params![
-                    Status::Running.as_str(),
-                    date,
-                    waiting.next_timer,
-                    waiting.tasks_in_flight,
-                    added,
-                    append.arn
-                ],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            ),
+            .execute(params![
+                Status::Running.as_str(),
+                date,
+                waiting.next_timer,
+                waiting.tasks_in_flight,
+                entries,
+                id
+            ])?,
         Change::Finished {
             status,
             stop_date,
@@ -318,19 +325,12 @@ pub(crate) fn append(conn: &Connection, append: &Append) -> Outcome<()> {
         } => conn
             .prepare_cached(
                 "UPDATE executions SET status = ?1, stop_date = ?2, output = ?3, error = ?4,
-                    cause = ?5, next_timer = NULL, tasks_in_flight = 0, entries = entries + ?6
-                 WHERE arn = ?7 RETURNING id, entries",
+                    cause = ?5, next_timer = NULL, tasks_in_flight = 0, entries = ?6
+                 WHERE id = ?7",
             )?
-            .query_row(
-                params![status, stop_date, output, error, cause, added, append.arn],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            ),
-    }
-    .optional()?;
-    let Some((id, entries)) = found else {
-        return Ok(Err(StoreError::ExecutionDoesNotExist {
-            arn: append.arn.clone(),
-        }));
+            .execute(params![
+                status, stop_date, output, error, cause, entries, id
+            ])?,
     };
     let first_seq = entries - added + 1;
     for (seq, entry) in (first_seq..).zip(&append.entries) {

@@ -224,13 +224,15 @@ fn killed_mid_appends() {
         assert_eq!(acks, kill_after, "round {round}: the child stopped early");
         let total: u64 = acknowledged.values().sum();
         println!("round {round}: killed after {kill_after} acknowledgements, {total} in all");
-        check_after_crash(&path, &acknowledged, round, seed);
+        check_after_crash(&path, &mut acknowledged, round, seed);
     }
 }
 
 /// Every acknowledged append is kept, with its entries and its progress together; at most one
-/// more per execution (committed when the kill came, before it was acknowledged).
-fn check_after_crash(path: &Path, acknowledged: &HashMap<u64, u64>, round: u64, seed: u64) {
+/// more per execution (committed when the kill came, before it was acknowledged). What is
+/// kept counts as acknowledged from then on: the next round's child goes on from it, so an
+/// append committed unacknowledged in this round is not counted again against the next.
+fn check_after_crash(path: &Path, acknowledged: &mut HashMap<u64, u64>, round: u64, seed: u64) {
     runtime().block_on(async {
         let store = SqliteStore::open(path).expect("reopen after the kill");
         let unfinished = store.unfinished().await.unwrap();
@@ -257,6 +259,7 @@ fn check_after_crash(path: &Path, acknowledged: &HashMap<u64, u64>, round: u64, 
             );
             assert!(appends >= acked, "an acknowledged append lost: {context}");
             assert!(appends <= acked + 1, "appends never made: {context}");
+            acknowledged.insert(e, appends);
             let expected: Vec<Entry> = (1..=appends * ENTRIES_PER_APPEND).map(task_entry).collect();
             assert!(entries == expected, "entries out of order: {context}");
             // The progress of the last append kept is the record's: they were one write.

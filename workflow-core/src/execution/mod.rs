@@ -554,6 +554,16 @@ fn top_frame(plan: &Plan, input: Arc<Value>, size: usize, now: Millis, last_even
     }
 }
 
+/// `parts` one after the other, in one allocation: the ARNs of every execution are built so,
+/// without the formatting machinery (which cost a short execution a tenth of its time).
+fn concat(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
+}
+
 /// A STANDARD execution's history holds at most this many events: AWS fails the execution
 /// when its 25,000th event would be anything but `ExecutionSucceeded`. An EXPRESS execution
 /// has no such limit (AWS keeps no history for it); here its history keeps its first
@@ -584,29 +594,48 @@ impl Execution {
             .clone()
             .unwrap_or_else(|| uuid_v4(entropy));
         let machine_type = plan.machine_type();
-        let state_machine_arn = format!(
-            "arn:aws:states:{}:{}:stateMachine:{}",
-            config.region, config.account, config.state_machine_name
-        );
+        let (region, account) = (config.region.as_str(), config.account.as_str());
+        let state_machine = config.state_machine_name.as_str();
+        let state_machine_arn = concat(&[
+            "arn:aws:states:",
+            region,
+            ":",
+            account,
+            ":stateMachine:",
+            state_machine,
+        ]);
         let execution_arn = match machine_type {
-            MachineType::Standard => format!(
-                "arn:aws:states:{}:{}:execution:{}:{}",
-                config.region, config.account, config.state_machine_name, name
-            ),
-            MachineType::Express => format!(
-                "arn:aws:states:{}:{}:express:{}:{}:{}",
-                config.region,
-                config.account,
-                config.state_machine_name,
-                name,
-                uuid_v4(entropy)
-            ),
+            MachineType::Standard => concat(&[
+                "arn:aws:states:",
+                region,
+                ":",
+                account,
+                ":execution:",
+                state_machine,
+                ":",
+                &name,
+            ]),
+            MachineType::Express => concat(&[
+                "arn:aws:states:",
+                region,
+                ":",
+                account,
+                ":express:",
+                state_machine,
+                ":",
+                &name,
+                ":",
+                &uuid_v4(entropy),
+            ]),
         };
         let role_arn = config.role_arn.clone().unwrap_or_else(|| {
-            format!(
-                "arn:aws:iam::{}:role/service-role/StepFunctions-{}-role",
-                config.account, config.state_machine_name
-            )
+            concat(&[
+                "arn:aws:iam::",
+                account,
+                ":role/service-role/StepFunctions-",
+                state_machine,
+                "-role",
+            ])
         });
         let input = Arc::new(input);
         let info = Arc::new(ExecutionInfo {

@@ -5,6 +5,7 @@
 mod common;
 mod deletion;
 mod journaling;
+mod parking;
 mod recovery;
 mod redrive;
 mod registering;

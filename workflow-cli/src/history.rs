@@ -1,4 +1,5 @@
-//! `workflow history FILE`, and the history table `workflow run` prints.
+//! `workflow history FILE`, and the history table `workflow run` and `workflow history
+//! --store` print.
 //!
 //! Reads the JSON of `workflow run --history-out` or of `aws stepfunctions
 //! get-execution-history` (`{"events": [...]}`), or a bare array of events.
@@ -17,11 +18,13 @@ use crate::render::short;
 #[derive(clap::Args)]
 pub struct Args {
     /// A saved history: `workflow run --history-out FILE`, or `aws stepfunctions
-    /// get-execution-history --execution-arn ARN > FILE`.
-    file: PathBuf,
+    /// get-execution-history --execution-arn ARN > FILE`. With --store: the execution, by
+    /// its ARN or name.
+    #[arg(value_name = "FILE|EXECUTION")]
+    pub file: PathBuf,
     /// Width of the detail column, in characters (at most 10,000).
     #[arg(long, default_value_t = 60, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_DETAIL_WIDTH as u64))]
-    width: usize,
+    pub width: usize,
 }
 
 /// The widest detail column: comfy-table measures columns in `u16` and splits a wider cell
@@ -176,16 +179,23 @@ fn offset(ms: i64) -> String {
     }
 }
 
-/// The events as a table: id, time since the first event, type, state, detail.
-pub fn table(events: &[Value], width: usize) -> Table {
-    let first = events.iter().find_map(millis).unwrap_or(0);
+/// An empty table with `header`, in the style of the history table (no borders, a rule
+/// under the header, cells never wrapped).
+pub fn plain_table(header: Vec<&str>) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
         .set_style(TableComponent::HeaderLines, '─')
         .set_style(TableComponent::MiddleHeaderIntersections, '─')
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(vec!["id", "time", "event", "state", "detail"]);
+        .set_header(header);
+    table
+}
+
+/// The events as a table: id, time since the first event, type, state, detail.
+pub fn table(events: &[Value], width: usize) -> Table {
+    let first = events.iter().find_map(millis).unwrap_or(0);
+    let mut table = plain_table(vec!["id", "time", "event", "state", "detail"]);
     for (i, e) in events.iter().enumerate() {
         let id = e
             .get("id")

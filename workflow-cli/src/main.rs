@@ -10,6 +10,7 @@ mod layout;
 mod lint;
 mod mock;
 mod redrive;
+mod registry;
 mod resume;
 mod run;
 mod svg;
@@ -49,8 +50,12 @@ enum Command {
     /// Redrive a FAILED, TIMED_OUT or ABORTED execution of a store from where it stopped;
     /// `--definition FILE` goes on with a patched definition.
     Redrive(redrive::Args),
-    /// Print a saved execution history as a table.
-    History(history::Args),
+    /// Print an execution history as a table: a saved one, or one from a store (`--store`).
+    History(registry::HistoryArgs),
+    /// List the executions of a store, newest first (`--status`, `--state-machine`).
+    Executions(registry::ExecutionsArgs),
+    /// Stop a running execution of a store, as StopExecution.
+    Stop(registry::StopArgs),
     /// Draw the state graph as Mermaid, DOT or SVG.
     Graph(graph::Args),
     /// Transitions per execution and the monthly price on STANDARD and EXPRESS.
@@ -93,7 +98,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Resume(args) => resume::main(args),
         Command::Redrive(args) => redrive::main(args),
-        Command::History(args) => history::main(args),
+        Command::History(args) => registry::history(args),
+        Command::Executions(args) => registry::executions(args),
+        Command::Stop(args) => registry::stop(args),
         Command::Graph(args) => graph::main(args),
         Command::Cost(args) => cost::main(args),
     };

@@ -4,13 +4,12 @@
 //! beyond AWS, with a patched definition.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use workflow_core::plan::CompileOptions;
-use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Store};
+use workflow_runtime::store::Store;
 use workflow_runtime::{RedriveOptions, Runtime};
-use workflow_sqlite::SqliteStore;
 
 use crate::render::BOLD;
 use crate::resume::{execution_json, write_outcome};
@@ -39,12 +38,15 @@ pub struct Args {
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
     // Redriving finds nothing in a store that does not exist: creating one would hide a typo.
-    if !args.store.exists() {
-        bail!("{}: no such store", args.store.display());
-    }
-    let store = run::open_store(&args.store)?;
+    let store = run::open_existing_store(&args.store)?;
     let tokio = run::tokio_runtime()?;
-    let record = tokio.block_on(find(&store, &args.execution, &args.store))?;
+    let record = tokio.block_on(async {
+        let arn = crate::registry::resolve(&store, &args.execution, &args.store).await?;
+        store
+            .execution(&arn)
+            .await
+            .map_err(|e| anyhow!("cannot read the store: {e}"))
+    })?;
     // An ARN the store does not know is refused by the redrive itself, in AWS's words.
     let arn = record
         .as_ref()
@@ -81,45 +83,4 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let _ = writeln!(out, "  {BOLD}redrive count{BOLD:#}: {redrive_count}");
     }
     Ok(run::exit_code(&status))
-}
-
-/// The record of the execution `execution` names: an ARN (`None` when the store has none of
-/// it), or a name, which must be the name of exactly one execution of the store.
-async fn find(
-    store: &SqliteStore,
-    execution: &str,
-    path: &Path,
-) -> anyhow::Result<Option<ExecutionRecord>> {
-    let read = |e| anyhow!("cannot read the store: {e}");
-    if execution.starts_with("arn:") {
-        return store.execution(execution).await.map_err(read);
-    }
-    let mut named = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let listed = store
-            .list_executions(&ExecutionFilter::all(), page)
-            .await
-            .map_err(read)?;
-        named.extend(listed.items.into_iter().filter(|r| r.name == execution));
-        match listed.next {
-            Some(token) => page = PageRequest::after(1000, token),
-            None => break,
-        }
-    }
-    match named.len() {
-        0 => bail!(
-            "Execution Does Not Exist: no execution of {} is named '{execution}'",
-            path.display()
-        ),
-        1 => Ok(named.pop()),
-        _ => bail!(
-            "executions of several state machines are named '{execution}': give the ARN of one ({})",
-            named
-                .iter()
-                .map(|r| r.arn.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }

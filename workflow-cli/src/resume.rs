@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::bail;
 use serde_json::{Value, json};
 use workflow_runtime::{ExecutionStatus, Runtime};
 
@@ -27,11 +26,7 @@ pub struct Args {
 pub fn main(args: Args) -> anyhow::Result<u8> {
     // A mock config's state machine: `--state-machine`, or the only one it has.
     let serving = Serving::new(&args.serve, "")?;
-    // Resuming finds nothing in a store that does not exist: creating one would hide a typo.
-    if !args.store.exists() {
-        bail!("{}: no such store", args.store.display());
-    }
-    let store = run::open_store(&args.store)?;
+    let store = run::open_existing_store(&args.store)?;
     let outcomes = run::tokio_runtime()?.block_on(async move {
         let runtime = serving.runtime(Runtime::builder().store(store));
         let handles = runtime

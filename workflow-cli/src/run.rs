@@ -191,6 +191,15 @@ pub fn open_store(path: &Path) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(path).map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))
 }
 
+/// Opens the SQLite store `path`, which must exist: a command that reads or finishes what a
+/// store holds creates none (an empty store would hide a typo).
+pub fn open_existing_store(path: &Path) -> anyhow::Result<SqliteStore> {
+    if !path.exists() {
+        bail!("{}: no such store", path.display());
+    }
+    open_store(path)
+}
+
 /// Validates, binds and runs `file` with `input`.
 pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> anyhow::Result<Ran> {
     execute_in(file, input, tasks, progress, None)
@@ -359,7 +368,7 @@ fn write_history_json(history: &[HistoryEvent], out: impl Write) -> serde_json::
 const TABLE_PAYLOAD_CHARS: usize = 1024;
 
 /// An event in the shape of GetExecutionHistory, its payloads cut for the table.
-fn table_event(event: &HistoryEvent) -> Value {
+pub fn table_event(event: &HistoryEvent) -> Value {
     let mut v = event.to_aws_json();
     let details = v
         .as_object_mut()

@@ -581,6 +581,7 @@ impl Underway {
             // A redrive comes after the end, which cancelled everything under way.
             Event::TaskHeartbeat { .. }
             | Event::Stop { .. }
+            | Event::StateMachineDeleted
             | Event::Continue
             | Event::Redrive { .. } => {}
         }

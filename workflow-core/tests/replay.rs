@@ -758,6 +758,43 @@ fn stop_aborts_tasks_waits_and_iterations() {
 }
 
 #[test]
+fn a_deleted_state_machine_fails_its_running_execution() {
+    // AWS's DeleteStateMachine: "On the next state transition, the state machine's
+    // executions are terminated"; they fail with States.Runtime, "State machine NAME has
+    // been deleted." (AWS re:Post, "Step Functions state machine stuck in DELETING").
+    let mut script = Script::new(json!({"items": [1, 2]})).deleted_at(T0 + 5 * MINUTE);
+    script.config.state_machine_name = "orders".into();
+    let run = journaled(
+        &asl(r#"{"StartAt": "Both", "States": {
+            "Both": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 86400, "End": true}}},
+                {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+                    "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Task", "Resource": "FN:Item", "End": true}}}}}}]}}}"#),
+        script.answering(|_| Answer::Silent),
+    );
+    assert_eq!(
+        run.status(),
+        &ExecutionStatus::Failed(Failure::new(
+            "States.Runtime",
+            "State machine orders has been deleted."
+        ))
+    );
+    assert_eq!(ended_at(&run), T0 + 5 * MINUTE);
+    assert_eq!(run.event_types().last(), Some(&"ExecutionFailed"));
+    // What ran was aborted: the Wait and both iterations' tasks, called off.
+    assert_eq!(count(&run, "WaitStateAborted"), 1);
+    assert_eq!(count(&run, "MapIterationAborted"), 2);
+    let cancelled = run.steps.last().expect("steps").commands.iter();
+    assert_eq!(
+        cancelled
+            .filter(|c| matches!(c, Command::Cancel { .. }))
+            .count(),
+        2
+    );
+    assert_eq!(event_kinds(&run).get("state_machine_deleted"), Some(&1));
+}
+
+#[test]
 fn execution_timeout_ends_a_silent_task() {
     let run = journaled(
         &asl(r#"{"TimeoutSeconds": 60, "StartAt": "Call", "States": {
@@ -1061,6 +1098,7 @@ fn every_event_kind_round_trips_through_json() {
             failure: Failure::new("Operator", "🛑"),
         },
         Event::Continue,
+        Event::StateMachineDeleted,
         Event::Redrive { revision: None },
         Event::Redrive {
             revision: Some(u64::MAX),

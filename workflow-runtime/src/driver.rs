@@ -199,7 +199,16 @@ pub(crate) async fn drive(
         }
     }
     let mut parked: Option<Millis> = None;
+    let recorded = !matches!(recording, Recording::Unrecorded);
     while interrupted.is_none() {
+        if recorded
+            && d.shared
+                .registry
+                .deletions
+                .is_deleting(&execution.info().state_machine_name)
+        {
+            d.on_deleting();
+        }
         match &mut recording {
             Recording::Journal(digest) => {
                 if let Err(e) = d
@@ -328,7 +337,6 @@ pub(crate) async fn drive(
         None => Finished::from_execution(execution),
     };
     let finished = Arc::new(finished);
-    let recorded = !matches!(recording, Recording::Unrecorded);
     match recording {
         Recording::Unrecorded => {}
         Recording::Record => {
@@ -348,6 +356,15 @@ pub(crate) async fn drive(
     }
     if recorded {
         shared.purge_when_due(shared.clock.now_millis());
+        // The end of the last execution of a DELETING state machine deletes it. (Looked at
+        // once the end is recorded: a deletion that comes later finds it ended.)
+        if shared.registry.deletions.any_deleting()
+            && let Some(machine) = crate::deletion::state_machine_of(&arn)
+            && shared.registry.deletions.is_deleting(machine)
+        {
+            // A failure leaves it DELETING: the next resume finishes it.
+            let _ = shared.finish_deletion(machine).await;
+        }
     }
     done.send(finished);
     Driven::Ended
@@ -507,6 +524,16 @@ impl Driver {
         written?;
         self.apply(effects);
         Ok(())
+    }
+
+    /// The execution's state machine is DELETING: the first event that would make a state
+    /// transition makes none, the execution fails instead (see [`crate::deletion`]); what
+    /// came after it is dropped with it.
+    fn on_deleting(&mut self) {
+        if let Some(at) = self.pending.iter().position(crate::deletion::transitions) {
+            self.pending.truncate(at);
+            self.pending.push_back(Event::StateMachineDeleted);
+        }
     }
 
     /// What the execution waits for once `effects` (invocations and cancellations still to

@@ -56,9 +56,42 @@ pub enum StartError {
         /// The execution's ARN.
         arn: String,
     },
+    /// Its state machine is being deleted ([`Runtime::delete_state_machine`]): AWS's
+    /// `StateMachineDeleting`.
+    ///
+    /// [`Runtime::delete_state_machine`]: crate::Runtime::delete_state_machine
+    #[error(
+        "State Machine Deleting: '{name}' is being deleted (once none of its executions runs); no execution of it starts"
+    )]
+    StateMachineDeleting {
+        /// The state machine's name.
+        name: String,
+    },
+    /// The workflow was registered (or first started) before its state machine was deleted:
+    /// it is of no state machine (AWS's `StateMachineDoesNotExist`). Register it again.
+    #[error(
+        "State Machine Does Not Exist: '{name}' was deleted since this workflow was registered; register it again"
+    )]
+    StateMachineDoesNotExist {
+        /// The state machine's name.
+        name: String,
+    },
     /// The store could not record the execution (or its state machine): it did not start.
     #[error("the execution could not be recorded: {0}")]
     Store(StoreError),
+}
+
+impl StartError {
+    /// A store's refusal to record an execution, as a start refusal.
+    pub(crate) fn from_store(error: StoreError) -> StartError {
+        match error {
+            StoreError::StateMachineDeleting { name } => StartError::StateMachineDeleting { name },
+            StoreError::StateMachineDoesNotExist { name } => {
+                StartError::StateMachineDoesNotExist { name }
+            }
+            e => StartError::Store(e),
+        }
+    }
 }
 
 /// Why a state machine could not be registered.
@@ -100,9 +133,13 @@ pub enum RegistryError {
         /// Why.
         reason: String,
     },
-    /// A page token that no listing of this kind gave.
+    /// A page token that no listing of this kind gave (with these arguments).
     #[error("Invalid Token: '{0}' is not a token this listing gave")]
     InvalidToken(String),
+    /// The call's fields are out of AWS's bounds (StopExecution: an error of at most 256
+    /// characters, a cause of at most 32,768): AWS refuses it with a ValidationException.
+    #[error("{0}")]
+    Invalid(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -170,6 +207,28 @@ impl RedriveError {
             | RedriveError::Store(_) => None,
         }
     }
+}
+
+/// Checks the error and cause given to `operation` (SendTaskFailure, StopExecution) against
+/// AWS's bounds: an error of at most 256 characters, a cause of at most 32,768.
+pub(crate) fn check_failure_fields(
+    operation: &str,
+    error: Option<&str>,
+    cause: Option<&str>,
+) -> Result<(), String> {
+    use workflow_core::error::AslError;
+    for (field, value, max) in [
+        ("error", error, AslError::MAX_ERROR_CHARS),
+        ("cause", cause, AslError::MAX_CAUSE_CHARS),
+    ] {
+        let length = value.map_or(0, |v| v.chars().count());
+        if length > max {
+            return Err(format!(
+                "the {field} is {length} characters long; {operation} takes at most {max}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The characters AWS refuses in a state machine's or an execution's name, besides whitespace

@@ -11,11 +11,13 @@ use workflow_core::history::HistoryEvent;
 use workflow_core::journal::Entry;
 
 use crate::driver::{self, Msg};
-use crate::error::RegistryError;
+use crate::error::{RegistryError, check_failure_fields};
 use crate::recovery::{self, Rebuilt, Unloadable};
 use crate::registry::{Kept, Live, ReplayAtOnce};
 use crate::runtime::{Runtime, Shared};
-use crate::store::{ExecutionFilter, ExecutionRecord, Page, PageRequest, Status};
+use crate::store::{
+    ExecutionFilter, ExecutionRecord, Page, PageRequest, Status, StoreError, page_token,
+};
 
 /// How many items a page of a listing or a history holds at most, as AWS's `ListExecutions`
 /// and `GetExecutionHistory` do.
@@ -44,7 +46,14 @@ impl Runtime {
             max: page.max.clamp(1, PAGE_MAX),
             ..page
         };
-        Ok(self.shared.store.list_executions(filter, page).await?)
+        self.shared
+            .store
+            .list_executions(filter, page)
+            .await
+            .map_err(|e| match e {
+                StoreError::InvalidToken { token } => RegistryError::InvalidToken(token),
+                e => RegistryError::Store(e),
+            })
     }
 
     /// Stops the execution `arn` (AWS's `StopExecution`: `ExecutionAborted`, with `error` and
@@ -52,13 +61,17 @@ impl Runtime {
     /// after a resume, is stopped as [`ExecutionHandle::stop`](crate::ExecutionHandle::stop)
     /// does; one that runs in a durable store but is not driven by this runtime (it has not
     /// resumed) is stopped in the store, by replaying its journal to the stop, without
-    /// running anything. Stopping an execution that has ended does nothing.
+    /// running anything. Stopping an execution that has ended does nothing (AWS's
+    /// StopExecution lists no error for it). An error over 256 characters or a cause over
+    /// 32,768 is refused with [`RegistryError::Invalid`], as AWS refuses them.
     pub async fn stop_execution(
         &self,
         arn: &str,
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<(), RegistryError> {
+        check_failure_fields("StopExecution", error.as_deref(), cause.as_deref())
+            .map_err(RegistryError::Invalid)?;
         let failure = Failure { error, cause };
         let shared = &self.shared;
         if let Some(live) = shared.registry.live(arn) {
@@ -88,15 +101,16 @@ impl Runtime {
         page: PageRequest,
         reverse_order: bool,
     ) -> Result<Page<HistoryEvent>, RegistryError> {
-        let history = self.full_history(arn).await?;
         let start = match &page.token {
             None => 0,
-            Some(token) => token
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n <= history.len())
-                .ok_or_else(|| RegistryError::InvalidToken(token.clone()))?,
+            Some(token) => page_token::read_history(arn, reverse_order, token)
+                .map_err(|_| RegistryError::InvalidToken(token.clone()))?,
         };
+        let history = self.full_history(arn).await?;
+        if start > history.len() {
+            // No page of this history starts there.
+            return Err(RegistryError::InvalidToken(page.token.unwrap_or_default()));
+        }
         let max = page.max.clamp(1, PAGE_MAX);
         let ordered: Box<dyn Iterator<Item = &HistoryEvent>> = match reverse_order {
             false => Box::new(history.iter()),
@@ -104,7 +118,7 @@ impl Runtime {
         };
         let items: Vec<HistoryEvent> = ordered.skip(start).take(max).cloned().collect();
         let end = start + items.len();
-        let next = (end < history.len()).then(|| end.to_string());
+        let next = (end < history.len()).then(|| page_token::history_from(arn, reverse_order, end));
         Ok(Page::new(items, next))
     }
 
@@ -232,6 +246,7 @@ async fn stop_in_store(
         ),
     };
     shared.store.append(&arn, &entries, &progress).await?;
+    shared.after_end_in_store(&record.state_machine).await;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 mod bindings;
 mod builder;
 mod clock;
+mod deletion;
 mod driver;
 mod error;
 mod executions;

@@ -61,6 +61,7 @@ impl Runtime {
         let now = shared.clock.now_millis();
         shared.purge_now(now).await?;
         let unfinished = shared.store.unfinished().await?;
+        shared.recover_deletions(&unfinished).await?;
         let mut handles = Vec::with_capacity(unfinished.len());
         for Unfinished { record, waiting } in unfinished {
             // Only STANDARD executions are recorded (EXPRESS ones live in memory).
@@ -201,7 +202,12 @@ async fn end_unloadable(shared: &Shared, arn: &str, unloadable: Unloadable, done
                 cause: failure.cause.clone(),
             };
             match shared.store.append(arn, &[], &progress).await {
-                Ok(()) => ExecutionStatus::Failed(failure),
+                Ok(()) => {
+                    if let Some(machine) = crate::deletion::state_machine_of(arn) {
+                        shared.after_end_in_store(machine).await;
+                    }
+                    ExecutionStatus::Failed(failure)
+                }
                 Err(e) => ExecutionStatus::Aborted(not_loaded(&e)),
             }
         }

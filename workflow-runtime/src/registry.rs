@@ -11,6 +11,7 @@ use workflow_core::execution::{Execution, Millis};
 use workflow_core::plan::Plan;
 
 use crate::clock::Clock;
+use crate::deletion::Deletions;
 use crate::fast_hash::FastMap;
 use crate::handle::{Done, DoneSender, ExecutionHandle, Finished};
 use crate::inbox::{Inbox, Receiver};
@@ -181,6 +182,8 @@ pub(crate) struct Registry {
     /// Stored revisions compiled once (however many executions of one load at once), by
     /// state machine and revision: the workflow, or why the revision cannot run.
     compiled: Mutex<HashMap<(String, u64), Arc<CompiledRevision>>>,
+    /// The state machines deleted here.
+    pub deletions: Deletions,
 }
 
 /// Locks a registry map: a panic while it was held cannot leave it half-changed (every change
@@ -298,6 +301,16 @@ impl Registry {
             .entry((name.to_string(), revision))
             .or_default()
             .clone()
+    }
+
+    /// The state machine `name` is deleted: the revisions it had are forgotten (a state
+    /// machine of that name made later numbers its revisions from 1 again), and the
+    /// workflows registered before are of no state machine.
+    pub(crate) fn set_deleted(&self, name: &str) {
+        lock(&self.compiled).retain(|(of, _), _| of != name);
+        // Whichever workflows were saved as revisions of it: their plans do not say.
+        lock(&self.revisions).clear();
+        self.deletions.set_deleted(name);
     }
 
     /// Remembers a revision compiled when it was registered or saved.

@@ -17,8 +17,8 @@ use crate::bindings::Bindings;
 use crate::builder::{EntropySource, RuntimeBuilder};
 use crate::clock::Clock;
 use crate::driver::{Ack, Inbox, Msg};
-use crate::error::{CallbackError, LoadError, RegisterError, check_name};
-use crate::handler::{TaskError, TaskHandler};
+use crate::error::{CallbackError, LoadError, RegisterError, check_failure_fields, check_name};
+use crate::handler::TaskHandler;
 use crate::options::LoadOptions;
 use crate::parking::Parking;
 use crate::registry::Registry;
@@ -258,6 +258,7 @@ impl Runtime {
         let workflow = workflow.registered(Registered {
             runtime: self.shared.id,
             revision: saved.revision,
+            generation: self.shared.registry.deletions.generation(),
         });
         self.shared
             .registry
@@ -269,11 +270,23 @@ impl Runtime {
     /// workflow loaded without registering, the one its definition is saved as when an
     /// execution of it first starts (so that a durable store always has the revision an
     /// execution runs).
+    ///
+    /// A workflow registered or saved before its state machine was deleted is of no state
+    /// machine: [`StoreError::StateMachineDoesNotExist`], as AWS answers a start of a
+    /// deleted state machine.
     pub(crate) async fn revision(&self, workflow: &Workflow) -> Result<u64, StoreError> {
-        if let Some(revision) = workflow.registration(self.shared.id) {
-            return Ok(revision);
-        }
         let registry = &self.shared.registry;
+        if let Some(registered) = workflow.registration(self.shared.id) {
+            if registry
+                .deletions
+                .deleted_since(workflow.name(), registered.generation)
+            {
+                return Err(StoreError::StateMachineDoesNotExist {
+                    name: workflow.name().to_string(),
+                });
+            }
+            return Ok(registered.revision);
+        }
         if let Some(revision) = registry.revision_of(workflow.plan()) {
             return Ok(revision);
         }
@@ -291,6 +304,7 @@ impl Runtime {
         workflow.set_saved(Registered {
             runtime: self.shared.id,
             revision: saved.revision,
+            generation: registry.deletions.generation(),
         });
         registry.set_compiled(saved.revision, workflow.clone());
         Ok(saved.revision)
@@ -342,17 +356,8 @@ impl Runtime {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<(), CallbackError> {
-        for (field, value, max) in [
-            ("error", &error, TaskError::MAX_ERROR_CHARS),
-            ("cause", &cause, TaskError::MAX_CAUSE_CHARS),
-        ] {
-            let length = value.as_deref().map_or(0, |v| v.chars().count());
-            if length > max {
-                return Err(CallbackError::Invalid(format!(
-                    "the {field} is {length} characters long; SendTaskFailure takes at most {max}"
-                )));
-            }
-        }
+        check_failure_fields("SendTaskFailure", error.as_deref(), cause.as_deref())
+            .map_err(CallbackError::Invalid)?;
         self.callback(token, |task, ack| Msg::TaskDone {
             task,
             result: Err(Failure { error, cause }),

@@ -52,9 +52,18 @@ impl Runtime {
             check_name("execution", name).map_err(StartError::InvalidName)?;
         }
         let shared = &self.shared;
+        if shared.registry.deletions.is_deleting(workflow.name()) {
+            return Err(StartError::StateMachineDeleting {
+                name: workflow.name().to_string(),
+            });
+        }
         let standard = workflow.plan().machine_type() == MachineType::Standard;
         let revision = match standard {
-            true => Some(self.revision(workflow).await.map_err(StartError::Store)?),
+            true => Some(
+                self.revision(workflow)
+                    .await
+                    .map_err(StartError::from_store)?,
+            ),
             false => None,
         };
         let seed = shared.next_seed();

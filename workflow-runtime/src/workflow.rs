@@ -36,6 +36,9 @@ pub(crate) struct Registered {
     /// Which runtime ([`Shared::id`](crate::runtime::Shared)).
     pub runtime: u64,
     pub revision: u64,
+    /// How many state machines that runtime had deleted then: a registration made before its
+    /// state machine was deleted is of none.
+    pub generation: u64,
 }
 
 impl Workflow {
@@ -80,13 +83,12 @@ impl Workflow {
         self.registered.map(|r| r.revision)
     }
 
-    /// The revision the runtime `runtime` registered or saved it as, when known here.
-    pub(crate) fn registration(&self, runtime: u64) -> Option<u64> {
+    /// How the runtime `runtime` registered or saved it, when known here.
+    pub(crate) fn registration(&self, runtime: u64) -> Option<Registered> {
         [self.registered, self.saved.get().copied()]
             .into_iter()
             .flatten()
             .find(|r| r.runtime == runtime)
-            .map(|r| r.revision)
     }
 
     /// The configuration of an unnamed execution with the history quota `history_limit` in the

@@ -5,19 +5,24 @@ use std::fmt;
 use workflow_runtime::store::StoreError;
 
 /// Why a query failed: SQLite's error (a failing disk, a full one), or a row that does not
-/// decode (a damaged file). Both become [`StoreError::Io`].
+/// decode (a damaged file), both [`StoreError::Io`]; or a refusal of what was asked.
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// SQLite's error.
     Sql(rusqlite::Error),
     /// A value that does not decode: what, and why.
     Damaged(String),
+    /// The store's refusal of what it was asked (a page token no listing gave), as it is.
+    Refused(StoreError),
 }
 
 impl Failure {
     /// The store's error, naming the file.
     pub(crate) fn into_store_error(self, path: &str) -> StoreError {
-        StoreError::Io(format!("{path}: {self}"))
+        match self {
+            Failure::Refused(refusal) => refusal,
+            failure => StoreError::Io(format!("{path}: {failure}")),
+        }
     }
 }
 
@@ -26,6 +31,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Sql(e) => write!(f, "{e}"),
             Failure::Damaged(what) => write!(f, "the store is damaged: {what}"),
+            Failure::Refused(refusal) => write!(f, "{refusal}"),
         }
     }
 }

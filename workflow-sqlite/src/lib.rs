@@ -41,8 +41,8 @@ use workflow_core::execution::{Millis, TaskId};
 use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 use workflow_runtime::store::{
-    ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, Store,
-    StoreError, StoreFuture, Unfinished, Waiting,
+    Deletion, ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord,
+    Store, StoreError, StoreFuture, Unfinished, Waiting,
 };
 
 use crate::lock::StoreLock;
@@ -149,7 +149,7 @@ impl Store for SqliteStore {
             .read(move |conn| reads::list_state_machines(conn, &page))
     }
 
-    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion> {
         let name = name.to_string();
         self.writer
             .write(move |conn| writes::delete_state_machine(conn, &name))

@@ -8,12 +8,12 @@ use std::thread::JoinHandle;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
-use workflow_core::execution::{Millis, TaskId};
+use workflow_core::execution::TaskId;
 use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 use workflow_runtime::store::{
-    ExecutionFilter, ExecutionRecord, Page, PageRequest, StateMachineRecord, Status, StoreError,
-    StoreFuture, Unfinished, Waiting,
+    ExecutionFilter, ExecutionRecord, Page, PageRequest, StateMachineRecord, StateMachineStatus,
+    Status, StoreError, StoreFuture, Unfinished, Waiting, page_token,
 };
 
 use crate::failure::Failure;
@@ -155,15 +155,22 @@ fn record(row: &Row<'_>) -> Result<ExecutionRecord, Failure> {
     Ok(record)
 }
 
+/// Whether the state machine of the row's `name` is DELETING, as a column after the others.
+const DELETING: &str = "EXISTS (SELECT 1 FROM deleting AS d WHERE d.name = state_machines.name)";
+
 fn state_machine_record(row: &Row<'_>) -> Result<StateMachineRecord, Failure> {
-    Ok(StateMachineRecord::new(
+    let mut record = StateMachineRecord::new(
         row.get::<_, String>(0)?,
         revision(row.get(1)?)?,
         row.get::<_, String>(5)?,
         machine_type(row.get_ref(2)?.as_str()?)?,
         row.get(3)?,
         row.get(4)?,
-    ))
+    );
+    if row.get::<_, bool>(6)? {
+        record.status = StateMachineStatus::Deleting;
+    }
+    Ok(record)
 }
 
 pub(crate) fn state_machine(
@@ -171,12 +178,12 @@ pub(crate) fn state_machine(
     name: &str,
     revision: Option<u64>,
 ) -> Result<Option<StateMachineRecord>, Failure> {
-    const COLUMNS: &str = "name, revision, machine_type, created, updated, definition";
+    let columns = format!("name, revision, machine_type, created, updated, definition, {DELETING}");
     let mut stmt;
     let mut rows = match revision {
         None => {
             stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM state_machines WHERE name = ?1
+                "SELECT {columns} FROM state_machines WHERE name = ?1
                  ORDER BY revision DESC LIMIT 1"
             ))?;
             stmt.query([name])?
@@ -186,7 +193,7 @@ pub(crate) fn state_machine(
                 return Ok(None);
             };
             stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM state_machines WHERE name = ?1 AND revision = ?2"
+                "SELECT {columns} FROM state_machines WHERE name = ?1 AND revision = ?2"
             ))?;
             stmt.query(params![name, revision])?
         }
@@ -199,19 +206,27 @@ pub(crate) fn list_state_machines(
     page: &PageRequest,
 ) -> Result<Page<StateMachineRecord>, Failure> {
     // SQLite takes the other columns from the row where max() found the newest revision.
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, max(revision), machine_type, created, updated, definition
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT name, max(revision), machine_type, created, updated, definition, {DELETING}
          FROM state_machines WHERE ?1 IS NULL OR name > ?1
-         GROUP BY name ORDER BY name LIMIT ?2",
-    )?;
-    let mut rows = stmt.query(params![page.token, limit(page.max)])?;
+         GROUP BY name ORDER BY name LIMIT ?2"
+    ))?;
+    let after = match page.token.as_deref().map(page_token::read_state_machines) {
+        None => None,
+        Some(Ok(name)) => Some(name),
+        Some(Err(e)) => return Err(Failure::Refused(e)),
+    };
+    let mut rows = stmt.query(params![after, limit(page.max)])?;
     let mut items = Vec::new();
     while let Some(row) = rows.next()? {
         items.push(state_machine_record(row)?);
     }
     let next = (items.len() > page.max).then(|| {
         items.truncate(page.max);
-        items.last().map(|r| r.name.clone()).unwrap_or_default()
+        items
+            .last()
+            .map(|r| page_token::state_machines_after(&r.name))
+            .unwrap_or_default()
     });
     Ok(Page::new(items, next))
 }
@@ -226,16 +241,6 @@ pub(crate) fn execution(conn: &Connection, arn: &str) -> Result<Option<Execution
         conn.prepare_cached(&format!("SELECT {RECORD} FROM executions WHERE arn = ?1"))?;
     let mut rows = stmt.query([arn])?;
     rows.next()?.map(record).transpose()
-}
-
-/// A page token: the start date and ARN of a page's last execution.
-fn page_token(record: &ExecutionRecord) -> String {
-    format!("{}/{}", record.start_date, record.arn)
-}
-
-fn parse_page_token(token: &str) -> Option<(Millis, &str)> {
-    let (date, arn) = token.split_once('/')?;
-    Some((date.parse().ok()?, arn))
 }
 
 /// The listing's query: each condition is there or not, so that SQLite picks the index that
@@ -268,13 +273,16 @@ pub(crate) fn list_executions(
     filter: &ExecutionFilter,
     page: &PageRequest,
 ) -> Result<Page<ExecutionRecord>, Failure> {
-    let after = page.token.as_deref().and_then(parse_page_token);
+    let after = match page.token.as_deref() {
+        None => None,
+        Some(token) => Some(page_token::read_executions(filter, token).map_err(Failure::Refused)?),
+    };
     let mut stmt = conn.prepare_cached(&list_executions_sql(filter, after.is_some()))?;
     let mut rows = stmt.query(params![
         filter.state_machine,
         filter.status.map(Status::as_str),
-        after.map(|a| a.0),
-        after.map(|a| a.1),
+        after.as_ref().map(|a| a.0),
+        after.as_ref().map(|a| a.1.as_str()),
         limit(page.max),
     ])?;
     let mut items = Vec::new();
@@ -283,7 +291,10 @@ pub(crate) fn list_executions(
     }
     let next = (items.len() > page.max).then(|| {
         items.truncate(page.max);
-        items.last().map(page_token).unwrap_or_default()
+        items
+            .last()
+            .map(|r| page_token::executions_after(filter, r.start_date, &r.arn))
+            .unwrap_or_default()
     });
     Ok(Page::new(items, next))
 }
@@ -387,7 +398,7 @@ mod tests {
     /// How SQLite runs `sql` on the store's tables.
     fn plan(sql: &str) -> String {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(crate::schema::TABLES).unwrap();
+        conn.execute_batch(&crate::schema::tables_from(0)).unwrap();
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         // The parameters stay unbound: a plan does not depend on their values.
         let mut rows = stmt.raw_query();
@@ -448,5 +459,15 @@ mod tests {
             assert_indexed(&format!("DELETE FROM {table} WHERE execution IN ({ended})"));
         }
         assert_indexed(&format!("SELECT {RECORD} FROM executions WHERE arn = ?1"));
+        // Deleting a state machine walks its unfinished executions, not all it ever had.
+        let unfinished = crate::writes::UNFINISHED_OF;
+        assert!(
+            plan(unfinished).contains("executions_by_status"),
+            "{}",
+            plan(unfinished)
+        );
+        assert_indexed(&format!(
+            "SELECT name, {DELETING} FROM state_machines WHERE name = ?1"
+        ));
     }
 }

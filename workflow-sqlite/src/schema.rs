@@ -12,8 +12,24 @@ use workflow_runtime::store::StoreError;
 pub(crate) const APPLICATION_ID: i32 = 0x5746_4c57;
 
 /// `PRAGMA user_version`: the store format this version writes and the newest it reads. A
-/// change to the tables raises it (with a migration from every older format).
-pub const FORMAT: u32 = 1;
+/// change to the tables raises it (with a migration from every older format, which opening
+/// the store applies).
+pub const FORMAT: u32 = 2;
+
+/// What brings a store of each older format to the next one: `MIGRATIONS[n - 1]` takes
+/// format `n` to `n + 1`.
+const MIGRATIONS: [&str; FORMAT as usize - 1] = [
+    // 2: state machines can be DELETING.
+    DELETING_TABLE,
+];
+
+/// The state machines deleted while executions of them ran (AWS's DELETING): each is deleted,
+/// revisions and all, once none runs. (Format 2.)
+const DELETING_TABLE: &str = "
+CREATE TABLE deleting (
+    name TEXT NOT NULL PRIMARY KEY
+) WITHOUT ROWID;
+";
 
 /// The writer's page cache, in KiB (SQLite's default is 2 MiB): the pages of the executions
 /// that run at once and of their journals' ends stay in memory, instead of being read back
@@ -91,6 +107,19 @@ CREATE TABLE tokens (
 CREATE INDEX tokens_by_execution ON tokens (execution, position);
 ";
 
+/// What makes the tables of this format from those of format `from` (0: from nothing): the
+/// tables of format 1, then the migrations after `from`.
+pub(crate) fn tables_from(from: u32) -> String {
+    let mut sql = String::new();
+    if from == 0 {
+        sql.push_str(TABLES);
+    }
+    for migration in &MIGRATIONS[(from.max(1) - 1) as usize..] {
+        sql.push_str(migration);
+    }
+    sql
+}
+
 /// The first bytes of every SQLite database file.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -167,7 +196,7 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
                     supported: FORMAT,
                 });
             }
-            Ok(FORMAT) => {}
+            Ok(1..=FORMAT) => {}
             _ => return Err(not_a_store(format!("unknown store format {version}"))),
         }
     }
@@ -190,10 +219,21 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     if fresh {
         conn.execute_batch(&format!(
             "BEGIN IMMEDIATE;
-             {TABLES}
+             {}
              PRAGMA application_id = {APPLICATION_ID};
              PRAGMA user_version = {FORMAT};
-             COMMIT;"
+             COMMIT;",
+            tables_from(0)
+        ))
+        .map_err(sql)?;
+    } else if (version as u32) < FORMAT {
+        // A store of an older format, brought to this one in one transaction.
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             {}
+             PRAGMA user_version = {FORMAT};
+             COMMIT;",
+            tables_from(version as u32)
         ))
         .map_err(sql)?;
     }
@@ -222,5 +262,55 @@ fn open_error(path: &str, error: rusqlite::Error) -> StoreError {
             reason: error.to_string(),
         },
         _ => StoreError::Io(format!("{path}: {error}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+    use workflow_runtime::store::testing::TempDir;
+    use workflow_runtime::store::{Deletion, StateMachineStatus, Store};
+
+    use super::*;
+    use crate::SqliteStore;
+
+    #[test]
+    fn a_store_of_format_1_is_brought_to_this_format() {
+        let dir = TempDir::new_in(std::env::temp_dir(), "workflow-sqlite-format-1");
+        let path = dir.store_path();
+        {
+            // A store as format 1 made it, with a state machine.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA journal_mode = WAL;
+                 {TABLES}
+                 INSERT INTO state_machines VALUES ('orders', 1, 'STANDARD', 5, 5, '{{}}');
+                 PRAGMA application_id = {APPLICATION_ID};
+                 PRAGMA user_version = 1;"
+            ))
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let orders = store.state_machine("orders", None).await.unwrap().unwrap();
+            assert_eq!(
+                (orders.revision, orders.status),
+                (1, StateMachineStatus::Active)
+            );
+            // Format 2's table is there.
+            assert_eq!(
+                store.delete_state_machine("orders").await.unwrap(),
+                Deletion::Deleted
+            );
+        });
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, FORMAT);
     }
 }

@@ -8,7 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use workflow_core::execution::{Millis, TaskId};
 use workflow_core::plan::MachineType;
 use workflow_runtime::store::{
-    ExecutionRecord, Progress, StateMachineRecord, Status, StoreError, Waiting,
+    Deletion, ExecutionRecord, Progress, StateMachineRecord, StateMachineStatus, Status,
+    StoreError, Waiting,
 };
 
 use crate::failure::Failure;
@@ -169,6 +170,14 @@ pub(crate) fn save_state_machine(
     now: Millis,
 ) -> Outcome<StateMachineRecord> {
     let newest = crate::reads::state_machine(conn, name, None)?;
+    if newest
+        .as_ref()
+        .is_some_and(|n| n.status == StateMachineStatus::Deleting)
+    {
+        return Ok(Err(StoreError::StateMachineDeleting {
+            name: name.to_string(),
+        }));
+    }
     if let Some(newest) = newest
         .as_ref()
         .filter(|n| n.definition == definition && n.machine_type == kind)
@@ -198,11 +207,29 @@ pub(crate) fn save_state_machine(
     Ok(Ok(record))
 }
 
-pub(crate) fn delete_state_machine(conn: &Connection, name: &str) -> Outcome<bool> {
-    let deleted = conn
-        .prepare_cached("DELETE FROM state_machines WHERE name = ?1")?
+/// Whether an execution of a state machine is unfinished: a walk through the unfinished
+/// executions (by status), not through every execution it ever had (`+` keeps SQLite from
+/// walking the state machine's instead).
+pub(crate) const UNFINISHED_OF: &str = "SELECT 1 FROM executions
+    WHERE status IN ('RUNNING', 'PENDING_REDRIVE') AND +state_machine = ?1 LIMIT 1";
+
+pub(crate) fn delete_state_machine(conn: &Connection, name: &str) -> Outcome<Deletion> {
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM state_machines WHERE name = ?1 LIMIT 1")?
+        .exists([name])?;
+    if !exists {
+        return Ok(Ok(Deletion::NotFound));
+    }
+    if conn.prepare_cached(UNFINISHED_OF)?.exists([name])? {
+        conn.prepare_cached("INSERT OR IGNORE INTO deleting (name) VALUES (?1)")?
+            .execute([name])?;
+        return Ok(Ok(Deletion::Deleting));
+    }
+    conn.prepare_cached("DELETE FROM state_machines WHERE name = ?1")?
         .execute([name])?;
-    Ok(Ok(deleted > 0))
+    conn.prepare_cached("DELETE FROM deleting WHERE name = ?1")?
+        .execute([name])?;
+    Ok(Ok(Deletion::Deleted))
 }
 
 pub(crate) fn create_execution(conn: &Connection, new: &NewExecution) -> Outcome<()> {

@@ -9,12 +9,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
+use common::child::{CHILD, Random, number_from_env, seed_from_env, tell, this_binary, watchdog};
 use common::temp_dir;
 use serde_json::json;
 use workflow_core::execution::{Event, TaskId};
@@ -23,7 +23,6 @@ use workflow_runtime::store::testing::samples::{self, start_of, task_entry, wait
 use workflow_runtime::store::{Progress, Store, StoreError, Waiting};
 use workflow_sqlite::SqliteStore;
 
-const CHILD: &str = "WORKFLOW_SQLITE_CHILD";
 const STORE: &str = "WORKFLOW_SQLITE_STORE";
 
 /// Executions the appending child advances at once.
@@ -74,14 +73,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a runtime")
-}
-
-/// Prints a line for the parent, or ends the child when the parent is gone.
-fn tell(line: &str) {
-    let mut out = std::io::stdout().lock();
-    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-        std::process::exit(1);
-    }
 }
 
 fn child(role: &str, path: &Path) {
@@ -158,18 +149,6 @@ async fn append_forever(path: &Path) {
     }
 }
 
-/// A small xorshift generator: the kill points, replayable from the printed seed.
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 fn spawn_child(role: &str, path: &Path, command: Command) -> (Child, BufReader<ChildStdout>) {
     let mut command = command;
     let mut child = command
@@ -181,24 +160,6 @@ fn spawn_child(role: &str, path: &Path, command: Command) -> (Child, BufReader<C
         .expect("start the child");
     let stdout = BufReader::new(child.stdout.take().expect("its stdout"));
     (child, stdout)
-}
-
-fn this_binary() -> Command {
-    Command::new(std::env::current_exe().expect("the test binary"))
-}
-
-/// Kills `child` if it is still running after `limit`: a child that hangs fails the test
-/// instead of hanging it.
-fn watchdog(child: &Child, limit: Duration) -> mpsc::Sender<()> {
-    let (done, finished) = mpsc::channel::<()>();
-    let pid = child.id().to_string();
-    std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(limit) {
-            eprintln!("the child {pid} ran past {limit:?}: killing it");
-            let _ = Command::new("kill").args(["-9", &pid]).status();
-        }
-    });
-    done
 }
 
 /// The complete lines left in `stdout` (a line cut by the kill is not one).
@@ -215,17 +176,8 @@ fn remaining_lines(stdout: &mut BufReader<ChildStdout>) -> Vec<String> {
 }
 
 fn killed_mid_appends() {
-    let rounds: u64 = std::env::var("WORKFLOW_SQLITE_CRASH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(8);
-    let seed = std::env::var("WORKFLOW_SQLITE_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-            now.map_or(1, |d| d.as_nanos() as u64) | 1
-        });
+    let rounds = number_from_env("WORKFLOW_SQLITE_CRASH_ROUNDS", 8);
+    let seed = seed_from_env("WORKFLOW_SQLITE_CRASH_SEED");
     println!("kill points from WORKFLOW_SQLITE_CRASH_SEED={seed}");
     let mut random = Random(seed);
     let dir = temp_dir("crash");

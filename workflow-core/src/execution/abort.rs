@@ -9,12 +9,25 @@ impl Execution {
         self.end_execution(EventType::ExecutionAborted, failure);
     }
 
-    /// Ends the execution from outside (stop, timeout): everything running is aborted.
+    /// Its state machine was deleted: it fails as AWS fails it (see
+    /// [`Event::StateMachineDeleted`]).
+    pub(super) fn state_machine_deleted(&mut self) {
+        let cause = format!(
+            "State machine {} has been deleted.",
+            self.info.state_machine_name
+        );
+        let failure = Failure::new(names::RUNTIME, cause).within_aws_bounds();
+        self.end_execution(EventType::ExecutionFailed, failure);
+    }
+
+    /// Ends the execution from outside (stop, timeout, its state machine deleted): everything
+    /// running is aborted.
     pub(super) fn end_execution(&mut self, event_type: EventType, failure: Failure) {
         self.abort_everything();
         self.record(None, event_type, failure.details(None));
         self.status = match event_type {
             EventType::ExecutionTimedOut => ExecutionStatus::TimedOut(failure),
+            EventType::ExecutionFailed => ExecutionStatus::Failed(failure),
             _ => ExecutionStatus::Aborted(failure),
         };
         self.work.clear();

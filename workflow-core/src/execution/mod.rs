@@ -303,6 +303,11 @@ pub enum Event {
     /// Nothing happened outside: go on with the work the last call left when it reached its
     /// budget of [`STATES_PER_CALL`] states (see [`Execution::has_pending_work`]).
     Continue,
+    /// The execution's state machine was deleted. AWS's DeleteStateMachine terminates a
+    /// running execution of it "on the next state transition": it fails with
+    /// `States.Runtime`, "State machine NAME has been deleted.", what runs aborted. A driver
+    /// sends this instead of the event that would have made that transition.
+    StateMachineDeleted,
 }
 
 /// A task to run.
@@ -724,6 +729,7 @@ impl Execution {
             Event::TaskHeartbeat { task } => self.on_heartbeat(task),
             Event::TimerFired { timer } => self.on_timer(timer, entropy),
             Event::Stop { failure } => self.stop(failure),
+            Event::StateMachineDeleted => self.state_machine_deleted(),
             Event::Redrive { .. } => {}
         }
         self.drain(entropy);

@@ -234,6 +234,7 @@ pub fn event_kinds(run: &Run) -> BTreeMap<&'static str, usize> {
             workflow_core::execution::Event::TaskHeartbeat { .. } => "task_heartbeat",
             workflow_core::execution::Event::TimerFired { .. } => "timer_fired",
             workflow_core::execution::Event::Stop { .. } => "stop",
+            workflow_core::execution::Event::StateMachineDeleted => "state_machine_deleted",
             workflow_core::execution::Event::Continue => "continue",
             workflow_core::execution::Event::Redrive { .. } => "redrive",
         };

@@ -89,6 +89,8 @@ pub struct Script {
     pub answer: Policy,
     /// Stop the execution from outside at this time.
     pub stop: Option<(Millis, Failure)>,
+    /// When the execution's state machine is deleted (`Event::StateMachineDeleted`).
+    pub deleted: Option<Millis>,
     /// How far the clock moves while a run of states that reached the step logic's budget
     /// runs (before the driver sends `Event::Continue`).
     pub continue_ms: Millis,
@@ -122,6 +124,7 @@ impl Script {
             start_at: T0,
             answer: Rc::new(|_| Answer::succeed(0, Value::Object(Default::default()))),
             stop: None,
+            deleted: None,
             continue_ms: 50,
             max_calls: 100_000,
             late_events: false,
@@ -150,6 +153,12 @@ impl Script {
 
     pub fn stop_at(mut self, at: Millis, failure: Failure) -> Script {
         self.stop = Some((at, failure));
+        self
+    }
+
+    /// Deletes the execution's state machine at `at`.
+    pub fn deleted_at(mut self, at: Millis) -> Script {
+        self.deleted = Some(at);
         self
     }
 }
@@ -253,6 +262,7 @@ enum Happening {
     Task(Event),
     Timer(TimerId),
     Stop(Failure),
+    Deleted,
 }
 
 fn task_of(event: &Event) -> Option<TaskId> {
@@ -371,6 +381,7 @@ impl World {
                 Event::TimerFired { timer }
             }
             Happening::Stop(failure) => Event::Stop { failure },
+            Happening::Deleted => Event::StateMachineDeleted,
             Happening::Task(event) => {
                 match &event {
                     Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
@@ -447,6 +458,9 @@ pub fn run(plan: &Arc<Plan>, script: &Script) -> Run {
     };
     if let Some((at, failure)) = &script.stop {
         world.schedule(*at, Happening::Stop(failure.clone()));
+    }
+    if let Some(at) = script.deleted {
+        world.schedule(at, Happening::Deleted);
     }
     let mut now = script.start_at;
     world.carry_out(&commands, now, &script.answer);

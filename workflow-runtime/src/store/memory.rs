@@ -2,6 +2,7 @@
 
 use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hasher;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
@@ -11,10 +12,10 @@ use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 
 use super::{
-    ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, Status,
-    Store, StoreError, StoreFuture, Unfinished, Waiting,
+    Deletion, ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord,
+    StateMachineStatus, Status, Store, StoreError, StoreFuture, Unfinished, Waiting, page_token,
 };
-use crate::fast_hash::FastMap;
+use crate::fast_hash::{FastMap, FxHasher};
 use crate::registry::ReplayAtOnce;
 
 /// Keeps state machines and execution records in memory, and no journal: executions end
@@ -73,6 +74,73 @@ struct Inner {
     finished: VecDeque<(Arc<str>, Millis, usize)>,
     /// What the inputs and outputs of the entries of `finished` take.
     finished_bytes: usize,
+    /// The executions waiting for each task token.
+    tokens: TokenIndex,
+}
+
+/// The executions waiting for task tokens, by the token's hash: a lookup is one probe instead
+/// of a walk through every execution, and the index copies no token (a hash, and the ARN the
+/// store keys the execution by, shared). The tokens an execution's record holds tell apart
+/// two tokens of one hash, which random tokens make vanishingly rare.
+#[derive(Debug, Default)]
+struct TokenIndex {
+    /// An execution waiting for a token of each hash.
+    first: FastMap<u64, Arc<str>>,
+    /// The others of a hash in `first`, once for each of their tokens of that hash (almost
+    /// always empty).
+    more: FastMap<u64, Vec<Arc<str>>>,
+}
+
+impl TokenIndex {
+    fn hash(token: &str) -> u64 {
+        let mut hasher = FxHasher::default();
+        hasher.write(token.as_bytes());
+        hasher.finish()
+    }
+
+    /// The execution `arn` waits for `tokens`.
+    fn insert(&mut self, arn: &Arc<str>, tokens: &[(String, TaskId)]) {
+        for (token, _) in tokens {
+            match self.first.entry(Self::hash(token)) {
+                Slot::Vacant(slot) => {
+                    slot.insert(arn.clone());
+                }
+                Slot::Occupied(slot) => self.more.entry(*slot.key()).or_default().push(arn.clone()),
+            }
+        }
+    }
+
+    /// The execution `arn` no longer waits for `tokens`.
+    fn remove(&mut self, arn: &str, tokens: &[(String, TaskId)]) {
+        for (token, _) in tokens {
+            let hash = Self::hash(token);
+            if let Slot::Occupied(mut more) = self.more.entry(hash) {
+                let others = more.get_mut();
+                if let Some(at) = others.iter().position(|a| **a == *arn) {
+                    others.swap_remove(at);
+                } else if let Some(next) = others.pop() {
+                    // `arn` is the one in `first`: the next takes its place.
+                    self.first.insert(hash, next);
+                }
+                if others.is_empty() {
+                    more.remove();
+                }
+                continue;
+            }
+            if self.first.get(&hash).is_some_and(|a| **a == *arn) {
+                self.first.remove(&hash);
+            }
+        }
+    }
+
+    /// The executions that may wait for `token`.
+    fn candidates(&self, token: &str) -> impl Iterator<Item = &Arc<str>> {
+        let hash = Self::hash(token);
+        self.first
+            .get(&hash)
+            .into_iter()
+            .chain(self.more.get(&hash).into_iter().flatten())
+    }
 }
 
 impl Default for MemoryStore {
@@ -153,11 +221,13 @@ impl MemoryStore {
             _ => None,
         };
         let mut inner = self.inner();
+        let inner = &mut *inner;
         match inner.executions.entry(arn.clone()) {
             Slot::Occupied(_) => {
                 return Err(StoreError::ExecutionAlreadyExists { arn: record.arn });
             }
             Slot::Vacant(slot) => {
+                inner.tokens.insert(&arn, &waiting.tokens);
                 slot.insert(Kept {
                     record,
                     waiting,
@@ -184,16 +254,6 @@ fn ready<'a, T: Send + 'a>(value: Result<T, StoreError>) -> StoreFuture<'a, T> {
     Box::pin(std::future::ready(value))
 }
 
-/// A page token: the position of the last item of the page before, as text.
-fn page_token(start_date: Millis, arn: &str) -> String {
-    format!("{start_date}/{arn}")
-}
-
-fn parse_page_token(token: &str) -> Option<(Millis, String)> {
-    let (date, arn) = token.split_once('/')?;
-    Some((date.parse().ok()?, arn.to_string()))
-}
-
 impl Store for MemoryStore {
     fn is_durable(&self) -> bool {
         false
@@ -217,20 +277,24 @@ impl Store for MemoryStore {
     ) -> StoreFuture<'a, StateMachineRecord> {
         let mut inner = self.inner();
         let revisions = inner.state_machines.entry(name.to_string()).or_default();
-        if let Some(newest) = revisions.last()
-            && newest.definition == definition
-            && newest.machine_type == machine_type
-        {
-            return ready(Ok(newest.clone()));
+        if let Some(newest) = revisions.last() {
+            if newest.status == StateMachineStatus::Deleting {
+                return ready(Err(StoreError::StateMachineDeleting {
+                    name: name.to_string(),
+                }));
+            }
+            if newest.definition == definition && newest.machine_type == machine_type {
+                return ready(Ok(newest.clone()));
+            }
         }
-        let record = StateMachineRecord {
-            name: name.to_string(),
-            revision: revisions.len() as u64 + 1,
-            definition: definition.to_string(),
+        let record = StateMachineRecord::new(
+            name,
+            revisions.len() as u64 + 1,
+            definition,
             machine_type,
-            created: revisions.first().map_or(now, |first| first.created),
-            updated: now,
-        };
+            revisions.first().map_or(now, |first| first.created),
+            now,
+        );
         revisions.push(record.clone());
         ready(Ok(record))
     }
@@ -252,24 +316,52 @@ impl Store for MemoryStore {
     }
 
     fn list_state_machines(&self, page: PageRequest) -> StoreFuture<'_, Page<StateMachineRecord>> {
+        let after = match page.token.as_deref().map(page_token::read_state_machines) {
+            None => None,
+            Some(Ok(name)) => Some(name),
+            Some(Err(e)) => return ready(Err(e)),
+        };
         let inner = self.inner();
-        let after = page.token.as_deref();
         let mut items: Vec<StateMachineRecord> = inner
             .state_machines
             .iter()
-            .filter(|(name, _)| after.is_none_or(|a| name.as_str() > a))
+            .filter(|(name, _)| after.as_ref().is_none_or(|a| *name > a))
             .filter_map(|(_, revisions)| revisions.last().cloned())
             .take(page.max + 1)
             .collect();
         let next = (items.len() > page.max).then(|| {
             items.truncate(page.max);
-            items.last().map(|r| r.name.clone()).unwrap_or_default()
+            items
+                .last()
+                .map(|r| page_token::state_machines_after(&r.name))
+                .unwrap_or_default()
         });
         ready(Ok(Page { items, next }))
     }
 
-    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
-        ready(Ok(self.inner().state_machines.remove(name).is_some()))
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion> {
+        let mut inner = self.inner();
+        let Inner {
+            state_machines,
+            executions,
+            ..
+        } = &mut *inner;
+        let Some(revisions) = state_machines.get_mut(name) else {
+            return ready(Ok(Deletion::NotFound));
+        };
+        // Deleting is rare: a walk through the executions (the running ones and a bounded
+        // number of finished ones) does.
+        let running = executions
+            .values()
+            .any(|kept| kept.record.state_machine == name && !kept.record.status.is_finished());
+        if running {
+            for revision in revisions {
+                revision.status = StateMachineStatus::Deleting;
+            }
+            return ready(Ok(Deletion::Deleting));
+        }
+        state_machines.remove(name);
+        ready(Ok(Deletion::Deleted))
     }
 
     fn create_execution<'a>(
@@ -292,7 +384,8 @@ impl Store for MemoryStore {
         _entries: &'a [Entry],
         progress: &'a Progress,
     ) -> StoreFuture<'a, ()> {
-        let mut inner = self.inner();
+        let mut guard = self.inner();
+        let inner = &mut *guard;
         let Some(Kept {
             record,
             waiting,
@@ -307,21 +400,36 @@ impl Store for MemoryStore {
             // It goes on: its start no longer replays it.
             *replay = None;
         }
+        // Every progress replaces what the execution waits for.
+        let tokens_before = std::mem::take(&mut waiting.tokens);
         apply_progress(record, waiting, progress);
-        if let Progress::Finished { stop_date, .. } = progress {
-            match payload_bytes(record, self.keep.payload_bytes) {
-                Some(bytes) => {
-                    if let Some(key) = inner.executions.get_key_value(arn).map(|(k, _)| k.clone()) {
-                        inner.finished.push_back((key, *stop_date, bytes));
-                        inner.finished_bytes += bytes;
-                        inner.keep(self.keep);
-                    }
-                }
-                // Too large to keep: forgotten as it ends.
-                None => {
-                    inner.executions.remove(arn);
-                }
+        let tokens_changed = tokens_before != waiting.tokens;
+        let ended = match progress {
+            Progress::Finished { stop_date, .. } => {
+                Some((*stop_date, payload_bytes(record, self.keep.payload_bytes)))
             }
+            _ => None,
+        };
+        if !tokens_changed && ended.is_none() {
+            return ready(Ok(()));
+        }
+        let Some((key, kept)) = inner.executions.get_key_value(arn) else {
+            return ready(Ok(()));
+        };
+        let key = key.clone();
+        if tokens_changed {
+            inner.tokens.remove(&key, &tokens_before);
+            inner.tokens.insert(&key, &kept.waiting.tokens);
+        }
+        match ended {
+            Some((stop_date, Some(bytes))) => {
+                inner.finished.push_back((key, stop_date, bytes));
+                inner.finished_bytes += bytes;
+                inner.keep(self.keep);
+            }
+            // Too large to keep: forgotten as it ends.
+            Some((_, None)) => inner.forget(arn),
+            None => {}
         }
         ready(Ok(()))
     }
@@ -339,8 +447,14 @@ impl Store for MemoryStore {
         filter: &'a ExecutionFilter,
         page: PageRequest,
     ) -> StoreFuture<'a, Page<ExecutionRecord>> {
+        let after = match page.token.as_deref() {
+            None => None,
+            Some(token) => match page_token::read_executions(filter, token) {
+                Ok(after) => Some(after),
+                Err(e) => return ready(Err(e)),
+            },
+        };
         let inner = self.inner();
-        let after = page.token.as_deref().and_then(parse_page_token);
         let mut selected: Vec<&ExecutionRecord> = inner
             .executions
             .values()
@@ -366,7 +480,11 @@ impl Store for MemoryStore {
         }
         selected.sort_unstable_by(newest_first);
         let next = more
-            .then(|| selected.last().map(|r| page_token(r.start_date, &r.arn)))
+            .then(|| {
+                selected
+                    .last()
+                    .map(|r| page_token::executions_after(filter, r.start_date, &r.arn))
+            })
             .flatten();
         let items = selected.into_iter().cloned().collect();
         ready(Ok(Page { items, next }))
@@ -392,17 +510,16 @@ impl Store for MemoryStore {
 
     fn token<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<(String, TaskId)>> {
         let inner = self.inner();
-        let found = inner.executions.values().find_map(
-            |Kept {
-                 record, waiting, ..
-             }| {
-                waiting
-                    .tokens
-                    .iter()
-                    .find(|(t, _)| t == token)
-                    .map(|(_, task)| (record.arn.clone(), *task))
-            },
-        );
+        let found = inner.tokens.candidates(token).find_map(|arn| {
+            let Kept {
+                record, waiting, ..
+            } = inner.executions.get(arn)?;
+            waiting
+                .tokens
+                .iter()
+                .find(|(t, _)| t == token)
+                .map(|(_, task)| (record.arn.clone(), *task))
+        });
         ready(Ok(found))
     }
 
@@ -418,7 +535,7 @@ impl Store for MemoryStore {
             .map(|(arn, kept)| (kept.record.start_date, arn.clone()))
             .collect();
         for (_, arn) in &gone {
-            inner.executions.remove(arn);
+            inner.forget(arn);
         }
         let Inner {
             executions,
@@ -451,8 +568,24 @@ impl Inner {
                 && entry.get().record.status.is_finished()
                 && entry.get().record.stop_date == Some(stop_date)
             {
-                entry.remove();
+                let (arn, kept) = entry.remove_entry();
+                self.forget_tokens(&arn, &kept);
             }
+        }
+    }
+
+    /// Forgets an execution, and the tokens it waits for.
+    fn forget(&mut self, arn: &str) {
+        if let Some(kept) = self.executions.remove(arn) {
+            self.forget_tokens(arn, &kept);
+        }
+    }
+
+    /// Forgets the tokens an execution no longer kept waits for (one recorded as ended waits
+    /// for none, unless it was created so).
+    fn forget_tokens(&mut self, arn: &str, kept: &Kept) {
+        if !kept.waiting.tokens.is_empty() {
+            self.tokens.remove(arn, &kept.waiting.tokens);
         }
     }
 }
@@ -594,6 +727,67 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(listed.items.len(), 2, "the listing forgets them too");
+        });
+    }
+
+    #[test]
+    fn a_token_is_found_through_the_index_and_forgotten_with_its_execution() {
+        block_on(async {
+            let store = MemoryStore::keeping_finished(1, usize::MAX);
+            let tokens = |pairs: &[(&str, u64)]| Waiting {
+                tokens: pairs
+                    .iter()
+                    .map(|(t, n)| (t.to_string(), TaskId(*n)))
+                    .collect(),
+                ..Waiting::default()
+            };
+            let [a, b, c] = ["a", "b", "c"].map(|n| samples::execution("orders", n, 1));
+            // b and c wait for the same token: one hash, two executions in the index.
+            for (record, waiting) in [
+                (&a, tokens(&[("ta", 1), ("shared", 2)])),
+                (&b, tokens(&[("shared", 3)])),
+                (&c, tokens(&[("shared", 4), ("tc", 5)])),
+            ] {
+                store
+                    .create_execution(record, None, &waiting)
+                    .await
+                    .unwrap();
+            }
+            let found = |t: &'static str| {
+                let store = &store;
+                async move { store.token(t).await.unwrap() }
+            };
+            assert_eq!(found("ta").await, Some((a.arn.clone(), TaskId(1))));
+            assert_eq!(found("tc").await, Some((c.arn.clone(), TaskId(5))));
+            assert!(found("shared").await.is_some());
+            assert_eq!(found("nobody's").await, None);
+            // a no longer waits for "shared", then ends; b's token moves; c ends.
+            store
+                .append(&a.arn, &[], &Progress::Running(tokens(&[("ta", 1)])))
+                .await
+                .unwrap();
+            store
+                .append(&a.arn, &[], &finished(Status::Succeeded, 2))
+                .await
+                .unwrap();
+            assert_eq!(found("ta").await, None);
+            store
+                .append(&c.arn, &[], &finished(Status::Failed, 3))
+                .await
+                .unwrap();
+            assert_eq!(found("tc").await, None);
+            assert_eq!(found("shared").await, Some((b.arn.clone(), TaskId(3))));
+            store
+                .append(&b.arn, &[], &finished(Status::Aborted, 4))
+                .await
+                .unwrap();
+            assert_eq!(found("shared").await, None);
+            let inner = store.inner();
+            assert!(
+                inner.tokens.first.is_empty() && inner.tokens.more.is_empty(),
+                "nothing is left in the index: {:?}",
+                inner.tokens
+            );
         });
     }
 

@@ -19,6 +19,7 @@ use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 
 mod memory;
+pub mod page_token;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -48,6 +49,13 @@ pub enum StoreError {
     #[error("State Machine Does Not Exist: '{name}'")]
     StateMachineDoesNotExist {
         /// The name asked for.
+        name: String,
+    },
+    /// The state machine is being deleted (see [`Store::delete_state_machine`]): it takes no
+    /// new revision (AWS's `StateMachineDeleting`).
+    #[error("State Machine Deleting: '{name}' is being deleted, once none of its executions runs")]
+    StateMachineDeleting {
+        /// Its name.
         name: String,
     },
     /// The file is not a store of this engine.
@@ -85,6 +93,13 @@ pub enum StoreError {
     /// The store was closed.
     #[error("the store is closed")]
     Closed,
+    /// A page token that no listing of this kind gave with these arguments (AWS's
+    /// `InvalidToken`); see [`page_token`].
+    #[error("Invalid Token: {token:?} is not a token this listing gave with these arguments")]
+    InvalidToken {
+        /// The token given.
+        token: String,
+    },
 }
 
 /// One revision of a state machine's definition. Revisions are numbered from 1; an execution
@@ -104,10 +119,47 @@ pub struct StateMachineRecord {
     pub created: Millis,
     /// When this revision was saved.
     pub updated: Millis,
+    /// ACTIVE, or DELETING once it is deleted while executions of it run.
+    pub status: StateMachineStatus,
+}
+
+/// Where a state machine stands, as AWS's DescribeStateMachine says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StateMachineStatus {
+    /// It can run.
+    #[default]
+    Active,
+    /// It was deleted while executions of it ran: it is deleted, revisions and all, once none
+    /// does; meanwhile each of them fails at its next state transition and no execution of
+    /// it starts.
+    Deleting,
+}
+
+impl StateMachineStatus {
+    /// AWS's name: `ACTIVE` or `DELETING`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateMachineStatus::Active => "ACTIVE",
+            StateMachineStatus::Deleting => "DELETING",
+        }
+    }
+}
+
+/// What [`Store::delete_state_machine`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Deletion {
+    /// There was no state machine of that name.
+    NotFound,
+    /// Executions of it are unfinished: it is DELETING until none is.
+    Deleting,
+    /// It is deleted, with its revisions.
+    Deleted,
 }
 
 impl StateMachineRecord {
-    /// A revision's record (for a store that reads it back).
+    /// An ACTIVE revision's record (for a store that reads it back).
     pub fn new(
         name: impl Into<String>,
         revision: u64,
@@ -123,6 +175,7 @@ impl StateMachineRecord {
             machine_type,
             created,
             updated,
+            status: StateMachineStatus::Active,
         }
     }
 }
@@ -391,6 +444,7 @@ pub trait Store: Send + Sync + 'static {
     /// Saves `definition` as the state machine `name`'s newest revision and returns it: a new
     /// state machine gets revision 1; a definition or type that differs from the newest
     /// revision's gets the next number; the same one returns the newest revision unchanged.
+    /// A DELETING state machine takes none: [`StoreError::StateMachineDeleting`].
     fn save_state_machine<'a>(
         &'a self,
         name: &'a str,
@@ -399,19 +453,23 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
     ) -> StoreFuture<'a, StateMachineRecord>;
 
-    /// The state machine `name` at `revision` (its newest when `None`).
+    /// The state machine `name` at `revision` (its newest when `None`), with its status.
     fn state_machine<'a>(
         &'a self,
         name: &'a str,
         revision: Option<u64>,
     ) -> StoreFuture<'a, Option<StateMachineRecord>>;
 
-    /// The state machines (their newest revisions), by name.
+    /// The state machines (their newest revisions), by name. A token that is not one of this
+    /// listing's is refused with [`StoreError::InvalidToken`].
     fn list_state_machines(&self, page: PageRequest) -> StoreFuture<'_, Page<StateMachineRecord>>;
 
-    /// Deletes a state machine with its revisions; its executions stay until purged. False
-    /// when there was none.
-    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool>;
+    /// Deletes the state machine `name`, as AWS's DeleteStateMachine: at once, with its
+    /// revisions, when none of its executions is unfinished; otherwise it is marked DELETING
+    /// ([`StateMachineStatus::Deleting`]) and stays so (its revisions kept for the executions
+    /// that run them) until a later call finds them all ended. Its executions' records stay
+    /// until purged.
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion>;
 
     /// Records a new execution and, for a durable store, its journal's start record, both or
     /// neither. [`StoreError::ExecutionAlreadyExists`] when its ARN is taken.
@@ -449,7 +507,8 @@ pub trait Store: Send + Sync + 'static {
     /// The execution with this ARN.
     fn execution<'a>(&'a self, arn: &'a str) -> StoreFuture<'a, Option<ExecutionRecord>>;
 
-    /// The executions `filter` selects, newest first.
+    /// The executions `filter` selects, newest first. A token that is not one of this
+    /// listing's with this filter is refused with [`StoreError::InvalidToken`].
     fn list_executions<'a>(
         &'a self,
         filter: &'a ExecutionFilter,
@@ -500,7 +559,7 @@ impl<S: Store + ?Sized> Store for Arc<S> {
         (**self).list_state_machines(page)
     }
 
-    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion> {
         (**self).delete_state_machine(name)
     }
 

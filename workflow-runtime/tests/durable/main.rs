@@ -3,6 +3,7 @@
 //! runtime opens the same SQLite file), and the registry of executions.
 
 mod common;
+mod deletion;
 mod journaling;
 mod parking;
 mod recovery;

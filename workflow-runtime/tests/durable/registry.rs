@@ -60,6 +60,40 @@ async fn describe_gives_the_record_live_or_not() {
     );
     assert!(record.stop_date.is_some());
 
+    // Stopping it again, now that it has ended, changes nothing (StopExecution lists no
+    // error for it).
+    rt.stop_execution(waiting.execution_arn(), Some("Again".into()), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        rt.describe_execution(waiting.execution_arn())
+            .await
+            .unwrap(),
+        record
+    );
+    // AWS's bounds on StopExecution's error (256 characters) and cause (32,768).
+    let running = rt.start(&nap, json!({"n": 2})).await.unwrap();
+    for (error, cause) in [
+        ("e".repeat(257), None),
+        ("e".repeat(256), Some("c".repeat(32_769))),
+    ] {
+        let refused = rt
+            .stop_execution(running.execution_arn(), Some(error), cause)
+            .await;
+        assert!(
+            matches!(refused, Err(RegistryError::Invalid(_))),
+            "{refused:?}"
+        );
+    }
+    rt.stop_execution(
+        running.execution_arn(),
+        Some("é".repeat(256)),
+        Some("c".repeat(32_768)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(running.outcome().await.as_str(), "ABORTED");
+
     let missing = rt
         .describe_execution("arn:aws:states:us-east-1:123456789012:execution:StateMachine:none")
         .await;
@@ -234,17 +268,30 @@ async fn histories_are_read_in_pages_and_in_reverse() {
     expected.reverse();
     assert_eq!(reversed.items, expected);
     assert_eq!(reversed.items[0].event_type.as_str(), "ExecutionSucceeded");
-    let bad = rt
-        .execution_history(
-            handle.execution_arn(),
-            PageRequest::after(3, "not-a-token"),
-            false,
-        )
-        .await;
-    assert!(
-        matches!(bad, Err(RegistryError::InvalidToken(_))),
-        "{bad:?}"
-    );
+    // A token is read back only by the listing that gave it, with the same arguments (AWS:
+    // "keep all other arguments unchanged", else InvalidToken): not with the other order, nor
+    // for another execution; a made-up one is no token.
+    let first = rt
+        .execution_history(handle.execution_arn(), PageRequest::first(3), false)
+        .await
+        .unwrap();
+    let token = first.next.expect("more than one page");
+    let other = rt.start(&wf, json!({})).await.unwrap();
+    other.outcome().await;
+    for (arn, reverse, token) in [
+        (handle.execution_arn(), false, "not-a-token"),
+        (handle.execution_arn(), false, "3"),
+        (handle.execution_arn(), true, token.as_str()),
+        (other.execution_arn(), false, token.as_str()),
+    ] {
+        let bad = rt
+            .execution_history(arn, PageRequest::after(3, token), reverse)
+            .await;
+        assert!(
+            matches!(&bad, Err(RegistryError::InvalidToken(t)) if t == token),
+            "{token} ({reverse}): {bad:?}"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,8 @@
 //! What the tests of the SQLite store share: folders of their own under cargo's temporary
-//! target folder, removed when done.
+//! target folder, removed when done, and (in [`child`]) what runs a child process to kill.
 #![allow(dead_code)] // each test binary uses a part
+
+pub mod child;
 
 use std::ops::Deref;
 

@@ -16,8 +16,8 @@ use workflow_core::plan::MachineType;
 use super::samples::{self, arn, finished, start_of, waiting};
 
 use crate::store::{
-    ExecutionFilter, ExecutionRecord, PageRequest, Progress, Status, Store, StoreError, Unfinished,
-    Waiting,
+    Deletion, ExecutionFilter, ExecutionRecord, PageRequest, Progress, StateMachineRecord,
+    StateMachineStatus, Status, Store, StoreError, Unfinished, Waiting,
 };
 
 /// Makes a `#[test]` of every contract test for the store `make()` returns (a value that
@@ -40,6 +40,7 @@ macro_rules! store_contract_tests {
             progress,
             execution_listing,
             listing_while_creating,
+            invalid_page_tokens,
             journal_round_trip,
             unfinished,
             tokens,
@@ -271,44 +272,128 @@ pub async fn state_machine_listing(store: &dyn Store) {
     }
 }
 
-/// Deleting a state machine removes its revisions, not its executions.
+/// Deleting a state machine, as AWS's DeleteStateMachine: at once, with its revisions, when
+/// none of its executions is unfinished; otherwise it is DELETING (it takes no new revision)
+/// until a later call finds none unfinished. Its executions' records stay.
 pub async fn state_machine_deletion(store: &dyn Store) {
     let definition = r#"{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#;
+    let standard = MachineType::Standard;
     store
-        .save_state_machine("doomed", definition, MachineType::Standard, 1)
+        .save_state_machine("doomed", definition, standard, 1)
+        .await
+        .unwrap();
+    let r2 = store
+        .save_state_machine("doomed", "{}", standard, 2)
         .await
         .unwrap();
     store
-        .save_state_machine("doomed", "{}", MachineType::Standard, 2)
+        .save_state_machine("kept", definition, standard, 3)
         .await
         .unwrap();
-    store
-        .save_state_machine("kept", definition, MachineType::Standard, 3)
-        .await
-        .unwrap();
-    let execution = samples::execution("doomed", "e1", 10);
-    create(store, &execution).await;
+    let ended = samples::execution("doomed", "e0", 10);
+    create(store, &ended).await;
+    let ended = finish(store, &ended, Status::Succeeded, 11).await;
+    let running = samples::execution("doomed", "e1", 12);
+    create(store, &running).await;
 
-    assert!(store.delete_state_machine("doomed").await.unwrap());
-    assert!(
-        !store.delete_state_machine("doomed").await.unwrap(),
-        "already gone"
+    assert_eq!(
+        store.delete_state_machine("doomed").await.unwrap(),
+        Deletion::Deleting,
+        "an execution of it runs"
     );
-    assert!(!store.delete_state_machine("nobody").await.unwrap());
+    let deleting = StateMachineRecord {
+        status: StateMachineStatus::Deleting,
+        ..r2.clone()
+    };
+    assert_eq!(
+        store.state_machine("doomed", None).await.unwrap(),
+        Some(deleting.clone())
+    );
+    let first = store.state_machine("doomed", Some(1)).await.unwrap();
+    assert_eq!(
+        first.map(|r| (r.revision, r.status)),
+        Some((1, StateMachineStatus::Deleting)),
+        "its revisions are kept for the executions that run them"
+    );
+    for text in ["{}", definition] {
+        assert_eq!(
+            store.save_state_machine("doomed", text, standard, 13).await,
+            Err(StoreError::StateMachineDeleting {
+                name: "doomed".to_string()
+            }),
+            "a DELETING state machine takes no revision"
+        );
+    }
+    let listed = store
+        .list_state_machines(PageRequest::first(10))
+        .await
+        .unwrap();
+    let statuses: Vec<(&str, StateMachineStatus)> = listed
+        .items
+        .iter()
+        .map(|r| (r.name.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("doomed", StateMachineStatus::Deleting),
+            ("kept", StateMachineStatus::Active)
+        ]
+    );
+    assert_eq!(
+        store.delete_state_machine("doomed").await.unwrap(),
+        Deletion::Deleting,
+        "still running"
+    );
+
+    let running = finish(store, &running, Status::Failed, 20).await;
+    assert_eq!(
+        store.delete_state_machine("doomed").await.unwrap(),
+        Deletion::Deleted
+    );
     assert_eq!(store.state_machine("doomed", None).await.unwrap(), None);
     assert_eq!(store.state_machine("doomed", Some(1)).await.unwrap(), None);
     assert!(store.state_machine("kept", None).await.unwrap().is_some());
-    assert_eq!(
-        store.execution(&execution.arn).await.unwrap(),
-        Some(execution),
-        "executions stay until purged"
-    );
+    for execution in [ended, running] {
+        assert_eq!(
+            store.execution(&execution.arn).await.unwrap(),
+            Some(execution),
+            "executions stay until purged"
+        );
+    }
     let listed = store
         .list_state_machines(PageRequest::first(10))
         .await
         .unwrap();
     let names: Vec<&str> = listed.items.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["kept"]);
+    assert_eq!(
+        store.delete_state_machine("doomed").await.unwrap(),
+        Deletion::NotFound,
+        "already gone"
+    );
+    assert_eq!(
+        store.delete_state_machine("nobody").await.unwrap(),
+        Deletion::NotFound
+    );
+    // A new state machine of the name starts from revision 1 again.
+    let again = store
+        .save_state_machine("doomed", definition, standard, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.revision, again.created, again.status),
+        (1, 30, StateMachineStatus::Active)
+    );
+
+    // An execution pending a redrive is unfinished too.
+    let mut pending = samples::execution("kept", "pending", 40);
+    pending.status = Status::PendingRedrive;
+    create(store, &pending).await;
+    assert_eq!(
+        store.delete_state_machine("kept").await.unwrap(),
+        Deletion::Deleting
+    );
 }
 
 /// An execution is kept as created, every field; its ARN is taken once.
@@ -550,6 +635,92 @@ pub async fn listing_while_creating(store: &dyn Store) {
         order.windows(2).all(|w| w[0] > w[1]),
         "newest first across pages: {order:?}"
     );
+}
+
+/// A page token that the listing did not give with the same arguments is refused with
+/// `InvalidToken`, as AWS's listings refuse one ("keep all other arguments unchanged"),
+/// instead of being read as a position or ignored (which would list from the start again).
+pub async fn invalid_page_tokens(store: &dyn Store) {
+    fn refused<T>(token: &str) -> Result<T, StoreError> {
+        Err(StoreError::InvalidToken {
+            token: token.to_string(),
+        })
+    }
+    for n in 0..3 {
+        create(store, &samples::execution("orders", &format!("e{n}"), n)).await;
+        store
+            .save_state_machine(&format!("m{n}"), "{}", MachineType::Standard, n)
+            .await
+            .unwrap();
+    }
+    let alpha = ExecutionFilter::all().state_machine("orders");
+    let failed = ExecutionFilter::all().status(Status::Failed);
+    let executions = |filter: &ExecutionFilter| {
+        let filter = filter.clone();
+        async move {
+            store
+                .list_executions(&filter, PageRequest::first(1))
+                .await
+                .unwrap()
+                .next
+                .expect("a second page")
+        }
+    };
+    let of_all = executions(&ExecutionFilter::all()).await;
+    let of_alpha = executions(&alpha).await;
+    let of_machines = store
+        .list_state_machines(PageRequest::first(1))
+        .await
+        .unwrap()
+        .next
+        .expect("a second page");
+    // Each token works where it was given.
+    for (filter, token) in [(&ExecutionFilter::all(), &of_all), (&alpha, &of_alpha)] {
+        let page = store
+            .list_executions(filter, PageRequest::after(1, token.clone()))
+            .await;
+        assert!(page.is_ok(), "{page:?}");
+    }
+    let made_up = [
+        "",
+        "garbage",
+        "2/arn:aws:states:us-east-1:123456789012:execution:orders:e1",
+        "[]",
+        "{}",
+        "[\"executions\", null, null, \"x\", \"arn\"]",
+        "[\"executions\", null, null, 1.5, \"arn\"]",
+    ];
+    let listings = [
+        (ExecutionFilter::all(), vec![&of_alpha, &of_machines]),
+        (alpha.clone(), vec![&of_all, &of_machines]),
+        (failed, vec![&of_all, &of_alpha]),
+    ];
+    for (filter, foreign) in &listings {
+        let tokens = made_up
+            .iter()
+            .copied()
+            .chain(foreign.iter().map(|t| t.as_str()));
+        for token in tokens {
+            let page = store
+                .list_executions(filter, PageRequest::after(1, token))
+                .await;
+            assert_eq!(
+                page.map(|p| p.items),
+                refused(token),
+                "{filter:?} after {token:?}"
+            );
+        }
+    }
+    for token in made_up.iter().copied().chain([of_all.as_str(), &of_alpha]) {
+        let page = store
+            .list_state_machines(PageRequest::after(1, token))
+            .await;
+        assert_eq!(
+            page.map(|p| p.items),
+            refused(token),
+            "state machines after {token:?}"
+        );
+    }
 }
 
 /// Entries of every kind, with payloads that test a store's encoding: key order, numbers at

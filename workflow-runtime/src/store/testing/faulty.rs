@@ -8,8 +8,8 @@ use workflow_core::journal::{Entry, Start};
 use workflow_core::plan::MachineType;
 
 use crate::store::{
-    ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord, Store,
-    StoreError, StoreFuture, Unfinished, Waiting,
+    Deletion, ExecutionFilter, ExecutionRecord, Page, PageRequest, Progress, StateMachineRecord,
+    Store, StoreError, StoreFuture, Unfinished, Waiting,
 };
 
 /// Which write a store is asked for.
@@ -170,7 +170,7 @@ impl<S: Store> Store for FaultyStore<S> {
         self.inner.list_state_machines(page)
     }
 
-    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool> {
+    fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion> {
         match self.check(WriteKind::DeleteStateMachine, None) {
             Ok(()) => self.inner.delete_state_machine(name),
             Err(e) => failed(e),

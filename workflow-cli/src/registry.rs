@@ -13,7 +13,7 @@ use chrono::{DateTime, Local, TimeZone, Timelike};
 use serde_json::{Value, json};
 use workflow_core::execution::Millis;
 use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Status, Store};
-use workflow_runtime::{RegistryError, Runtime};
+use workflow_runtime::{HistoryEvent, RegistryError, Runtime};
 
 use crate::render::{BOLD, ERROR, GOOD, WARNING};
 use crate::{Format, exit, history, run};
@@ -106,7 +106,7 @@ pub struct StopArgs {
     pub format: Format,
 }
 
-/// How many executions or events each page read from the store holds: AWS's most.
+/// How many executions each page read from the store holds: AWS's most.
 const PAGE: usize = 1000;
 
 /// How many ARNs an error about an ambiguous name lists.
@@ -320,8 +320,13 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     let execution = args.saved.file.to_string_lossy();
     with_store(store, async |runtime| {
         let arn = resolve(runtime.store().as_ref(), &execution, store).await?;
+        // Read once: each page of `execution_history` would replay the whole history again.
+        let history = runtime.full_execution_history(&arn).await?;
+        let ordered: Box<dyn Iterator<Item = &HistoryEvent>> = match args.reverse {
+            false => Box::new(history.iter()),
+            true => Box::new(history.iter().rev()),
+        };
         let json = args.format == Format::Json;
-        let mut page = PageRequest::first(PAGE);
         let mut json_out = crate::output::plain_stdout();
         // For the table (JSON is written an event at a time: a history may be long).
         let mut events = Vec::new();
@@ -329,22 +334,15 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         if json {
             let _ = write!(json_out, "{{\"events\":[");
         }
-        loop {
-            let read = runtime.execution_history(&arn, page, args.reverse).await?;
-            for event in &read.items {
-                if json {
-                    let mut shown = event.to_aws_json();
-                    shown["timestamp"] = json!(cli_timestamp(event.timestamp));
-                    let comma = if written == 0 { "" } else { "," };
-                    let _ = write!(json_out, "{comma}{shown}");
-                    written += 1;
-                } else {
-                    events.push(run::table_event(event));
-                }
-            }
-            match read.next {
-                Some(token) => page = PageRequest::after(PAGE, token),
-                None => break,
+        for event in ordered {
+            if json {
+                let mut shown = event.to_aws_json();
+                shown["timestamp"] = json!(cli_timestamp(event.timestamp));
+                let comma = if written == 0 { "" } else { "," };
+                let _ = write!(json_out, "{comma}{shown}");
+                written += 1;
+            } else {
+                events.push(run::table_event(event));
             }
         }
         if json {

@@ -106,7 +106,7 @@ impl Runtime {
             Some(token) => page_token::read_history(arn, reverse_order, token)
                 .map_err(|_| RegistryError::InvalidToken(token.clone()))?,
         };
-        let history = self.full_history(arn).await?;
+        let history = self.full_execution_history(arn).await?;
         if start > history.len() {
             // No page of this history starts there.
             return Err(RegistryError::InvalidToken(page.token.unwrap_or_default()));
@@ -122,8 +122,15 @@ impl Runtime {
         Ok(Page::new(items, next))
     }
 
-    /// The whole history of the execution `arn`, wherever it is kept.
-    async fn full_history(&self, arn: &str) -> Result<Arc<[HistoryEvent]>, RegistryError> {
+    /// The whole history of the execution `arn`, oldest event first, read once: what
+    /// [`execution_history`](Runtime::execution_history) pages, from the same places and with
+    /// the same errors. Each page of `execution_history` reads the whole history again (a
+    /// durable store's by replaying its journal), so a reader that wants every event (not
+    /// one page, as AWS's `GetExecutionHistory` answers) calls this once instead.
+    pub async fn full_execution_history(
+        &self,
+        arn: &str,
+    ) -> Result<Arc<[HistoryEvent]>, RegistryError> {
         let shared = &self.shared;
         if let Some(live) = shared.registry.live(arn) {
             let (reply, answer) = oneshot::channel();

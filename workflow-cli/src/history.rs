@@ -60,11 +60,13 @@ pub fn show(text: &str, file: &str, width: usize) -> anyhow::Result<String> {
             bad + 1
         );
     }
-    Ok(format!(
-        "{}\n{}",
-        trimmed(&table(events, width)),
-        summary(events)
-    ))
+    Ok(render(events, width))
+}
+
+/// The table of `events` and the summary line under it: what `workflow history` prints for
+/// a saved history or a store's, and `workflow run` for its execution.
+pub fn render(events: &[Value], width: usize) -> String {
+    format!("{}\n{}", trimmed(&table(events, width)), summary(events))
 }
 
 /// The events of a history document.
@@ -192,9 +194,11 @@ pub fn plain_table(header: Vec<&str>) -> Table {
     table
 }
 
-/// The events as a table: id, time since the first event, type, state, detail.
-pub fn table(events: &[Value], width: usize) -> Table {
-    let first = events.iter().find_map(millis).unwrap_or(0);
+/// The events as a table: id, time since the earliest event, type, state, detail. The
+/// earliest, not the first row: the rows of `history --store --reverse` are newest first, and
+/// their times are those of the same rows oldest first.
+fn table(events: &[Value], width: usize) -> Table {
+    let first = events.iter().filter_map(millis).min().unwrap_or(0);
     let mut table = plain_table(vec!["id", "time", "event", "state", "detail"]);
     for (i, e) in events.iter().enumerate() {
         let id = e
@@ -224,7 +228,7 @@ pub fn trimmed(table: &Table) -> String {
 }
 
 /// `42 events over 1h 00m 06.000s; ends with ExecutionSucceeded`.
-pub fn summary(events: &[Value]) -> String {
+fn summary(events: &[Value]) -> String {
     let times: Vec<i64> = events.iter().filter_map(millis).collect();
     let span = match (times.iter().min(), times.iter().max()) {
         (Some(a), Some(b)) => offset(b - a).trim_start_matches('+').to_string(),
@@ -266,5 +270,36 @@ mod tests {
         assert_eq!(text.lines().count(), 2 + events.len());
         let state = format!("{}…", "n".repeat(MAX_NAME_CHARS - 1));
         assert!(text.lines().nth(3).unwrap().contains(&state));
+    }
+
+    #[test]
+    fn rows_newest_first_are_timed_from_the_earliest_event() {
+        // `history --store --reverse` shows the same table newest first: each event keeps the
+        // time it has oldest first, the start at +0 and the end an hour later (no negative
+        // offsets from the first row, the newest).
+        let events = [
+            json!({"id": 1, "type": "ExecutionStarted", "timestamp": "2024-01-01T00:00:00Z"}),
+            json!({"id": 2, "type": "WaitStateEntered", "timestamp": "2024-01-01T00:00:00.500Z"}),
+            json!({"id": 3, "type": "ExecutionSucceeded", "timestamp": "2024-01-01T01:00:00Z"}),
+        ];
+        let rows = |events: &[Value]| -> Vec<String> {
+            trimmed(&table(events, 60))
+                .lines()
+                .skip(2)
+                .map(str::to_string)
+                .collect()
+        };
+        let oldest_first = rows(&events);
+        let mut newest_first = events.to_vec();
+        newest_first.reverse();
+        let mut reversed = rows(&newest_first);
+        reversed.reverse();
+        assert_eq!(reversed, oldest_first);
+        assert!(oldest_first[0].contains("+0.000s"), "{oldest_first:?}");
+        assert!(oldest_first[1].contains("+0.500s"), "{oldest_first:?}");
+        assert!(
+            oldest_first[2].contains("+1h00m00.000s"),
+            "{oldest_first:?}"
+        );
     }
 }

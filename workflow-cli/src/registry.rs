@@ -349,13 +349,8 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             let _ = writeln!(json_out, "]}}");
             return Ok(exit::OK);
         }
-        let mut out = crate::output::stdout();
-        let _ = writeln!(
-            out,
-            "{}\n{}",
-            history::trimmed(&history::table(&events, args.saved.width)),
-            history::summary(&events)
-        );
+        let shown = history::render(&events, args.saved.width);
+        let _ = writeln!(crate::output::stdout(), "{shown}");
         Ok(exit::OK)
     })
 }

@@ -488,8 +488,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     match &args.history_out {
         None => {
             let list: Vec<Value> = ran.history.iter().map(table_event).collect();
-            let _ = writeln!(out, "{}", history::trimmed(&history::table(&list, 48)));
-            let _ = writeln!(out, "{}", history::summary(&list));
+            let _ = writeln!(out, "{}", history::render(&list, 48));
         }
         Some(path) => {
             let _ = writeln!(

@@ -290,6 +290,19 @@ fn history_from_the_store_is_the_saved_histories_table() {
     let table = stdout_ok(&dir, &["history", "--store", "DB", &arn, "--reverse"]);
     let first_row = table.lines().nth(2).unwrap();
     assert!(first_row.contains("ExecutionSucceeded"), "{table}");
+    // The same table newest first (docs/cli.md): the rows of the table oldest first, the
+    // times too (those of an hour's Wait, from the start: none negative), in reverse.
+    let rows = |table: &str| -> Vec<String> {
+        let lines: Vec<&str> = table.lines().collect();
+        // The header and its rule, then the rows, then the summary line.
+        lines[2..lines.len() - 1]
+            .iter()
+            .map(|l| l.to_string())
+            .collect()
+    };
+    let mut oldest_first = rows(&stdout_ok(&dir, &["history", "--store", "DB", &arn]));
+    oldest_first.reverse();
+    assert_eq!(rows(&table), oldest_first, "{table}");
 
     // A name two state machines' executions have (the same seed draws the same name) is no
     // execution: the error lists both ARNs.

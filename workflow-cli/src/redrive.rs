@@ -38,30 +38,26 @@ pub struct Args {
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
     // Redriving finds nothing in a store that does not exist: creating one would hide a typo.
-    let store = run::open_existing_store(&args.store)?;
-    let tokio = run::tokio_runtime()?;
-    let record = tokio.block_on(async {
+    let (arn, status, redrive_count) = run::on_existing_store(&args.store, async |store| {
         let arn = crate::registry::resolve(&store, &args.execution, &args.store).await?;
-        store
+        let record = store
             .execution(&arn)
             .await
-            .map_err(|e| anyhow!("cannot read the store: {e}"))
-    })?;
-    // An ARN the store does not know is refused by the redrive itself, in AWS's words.
-    let arn = record
-        .as_ref()
-        .map_or_else(|| args.execution.clone(), |r| r.arn.clone());
-    // A mock config's state machine: `--state-machine`, or the execution's.
-    let machine = record.as_ref().map_or("", |r| r.state_machine.as_str());
-    let serving = Serving::new(&args.serve, machine)?;
-    let mut options = RedriveOptions::default();
-    if let (Some(path), Some(record)) = (&args.definition, &record) {
-        let compile = CompileOptions {
-            machine_type: record.machine_type,
-        };
-        options = options.definition(input::definition(path, &compile)?.0);
-    }
-    let (status, redrive_count) = tokio.block_on(async {
+            .map_err(|e| anyhow!("cannot read the store: {e}"))?;
+        // An ARN the store does not know is refused by the redrive itself, in AWS's words.
+        let arn = record
+            .as_ref()
+            .map_or_else(|| args.execution.clone(), |r| r.arn.clone());
+        // A mock config's state machine: `--state-machine`, or the execution's.
+        let machine = record.as_ref().map_or("", |r| r.state_machine.as_str());
+        let serving = Serving::new(&args.serve, machine)?;
+        let mut options = RedriveOptions::default();
+        if let (Some(path), Some(record)) = (&args.definition, &record) {
+            let compile = CompileOptions {
+                machine_type: record.machine_type,
+            };
+            options = options.definition(input::definition(path, &compile)?.0);
+        }
         let runtime = serving.runtime(Runtime::builder().store(store));
         let handle = runtime
             .redrive_with(&arn, &options)
@@ -71,7 +67,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let status = crate::signals::until_interrupted(handle.outcome()).await;
         let record = runtime.describe_execution(&arn).await;
         let redrive_count = record.map_err(|e| anyhow!("cannot read {arn}: {e}"))?;
-        anyhow::Ok((status, redrive_count.redrive_count))
+        anyhow::Ok((arn, status, redrive_count.redrive_count))
     })?;
     if args.format == Format::Json {
         let mut v = execution_json(&arn, &status);

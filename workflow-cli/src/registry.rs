@@ -118,8 +118,7 @@ fn with_store<T>(
     path: &Path,
     work: impl AsyncFnOnce(&Runtime) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let store = run::open_existing_store(path)?;
-    run::tokio_runtime()?.block_on(async move {
+    run::on_existing_store(path, async |store| {
         let runtime = Runtime::builder().store(store).build();
         work(&runtime).await
     })

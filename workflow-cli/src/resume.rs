@@ -26,8 +26,7 @@ pub struct Args {
 pub fn main(args: Args) -> anyhow::Result<u8> {
     // A mock config's state machine: `--state-machine`, or the only one it has.
     let serving = Serving::new(&args.serve, "")?;
-    let store = run::open_existing_store(&args.store)?;
-    let outcomes = run::tokio_runtime()?.block_on(async move {
+    let outcomes = run::on_existing_store(&args.store, async move |store| {
         let runtime = serving.runtime(Runtime::builder().store(store));
         let handles = runtime
             .resume()

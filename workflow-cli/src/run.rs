@@ -200,6 +200,16 @@ pub fn open_existing_store(path: &Path) -> anyhow::Result<SqliteStore> {
     open_store(path)
 }
 
+/// Runs `work` on the tokio runtime with the SQLite store `path`, which must exist
+/// ([`open_existing_store`]): what the commands that read or finish a store's executions do.
+pub fn on_existing_store<T>(
+    path: &Path,
+    work: impl AsyncFnOnce(SqliteStore) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let store = open_existing_store(path)?;
+    tokio_runtime()?.block_on(work(store))
+}
+
 /// Validates, binds and runs `file` with `input`.
 pub fn execute(file: &Path, input: Value, tasks: &TaskArgs, progress: bool) -> anyhow::Result<Ran> {
     execute_in(file, input, tasks, progress, None)

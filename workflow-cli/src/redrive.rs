@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use workflow_core::plan::CompileOptions;
-use workflow_runtime::store::Store;
 use workflow_runtime::{RedriveOptions, Runtime};
 
 use crate::render::BOLD;
@@ -39,35 +38,28 @@ pub struct Args {
 pub fn main(args: Args) -> anyhow::Result<u8> {
     // Redriving finds nothing in a store that does not exist: creating one would hide a typo.
     let (arn, status, redrive_count) = run::on_existing_store(&args.store, async |store| {
-        let arn = crate::registry::resolve(&store, &args.execution, &args.store).await?;
-        let record = store
-            .execution(&arn)
-            .await
-            .map_err(|e| anyhow!("cannot read the store: {e}"))?;
-        // An ARN the store does not know is refused by the redrive itself, in AWS's words.
-        let arn = record
-            .as_ref()
-            .map_or_else(|| args.execution.clone(), |r| r.arn.clone());
+        let record = crate::registry::resolve(&store, &args.execution, &args.store).await?;
         // A mock config's state machine: `--state-machine`, or the execution's.
-        let machine = record.as_ref().map_or("", |r| r.state_machine.as_str());
-        let serving = Serving::new(&args.serve, machine)?;
+        let serving = Serving::new(&args.serve, &record.state_machine)?;
         let mut options = RedriveOptions::default();
-        if let (Some(path), Some(record)) = (&args.definition, &record) {
+        if let Some(path) = &args.definition {
             let compile = CompileOptions {
                 machine_type: record.machine_type,
             };
             options = options.definition(input::definition(path, &compile)?.0);
         }
         let runtime = serving.runtime(Runtime::builder().store(store));
+        let arn = record.arn;
         let handle = runtime
             .redrive_with(&arn, &options)
             .await
             .map_err(|e| anyhow!("cannot redrive {arn}: {e}"))?;
         // SIGINT or SIGTERM stop the bound commands before `workflow` ends.
         let status = crate::signals::until_interrupted(handle.outcome()).await;
-        let record = runtime.describe_execution(&arn).await;
-        let redrive_count = record.map_err(|e| anyhow!("cannot read {arn}: {e}"))?;
-        anyhow::Ok((arn, status, redrive_count.redrive_count))
+        // A redrive that was not refused is recorded with a redrive count one higher
+        // (`Runtime::redrive_with`), and nothing else redrives it while this process holds
+        // the store.
+        anyhow::Ok((arn, status, record.redrive_count + 1))
     })?;
     if args.format == Format::Json {
         let mut v = execution_json(&arn, &status);

@@ -124,17 +124,24 @@ fn with_store<T>(
     })
 }
 
-/// The ARN of `execution`: an ARN as it is, a name when exactly one execution of the store
-/// `path` has it (names are unique per state machine, not in a store).
-pub async fn resolve(store: &dyn Store, execution: &str, path: &Path) -> anyhow::Result<String> {
+/// The record of `execution`: an ARN's, or a name's when exactly one execution of the store
+/// `path` has it (names are unique per state machine, not in a store). One the store does
+/// not hold is AWS's `Execution Does Not Exist`.
+pub async fn resolve(
+    store: &dyn Store,
+    execution: &str,
+    path: &Path,
+) -> anyhow::Result<ExecutionRecord> {
     if execution.starts_with("arn:") {
-        return Ok(execution.to_string());
+        let record = store.execution(execution).await?;
+        return Ok(record.ok_or_else(|| RegistryError::ExecutionDoesNotExist {
+            arn: execution.to_string(),
+        })?);
     }
-    let store_path = path;
     let mut found = Vec::new();
     for_each_execution(store, &ExecutionFilter::all(), |record| {
         if record.name == execution {
-            found.push(record.arn.clone());
+            found.push(record.clone());
         }
         Ok(())
     })
@@ -143,22 +150,18 @@ pub async fn resolve(store: &dyn Store, execution: &str, path: &Path) -> anyhow:
         [] => Err(RegistryError::ExecutionDoesNotExist {
             arn: execution.to_string(),
         })
-        .with_context(|| {
-            format!(
-                "no execution of {} is named '{execution}'",
-                store_path.display()
-            )
-        }),
-        [arn] => Ok(arn.clone()),
+        .with_context(|| format!("no execution of {} is named '{execution}'", path.display())),
+        [record] => Ok(record.clone()),
         several => {
-            let mut shown = several[..several.len().min(CANDIDATES_SHOWN)].join(", ");
+            let arns: Vec<&str> = several.iter().map(|r| r.arn.as_str()).collect();
+            let mut shown = arns[..arns.len().min(CANDIDATES_SHOWN)].join(", ");
             if several.len() > CANDIDATES_SHOWN {
                 shown.push_str(&format!(" and {} more", several.len() - CANDIDATES_SHOWN));
             }
             bail!(
                 "{} executions of {} are named '{execution}' (a name is unique per state machine): give the ARN of one: {shown}",
                 several.len(),
-                store_path.display()
+                path.display()
             )
         }
     }
@@ -318,7 +321,9 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     };
     let execution = args.saved.file.to_string_lossy();
     with_store(store, async |runtime| {
-        let arn = resolve(runtime.store().as_ref(), &execution, store).await?;
+        let arn = resolve(runtime.store().as_ref(), &execution, store)
+            .await?
+            .arn;
         // Read once: each page of `execution_history` would replay the whole history again.
         let history = runtime.full_execution_history(&arn).await?;
         let ordered: Box<dyn Iterator<Item = &HistoryEvent>> = match args.reverse {
@@ -359,12 +364,12 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
 /// is its stop date (StopExecution lists no error for it).
 pub fn stop(args: StopArgs) -> anyhow::Result<u8> {
     with_store(&args.store, async |runtime| {
-        let arn = resolve(runtime.store().as_ref(), &args.execution, &args.store).await?;
-        let before = runtime.describe_execution(&arn).await?;
+        let before = resolve(runtime.store().as_ref(), &args.execution, &args.store).await?;
+        let arn = &before.arn;
         runtime
-            .stop_execution(&arn, args.error.clone(), args.cause.clone())
+            .stop_execution(arn, args.error.clone(), args.cause.clone())
             .await?;
-        let after = runtime.describe_execution(&arn).await?;
+        let after = runtime.describe_execution(arn).await?;
         let stop_date = after.stop_date.map(cli_timestamp);
         if args.format == Format::Json {
             let _ = writeln!(

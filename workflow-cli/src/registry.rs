@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Local, TimeZone, Timelike};
+use serde_json::ser::CompactFormatter;
 use serde_json::{Value, json};
 use workflow_core::execution::Millis;
 use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Status, Store};
 use workflow_runtime::{HistoryEvent, RegistryError, Runtime};
 
+use crate::output::{self, DocumentWriter, write_document};
 use crate::render::{BOLD, ERROR, GOOD, WARNING};
 use crate::{Format, exit, history, run};
 
@@ -270,16 +272,16 @@ pub fn executions(args: ExecutionsArgs) -> anyhow::Result<u8> {
     with_store(&args.store, async |runtime| {
         if args.format == Format::Json {
             // One document, written an execution at a time: a store may hold many.
-            let mut out = crate::output::plain_stdout();
-            let _ = write!(out, "{{\"executions\":[");
-            let mut first = true;
+            let mut document =
+                DocumentWriter::start(output::plain_stdout(), CompactFormatter, "executions");
             for_each_execution(runtime.store().as_ref(), &filter, |record| {
-                let comma = if std::mem::take(&mut first) { "" } else { "," };
-                let _ = write!(out, "{comma}{}", list_item(record));
+                document.item(&list_item(record));
                 Ok(())
             })
             .await?;
-            let _ = writeln!(out, "]}}");
+            // A failure to write is `output::finish`'s to report.
+            let _ = document.finish();
+            let _ = writeln!(output::plain_stdout());
             return Ok(exit::OK);
         }
         let mut table = history::plain_table(vec![
@@ -330,29 +332,19 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             false => Box::new(history.iter()),
             true => Box::new(history.iter().rev()),
         };
-        let json = args.format == Format::Json;
-        let mut json_out = crate::output::plain_stdout();
-        // For the table (JSON is written an event at a time: a history may be long).
-        let mut events = Vec::new();
-        let mut written = 0;
-        if json {
-            let _ = write!(json_out, "{{\"events\":[");
-        }
-        for event in ordered {
-            if json {
+        if args.format == Format::Json {
+            // One document, written an event at a time: a history may be long.
+            let events = ordered.map(|event| {
                 let mut shown = event.to_aws_json();
                 shown["timestamp"] = json!(cli_timestamp(event.timestamp));
-                let comma = if written == 0 { "" } else { "," };
-                let _ = write!(json_out, "{comma}{shown}");
-                written += 1;
-            } else {
-                events.push(run::table_event(event));
-            }
-        }
-        if json {
-            let _ = writeln!(json_out, "]}}");
+                shown
+            });
+            // A failure to write is `output::finish`'s to report.
+            let _ = write_document(output::plain_stdout(), CompactFormatter, "events", events);
+            let _ = writeln!(output::plain_stdout());
             return Ok(exit::OK);
         }
+        let events: Vec<Value> = ordered.map(run::table_event).collect();
         let shown = history::render(&events, args.saved.width);
         let _ = writeln!(crate::output::stdout(), "{shown}");
         Ok(exit::OK)

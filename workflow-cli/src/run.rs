@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use serde_json::ser::PrettyFormatter;
 use serde_json::{Value, json};
 use workflow_core::plan::CompileOptions;
 use workflow_runtime::{
@@ -13,6 +14,7 @@ use workflow_runtime::{
 use workflow_sqlite::SqliteStore;
 
 use crate::clock::ScaledClock;
+use crate::output::write_document;
 use crate::render::{BOLD, ERROR, GOOD, WARNING};
 use crate::{Format, MachineTypeArg, bind, exit, history, input, mock};
 
@@ -354,23 +356,9 @@ pub fn progress_line(history: &[HistoryEvent]) -> String {
 /// Writes the history as `{"events": [...]}`, the shape of GetExecutionHistory, one event at
 /// a time: the history shares each payload between the events that carry it, the JSON repeats
 /// it in every one (25,000 events of a 200 KB payload are 5 GB of text).
-fn write_history_json(history: &[HistoryEvent], out: impl Write) -> serde_json::Result<()> {
-    struct Events<'h>(&'h [HistoryEvent]);
-    impl serde::Serialize for Events<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(self.0.iter().map(HistoryEvent::to_aws_json))
-        }
-    }
-    #[derive(serde::Serialize)]
-    struct Document<'h> {
-        events: Events<'h>,
-    }
-    serde_json::to_writer_pretty(
-        out,
-        &Document {
-            events: Events(history),
-        },
-    )
+fn write_history_json<W: Write>(history: &[HistoryEvent], out: W) -> std::io::Result<W> {
+    let events = history.iter().map(HistoryEvent::to_aws_json);
+    write_document(out, PrettyFormatter::new(), "events", events)
 }
 
 /// Characters of a payload the history table keeps: it shows only the first ones (48 in

@@ -9,6 +9,7 @@ mod graph;
 mod layout;
 mod lint;
 mod mock;
+mod outcome;
 mod redrive;
 mod registry;
 mod resume;

@@ -10,8 +10,8 @@ use anyhow::anyhow;
 use workflow_core::plan::CompileOptions;
 use workflow_runtime::{RedriveOptions, Runtime};
 
+use crate::outcome::{self, Outcome};
 use crate::render::BOLD;
-use crate::resume::{execution_json, write_outcome};
 use crate::run::{self, ServeArgs, Serving};
 use crate::{Format, input};
 
@@ -61,13 +61,14 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         // the store.
         anyhow::Ok((arn, status, record.redrive_count + 1))
     })?;
+    let outcome = Outcome::from(&status);
     if args.format == Format::Json {
-        let mut v = execution_json(&arn, &status);
+        let mut v = outcome.json(Some(&arn));
         v["redriveCount"] = redrive_count.into();
         let _ = writeln!(crate::output::plain_stdout(), "{v}");
     } else {
         let mut out = crate::output::stdout();
-        write_outcome(&mut out, &arn, &status);
+        outcome::write_stored(&mut out, &arn, &outcome);
         let _ = writeln!(out, "  {BOLD}redrive count{BOLD:#}: {redrive_count}");
     }
     Ok(run::exit_code(&status))

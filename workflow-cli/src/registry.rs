@@ -16,8 +16,9 @@ use workflow_core::execution::Millis;
 use workflow_runtime::store::{ExecutionFilter, ExecutionRecord, PageRequest, Status, Store};
 use workflow_runtime::{HistoryEvent, RegistryError, Runtime};
 
+use crate::outcome::{Details, Outcome};
 use crate::output::{self, DocumentWriter, write_document};
-use crate::render::{BOLD, ERROR, GOOD, WARNING};
+use crate::render::BOLD;
 use crate::{Format, exit, history, run};
 
 /// The executions' statuses, spelled as AWS's `--status-filter` takes them.
@@ -372,28 +373,18 @@ pub fn stop(args: StopArgs) -> anyhow::Result<u8> {
             return Ok(exit::OK);
         }
         let mut out = crate::output::stdout();
-        let status = after.status.as_str();
         let when = after.stop_date.map(local_time).unwrap_or_default();
         if before.status.is_finished() {
+            let status = after.status.as_str();
             let _ = writeln!(
                 out,
                 "{arn}: had already ended, {BOLD}{status}{BOLD:#} at {when}: nothing to stop"
             );
             return Ok(exit::OK);
         }
-        let style = match after.status {
-            Status::Aborted => WARNING,
-            Status::Succeeded => GOOD,
-            _ => ERROR,
-        };
-        let _ = writeln!(out, "{arn}: {style}{status}{style:#} at {when}");
-        for (label, value) in [("error", &after.error), ("cause", &after.cause)] {
-            let _ = writeln!(
-                out,
-                "  {BOLD}{label}{BOLD:#}: {}",
-                value.as_deref().unwrap_or("(none)")
-            );
-        }
+        let outcome = Outcome::from(&after);
+        let _ = writeln!(out, "{arn}: {} at {when}", outcome.status());
+        outcome.write_details(&mut out, Details::Indented);
         Ok(exit::OK)
     })
 }

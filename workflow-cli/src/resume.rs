@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use workflow_runtime::{ExecutionStatus, Runtime};
+use workflow_runtime::Runtime;
 
-use crate::render::{BOLD, ERROR, GOOD, WARNING};
+use crate::outcome::{self, Outcome};
 use crate::run::{self, ServeArgs, Serving};
 use crate::{Format, exit};
 
@@ -52,7 +52,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if args.format == Format::Json {
         let executions: Vec<Value> = outcomes
             .iter()
-            .map(|(arn, status)| execution_json(arn, status))
+            .map(|(arn, status)| Outcome::from(status).json(Some(arn)))
             .collect();
         let _ = writeln!(
             crate::output::plain_stdout(),
@@ -66,32 +66,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let _ = writeln!(out, "no unfinished execution in {}", args.store.display());
     }
     for (arn, status) in &outcomes {
-        write_outcome(&mut out, arn, status);
+        outcome::write_stored(&mut out, arn, &status.into());
     }
     Ok(code)
-}
-
-/// An execution's outcome in a document: `{"executionArn", "status", "output" | "error",
-/// "cause"}` (`resume` lists them, `redrive` gives one).
-pub fn execution_json(arn: &str, status: &ExecutionStatus) -> Value {
-    let mut v = json!({ "executionArn": arn });
-    if let (Value::Object(v), Value::Object(outcome)) = (&mut v, run::outcome_json(status)) {
-        v.extend(outcome);
-    }
-    v
-}
-
-/// An execution's outcome for people: its ARN and status, then its output, or its error and
-/// cause.
-pub fn write_outcome(out: &mut impl Write, arn: &str, status: &ExecutionStatus) {
-    let style = match status {
-        ExecutionStatus::Succeeded(_) => GOOD,
-        ExecutionStatus::Failed(_) => ERROR,
-        _ => WARNING,
-    };
-    let _ = writeln!(out, "{arn}: {style}{}{style:#}", status.as_str());
-    if let Some(output) = status.output() {
-        let _ = writeln!(out, "  {BOLD}output{BOLD:#}: {output}");
-    }
-    run::write_failure(out, status, "  ");
 }

@@ -14,8 +14,8 @@ use workflow_runtime::{
 use workflow_sqlite::SqliteStore;
 
 use crate::clock::ScaledClock;
+use crate::outcome::{Details, Outcome};
 use crate::output::write_document;
-use crate::render::{BOLD, ERROR, GOOD, WARNING};
 use crate::{Format, MachineTypeArg, bind, exit, history, input, mock};
 
 #[derive(clap::Args, Clone)]
@@ -392,32 +392,6 @@ pub fn exit_code(status: &ExecutionStatus) -> u8 {
     }
 }
 
-/// `{"status": ..., "output": ...}` or `{"status": ..., "error": ..., "cause": ...}`.
-pub fn outcome_json(status: &ExecutionStatus) -> Value {
-    let mut v = json!({"status": status.as_str()});
-    if let Some(output) = status.output() {
-        v["output"] = output.clone();
-    }
-    if let Some(f) = status.failure() {
-        if let Some(e) = &f.error {
-            v["error"] = json!(e);
-        }
-        if let Some(c) = &f.cause {
-            v["cause"] = json!(c);
-        }
-    }
-    v
-}
-
-/// The outcome's JSON, with the execution's ARN when it is in a store.
-fn stored_outcome(args: &Args, ran: &Ran) -> Value {
-    let mut v = outcome_json(&ran.status);
-    if args.store.is_some() {
-        v["executionArn"] = json!(ran.arn);
-    }
-    v
-}
-
 pub fn main(args: Args) -> anyhow::Result<u8> {
     let ran = input::json_argument(&args.input, "--input").and_then(|input| {
         execute_in(
@@ -452,14 +426,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         Err(e) => return Err(e),
     };
     let code = exit_code(&ran.status);
-    if args.format == Format::Json && args.history_out.is_none() {
-        let _ = writeln!(
-            crate::output::plain_stdout(),
-            "{}",
-            stored_outcome(&args, &ran)
-        );
-        return Ok(code);
-    }
+    let outcome = Outcome::from(&ran.status);
     if let Some(path) = &args.history_out {
         let write = || -> anyhow::Result<()> {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -475,11 +442,9 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         }
     }
     if args.format == Format::Json {
-        let _ = writeln!(
-            crate::output::plain_stdout(),
-            "{}",
-            stored_outcome(&args, &ran)
-        );
+        // The ARN only of an execution a store keeps: there is none to look up otherwise.
+        let arn = args.store.is_some().then_some(ran.arn.as_str());
+        let _ = writeln!(crate::output::plain_stdout(), "{}", outcome.json(arn));
         return Ok(code);
     }
     let mut out = crate::output::stdout();
@@ -497,42 +462,14 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             );
         }
     }
-    let style = match &ran.status {
-        ExecutionStatus::Succeeded(_) => GOOD,
-        ExecutionStatus::Failed(_) => ERROR,
-        _ => WARNING,
-    };
     let _ = writeln!(
         out,
-        "\n{style}{}{style:#} in {:.3} s",
-        ran.status.as_str(),
+        "\n{} in {:.3} s",
+        outcome.status(),
         ran.elapsed.as_secs_f64()
     );
-    if let Some(output) = ran.status.output() {
-        let _ = writeln!(
-            out,
-            "{BOLD}output{BOLD:#}: {}",
-            serde_json::to_string_pretty(output)?
-        );
-    }
-    write_failure(&mut out, &ran.status, "");
+    outcome.write_details(&mut out, Details::Full);
     Ok(code)
-}
-
-/// The error and cause of an execution that failed, each on a line starting with `indent`.
-pub fn write_failure(out: &mut impl Write, status: &ExecutionStatus, indent: &str) {
-    if let Some(f) = status.failure() {
-        let _ = writeln!(
-            out,
-            "{indent}{BOLD}error{BOLD:#}: {}",
-            f.error.as_deref().unwrap_or("(none)")
-        );
-        let _ = writeln!(
-            out,
-            "{indent}{BOLD}cause{BOLD:#}: {}",
-            f.cause.as_deref().unwrap_or("(none)")
-        );
-    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,11 @@ use crate::run::{self, ServeArgs, Serving};
 use crate::{Format, input};
 
 #[derive(clap::Args, Clone)]
+#[command(mut_arg("state_machine", |arg| arg.help(
+    "The state machine of the mock config (its StateMachines entry) whose test case serves \
+     the redriven execution's tasks (default: the only one, else the one named as the \
+     execution's state machine)"
+)))]
 pub struct Args {
     /// The execution: its ARN, or its name (when only one state machine of the store has an
     /// execution of that name).

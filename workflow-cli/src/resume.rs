@@ -12,6 +12,11 @@ use crate::run::{self, ServeArgs, Serving};
 use crate::{Format, exit};
 
 #[derive(clap::Args, Clone)]
+#[command(mut_arg("state_machine", |arg| arg.help(
+    "The state machine of the mock config (its StateMachines entry) whose test case serves \
+     the tasks of every execution resumed, whatever state machine each belongs to (default: \
+     the only one)"
+)))]
 pub struct Args {
     /// The SQLite store a `workflow run --store DB` recorded its execution in.
     #[arg(long, value_name = "DB")]

@@ -30,7 +30,9 @@ pub struct Args {
     /// Record the execution in this SQLite file (created when absent), so that `workflow
     /// resume --store DB` finishes it if this process stops before it ends. The state machine
     /// is registered there under its name (`--name`, default the file's name); the execution's
-    /// ARN is printed on stderr.
+    /// ARN is printed on stderr. With `--type express` only the state machine is registered:
+    /// an EXPRESS execution is not recorded (AWS keeps none), so its ARN, printed all the
+    /// same, is not found by `executions`, `history --store`, `stop`, `resume` or `redrive`.
     #[arg(long, value_name = "DB")]
     pub store: Option<PathBuf>,
     /// Write the history as JSON in the shape of GetExecutionHistory (instead of printing the
@@ -52,7 +54,9 @@ pub struct ServeArgs {
     /// The test case of the mock config to use (may be left out when there is only one).
     #[arg(long, value_name = "NAME", requires = "mock_config")]
     pub test_case: Option<String>,
-    /// The state machine of the mock config (default: the only one, or the file's name).
+    /// The state machine of the mock config (its StateMachines entry) whose test case serves
+    /// the tasks (default: the only one, else the one named as the state machine: `--name`,
+    /// or the file's name).
     #[arg(long, value_name = "NAME", requires = "mock_config")]
     pub state_machine: Option<String>,
     /// Serve a resource with a command (input on stdin, result on stdout) or an http://

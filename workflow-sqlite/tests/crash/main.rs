@@ -2,9 +2,10 @@
 //! Retry, Catch, a Choice, a Parallel, an inline Map with MaxConcurrency, Waits, a callback;
 //! see `order.asl.json` and `worker.rs`) is killed with SIGKILL at random points and started
 //! again, until every execution has ended. Then every execution must have ended as in an
-//! uninterrupted run (status, output, history with its timestamps aside), no state entered
-//! more often, no task invoked again once its outcome was journaled, and every journaled
-//! outcome returned by a handler of the launch that journaled it.
+//! uninterrupted run (status, output, history with its timestamps aside; a history that
+//! differs is reported with the states entered more often than in it), no task invoked again
+//! once its outcome was journaled, and every journaled outcome returned by a handler of the
+//! launch that journaled it.
 //!
 //! A run of kills goes on in rounds: a round is a fresh store, killed until it completes;
 //! rounds follow one another until the kills are made.

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use workflow_runtime::store::Store;
-use workflow_runtime::{Clock, HistoryEvent, Runtime, TokioClock};
+use workflow_runtime::{
+    Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TokioClock,
+};
 use workflow_sqlite::SqliteStore;
 
 pub use workflow_runtime::store::testing::TempDir;
@@ -57,6 +59,18 @@ pub fn runtime(store: impl Store, clock: &Arc<dyn Clock>) -> Runtime {
         .build()
 }
 
+/// Start options that name the execution `name`.
+pub fn named(name: &str) -> StartOptions {
+    StartOptions::default().name(name)
+}
+
+/// The one execution a resume finds.
+pub async fn resumed(rt: &Runtime) -> ExecutionHandle {
+    let mut handles = rt.resume().await.unwrap();
+    assert_eq!(handles.len(), 1, "one execution was left unfinished");
+    handles.pop().unwrap()
+}
+
 /// The ARN of a Lambda function of the default account and region.
 pub fn lambda(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
@@ -88,6 +102,20 @@ pub fn relative(history: &[HistoryEvent]) -> Vec<Value> {
             event
         })
         .collect()
+}
+
+/// The same outcome and the same history, timestamps counted from the start.
+pub fn assert_same_run(
+    recovered: (ExecutionStatus, Vec<HistoryEvent>),
+    expected: (ExecutionStatus, Vec<HistoryEvent>),
+) {
+    assert_eq!(recovered.0, expected.0);
+    assert_eq!(relative(&recovered.1), relative(&expected.1));
+}
+
+/// A history's event types, in order.
+pub fn types(history: &[HistoryEvent]) -> Vec<&'static str> {
+    history.iter().map(|e| e.event_type.as_str()).collect()
 }
 
 /// Waits (yielding) until the store has journaled `entries` events of the execution `arn`.

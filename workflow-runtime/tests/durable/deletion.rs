@@ -10,7 +10,7 @@ use workflow_runtime::{
     ExecutionStatus, Failure, LoadOptions, RegisterError, RegistryError, Runtime, StartError, Work,
 };
 
-use crate::common::{OpenStore, clock, runtime, session, temp_dir};
+use crate::common::{OpenStore, clock, resumed, runtime, session, temp_dir, types};
 
 const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
 const QUICK: &str =
@@ -67,9 +67,8 @@ async fn a_deleted_state_machine_fails_its_executions_at_their_next_transition_t
     for handle in [&first, &second] {
         assert_eq!(handle.outcome().await, deleted());
         let history = handle.history().await;
-        let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(
-            types,
+            types(&history),
             [
                 "ExecutionStarted",
                 "WaitStateEntered",
@@ -148,10 +147,9 @@ fn a_deletion_outlives_the_process_that_asked_for_it() {
     // goes.
     session(async {
         let rt = runtime(dir.open(), &clock);
-        let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1);
-        assert_eq!(handles[0].execution_arn(), waiting);
-        assert_eq!(handles[0].outcome().await, deleted());
+        let handle = resumed(&rt).await;
+        assert_eq!(handle.execution_arn(), waiting);
+        assert_eq!(handle.outcome().await, deleted());
         let record = rt.describe_execution(&waiting).await.unwrap();
         assert_eq!(record.status, Status::Failed);
         assert_eq!(

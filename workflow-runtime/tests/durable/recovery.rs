@@ -12,12 +12,12 @@ use tokio::sync::mpsc;
 use workflow_runtime::store::testing::{FaultyStore, WriteKind};
 use workflow_runtime::store::{Status, Store};
 use workflow_runtime::{
-    Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TaskContext,
-    TaskError, Work,
+    Clock, ExecutionStatus, HistoryEvent, Runtime, TaskContext, TaskError, Work,
 };
 
 use crate::common::{
-    OpenStore, TempDir, clock, journaled, lambda, relative, runtime, session, tasks, temp_dir,
+    OpenStore, TempDir, assert_same_run, clock, journaled, lambda, named, relative, resumed,
+    runtime, session, tasks, temp_dir,
 };
 
 /// What the handlers of a test saw, across sessions.
@@ -65,10 +65,6 @@ fn bind(
     });
 }
 
-fn named(name: &str) -> StartOptions {
-    StartOptions::default().name(name)
-}
-
 /// Runs `definition` without interruption on a store of its own, with `setup` binding the
 /// handlers (which hold nothing), and returns how it ended and its history.
 fn uninterrupted(
@@ -86,22 +82,6 @@ fn uninterrupted(
         let status = handle.outcome().await;
         (status, handle.history().await)
     })
-}
-
-/// The one execution a resume finds.
-async fn resumed(rt: &Runtime) -> ExecutionHandle {
-    let mut handles = rt.resume().await.unwrap();
-    assert_eq!(handles.len(), 1, "one execution was left unfinished");
-    handles.pop().unwrap()
-}
-
-/// The same outcome and the same history, timestamps counted from the start.
-fn assert_same_run(
-    recovered: (ExecutionStatus, Vec<HistoryEvent>),
-    expected: (ExecutionStatus, Vec<HistoryEvent>),
-) {
-    assert_eq!(recovered.0, expected.0);
-    assert_eq!(relative(&recovered.1), relative(&expected.1));
 }
 
 /// The same outcome and the same history but for the timestamps: a handler that did not

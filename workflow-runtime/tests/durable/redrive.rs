@@ -24,10 +24,13 @@ use workflow_runtime::store::testing::{FaultyStore, WriteKind};
 use workflow_runtime::store::{MemoryStore, PageRequest, Status, Store};
 use workflow_runtime::{
     EventType, ExecutionHandle, ExecutionStatus, HistoryEvent, LoadOptions, RedriveError,
-    RedriveOptions, RegistryError, Runtime, StartOptions, TaskContext, TaskError, Work,
+    RedriveOptions, RegistryError, Runtime, TaskContext, TaskError, Work,
 };
 
-use crate::common::{OpenStore, clock, journaled, lambda, relative, runtime, session, temp_dir};
+use crate::common::{
+    OpenStore, assert_same_run, clock, journaled, lambda, named, resumed, runtime, session,
+    temp_dir, types,
+};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -100,10 +103,6 @@ fn on_both_stores<F: Future<Output = ()>>(label: &str, scenario: impl Fn(Runtime
     session(async { scenario(runtime(dir.open(), &clock)).await });
 }
 
-fn named(name: &str) -> StartOptions {
-    StartOptions::default().name(name)
-}
-
 /// Registers `definition` as `orders` and runs it to its end: the execution's handle.
 async fn run(rt: &Runtime, definition: &Value, name: &str) -> ExecutionHandle {
     let wf = rt
@@ -113,10 +112,6 @@ async fn run(rt: &Runtime, definition: &Value, name: &str) -> ExecutionHandle {
     let handle = rt.start_with(&wf, json!({}), &named(name)).await.unwrap();
     handle.outcome().await;
     handle
-}
-
-fn types(history: &[HistoryEvent]) -> Vec<&'static str> {
-    history.iter().map(|e| e.event_type.as_str()).collect()
 }
 
 /// The history the registry gives (on SQLite: rebuilt from the journal, the redrives
@@ -630,9 +625,8 @@ fn a_redriven_execution_that_crashes_is_resumed_through_its_redrive() {
     let (status, history) = session(async {
         let rt = runtime(dir.open(), &clock);
         worker.bind(&rt, first_attempt_of_b_c_or_charge);
-        let mut handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1, "the redriven execution is unfinished");
-        let handle = handles.pop().unwrap();
+        // The redriven execution is unfinished.
+        let handle = resumed(&rt).await;
         let status = handle.outcome().await;
         let record = rt.describe_execution(&arn).await.unwrap();
         assert_eq!(
@@ -646,8 +640,7 @@ fn a_redriven_execution_that_crashes_is_resumed_through_its_redrive() {
         counted(&[("charge", 2)]),
         "nothing runs twice"
     );
-    assert_eq!(status, expected.0);
-    assert_eq!(relative(&history), relative(&expected.1));
+    assert_same_run((status, history.clone()), expected);
     assert_eq!(
         types(&history)
             .iter()
@@ -688,9 +681,7 @@ fn a_patched_redrive_that_crashes_is_resumed_with_the_patched_revision() {
     let status = session(async {
         let rt = runtime(dir.open(), &clock);
         worker.bind(&rt, fails);
-        let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1);
-        let status = handles[0].outcome().await;
+        let status = resumed(&rt).await.outcome().await;
         let newest = rt
             .store()
             .state_machine("orders", None)
@@ -741,9 +732,7 @@ fn a_redrive_that_fails_at_once_is_recorded_even_if_its_end_was_not() {
         assert_eq!((record.status, record.redrive_count), (Status::Running, 2));
         // Once the store works again, a resume records how it ended.
         store.heal();
-        let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1);
-        assert_eq!(handles[0].outcome().await.as_str(), "FAILED");
+        assert_eq!(resumed(&rt).await.outcome().await.as_str(), "FAILED");
         let record = rt.describe_execution(arn).await.unwrap();
         assert_eq!((record.status, record.redrive_count), (Status::Failed, 2));
         assert!(rt.resume().await.unwrap().is_empty(), "nothing left");

@@ -8,18 +8,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use workflow_runtime::store::{ExecutionFilter, PageRequest, Status};
 use workflow_runtime::{
-    LoadOptions, RegistryError, Runtime, StartError, StartOptions, TaskContext, TaskError, Work,
+    LoadOptions, RegistryError, Runtime, StartError, TaskContext, TaskError, Work,
 };
 
-use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, temp_dir};
+use crate::common::{OpenStore, clock, journaled, lambda, named, runtime, session, temp_dir};
 
 const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
 const QUICK: &str =
     r#"{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "done", "End": true}}}"#;
-
-fn named(name: &str) -> StartOptions {
-    StartOptions::default().name(name)
-}
 
 #[tokio::test(start_paused = true)]
 async fn describe_gives_the_record_live_or_not() {

@@ -10,11 +10,7 @@ use workflow_runtime::{
     ExecutionStatus, Failure, LoadOptions, RegisterError, RegistryError, Runtime, StartError, Work,
 };
 
-use crate::common::{OpenStore, clock, resumed, runtime, session, temp_dir, types};
-
-const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
-const QUICK: &str =
-    r#"{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "done", "End": true}}}"#;
+use crate::common::{OpenStore, QUICK, clock, nap, resumed, runtime, session, temp_dir, types};
 
 /// How an execution of the deleted state machine `orders` ends.
 fn deleted() -> ExecutionStatus {
@@ -37,8 +33,8 @@ async fn status_of(rt: &Runtime, name: &str) -> Option<StateMachineStatus> {
 async fn a_deleted_state_machine_fails_its_executions_at_their_next_transition_then_goes() {
     let rt = Runtime::new();
     let options = LoadOptions::default();
-    let orders = rt.register("orders", NAP, &options).await.unwrap();
-    let other = rt.register("other", NAP, &options).await.unwrap();
+    let orders = rt.register("orders", &nap(3600), &options).await.unwrap();
+    let other = rt.register("other", &nap(3600), &options).await.unwrap();
     let first = rt.start(&orders, json!({})).await.unwrap();
     let second = rt.start(&orders, json!({})).await.unwrap();
     let untouched = rt.start(&other, json!({})).await.unwrap();
@@ -108,7 +104,7 @@ fn a_deletion_outlives_the_process_that_asked_for_it() {
     let (waiting, stopped) = session(async {
         let rt = runtime(dir.open(), &clock);
         let orders = rt
-            .register("orders", NAP, &LoadOptions::default())
+            .register("orders", &nap(3600), &LoadOptions::default())
             .await
             .unwrap();
         // Time stands still to the end of the session: they wait.

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use workflow_runtime::{TaskContext, TaskError, Work};
 
-use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, temp_dir};
+use crate::common::{OpenStore, clock, journaled, lambda, nap, runtime, session, temp_dir};
 
 /// Half an hour: long enough to park (a minute or more), short enough that the runtime's
 /// hourly purge of finished executions (a task of its own) does not come due meanwhile.
-const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1800, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
+const NAP_SECONDS: u64 = 1800;
 
 /// The tasks alive on the current tokio runtime once they are `expected`, or after many
 /// yields (each lets every task that is ready run once; the store's writer answers from a
@@ -39,7 +39,7 @@ fn parked_executions_hold_no_task_and_wake_at_their_deadlines() {
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);
-        let wf = rt.load(NAP).unwrap();
+        let wf = rt.load(&nap(NAP_SECONDS)).unwrap();
         // Time stands still while they start: none of them wakes before all are parked.
         let hold = Work::new(&clock);
         let mut handles = Vec::new();
@@ -131,7 +131,7 @@ fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
     let clock = clock();
     let handle = session(async {
         let rt = runtime(dir.open(), &clock);
-        let wf = rt.load(NAP).unwrap();
+        let wf = rt.load(&nap(NAP_SECONDS)).unwrap();
         let _hold = Work::new(&clock);
         let handle = rt.start(&wf, json!({})).await.unwrap();
         assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");

@@ -34,6 +34,10 @@ use crate::common::{
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// A Fail state alone: an execution that fails as it starts, and again at each redrive.
+const FAIL_AT_ONCE: &str =
+    r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
+
 /// A Task calling the Lambda function `Work` with `name`, the execution's redrive count
 /// (`$$.Execution.RedriveCount`: 0 before the first redrive) and `extra`'s fields.
 fn work(name: &str, extra: Value) -> Value {
@@ -472,8 +476,7 @@ async fn aws_refusals() {
     );
 
     // EXPRESS: "This API action is not supported by EXPRESS state machines."
-    let fail = r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
-    let express = rt.load_with(fail, &LoadOptions::express()).unwrap();
+    let express = rt.load_with(FAIL_AT_ONCE, &LoadOptions::express()).unwrap();
     let ended = rt.start(&express, json!({})).await.unwrap();
     assert_eq!(ended.outcome().await.as_str(), "FAILED");
     let refused = rt.redrive(ended.execution_arn()).await.unwrap_err();
@@ -555,9 +558,8 @@ async fn a_store_without_a_journal_redrives_what_its_runtime_holds() {
     // and fails again: "Fail state is entered again and fails again" (reasoned: a Fail state
     // fails whatever its input).
     // The default store keeps what replays it with its record; another, the runtime.
-    let fail = r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
     for rt in [&ran, &Runtime::new()] {
-        let wf = rt.load(fail).unwrap();
+        let wf = rt.load(FAIL_AT_ONCE).unwrap();
         let ended = rt.start(&wf, json!({})).await.unwrap();
         for count in 1..=2 {
             let redriven = rt.redrive(ended.execution_arn()).await.unwrap();
@@ -701,11 +703,10 @@ fn a_patched_redrive_that_crashes_is_resumed_with_the_patched_revision() {
 fn a_redrive_that_fails_at_once_is_recorded_even_if_its_end_was_not() {
     let dir = temp_dir("redrive-at-once");
     let clock = clock();
-    let fail = r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
     session(async {
         let store = Arc::new(FaultyStore::new(dir.open()));
         let rt = runtime(store.clone(), &clock);
-        let wf = rt.load(fail).unwrap();
+        let wf = rt.load(FAIL_AT_ONCE).unwrap();
         let ended = rt.start(&wf, json!({})).await.unwrap();
         let arn = ended.execution_arn();
         // The Fail state is entered again and fails again at once.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use workflow_runtime::store::Store;
+use workflow_runtime::store::{StateMachineRecord, Store};
 use workflow_runtime::{
     Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TokioClock,
 };
@@ -69,6 +69,12 @@ pub async fn resumed(rt: &Runtime) -> ExecutionHandle {
     let mut handles = rt.resume().await.unwrap();
     assert_eq!(handles.len(), 1, "one execution was left unfinished");
     handles.pop().unwrap()
+}
+
+/// The newest revision of the state machine `name` in the runtime's store (`None`: there is
+/// none).
+pub async fn newest(rt: &Runtime, name: &str) -> Option<StateMachineRecord> {
+    rt.store().state_machine(name, None).await.unwrap()
 }
 
 /// The ARN of a Lambda function of the default account and region.

@@ -10,7 +10,9 @@ use workflow_runtime::{
     ExecutionStatus, Failure, LoadOptions, RegisterError, RegistryError, Runtime, StartError, Work,
 };
 
-use crate::common::{OpenStore, QUICK, clock, nap, resumed, runtime, session, temp_dir, types};
+use crate::common::{
+    OpenStore, QUICK, clock, nap, newest, resumed, runtime, session, temp_dir, types,
+};
 
 /// How an execution of the deleted state machine `orders` ends.
 fn deleted() -> ExecutionStatus {
@@ -22,11 +24,7 @@ fn deleted() -> ExecutionStatus {
 
 /// The status of the state machine `name` in the runtime's store (`None`: there is none).
 async fn status_of(rt: &Runtime, name: &str) -> Option<StateMachineStatus> {
-    rt.store()
-        .state_machine(name, None)
-        .await
-        .unwrap()
-        .map(|r| r.status)
+    newest(rt, name).await.map(|r| r.status)
 }
 
 #[tokio::test(start_paused = true)]

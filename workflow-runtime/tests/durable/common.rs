@@ -4,11 +4,14 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
 use workflow_runtime::store::{StateMachineRecord, Store};
 use workflow_runtime::{
-    Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TokioClock,
+    Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TaskContext,
+    TaskError, TokioClock, Work,
 };
 use workflow_sqlite::SqliteStore;
 
@@ -110,6 +113,46 @@ pub fn tasks(names: &[&str]) -> Value {
         states.insert(name.to_string(), state);
     }
     json!({"StartAt": names[0], "States": states})
+}
+
+/// The resource of a callback task: an SQS message that carries the task token.
+const SEND_WITH_TOKEN: &str = "arn:aws:states:::sqs:sendMessage.waitForTaskToken";
+
+/// A state machine that starts at `Approve`, a callback task (an SQS message with the token)
+/// with `fields` (its deadlines, its `Next` or `End`), and holds the states `others` besides.
+pub fn callback_machine(fields: Value, others: Value) -> Value {
+    let mut approve = json!({
+        "Type": "Task",
+        "Resource": SEND_WITH_TOKEN,
+        "Parameters": {"QueueUrl": "approvals", "MessageBody": {"token.$": "$$.Task.Token"}},
+    });
+    let mut states = json!({});
+    for (object, more) in [(&mut approve, fields), (&mut states, others)] {
+        if let (Some(object), Value::Object(more)) = (object.as_object_mut(), more) {
+            object.extend(more);
+        }
+    }
+    states["Approve"] = approve;
+    json!({"StartAt": "Approve", "States": states})
+}
+
+/// Binds the callback task's integration: it hands each token over, with work that holds the
+/// clock (so that time does not skip to a deadline before the test answers), and answers as
+/// SQS does. Returns how many messages it sent.
+pub fn bind_callback(
+    rt: &Runtime,
+    tokens: mpsc::UnboundedSender<(String, Work)>,
+) -> Arc<AtomicUsize> {
+    let clock = rt.clock().clone();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counted = sent.clone();
+    rt.bind(SEND_WITH_TOKEN, move |_: Value, ctx: TaskContext| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let hold = Work::new(&clock);
+        let _ = tokens.send((ctx.task_token().unwrap_or_default().to_string(), hold));
+        async { Ok::<_, TaskError>(json!({"MessageId": "m-1"})) }
+    });
+    sent
 }
 
 /// A history's events as `(id, previous id, type, details)` with each timestamp counted from

@@ -16,8 +16,8 @@ use workflow_runtime::{
 };
 
 use crate::common::{
-    OpenStore, TempDir, assert_same_run, clock, journaled, lambda, named, relative, resumed,
-    runtime, session, tasks, temp_dir,
+    OpenStore, TempDir, assert_same_run, bind_callback, callback_machine, clock, journaled, lambda,
+    named, relative, resumed, runtime, session, tasks, temp_dir,
 };
 
 /// What the handlers of a test saw, across sessions.
@@ -226,33 +226,10 @@ fn a_task_in_flight_is_invoked_again_with_the_same_idempotency_key() {
     assert_same_run_timestamps_aside(recovered, expected);
 }
 
-/// A callback task (an SQS message with the token) with a heartbeat and a timeout.
-fn callback_machine() -> Value {
-    json!({
-        "StartAt": "Approve",
-        "States": {"Approve": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl": "approvals", "MessageBody": {"token.$": "$$.Task.Token"}},
-            "HeartbeatSeconds": 600,
-            "TimeoutSeconds": 3600,
-            "End": true
-        }}
-    })
-}
-
-/// Binds the callback task's integration: it hands the token over, with work that holds the
-/// clock (so that time does not skip to the heartbeat deadline before the test answers).
-fn bind_callback(rt: &Runtime, tokens: mpsc::UnboundedSender<(String, Work)>) {
-    let clock = rt.clock().clone();
-    rt.bind(
-        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-        move |_: Value, ctx: TaskContext| {
-            let hold = Work::new(&clock);
-            let _ = tokens.send((ctx.task_token().unwrap_or_default().to_string(), hold));
-            async { Ok::<_, TaskError>(json!({"MessageId": "m-1"})) }
-        },
-    );
+/// A callback task with a heartbeat and a timeout.
+fn callback_with_deadlines() -> Value {
+    let deadlines = json!({"HeartbeatSeconds": 600, "TimeoutSeconds": 3600, "End": true});
+    callback_machine(deadlines, json!({}))
 }
 
 /// Starts the callback machine, waits for its token to be handed over (journaled), and
@@ -264,7 +241,7 @@ fn start_callback(dir: &TempDir, clock: &Arc<dyn Clock>) -> String {
         let _hold = Work::new(clock);
         let (tokens, mut token) = mpsc::unbounded_channel();
         bind_callback(&rt, tokens);
-        let wf = rt.load(&callback_machine().to_string()).unwrap();
+        let wf = rt.load(&callback_with_deadlines().to_string()).unwrap();
         let handle = rt.start_with(&wf, json!({}), &named("run")).await.unwrap();
         let (token, hold) = token.recv().await.unwrap();
         journaled(&**rt.store(), handle.execution_arn(), 1).await;
@@ -314,7 +291,7 @@ fn a_callback_keeps_its_heartbeat_deadline_across_the_restart() {
     let failure = recovered.0.failure().cloned().unwrap_or_default();
     assert_eq!(failure.error.as_deref(), Some("States.HeartbeatTimeout"));
     // Uninterrupted, nobody answers either (the token is dropped with its hold at once).
-    let expected = uninterrupted(&callback_machine(), json!({}), |rt| {
+    let expected = uninterrupted(&callback_with_deadlines(), json!({}), |rt| {
         bind_callback(rt, mpsc::unbounded_channel().0);
     });
     assert_same_run(recovered, expected);

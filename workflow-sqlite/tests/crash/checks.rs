@@ -382,9 +382,12 @@ pub fn check_invocations(
         }
     }
     for (key, ok) in &last.recorded {
-        let Some(launch) = ends.iter().position(|end| end.recorded.contains_key(key)) else {
-            continue;
-        };
+        // The launch that journaled it: the first whose end records it (the last one at the
+        // latest: `last` is one of `ends`).
+        let launch = ends
+            .iter()
+            .position(|end| end.recorded.contains_key(key))
+            .expect("the last end is one of the ends");
         match returns.get(&(key.as_str(), launch)) {
             Some(returned) if returned == ok => {}
             returned => violations.push(format!(

@@ -17,12 +17,16 @@
 //! readers are threads of their own. The figures of a run are medians of repeated runs.
 //! `cargo bench --bench durable -- D6 P` computes only the figures named.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::read;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
+use workflow::runtime::store::testing::TempDir;
 use workflow::runtime::{LoadOptions, Runtime, TaskContext, TaskError, Workflow};
 use workflow_sqlite::SqliteStore;
 
@@ -53,15 +57,6 @@ const WAIT_AN_HOUR: &str = r#"{
     "Done": {"Type": "Succeed"}
   }
 }"#;
-
-fn workloads_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/workloads")
-}
-
-fn read(name: &str) -> String {
-    let path = workloads_dir().join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
 
 fn read_json(name: &str) -> Value {
     serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -362,15 +357,14 @@ fn wanted() -> impl Fn(&str) -> bool {
 
 fn main() {
     let wanted = wanted();
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("durable-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a folder for the stores");
+    // The stores' folder, removed when the figures are made.
+    let stores = TempDir::new_in(env!("CARGO_TARGET_TMPDIR"), "durable-bench");
+    let dir = stores.path();
     println!("load average at the start: {}", load_average());
 
     let mut figures = Vec::new();
     let tokio = single_threaded();
-    let store = open_store(&dir, "workloads.db");
+    let store = open_store(dir, "workloads.db");
     tokio.block_on(async {
         let runtime = runtime_on(&store);
         let w5_input = read_json("w5_input.json");
@@ -401,15 +395,15 @@ fn main() {
     drop(store);
 
     if wanted("R") {
-        figures.push(format!("R: {} executions recovered/s", recovery(&dir)));
+        figures.push(format!("R: {} executions recovered/s", recovery(dir)));
     }
     if wanted("P") {
         figures.push(format!(
             "P: {} bytes per parked execution",
-            parked_memory(&dir)
+            parked_memory(dir)
         ));
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(stores);
 
     println!("load average at the end: {}", load_average());
     // Last, for tools: one line per figure.

@@ -5,11 +5,13 @@
 //! memory each workload held during one run, the `workflow!` comparison (`DSL50:`), and last
 //! one line per workload, `W1: <N> transitions/s` (N the median over repeated runs).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::read;
 use criterion::{Criterion, Throughput};
 use serde_json::Value;
 use workflow::runtime::{Runtime, StartOptions, TaskContext, TaskError, Workflow};
@@ -70,20 +72,6 @@ struct Workload {
     /// Executions per run (W2 runs 1,000).
     executions: usize,
     runtime: Runtime,
-}
-
-fn workloads_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/workloads")
-}
-
-fn read(name: &str) -> String {
-    let path = workloads_dir().join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e} (the workloads are part of the repository: is the checkout complete?)",
-            path.display()
-        )
-    })
 }
 
 fn workload(id: &'static str, definition: &str, input: &str, executions: usize) -> Workload {

@@ -11,10 +11,13 @@ mod common;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command};
 use std::time::Duration;
 
-use common::child::{CHILD, Random, number_from_env, seed_from_env, tell, this_binary, watchdog};
+use common::child::{
+    CHILD, Random, number_from_env, run_tests, seed_from_env, signal_of, spawn_child, tell,
+    this_binary, watchdog,
+};
 use common::temp_dir;
 use serde_json::json;
 use workflow_core::execution::{Event, TaskId};
@@ -35,36 +38,20 @@ fn main() {
         let store = std::env::var(STORE).expect("the child is given its store");
         return child(&role, Path::new(&store));
     }
-    #[cfg(unix)]
-    {
-        let tests: [(&str, fn()); 3] = [
-            (
-                "killed_in_the_middle_of_appends_loses_no_acknowledged_one",
-                killed_mid_appends,
-            ),
-            (
-                "out_of_disk_fails_writes_and_keeps_every_acknowledged_one",
-                out_of_disk,
-            ),
-            (
-                "a_store_held_by_another_process_is_refused",
-                held_by_another_process,
-            ),
-        ];
-        let mut failed = 0;
-        for (name, test) in tests {
-            let outcome = std::panic::catch_unwind(test);
-            println!(
-                "test {name} ... {}",
-                if outcome.is_ok() { "ok" } else { "FAILED" }
-            );
-            failed += usize::from(outcome.is_err());
-        }
-        println!("{} passed, {failed} failed", tests.len() - failed);
-        if failed > 0 {
-            std::process::exit(101);
-        }
-    }
+    run_tests(&[
+        (
+            "killed_in_the_middle_of_appends_loses_no_acknowledged_one",
+            killed_mid_appends,
+        ),
+        (
+            "out_of_disk_fails_writes_and_keeps_every_acknowledged_one",
+            out_of_disk,
+        ),
+        (
+            "a_store_held_by_another_process_is_refused",
+            held_by_another_process,
+        ),
+    ]);
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -149,17 +136,10 @@ async fn append_forever(path: &Path) {
     }
 }
 
-fn spawn_child(role: &str, path: &Path, command: Command) -> (Child, BufReader<ChildStdout>) {
-    let mut command = command;
-    let mut child = command
-        .env(CHILD, role)
-        .env(STORE, path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the child");
-    let stdout = BufReader::new(child.stdout.take().expect("its stdout"));
-    (child, stdout)
+/// Starts `command` in the child's part `role`, on the store `path`.
+fn spawn_on(role: &str, path: &Path, mut command: Command) -> (Child, BufReader<ChildStdout>) {
+    command.env(STORE, path);
+    spawn_child(command, role)
 }
 
 /// The complete lines left in `stdout` (a line cut by the kill is not one).
@@ -185,7 +165,7 @@ fn killed_mid_appends() {
     // The most appends of each execution acknowledged so far, over all rounds.
     let mut acknowledged: HashMap<u64, u64> = HashMap::new();
     for round in 1..=rounds {
-        let (mut child, mut stdout) = spawn_child("append", &path, this_binary());
+        let (mut child, mut stdout) = spawn_on("append", &path, this_binary());
         let done = watchdog(&child, Duration::from_secs(120));
         // Killed after 0 to 3,000 acknowledgements: at start-up, in the first commits, or
         // well into the stream; wherever the writer then is.
@@ -215,9 +195,8 @@ fn killed_mid_appends() {
             }
         }
         // Killed by this SIGKILL, in the middle of its stream: not ended on its own before.
-        use std::os::unix::process::ExitStatusExt;
         assert_eq!(
-            status.signal(),
+            signal_of(status),
             Some(9),
             "round {round}: {status}, {lines:?}"
         );
@@ -338,7 +317,7 @@ fn out_of_disk() {
         .arg("-c")
         .arg("trap '' XFSZ; ulimit -f 4096 && exec \"$0\"")
         .arg(std::env::current_exe().expect("the test binary"));
-    let (mut child, mut stdout) = spawn_child("fill", &path, command);
+    let (mut child, mut stdout) = spawn_on("fill", &path, command);
     let done = watchdog(&child, Duration::from_secs(120));
     let lines = remaining_lines(&mut stdout);
     let status = child.wait().expect("reap the child");
@@ -393,7 +372,7 @@ fn out_of_disk() {
 fn held_by_another_process() {
     let dir = temp_dir("held");
     let path = dir.store_path();
-    let (mut child, mut stdout) = spawn_child("hold", &path, this_binary());
+    let (mut child, mut stdout) = spawn_on("hold", &path, this_binary());
     let done = watchdog(&child, Duration::from_secs(120));
     let mut line = String::new();
     stdout.read_line(&mut line).expect("the child's word");

@@ -4,10 +4,15 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
-use workflow_runtime::store::Store;
-use workflow_runtime::{Clock, HistoryEvent, Runtime, TokioClock};
+use tokio::sync::mpsc;
+use workflow_runtime::store::{StateMachineRecord, Store};
+use workflow_runtime::{
+    Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TaskContext,
+    TaskError, TokioClock, Work,
+};
 use workflow_sqlite::SqliteStore;
 
 pub use workflow_runtime::store::testing::TempDir;
@@ -57,10 +62,44 @@ pub fn runtime(store: impl Store, clock: &Arc<dyn Clock>) -> Runtime {
         .build()
 }
 
+/// Start options that name the execution `name`.
+pub fn named(name: &str) -> StartOptions {
+    StartOptions::default().name(name)
+}
+
+/// The one execution a resume finds.
+pub async fn resumed(rt: &Runtime) -> ExecutionHandle {
+    let mut handles = rt.resume().await.unwrap();
+    assert_eq!(handles.len(), 1, "one execution was left unfinished");
+    handles.pop().unwrap()
+}
+
+/// The newest revision of the state machine `name` in the runtime's store (`None`: there is
+/// none).
+pub async fn newest(rt: &Runtime, name: &str) -> Option<StateMachineRecord> {
+    rt.store().state_machine(name, None).await.unwrap()
+}
+
 /// The ARN of a Lambda function of the default account and region.
 pub fn lambda(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
 }
+
+/// A Wait of `seconds`, then a Pass: an execution that waits that long, then succeeds.
+pub fn nap(seconds: u64) -> String {
+    json!({
+        "StartAt": "Nap",
+        "States": {
+            "Nap": {"Type": "Wait", "Seconds": seconds, "Next": "Done"},
+            "Done": {"Type": "Pass", "End": true}
+        }
+    })
+    .to_string()
+}
+
+/// A Pass state alone: an execution that succeeds as it starts, with the output `"done"`.
+pub const QUICK: &str =
+    r#"{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "done", "End": true}}}"#;
 
 /// A chain of Lambda tasks `names`, each passing its result on.
 pub fn tasks(names: &[&str]) -> Value {
@@ -76,6 +115,46 @@ pub fn tasks(names: &[&str]) -> Value {
     json!({"StartAt": names[0], "States": states})
 }
 
+/// The resource of a callback task: an SQS message that carries the task token.
+const SEND_WITH_TOKEN: &str = "arn:aws:states:::sqs:sendMessage.waitForTaskToken";
+
+/// A state machine that starts at `Approve`, a callback task (an SQS message with the token)
+/// with `fields` (its deadlines, its `Next` or `End`), and holds the states `others` besides.
+pub fn callback_machine(fields: Value, others: Value) -> Value {
+    let mut approve = json!({
+        "Type": "Task",
+        "Resource": SEND_WITH_TOKEN,
+        "Parameters": {"QueueUrl": "approvals", "MessageBody": {"token.$": "$$.Task.Token"}},
+    });
+    let mut states = json!({});
+    for (object, more) in [(&mut approve, fields), (&mut states, others)] {
+        if let (Some(object), Value::Object(more)) = (object.as_object_mut(), more) {
+            object.extend(more);
+        }
+    }
+    states["Approve"] = approve;
+    json!({"StartAt": "Approve", "States": states})
+}
+
+/// Binds the callback task's integration: it hands each token over, with work that holds the
+/// clock (so that time does not skip to a deadline before the test answers), and answers as
+/// SQS does. Returns how many messages it sent.
+pub fn bind_callback(
+    rt: &Runtime,
+    tokens: mpsc::UnboundedSender<(String, Work)>,
+) -> Arc<AtomicUsize> {
+    let clock = rt.clock().clone();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counted = sent.clone();
+    rt.bind(SEND_WITH_TOKEN, move |_: Value, ctx: TaskContext| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let hold = Work::new(&clock);
+        let _ = tokens.send((ctx.task_token().unwrap_or_default().to_string(), hold));
+        async { Ok::<_, TaskError>(json!({"MessageId": "m-1"})) }
+    });
+    sent
+}
+
 /// A history's events as `(id, previous id, type, details)` with each timestamp counted from
 /// the execution's start: what two runs that started at different times share.
 pub fn relative(history: &[HistoryEvent]) -> Vec<Value> {
@@ -88,6 +167,20 @@ pub fn relative(history: &[HistoryEvent]) -> Vec<Value> {
             event
         })
         .collect()
+}
+
+/// The same outcome and the same history, timestamps counted from the start.
+pub fn assert_same_run(
+    recovered: (ExecutionStatus, Vec<HistoryEvent>),
+    expected: (ExecutionStatus, Vec<HistoryEvent>),
+) {
+    assert_eq!(recovered.0, expected.0);
+    assert_eq!(relative(&recovered.1), relative(&expected.1));
+}
+
+/// A history's event types, in order.
+pub fn types(history: &[HistoryEvent]) -> Vec<&'static str> {
+    history.iter().map(|e| e.event_type.as_str()).collect()
 }
 
 /// Waits (yielding) until the store has journaled `entries` events of the execution `arn`.

@@ -10,11 +10,9 @@ use workflow_runtime::{
     ExecutionStatus, Failure, LoadOptions, RegisterError, RegistryError, Runtime, StartError, Work,
 };
 
-use crate::common::{OpenStore, clock, journaled, runtime, session, temp_dir};
-
-const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
-const QUICK: &str =
-    r#"{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "done", "End": true}}}"#;
+use crate::common::{
+    OpenStore, QUICK, clock, nap, newest, resumed, runtime, session, temp_dir, types,
+};
 
 /// How an execution of the deleted state machine `orders` ends.
 fn deleted() -> ExecutionStatus {
@@ -26,19 +24,15 @@ fn deleted() -> ExecutionStatus {
 
 /// The status of the state machine `name` in the runtime's store (`None`: there is none).
 async fn status_of(rt: &Runtime, name: &str) -> Option<StateMachineStatus> {
-    rt.store()
-        .state_machine(name, None)
-        .await
-        .unwrap()
-        .map(|r| r.status)
+    newest(rt, name).await.map(|r| r.status)
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_deleted_state_machine_fails_its_executions_at_their_next_transition_then_goes() {
     let rt = Runtime::new();
     let options = LoadOptions::default();
-    let orders = rt.register("orders", NAP, &options).await.unwrap();
-    let other = rt.register("other", NAP, &options).await.unwrap();
+    let orders = rt.register("orders", &nap(3600), &options).await.unwrap();
+    let other = rt.register("other", &nap(3600), &options).await.unwrap();
     let first = rt.start(&orders, json!({})).await.unwrap();
     let second = rt.start(&orders, json!({})).await.unwrap();
     let untouched = rt.start(&other, json!({})).await.unwrap();
@@ -67,9 +61,8 @@ async fn a_deleted_state_machine_fails_its_executions_at_their_next_transition_t
     for handle in [&first, &second] {
         assert_eq!(handle.outcome().await, deleted());
         let history = handle.history().await;
-        let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(
-            types,
+            types(&history),
             [
                 "ExecutionStarted",
                 "WaitStateEntered",
@@ -109,15 +102,15 @@ fn a_deletion_outlives_the_process_that_asked_for_it() {
     let (waiting, stopped) = session(async {
         let rt = runtime(dir.open(), &clock);
         let orders = rt
-            .register("orders", NAP, &LoadOptions::default())
+            .register("orders", &nap(3600), &LoadOptions::default())
             .await
             .unwrap();
         // Time stands still to the end of the session: they wait.
         let _hold = Work::new(&clock);
         let mut arns = Vec::new();
         for _ in 0..2 {
+            // Recorded once `start` returns.
             let handle = rt.start(&orders, json!({})).await.unwrap();
-            journaled(&**rt.store(), handle.execution_arn(), 0).await;
             arns.push(handle.execution_arn().to_string());
         }
         (arns[0].clone(), arns[1].clone())
@@ -148,10 +141,9 @@ fn a_deletion_outlives_the_process_that_asked_for_it() {
     // goes.
     session(async {
         let rt = runtime(dir.open(), &clock);
-        let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1);
-        assert_eq!(handles[0].execution_arn(), waiting);
-        assert_eq!(handles[0].outcome().await, deleted());
+        let handle = resumed(&rt).await;
+        assert_eq!(handle.execution_arn(), waiting);
+        assert_eq!(handle.outcome().await, deleted());
         let record = rt.describe_execution(&waiting).await.unwrap();
         assert_eq!(record.status, Status::Failed);
         assert_eq!(

@@ -15,7 +15,9 @@ use workflow_runtime::{
     TaskError, Work, Workflow,
 };
 
-use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, tasks, temp_dir};
+use crate::common::{
+    OpenStore, clock, journaled, lambda, named, runtime, session, tasks, temp_dir,
+};
 
 /// Counts the calls of a handler that returns its input.
 fn counted(rt: &Runtime, function: &str) -> Arc<AtomicUsize> {
@@ -165,13 +167,7 @@ fn a_start_the_store_cannot_keep_is_refused_and_runs_nothing() {
         let first = counted(&rt, "First");
         let wf = rt.load(&tasks(&["First"]).to_string()).unwrap();
         store.fail_when(|w| w.kind == WriteKind::CreateExecution);
-        let refused = rt
-            .start_with(
-                &wf,
-                json!({}),
-                &workflow_runtime::StartOptions::default().name("refused"),
-            )
-            .await;
+        let refused = rt.start_with(&wf, json!({}), &named("refused")).await;
         assert!(
             matches!(&refused, Err(StartError::Store(e)) if e.to_string().contains("injected")),
             "{refused:?}"

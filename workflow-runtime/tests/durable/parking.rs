@@ -2,18 +2,20 @@
 //! away) leaves memory, holding no task of its own, and comes back when its timer is due or a
 //! message comes.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use workflow_runtime::{TaskContext, TaskError, Work};
 
-use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, temp_dir};
+use crate::common::{
+    OpenStore, bind_callback, callback_machine, clock, journaled, lambda, nap, runtime, session,
+    temp_dir,
+};
 
 /// Half an hour: long enough to park (a minute or more), short enough that the runtime's
 /// hourly purge of finished executions (a task of its own) does not come due meanwhile.
-const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1800, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
+const NAP_SECONDS: u64 = 1800;
 
 /// The tasks alive on the current tokio runtime once they are `expected`, or after many
 /// yields (each lets every task that is ready run once; the store's writer answers from a
@@ -39,7 +41,7 @@ fn parked_executions_hold_no_task_and_wake_at_their_deadlines() {
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);
-        let wf = rt.load(NAP).unwrap();
+        let wf = rt.load(&nap(NAP_SECONDS)).unwrap();
         // Time stands still while they start: none of them wakes before all are parked.
         let hold = Work::new(&clock);
         let mut handles = Vec::new();
@@ -64,31 +66,16 @@ fn parked_executions_hold_no_task_and_wake_at_their_deadlines() {
 fn executions_waiting_only_for_their_token_leave_memory_and_the_answer_brings_each_back() {
     // No HeartbeatSeconds, no TimeoutSeconds: only the token's answer moves it on (or the
     // execution's time limit, a year away).
-    let definition = json!({
-        "StartAt": "Approve",
-        "States": {"Approve": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl": "approvals", "MessageBody": {"token.$": "$$.Task.Token"}},
-            "Next": "Ship"
-        },
-        "Ship": {"Type": "Task", "Resource": lambda("Ship"), "End": true}}
-    });
+    let definition = callback_machine(
+        json!({"Next": "Ship"}),
+        json!({"Ship": {"Type": "Task", "Resource": lambda("Ship"), "End": true}}),
+    );
     let dir = temp_dir("park-token");
     let clock = clock();
     session(async {
         let rt = runtime(dir.open(), &clock);
         let (tokens, mut token) = mpsc::unbounded_channel();
-        let sent = Arc::new(AtomicUsize::new(0));
-        let counted = sent.clone();
-        rt.bind(
-            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            move |_: Value, ctx: TaskContext| {
-                counted.fetch_add(1, Ordering::SeqCst);
-                let _ = tokens.send(ctx.task_token().unwrap_or_default().to_string());
-                async { Ok::<_, TaskError>(json!({"MessageId": "m-1"})) }
-            },
-        );
+        let sent = bind_callback(&rt, tokens);
         rt.bind_lambda("Ship", |input: Value, _: TaskContext| async move {
             Ok::<_, TaskError>(json!({"shipped": input}))
         });
@@ -99,9 +86,10 @@ fn executions_waiting_only_for_their_token_leave_memory_and_the_answer_brings_ea
         let mut started = Vec::new();
         for order in [7, 8] {
             let handle = rt.start(&wf, json!({ "order": order })).await.unwrap();
-            let token = token.recv().await.unwrap();
+            let (token, hold) = token.recv().await.unwrap();
             // The message was sent (TaskSubmitted journaled): then it only waits.
             journaled(&**rt.store(), handle.execution_arn(), 1).await;
+            drop(hold);
             started.push((handle, token));
         }
         assert_eq!(
@@ -131,7 +119,7 @@ fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
     let clock = clock();
     let handle = session(async {
         let rt = runtime(dir.open(), &clock);
-        let wf = rt.load(NAP).unwrap();
+        let wf = rt.load(&nap(NAP_SECONDS)).unwrap();
         let _hold = Work::new(&clock);
         let handle = rt.start(&wf, json!({})).await.unwrap();
         assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");

@@ -12,12 +12,12 @@ use tokio::sync::mpsc;
 use workflow_runtime::store::testing::{FaultyStore, WriteKind};
 use workflow_runtime::store::{Status, Store};
 use workflow_runtime::{
-    Clock, ExecutionHandle, ExecutionStatus, HistoryEvent, Runtime, StartOptions, TaskContext,
-    TaskError, Work,
+    Clock, ExecutionStatus, HistoryEvent, Runtime, TaskContext, TaskError, Work,
 };
 
 use crate::common::{
-    OpenStore, TempDir, clock, journaled, lambda, relative, runtime, session, tasks, temp_dir,
+    OpenStore, TempDir, assert_same_run, bind_callback, callback_machine, clock, journaled, lambda,
+    named, relative, resumed, runtime, session, tasks, temp_dir,
 };
 
 /// What the handlers of a test saw, across sessions.
@@ -65,10 +65,6 @@ fn bind(
     });
 }
 
-fn named(name: &str) -> StartOptions {
-    StartOptions::default().name(name)
-}
-
 /// Runs `definition` without interruption on a store of its own, with `setup` binding the
 /// handlers (which hold nothing), and returns how it ended and its history.
 fn uninterrupted(
@@ -86,22 +82,6 @@ fn uninterrupted(
         let status = handle.outcome().await;
         (status, handle.history().await)
     })
-}
-
-/// The one execution a resume finds.
-async fn resumed(rt: &Runtime) -> ExecutionHandle {
-    let mut handles = rt.resume().await.unwrap();
-    assert_eq!(handles.len(), 1, "one execution was left unfinished");
-    handles.pop().unwrap()
-}
-
-/// The same outcome and the same history, timestamps counted from the start.
-fn assert_same_run(
-    recovered: (ExecutionStatus, Vec<HistoryEvent>),
-    expected: (ExecutionStatus, Vec<HistoryEvent>),
-) {
-    assert_eq!(recovered.0, expected.0);
-    assert_eq!(relative(&recovered.1), relative(&expected.1));
 }
 
 /// The same outcome and the same history but for the timestamps: a handler that did not
@@ -246,33 +226,10 @@ fn a_task_in_flight_is_invoked_again_with_the_same_idempotency_key() {
     assert_same_run_timestamps_aside(recovered, expected);
 }
 
-/// A callback task (an SQS message with the token) with a heartbeat and a timeout.
-fn callback_machine() -> Value {
-    json!({
-        "StartAt": "Approve",
-        "States": {"Approve": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl": "approvals", "MessageBody": {"token.$": "$$.Task.Token"}},
-            "HeartbeatSeconds": 600,
-            "TimeoutSeconds": 3600,
-            "End": true
-        }}
-    })
-}
-
-/// Binds the callback task's integration: it hands the token over, with work that holds the
-/// clock (so that time does not skip to the heartbeat deadline before the test answers).
-fn bind_callback(rt: &Runtime, tokens: mpsc::UnboundedSender<(String, Work)>) {
-    let clock = rt.clock().clone();
-    rt.bind(
-        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-        move |_: Value, ctx: TaskContext| {
-            let hold = Work::new(&clock);
-            let _ = tokens.send((ctx.task_token().unwrap_or_default().to_string(), hold));
-            async { Ok::<_, TaskError>(json!({"MessageId": "m-1"})) }
-        },
-    );
+/// A callback task with a heartbeat and a timeout.
+fn callback_with_deadlines() -> Value {
+    let deadlines = json!({"HeartbeatSeconds": 600, "TimeoutSeconds": 3600, "End": true});
+    callback_machine(deadlines, json!({}))
 }
 
 /// Starts the callback machine, waits for its token to be handed over (journaled), and
@@ -284,7 +241,7 @@ fn start_callback(dir: &TempDir, clock: &Arc<dyn Clock>) -> String {
         let _hold = Work::new(clock);
         let (tokens, mut token) = mpsc::unbounded_channel();
         bind_callback(&rt, tokens);
-        let wf = rt.load(&callback_machine().to_string()).unwrap();
+        let wf = rt.load(&callback_with_deadlines().to_string()).unwrap();
         let handle = rt.start_with(&wf, json!({}), &named("run")).await.unwrap();
         let (token, hold) = token.recv().await.unwrap();
         journaled(&**rt.store(), handle.execution_arn(), 1).await;
@@ -334,7 +291,7 @@ fn a_callback_keeps_its_heartbeat_deadline_across_the_restart() {
     let failure = recovered.0.failure().cloned().unwrap_or_default();
     assert_eq!(failure.error.as_deref(), Some("States.HeartbeatTimeout"));
     // Uninterrupted, nobody answers either (the token is dropped with its hold at once).
-    let expected = uninterrupted(&callback_machine(), json!({}), |rt| {
+    let expected = uninterrupted(&callback_with_deadlines(), json!({}), |rt| {
         bind_callback(rt, mpsc::unbounded_channel().0);
     });
     assert_same_run(recovered, expected);

@@ -21,15 +21,22 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use workflow_core::execution::{FitError, RedriveError as Refusal};
 use workflow_runtime::store::testing::{FaultyStore, WriteKind};
-use workflow_runtime::store::{MemoryStore, PageRequest, Status, Store};
+use workflow_runtime::store::{MemoryStore, PageRequest, Status};
 use workflow_runtime::{
-    EventType, ExecutionHandle, ExecutionStatus, HistoryEvent, LoadOptions, RedriveError,
-    RedriveOptions, RegistryError, Runtime, StartOptions, TaskContext, TaskError, Work,
+    Clock, EventType, ExecutionHandle, ExecutionStatus, HistoryEvent, LoadOptions, RedriveError,
+    RedriveOptions, RegistryError, Runtime, TaskContext, TaskError, Work,
 };
 
-use crate::common::{OpenStore, clock, journaled, lambda, relative, runtime, session, temp_dir};
+use crate::common::{
+    OpenStore, TempDir, assert_same_run, clock, journaled, lambda, named, newest, resumed, runtime,
+    session, temp_dir, types,
+};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// A Fail state alone: an execution that fails as it starts, and again at each redrive.
+const FAIL_AT_ONCE: &str =
+    r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
 
 /// A Task calling the Lambda function `Work` with `name`, the execution's redrive count
 /// (`$$.Execution.RedriveCount`: 0 before the first redrive) and `extra`'s fields.
@@ -100,23 +107,24 @@ fn on_both_stores<F: Future<Output = ()>>(label: &str, scenario: impl Fn(Runtime
     session(async { scenario(runtime(dir.open(), &clock)).await });
 }
 
-fn named(name: &str) -> StartOptions {
-    StartOptions::default().name(name)
-}
-
-/// Registers `definition` as `orders` and runs it to its end: the execution's handle.
-async fn run(rt: &Runtime, definition: &Value, name: &str) -> ExecutionHandle {
+/// Registers `definition` as `orders` and runs it on `input` to its end: the execution's
+/// handle.
+async fn run(rt: &Runtime, definition: &Value, input: Value, name: &str) -> ExecutionHandle {
     let wf = rt
         .register("orders", &definition.to_string(), &LoadOptions::default())
         .await
         .unwrap();
-    let handle = rt.start_with(&wf, json!({}), &named(name)).await.unwrap();
+    let handle = rt.start_with(&wf, input, &named(name)).await.unwrap();
     handle.outcome().await;
     handle
 }
 
-fn types(history: &[HistoryEvent]) -> Vec<&'static str> {
-    history.iter().map(|e| e.event_type.as_str()).collect()
+/// How many events of `event_type` `history` holds.
+fn count(history: &[HistoryEvent], event_type: EventType) -> usize {
+    history
+        .iter()
+        .filter(|e| e.event_type == event_type)
+        .count()
 }
 
 /// The history the registry gives (on SQLite: rebuilt from the journal, the redrives
@@ -158,7 +166,7 @@ fn reserve_then_charge(charge_extra: Value) -> Value {
 async fn failed_order(rt: &Runtime, name: &str) -> (Worker, ExecutionHandle) {
     let worker = Worker::default();
     worker.bind(rt, first_attempt_of_b_c_or_charge);
-    let handle = run(rt, &reserve_then_charge(json!({})), name).await;
+    let handle = run(rt, &reserve_then_charge(json!({})), json!({}), name).await;
     assert_eq!(handle.outcome().await.as_str(), "FAILED");
     (worker, handle)
 }
@@ -179,22 +187,20 @@ fn a_failed_task_runs_again_and_the_one_before_it_does_not() {
         // "Step Functions preserves the results ... of the successful steps, and doesn't
         // rerun these steps".
         assert_eq!(worker.calls(), counted(&[("reserve", 1), ("charge", 2)]));
-        let redrives: Vec<&HistoryEvent> = history
-            .iter()
-            .filter(|e| e.event_type == EventType::ExecutionRedriven)
-            .collect();
-        assert_eq!(redrives.len(), 1);
+        assert_eq!(count(&history, EventType::ExecutionRedriven), 1);
         let at = history
             .iter()
-            .position(|e| e.event_type == EventType::ExecutionRedriven);
+            .position(|e| e.event_type == EventType::ExecutionRedriven)
+            .unwrap();
+        let redrive = &history[at];
         assert_eq!(
-            history[at.unwrap() - 1].event_type,
+            history[at - 1].event_type,
             EventType::ExecutionFailed,
             "the redrive follows the end of the first attempt"
         );
         // ExecutionRedrivenEventDetails.redriveCount: "the number of times you've redriven".
         assert_eq!(
-            redrives[0].to_aws_json()["executionRedrivenEventDetails"]["redriveCount"],
+            redrive.to_aws_json()["executionRedrivenEventDetails"]["redriveCount"],
             1
         );
 
@@ -202,7 +208,7 @@ fn a_failed_task_runs_again_and_the_one_before_it_does_not() {
         let record = rt.describe_execution(arn).await.unwrap();
         assert_eq!(record.status, Status::Succeeded);
         assert_eq!(record.redrive_count, 1);
-        assert_eq!(record.redrive_date, Some(redrives[0].timestamp));
+        assert_eq!(record.redrive_date, Some(redrive.timestamp));
         assert_eq!(record.stop_date, history.last().map(|e| e.timestamp));
         assert_eq!((record.error, record.cause), (None, None));
         assert_eq!(record.output.as_deref(), outcome.output());
@@ -234,7 +240,7 @@ fn a_parallel_runs_only_its_failed_branch_again() {
             "StartAt": "Fan",
             "States": {"Fan": {"Type": "Parallel", "Branches": [branch("a"), waited, branch("d")], "End": true}}
         });
-        let handle = run(&rt, &definition, "fan").await;
+        let handle = run(&rt, &definition, json!({}), "fan").await;
         assert_eq!(handle.outcome().await.as_str(), "FAILED");
         assert_eq!(worker.calls(), counted(&[("a", 1), ("b", 1), ("d", 1)]));
         let arn = handle.execution_arn();
@@ -267,12 +273,8 @@ fn a_map_runs_only_its_failed_iteration_and_the_ones_never_started() {
                 "End": true
             }}
         });
-        let wf = rt
-            .register("orders", &definition.to_string(), &LoadOptions::default())
-            .await
-            .unwrap();
         let input = json!({"items": ["a", "b", "c", "d"]});
-        let handle = rt.start_with(&wf, input, &named("each")).await.unwrap();
+        let handle = run(&rt, &definition, input, "each").await;
         assert_eq!(handle.outcome().await.as_str(), "FAILED");
         assert_eq!(worker.calls(), counted(&[("a", 1), ("b", 1)]));
         let arn = handle.execution_arn();
@@ -295,6 +297,7 @@ fn a_patched_definition_fixes_a_field_and_is_the_next_revision() {
         let handle = run(
             &rt,
             &reserve_then_charge(json!({"card": "expired"})),
+            json!({}),
             "order-2",
         )
         .await;
@@ -313,13 +316,8 @@ fn a_patched_definition_fixes_a_field_and_is_the_next_revision() {
             (Status::Succeeded, 2)
         );
         assert_eq!(record.revision, 1, "the revision it started with");
-        let newest = rt
-            .store()
-            .state_machine("orders", None)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!((newest.revision, newest.definition), (2, patch));
+        let machine = newest(&rt, "orders").await.unwrap();
+        assert_eq!((machine.revision, machine.definition), (2, patch));
     });
 }
 
@@ -361,13 +359,7 @@ fn a_patch_that_does_not_fit_is_refused_and_changes_nothing() {
             "{refused:?}"
         );
         // Nothing changed: no revision, the record and the history as they were.
-        let newest = rt
-            .store()
-            .state_machine("orders", None)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(newest.revision, 1);
+        assert_eq!(newest(&rt, "orders").await.unwrap().revision, 1);
         assert_eq!(rt.describe_execution(arn).await.unwrap(), record);
         assert_eq!(registry_history(&rt, arn).await, history);
         assert_eq!(worker.calls(), counted(&[("reserve", 1), ("charge", 1)]));
@@ -460,7 +452,7 @@ async fn aws_refusals() {
             "Nap": {"Type": "Wait", "Seconds": 60, "End": true},
         }),
     );
-    let failed = run(&rt, &definition, "order-5").await;
+    let failed = run(&rt, &definition, json!({}), "order-5").await;
     let redriven = rt.redrive(failed.execution_arn()).await.unwrap();
     let twice = rt.redrive(failed.execution_arn()).await.unwrap_err();
     assert!(
@@ -477,8 +469,7 @@ async fn aws_refusals() {
     );
 
     // EXPRESS: "This API action is not supported by EXPRESS state machines."
-    let fail = r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
-    let express = rt.load_with(fail, &LoadOptions::express()).unwrap();
+    let express = rt.load_with(FAIL_AT_ONCE, &LoadOptions::express()).unwrap();
     let ended = rt.start(&express, json!({})).await.unwrap();
     assert_eq!(ended.outcome().await.as_str(), "FAILED");
     let refused = rt.redrive(ended.execution_arn()).await.unwrap_err();
@@ -516,7 +507,7 @@ async fn aws_refusals() {
         "Nap": {"Type": "Wait", "Seconds": 364 * 24 * 3600, "Next": "Charge"},
         "Charge": with(work("charge", json!({})), "End", json!(true)),
     }});
-    let handle = run(&rt, &late, "late").await;
+    let handle = run(&rt, &late, json!({}), "late").await;
     let started = rt
         .describe_execution(handle.execution_arn())
         .await
@@ -541,7 +532,7 @@ async fn a_store_without_a_journal_redrives_what_its_runtime_holds() {
     for rt in [&ran, &other] {
         Worker::default().bind(rt, first_attempt_of_b_c_or_charge);
     }
-    let handle = run(&ran, &reserve_then_charge(json!({})), "order-6").await;
+    let handle = run(&ran, &reserve_then_charge(json!({})), json!({}), "order-6").await;
     // Another runtime on the same store sees the record, not the execution: nothing can
     // rebuild it.
     let refused = other.redrive(handle.execution_arn()).await.unwrap_err();
@@ -560,46 +551,69 @@ async fn a_store_without_a_journal_redrives_what_its_runtime_holds() {
     // and fails again: "Fail state is entered again and fails again" (reasoned: a Fail state
     // fails whatever its input).
     // The default store keeps what replays it with its record; another, the runtime.
-    let fail = r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
     for rt in [&ran, &Runtime::new()] {
-        let wf = rt.load(fail).unwrap();
+        let wf = rt.load(FAIL_AT_ONCE).unwrap();
         let ended = rt.start(&wf, json!({})).await.unwrap();
-        for count in 1..=2 {
+        for redrives in 1..=2 {
             let redriven = rt.redrive(ended.execution_arn()).await.unwrap();
             assert_eq!(redriven.outcome().await.as_str(), "FAILED");
             let record = rt.describe_execution(ended.execution_arn()).await.unwrap();
             assert_eq!(
                 (record.status, record.redrive_count),
-                (Status::Failed, count)
+                (Status::Failed, redrives)
             );
             let history = registry_history(rt, ended.execution_arn()).await;
             assert_eq!(history, redriven.history().await, "the last run's history");
             assert_eq!(
-                types(&history)
-                    .iter()
-                    .filter(|t| **t == "ExecutionFailed")
-                    .count(),
-                count as usize + 1
+                count(&history, EventType::ExecutionFailed),
+                redrives as usize + 1
             );
         }
     }
 }
 
-/// Charge fails before the first redrive; an hour's Wait follows it.
-fn charge_then_nap() -> Value {
+/// Charge (with `charge_extra`), then an hour's Wait.
+fn charge_then_nap(charge_extra: Value) -> Value {
     json!({
         "StartAt": "Charge",
         "States": {
-            "Charge": with(work("charge", json!({})), "Next", json!("Nap")),
+            "Charge": with(work("charge", charge_extra), "Next", json!("Nap")),
             "Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"},
             "Done": {"Type": "Pass", "End": true},
         }
     })
 }
 
+/// A session on the store in `dir` that runs `definition` as `order` with `worker` bound
+/// (failing the calls its rule picks), redrives it with `options` and crashes while the
+/// redriven execution waits in Nap: the execution's ARN.
+fn redriven_then_crashed(
+    dir: &TempDir,
+    clock: &Arc<dyn Clock>,
+    worker: &Worker,
+    fails: fn(&Value) -> bool,
+    definition: &Value,
+    options: &RedriveOptions,
+) -> String {
+    session(async {
+        let rt = runtime(dir.open(), clock);
+        worker.bind(&rt, fails);
+        let handle = run(&rt, definition, json!({}), "order").await;
+        // Time stands still until the crash: the redriven execution waits in Nap.
+        let _hold = Work::new(clock);
+        rt.redrive_with(handle.execution_arn(), options)
+            .await
+            .unwrap();
+        // Charge's failure, the redrive, Charge's success: the crash comes in the Wait.
+        journaled(&**rt.store(), handle.execution_arn(), 3).await;
+        handle.execution_arn().to_string()
+    })
+}
+
 #[test]
 fn a_redriven_execution_that_crashes_is_resumed_through_its_redrive() {
-    let definition = charge_then_nap();
+    // Charge fails before the first redrive.
+    let definition = charge_then_nap(json!({}));
     let worker = Worker::default();
     // Uninterrupted: fails, redriven, succeeds.
     let expected = {
@@ -608,31 +622,22 @@ fn a_redriven_execution_that_crashes_is_resumed_through_its_redrive() {
         session(async {
             let rt = runtime(dir.open(), &clock);
             Worker::default().bind(&rt, first_attempt_of_b_c_or_charge);
-            let handle = run(&rt, &definition, "order").await;
+            let handle = run(&rt, &definition, json!({}), "order").await;
             let redriven = rt.redrive(handle.execution_arn()).await.unwrap();
             (redriven.outcome().await, redriven.history().await)
         })
     };
     let dir = temp_dir("redrive-crash");
     let clock = clock();
-    let arn = session(async {
-        let rt = runtime(dir.open(), &clock);
-        worker.bind(&rt, first_attempt_of_b_c_or_charge);
-        let handle = run(&rt, &definition, "order").await;
-        // Time stands still until the crash: the redriven execution waits in Nap.
-        let _hold = Work::new(&clock);
-        rt.redrive(handle.execution_arn()).await.unwrap();
-        // Charge's failure, the redrive, Charge's success: the crash comes in the Wait.
-        journaled(&**rt.store(), handle.execution_arn(), 3).await;
-        handle.execution_arn().to_string()
-    });
+    let fails = first_attempt_of_b_c_or_charge;
+    let options = RedriveOptions::default();
+    let arn = redriven_then_crashed(&dir, &clock, &worker, fails, &definition, &options);
     assert_eq!(worker.calls(), counted(&[("charge", 2)]));
     let (status, history) = session(async {
         let rt = runtime(dir.open(), &clock);
         worker.bind(&rt, first_attempt_of_b_c_or_charge);
-        let mut handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1, "the redriven execution is unfinished");
-        let handle = handles.pop().unwrap();
+        // The redriven execution is unfinished.
+        let handle = resumed(&rt).await;
         let status = handle.outcome().await;
         let record = rt.describe_execution(&arn).await.unwrap();
         assert_eq!(
@@ -646,58 +651,26 @@ fn a_redriven_execution_that_crashes_is_resumed_through_its_redrive() {
         counted(&[("charge", 2)]),
         "nothing runs twice"
     );
-    assert_eq!(status, expected.0);
-    assert_eq!(relative(&history), relative(&expected.1));
-    assert_eq!(
-        types(&history)
-            .iter()
-            .filter(|t| **t == "ExecutionRedriven")
-            .count(),
-        1
-    );
+    assert_eq!(count(&history, EventType::ExecutionRedriven), 1);
+    assert_same_run((status, history), expected);
 }
 
 #[test]
 fn a_patched_redrive_that_crashes_is_resumed_with_the_patched_revision() {
-    let broken = with(
-        charge_then_nap(),
-        "States",
-        json!({
-            "Charge": with(work("charge", json!({"card": "expired"})), "Next", json!("Nap")),
-            "Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"},
-            "Done": {"Type": "Pass", "End": true},
-        }),
-    );
+    let broken = charge_then_nap(json!({"card": "expired"}));
     let patch = broken.to_string().replace("expired", "valid");
     let dir = temp_dir("redrive-patch-crash");
     let clock = clock();
     let worker = Worker::default();
     let fails: fn(&Value) -> bool = |input| input["card"] == "expired";
-    let arn = session(async {
-        let rt = runtime(dir.open(), &clock);
-        worker.bind(&rt, fails);
-        let handle = run(&rt, &broken, "order").await;
-        let _hold = Work::new(&clock);
-        let options = RedriveOptions::default().definition(patch.clone());
-        rt.redrive_with(handle.execution_arn(), &options)
-            .await
-            .unwrap();
-        journaled(&**rt.store(), handle.execution_arn(), 3).await;
-        handle.execution_arn().to_string()
-    });
+    let options = RedriveOptions::default().definition(patch.clone());
+    let arn = redriven_then_crashed(&dir, &clock, &worker, fails, &broken, &options);
     let status = session(async {
         let rt = runtime(dir.open(), &clock);
         worker.bind(&rt, fails);
-        let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1);
-        let status = handles[0].outcome().await;
-        let newest = rt
-            .store()
-            .state_machine("orders", None)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!((newest.revision, &newest.definition), (2, &patch));
+        let status = resumed(&rt).await.outcome().await;
+        let machine = newest(&rt, "orders").await.unwrap();
+        assert_eq!((machine.revision, &machine.definition), (2, &patch));
         assert_eq!(rt.describe_execution(&arn).await.unwrap().revision, 1);
         status
     });
@@ -710,11 +683,10 @@ fn a_patched_redrive_that_crashes_is_resumed_with_the_patched_revision() {
 fn a_redrive_that_fails_at_once_is_recorded_even_if_its_end_was_not() {
     let dir = temp_dir("redrive-at-once");
     let clock = clock();
-    let fail = r#"{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stop"}}}"#;
     session(async {
         let store = Arc::new(FaultyStore::new(dir.open()));
         let rt = runtime(store.clone(), &clock);
-        let wf = rt.load(fail).unwrap();
+        let wf = rt.load(FAIL_AT_ONCE).unwrap();
         let ended = rt.start(&wf, json!({})).await.unwrap();
         let arn = ended.execution_arn();
         // The Fail state is entered again and fails again at once.
@@ -741,9 +713,7 @@ fn a_redrive_that_fails_at_once_is_recorded_even_if_its_end_was_not() {
         assert_eq!((record.status, record.redrive_count), (Status::Running, 2));
         // Once the store works again, a resume records how it ended.
         store.heal();
-        let handles = rt.resume().await.unwrap();
-        assert_eq!(handles.len(), 1);
-        assert_eq!(handles[0].outcome().await.as_str(), "FAILED");
+        assert_eq!(resumed(&rt).await.outcome().await.as_str(), "FAILED");
         let record = rt.describe_execution(arn).await.unwrap();
         assert_eq!((record.status, record.redrive_count), (Status::Failed, 2));
         assert!(rt.resume().await.unwrap().is_empty(), "nothing left");

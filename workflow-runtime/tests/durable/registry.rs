@@ -8,23 +8,17 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use workflow_runtime::store::{ExecutionFilter, PageRequest, Status};
 use workflow_runtime::{
-    LoadOptions, RegistryError, Runtime, StartError, StartOptions, TaskContext, TaskError, Work,
+    LoadOptions, RegistryError, Runtime, StartError, TaskContext, TaskError, Work,
 };
 
-use crate::common::{OpenStore, clock, journaled, lambda, runtime, session, temp_dir};
-
-const NAP: &str = r#"{"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Pass", "End": true}}}"#;
-const QUICK: &str =
-    r#"{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "done", "End": true}}}"#;
-
-fn named(name: &str) -> StartOptions {
-    StartOptions::default().name(name)
-}
+use crate::common::{
+    OpenStore, QUICK, clock, journaled, lambda, named, nap, runtime, session, temp_dir,
+};
 
 #[tokio::test(start_paused = true)]
 async fn describe_gives_the_record_live_or_not() {
     let rt = Runtime::new();
-    let nap = rt.load(NAP).unwrap();
+    let nap = rt.load(&nap(3600)).unwrap();
     let quick = rt.load(QUICK).unwrap();
     let waiting = rt.start(&nap, json!({"n": 1})).await.unwrap();
     let record = rt
@@ -114,7 +108,7 @@ async fn describe_gives_the_record_live_or_not() {
 async fn executions_are_listed_newest_first_by_state_machine_and_status_in_pages() {
     let rt = Runtime::new();
     let orders = rt
-        .register("orders", NAP, &LoadOptions::default())
+        .register("orders", &nap(3600), &LoadOptions::default())
         .await
         .unwrap();
     let refunds = rt
@@ -173,11 +167,11 @@ async fn executions_are_listed_newest_first_by_state_machine_and_status_in_pages
 async fn a_name_is_unique_per_state_machine_but_for_the_same_input_while_it_runs() {
     let rt = Runtime::new();
     let orders = rt
-        .register("orders", NAP, &LoadOptions::default())
+        .register("orders", &nap(3600), &LoadOptions::default())
         .await
         .unwrap();
     let other = rt
-        .register("other", NAP, &LoadOptions::default())
+        .register("other", &nap(3600), &LoadOptions::default())
         .await
         .unwrap();
     let first = rt

@@ -1,8 +1,9 @@
 //! What the tests that run a child process share: the test binary runs itself as the child
-//! (in a role its environment names), and the parent kills it where it chooses.
+//! (in a role its environment names), and the parent kills it where it chooses. Such a test
+//! binary has a main of its own ([`run_tests`]).
 
-use std::io::Write;
-use std::process::{Child, Command};
+use std::io::{BufReader, Write};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -54,6 +55,59 @@ pub fn tell(line: &str) {
 /// The test binary, to run as a child.
 pub fn this_binary() -> Command {
     Command::new(std::env::current_exe().expect("the test binary"))
+}
+
+/// Starts `command` (the test binary, or a shell that execs it) in the child's part `role`,
+/// its stdin and stdout piped: the child, and its stdout to read what it tells.
+pub fn spawn_child(mut command: Command, role: &str) -> (Child, BufReader<ChildStdout>) {
+    let mut child = command
+        .env(CHILD, role)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the child ({role}): {e}"));
+    let stdout = BufReader::new(child.stdout.take().expect("its stdout"));
+    (child, stdout)
+}
+
+/// The signal that ended a process (SIGKILL is 9), if one did.
+pub fn signal_of(status: ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
+}
+
+/// Runs `tests` one after another and reports them as cargo's test harness does (`test NAME
+/// ... ok`, then `N passed, N failed`), exiting with 101 if one failed. They kill processes
+/// with SIGKILL, which only unix has: elsewhere each is reported ignored, and none runs.
+pub fn run_tests(tests: &[(&str, fn())]) {
+    if cfg!(not(unix)) {
+        for (name, _) in tests {
+            println!("test {name} ... ignored (it kills processes with SIGKILL: unix only)");
+        }
+        println!("0 passed, 0 failed, {} skipped", tests.len());
+        return;
+    }
+    let mut failed = 0;
+    for (name, test) in tests {
+        let outcome = std::panic::catch_unwind(test);
+        println!(
+            "test {name} ... {}",
+            if outcome.is_ok() { "ok" } else { "FAILED" }
+        );
+        failed += usize::from(outcome.is_err());
+    }
+    println!("{} passed, {failed} failed", tests.len() - failed);
+    if failed > 0 {
+        std::process::exit(101);
+    }
 }
 
 /// Kills `child` if it is still running after `limit`: a child that hangs fails the test

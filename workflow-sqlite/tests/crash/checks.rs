@@ -216,8 +216,25 @@ fn entered_counts(history: &[HistoryEvent]) -> BTreeMap<String, usize> {
     counts
 }
 
+/// The states `resumed` enters more often than `uninterrupted`, each with both counts: a
+/// diagnostic for a history that differs (equal histories enter every state equally often),
+/// telling a state run again after a kill from any other difference.
+fn entered_more_often(resumed: &[HistoryEvent], uninterrupted: &[HistoryEvent]) -> String {
+    let allowed = entered_counts(uninterrupted);
+    entered_counts(resumed)
+        .into_iter()
+        .filter_map(|(state, count)| {
+            let allowed = allowed.get(&state).copied().unwrap_or(0);
+            (count > allowed).then(|| {
+                format!("\n  entered {state} {count} times, the uninterrupted run {allowed}")
+            })
+        })
+        .collect()
+}
+
 /// Checks every execution of a run against the uninterrupted run's: the same status, output,
-/// error and cause, and the same history timestamps aside; no state entered more often.
+/// error and cause, and the same history timestamps aside (a history that differs is reported
+/// with the states it entered more often).
 pub fn compare(reference: &[Ended], run: &[Ended], context: &str, violations: &mut Vec<String>) {
     let by_name: HashMap<&str, &Ended> = run.iter().map(|e| (e.name.as_str(), e)).collect();
     if run.len() != reference.len() {
@@ -241,18 +258,6 @@ pub fn compare(reference: &[Ended], run: &[Ended], context: &str, violations: &m
                 outcome(expected)
             ));
         }
-        let (want, have) = (
-            entered_counts(&expected.history),
-            entered_counts(&got.history),
-        );
-        for (state, count) in &have {
-            let allowed = want.get(state).copied().unwrap_or(0);
-            if *count > allowed {
-                violations.push(format!(
-                    "{context}: {name} entered {state} {count} times, the uninterrupted run {allowed}"
-                ));
-            }
-        }
         let (want, have) = (timeless(&expected.history), timeless(&got.history));
         if want != have {
             let at = want
@@ -262,12 +267,13 @@ pub fn compare(reference: &[Ended], run: &[Ended], context: &str, violations: &m
                 .unwrap_or(want.len().min(have.len()));
             let shown = |h: &[HistoryEvent]| h.get(at).map(|e| e.to_aws_json().to_string());
             violations.push(format!(
-                "{context}: {name}'s history ({} events) differs from the uninterrupted run's ({} events) at event {}:\n  resumed:       {:?}\n  uninterrupted: {:?}",
+                "{context}: {name}'s history ({} events) differs from the uninterrupted run's ({} events) at event {}:\n  resumed:       {:?}\n  uninterrupted: {:?}{}",
                 have.len(),
                 want.len(),
                 at + 1,
                 shown(&have),
-                shown(&want)
+                shown(&want),
+                entered_more_often(&got.history, &expected.history)
             ));
         }
     }
@@ -376,9 +382,12 @@ pub fn check_invocations(
         }
     }
     for (key, ok) in &last.recorded {
-        let Some(launch) = ends.iter().position(|end| end.recorded.contains_key(key)) else {
-            continue;
-        };
+        // The launch that journaled it: the first whose end records it (the last one at the
+        // latest: `last` is one of `ends`).
+        let launch = ends
+            .iter()
+            .position(|end| end.recorded.contains_key(key))
+            .expect("the last end is one of the ends");
         match returns.get(&(key.as_str(), launch)) {
             Some(returned) if returned == ok => {}
             returned => violations.push(format!(

@@ -239,11 +239,16 @@ impl Logged {
 }
 
 /// The complete lines of the invocation log of the run in `dir` (a line cut by a kill is
-/// none: lines are written whole, but the reader does not rely on it).
+/// none: lines are written whole, but the reader does not rely on it). A run that ended has
+/// one: the launch that ended it created it as it bound the handlers.
 pub fn read_invocation_log(dir: &Path) -> Vec<Logged> {
-    let Ok(text) = std::fs::read_to_string(invocation_log(dir)) else {
-        return Vec::new();
-    };
+    let path = invocation_log(dir);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "the invocation log {}: {e} (every launch creates it as it binds the handlers)",
+            path.display()
+        )
+    });
     let complete = text.rfind('\n').map_or("", |end| &text[..end]);
     complete
         .lines()
@@ -446,18 +451,19 @@ fn answer_kept_tokens(runtime: &Runtime, dir: &Path) {
     }
 }
 
+/// The number the parent gives the worker in the environment variable `var`.
+fn required_number(var: &str) -> i64 {
+    let text = std::env::var(var).unwrap_or_else(|e| panic!("the worker is given {var}: {e}"));
+    text.parse()
+        .unwrap_or_else(|e| panic!("the worker is given {var}={text}, not a number: {e}"))
+}
+
 /// The worker's part: runs the executions of the folder in its environment to their end.
 pub fn run() {
     let dir = PathBuf::from(std::env::var(DIR).expect("the worker is given its folder"));
-    let number = |var: &str| -> i64 {
-        std::env::var(var)
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("the worker is given {var}"))
-    };
-    let executions = number(EXECUTIONS) as usize;
-    let origin = number(ORIGIN);
-    let launch = number(LAUNCH) as usize;
+    let executions = required_number(EXECUTIONS) as usize;
+    let origin = required_number(ORIGIN);
+    let launch = required_number(LAUNCH) as usize;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -18,13 +18,14 @@
 //! assert_eq!(findings[0].pointer, "/States/Charge");
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::Value;
 
 use crate::diagnostic::push_pointer;
 use crate::error::names;
-use crate::model::{Branch, Expr, State, StateKind, StateMachine, States};
+use crate::model::{Branch, Expr, QueryLanguage, State, StateKind, StateMachine, States};
 use crate::plan::{CompileOptions, Integration, MachineType, ResourceKind, classify_resource};
 
 /// How much a finding matters.
@@ -149,6 +150,25 @@ pub mod rules {
         explanation: "a STANDARD execution fails when its history passes 25,000 events; iterate long lists with a Distributed Map or a child execution",
     };
 
+    /// Three or more Pass states in a row, each reached only from the one before.
+    pub const PASS_CHAIN: Rule = Rule {
+        id: "pass-chain",
+        severity: Info,
+        explanation: "every state is a billed state transition on STANDARD and adds to the history; a chain of Pass states can usually be one Pass state (or an Assign on a neighbour)",
+    };
+    /// A Task followed by a Task that reads nothing the first writes.
+    pub const INDEPENDENT_TASKS: Rule = Rule {
+        id: "independent-tasks",
+        severity: Info,
+        explanation: "a Task that reads nothing the Task before it writes need not wait for it: a Parallel state runs both at once, unless the first must succeed before the second starts",
+    };
+    /// An EXPRESS machine deployed without logging.
+    pub const EXPRESS_NO_LOGGING: Rule = Rule {
+        id: "express-no-logging",
+        severity: Warning,
+        explanation: "Step Functions keeps no execution history for EXPRESS workflows: without CloudWatch Logs a failed execution leaves no trace",
+    };
+
     /// Every rule.
     pub const ALL: &[&Rule] = &[
         &TASK_NO_RETRY,
@@ -164,6 +184,9 @@ pub mod rules {
         &EXPRESS_INTEGRATION,
         &RETRY_UNBOUNDED_BACKOFF,
         &HISTORY_LIMIT,
+        &PASS_CHAIN,
+        &INDEPENDENT_TASKS,
+        &EXPRESS_NO_LOGGING,
     ];
 }
 
@@ -205,6 +228,7 @@ pub fn lint(machine: &StateMachine, options: &CompileOptions) -> Vec<Finding> {
         return Vec::new();
     }
     let mut l = Linter {
+        machine,
         options,
         findings: Vec::new(),
     };
@@ -228,11 +252,38 @@ pub fn lint(machine: &StateMachine, options: &CompileOptions) -> Vec<Finding> {
             format!("the state machine is the single Task '{name}'"),
         );
     }
-    l.states(&machine.states, "");
+    l.states(&machine.start_at, &machine.states, "");
     l.findings
 }
 
+/// The findings of a deployment rather than of a definition: an EXPRESS machine whose
+/// logging is `None` (not configured) or `OFF` ([`rules::EXPRESS_NO_LOGGING`]). `pointer`
+/// locates the machine's settings in the deployment's document (a template).
+pub fn deployment_findings(
+    machine_type: MachineType,
+    log_level: Option<&str>,
+    pointer: &str,
+) -> Vec<Finding> {
+    let logs = log_level.is_some_and(|level| level != "OFF");
+    if machine_type != MachineType::Express || logs {
+        return Vec::new();
+    }
+    let how = match log_level {
+        Some(level) => format!("logs at level {level}"),
+        None => "has no logging configuration".to_string(),
+    };
+    vec![Finding {
+        rule: &rules::EXPRESS_NO_LOGGING,
+        message: format!("the EXPRESS state machine {how}: its executions leave no history"),
+        pointer: pointer.to_string(),
+    }]
+}
+
+/// The fewest Pass states in a row that [`rules::PASS_CHAIN`] reports.
+pub const PASS_CHAIN_MIN: usize = 3;
+
 struct Linter<'o> {
+    machine: &'o StateMachine,
     options: &'o CompileOptions,
     findings: Vec<Finding>,
 }
@@ -250,11 +301,111 @@ impl Linter<'_> {
         self.options.machine_type == MachineType::Express
     }
 
-    fn states(&mut self, states: &States, prefix: &str) {
+    fn states(&mut self, start_at: &str, states: &States, prefix: &str) {
         let states_pointer = format!("{prefix}/States");
         for (name, state) in states {
             let pointer = push_pointer(&states_pointer, name);
             self.state(name, state, &pointer);
+        }
+        let incoming = incoming(start_at, states);
+        self.pass_chains(states, &incoming, &states_pointer);
+        self.independent_tasks(states, &incoming, &states_pointer);
+    }
+
+    /// [`rules::PASS_CHAIN`]: a chain starts at a Pass state that does not continue another
+    /// one's, and goes on through Pass states reached only from the one before.
+    fn pass_chains(
+        &mut self,
+        states: &States,
+        incoming: &HashMap<&str, usize>,
+        states_pointer: &str,
+    ) {
+        let is_pass =
+            |name: &str| matches!(states.get(name).map(|s| &s.kind), Some(StateKind::Pass(_)));
+        let continues = |name: &str| {
+            incoming.get(name) == Some(&1)
+                && states.values().any(|s| {
+                    matches!(s.kind, StateKind::Pass(_)) && s.next.as_deref() == Some(name)
+                })
+        };
+        for (name, state) in states {
+            if !matches!(state.kind, StateKind::Pass(_)) || continues(name) {
+                continue;
+            }
+            let mut chain = vec![name.as_str()];
+            let mut current = state;
+            while let Some(next) = current.next.as_deref()
+                && is_pass(next)
+                && incoming.get(next) == Some(&1)
+                && !chain.contains(&next)
+                && let Some(state) = states.get(next)
+            {
+                chain.push(next);
+                current = state;
+            }
+            if chain.len() >= PASS_CHAIN_MIN {
+                self.push(
+                    &rules::PASS_CHAIN,
+                    &push_pointer(states_pointer, name),
+                    format!(
+                        "{} Pass states in a row ('{}') take {} state transitions where one Pass state would do",
+                        chain.len(),
+                        chain.join("' -> '"),
+                        chain.len()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// [`rules::INDEPENDENT_TASKS`]: a JSONPath Task whose `Next` is a Task reached from it
+    /// alone, when nothing the second reads (its InputPath, the paths of its Parameters,
+    /// variables) lies under what the first writes (its ResultPath, its Assign).
+    fn independent_tasks(
+        &mut self,
+        states: &States,
+        incoming: &HashMap<&str, usize>,
+        states_pointer: &str,
+    ) {
+        for (name, first) in states {
+            let (StateKind::Task(_), Some(next)) = (&first.kind, first.next.as_deref()) else {
+                continue;
+            };
+            let Some(second) = states.get(next) else {
+                continue;
+            };
+            let jsonpath =
+                |s: &State| self.machine.effective_language(s) == QueryLanguage::JsonPath;
+            if !matches!(second.kind, StateKind::Task(_))
+                || incoming.get(next) != Some(&1)
+                || !jsonpath(first)
+                || !jsonpath(second)
+            {
+                continue;
+            }
+            let (Some(writes), Some(reads)) = (data_flow::writes(first), data_flow::reads(second))
+            else {
+                continue;
+            };
+            if writes
+                .iter()
+                .any(|w| reads.iter().any(|r| data_flow::overlap(&w.0, r)))
+            {
+                continue;
+            }
+            let written: Vec<&str> = writes.iter().map(|w| w.1.as_str()).collect();
+            let written = if written.is_empty() {
+                "nothing".to_string()
+            } else {
+                written.join(", ")
+            };
+            self.push(
+                &rules::INDEPENDENT_TASKS,
+                &push_pointer(states_pointer, name),
+                format!(
+                    "'{next}' reads nothing that '{name}' writes ({written}): a Parallel state could run them at once, unless '{name}' must succeed before '{next}' starts"
+                ),
+            );
         }
     }
 
@@ -300,7 +451,7 @@ impl Linter<'_> {
             }
             StateKind::Parallel(p) => {
                 for (i, b) in p.branches.iter().enumerate() {
-                    self.states(&b.states, &format!("{pointer}/Branches/{i}"));
+                    self.states(&b.start_at, &b.states, &format!("{pointer}/Branches/{i}"));
                 }
             }
             StateKind::Map(m) => {
@@ -318,7 +469,11 @@ impl Linter<'_> {
                 }
                 self.history(name, m, pointer);
                 let field = m.processor_field();
-                self.states(&m.item_processor.states, &format!("{pointer}/{field}"));
+                self.states(
+                    &m.item_processor.start_at,
+                    &m.item_processor.states,
+                    &format!("{pointer}/{field}"),
+                );
             }
             _ => {}
         }
@@ -490,6 +645,183 @@ impl Linter<'_> {
                     "inline Map '{name}' iterates over a list of any length, at least {per_item} events per item: more than {limit_items} items pass 25,000 events"
                 ),
             ),
+        }
+    }
+}
+
+/// How many transitions lead into each state of a scope (`StartAt` counts as one).
+fn incoming<'s>(start_at: &'s str, states: &'s States) -> HashMap<&'s str, usize> {
+    let mut count = HashMap::new();
+    *count.entry(start_at).or_insert(0) += 1;
+    for state in states.values() {
+        for target in state.transitions() {
+            *count.entry(target).or_insert(0) += 1;
+        }
+    }
+    count
+}
+
+/// What a JSONPath state writes and reads, for [`rules::INDEPENDENT_TASKS`].
+mod data_flow {
+    use serde_json::Value;
+
+    use crate::intrinsics::{IntrinsicCall, is_intrinsic_call};
+    use crate::model::{PathField, State};
+    use crate::path::{Path, Root, Segment};
+
+    /// One step of a place in the document; `Any` for a step that may be anything
+    /// (wildcards, filters, slices, negative indices), which ends the place.
+    #[derive(Debug, PartialEq)]
+    pub(super) enum Step {
+        Name(String),
+        Index(i64),
+        Any,
+    }
+
+    /// A place in the state's document, or a variable.
+    #[derive(Debug, PartialEq)]
+    pub(super) enum Place {
+        Document(Vec<Step>),
+        Variable(String),
+    }
+
+    fn steps(path: &Path) -> Vec<Step> {
+        let mut out = Vec::new();
+        for segment in path.segments() {
+            match segment {
+                Segment::Name(n) => out.push(Step::Name(n.to_string())),
+                Segment::Index(i) if *i >= 0 => out.push(Step::Index(*i)),
+                _ => {
+                    out.push(Step::Any);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Where a path reads, seen from the state's input: `prefix` is where its InputPath put
+    /// the document the path is evaluated against. `None` for the context object.
+    fn place(path: &Path, prefix: &[Step]) -> Option<Place> {
+        match path.root() {
+            Root::Context => None,
+            Root::Variable(v) => Some(Place::Variable(v.to_string())),
+            Root::Input => {
+                let mut all: Vec<Step> = prefix
+                    .iter()
+                    .map(|s| match s {
+                        Step::Name(n) => Step::Name(n.clone()),
+                        Step::Index(i) => Step::Index(*i),
+                        Step::Any => Step::Any,
+                    })
+                    .collect();
+                if all.last() != Some(&Step::Any) {
+                    all.extend(steps(path));
+                }
+                Some(Place::Document(all))
+            }
+        }
+    }
+
+    /// What a state writes into the document the next state receives, each with its text;
+    /// `None` when that is the whole document or cannot be told (no ResultPath, an
+    /// OutputPath).
+    pub(super) fn writes(state: &State) -> Option<Vec<(Place, String)>> {
+        if matches!(&state.output_path, Some(PathField::Null))
+            || matches!(&state.output_path, Some(PathField::Path(p)) if p != "$")
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        match &state.result_path {
+            None => return None,
+            Some(PathField::Null) => {}
+            Some(PathField::Path(text)) => {
+                let path = Path::parse(text).ok()?;
+                if path.root() != &Root::Input || path.segments().is_empty() {
+                    return None;
+                }
+                out.push((Place::Document(steps(&path)), text.clone()));
+            }
+        }
+        if let Some(assign) = &state.assign {
+            let Value::Object(map) = assign else {
+                return None;
+            };
+            for key in map.keys() {
+                let name = key.strip_suffix(".$").unwrap_or(key);
+                out.push((Place::Variable(name.to_string()), format!("${name}")));
+            }
+        }
+        Some(out)
+    }
+
+    /// Where a state reads: its InputPath, or the paths of its Parameters seen through it.
+    /// `None` when a path does not parse (the validator reports it).
+    pub(super) fn reads(state: &State) -> Option<Vec<Place>> {
+        let prefix: Option<Vec<Step>> = match &state.input_path {
+            None => Some(Vec::new()),
+            Some(PathField::Null) => None,
+            Some(PathField::Path(text)) => {
+                let path = Path::parse(text).ok()?;
+                match path.root() {
+                    Root::Input => Some(steps(&path)),
+                    // A variable or the context object as the whole input.
+                    _ => return Some(place(&path, &[]).into_iter().collect()),
+                }
+            }
+        };
+        let Some(parameters) = &state.parameters else {
+            return Some(match prefix {
+                Some(p) => vec![Place::Document(p)],
+                None => Vec::new(),
+            });
+        };
+        let prefix = prefix.unwrap_or_default();
+        let mut out = Vec::new();
+        // The paths of `.$` fields, nested templates included (a stack: no recursion).
+        let mut stack = vec![parameters];
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::Object(map) => {
+                    for (key, v) in map {
+                        if let (true, Value::String(text)) = (key.ends_with(".$"), v) {
+                            let paths: Vec<Path> = if is_intrinsic_call(text) {
+                                let call = IntrinsicCall::parse(text).ok()?;
+                                call.paths().into_iter().cloned().collect()
+                            } else {
+                                vec![Path::parse(text).ok()?]
+                            };
+                            out.extend(paths.iter().filter_map(|p| place(p, &prefix)));
+                        } else {
+                            stack.push(v);
+                        }
+                    }
+                }
+                Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+
+    /// True when a write at `a` can change what a read at `b` sees: one place holds the other.
+    /// A name against an index counts as overlapping, to stay on the safe side.
+    pub(super) fn overlap(a: &Place, b: &Place) -> bool {
+        match (a, b) {
+            (Place::Variable(x), Place::Variable(y)) => x == y,
+            (Place::Document(x), Place::Document(y)) => {
+                for (p, q) in x.iter().zip(y) {
+                    match (p, q) {
+                        (Step::Any, _) | (_, Step::Any) => return true,
+                        (Step::Name(m), Step::Name(n)) if m != n => return false,
+                        (Step::Index(i), Step::Index(j)) if i != j => return false,
+                        _ => {}
+                    }
+                }
+                true
+            }
+            _ => false,
         }
     }
 }

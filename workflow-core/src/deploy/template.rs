@@ -1,0 +1,445 @@
+//! An AWS SAM template that deploys a state machine: the machine
+//! (`AWS::Serverless::StateMachine`) with its definition and a `DefinitionSubstitutions` entry
+//! for every `${Name}` in it, one Lambda function per task of the workflow (a Rust binary on
+//! `provided.al2023`, handler `bootstrap`), a CloudWatch Logs log group and the logging and
+//! tracing settings, and the execution role with the least-privilege [`policy`](super::policy).
+//!
+//! The template is JSON: SAM and cfn-lint read JSON templates as they read YAML ones (JSON is
+//! YAML too), the definition is embedded exactly as exported, with no second encoding that
+//! could change a string or a number, and no YAML library is needed.
+//!
+//! What AWS documents, and where:
+//! * `AWS::Serverless::StateMachine` (`Definition`, `DefinitionSubstitutions`, `Role`,
+//!   `Logging`, `Tracing`, `Type`):
+//!   <https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-statemachine.html>;
+//! * a Rust function is a `provided.al2023` function whose handler is `bootstrap`, the binary
+//!   `cargo lambda build` writes to `target/lambda/<binary>/bootstrap`:
+//!   <https://docs.aws.amazon.com/lambda/latest/dg/lambda-rust.html>;
+//! * log levels `ALL`, `ERROR`, `FATAL`, `OFF`, and log groups named `/aws/vendedlogs/...` to
+//!   keep CloudWatch Logs' resource policy small:
+//!   <https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html>.
+//!
+//! ```
+//! use workflow_core::deploy::template::{TemplateOptions, template};
+//! use workflow_core::model::StateMachine;
+//!
+//! let machine = StateMachine::from_json_str(r#"{"StartAt": "Charge", "States": {
+//!     "Charge": {"Type": "Task", "Resource": "${ChargePayment}", "End": true}}}"#).unwrap();
+//! let t = template(&machine, &TemplateOptions::new("Payment"));
+//! let resources = &t.document["Resources"];
+//! assert_eq!(resources["ChargePaymentFunction"]["Properties"]["Environment"]["Variables"]["WORKFLOW_TASK"], "ChargePayment");
+//! assert_eq!(
+//!     resources["StateMachine"]["Properties"]["DefinitionSubstitutions"]["ChargePayment"],
+//!     serde_json::json!({"Fn::GetAtt": ["ChargePaymentFunction", "Arn"]})
+//! );
+//! ```
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use super::pattern::CfnValues;
+use super::policy::{Policy, PolicyOptions, policy};
+use super::substitutions;
+use crate::lint::{Finding, deployment_findings};
+use crate::model::StateMachine;
+use crate::plan::MachineType;
+
+/// The environment variable that tells a function which task it serves, so that one binary
+/// can serve every task of a workflow.
+pub const TASK_VARIABLE: &str = "WORKFLOW_TASK";
+
+/// How much a state machine logs to CloudWatch Logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LogLevel {
+    /// Every event.
+    All,
+    /// Errors: failed tasks, states and executions (the default here).
+    #[default]
+    Error,
+    /// Only the execution's own failure, time-out or abort.
+    Fatal,
+    /// Nothing: the template has no log group.
+    Off,
+}
+
+impl LogLevel {
+    /// `ALL`, `ERROR`, `FATAL` or `OFF`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::All => "ALL",
+            LogLevel::Error => "ERROR",
+            LogLevel::Fatal => "FATAL",
+            LogLevel::Off => "OFF",
+        }
+    }
+}
+
+/// The instruction set the functions are built for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Architecture {
+    /// `x86_64`, what `cargo lambda build` builds by default.
+    #[default]
+    X86_64,
+    /// `arm64` (Graviton), `cargo lambda build --arm64`.
+    Arm64,
+}
+
+impl Architecture {
+    /// `x86_64` or `arm64`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+/// What the template holds besides the definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TemplateOptions {
+    /// The state machine's name (the default of the template's `StateMachineName`).
+    pub name: String,
+    /// STANDARD or EXPRESS.
+    pub machine_type: MachineType,
+    /// The log level (the default of the template's `LogLevel`); `Off` leaves logging out.
+    pub log_level: LogLevel,
+    /// Whether the logs carry execution data (inputs and outputs): off by default, since
+    /// they may hold personal data.
+    pub include_execution_data: bool,
+    /// How long CloudWatch Logs keeps the machine's log events.
+    pub log_retention_days: u32,
+    /// X-Ray tracing of the state machine and its functions.
+    pub tracing: bool,
+    /// Where the functions' code is: the directory that holds the `bootstrap` binary
+    /// (`cargo lambda build` writes `target/lambda/<binary>/bootstrap`).
+    pub code_uri: String,
+    /// The functions' architecture.
+    pub architecture: Architecture,
+    /// The functions' memory, in MB.
+    pub memory_size: u32,
+    /// The functions' time-out, in seconds.
+    pub function_timeout_seconds: u32,
+}
+
+impl TemplateOptions {
+    /// The defaults for a machine of this name: STANDARD, logging at `ERROR` without
+    /// execution data, kept 30 days, no tracing, x86_64 functions of 128 MB and 30 s, code in
+    /// `target/lambda/tasks`.
+    pub fn new(name: impl Into<String>) -> TemplateOptions {
+        TemplateOptions {
+            name: name.into(),
+            machine_type: MachineType::Standard,
+            log_level: LogLevel::Error,
+            include_execution_data: false,
+            log_retention_days: 30,
+            tracing: false,
+            code_uri: "target/lambda/tasks".to_string(),
+            architecture: Architecture::X86_64,
+            memory_size: 128,
+            function_timeout_seconds: 30,
+        }
+    }
+
+    /// STANDARD or EXPRESS.
+    pub fn machine_type(mut self, machine_type: MachineType) -> TemplateOptions {
+        self.machine_type = machine_type;
+        self
+    }
+
+    /// The log level.
+    pub fn log_level(mut self, level: LogLevel) -> TemplateOptions {
+        self.log_level = level;
+        self
+    }
+
+    /// Whether the logs carry execution data.
+    pub fn include_execution_data(mut self, on: bool) -> TemplateOptions {
+        self.include_execution_data = on;
+        self
+    }
+
+    /// How long the logs are kept, in days.
+    pub fn log_retention_days(mut self, days: u32) -> TemplateOptions {
+        self.log_retention_days = days;
+        self
+    }
+
+    /// X-Ray tracing.
+    pub fn tracing(mut self, on: bool) -> TemplateOptions {
+        self.tracing = on;
+        self
+    }
+
+    /// Where the functions' code is.
+    pub fn code_uri(mut self, uri: impl Into<String>) -> TemplateOptions {
+        self.code_uri = uri.into();
+        self
+    }
+
+    /// The functions' architecture.
+    pub fn architecture(mut self, architecture: Architecture) -> TemplateOptions {
+        self.architecture = architecture;
+        self
+    }
+
+    /// The functions' memory, in MB.
+    pub fn memory_size(mut self, mb: u32) -> TemplateOptions {
+        self.memory_size = mb;
+        self
+    }
+
+    /// The functions' time-out, in seconds.
+    pub fn function_timeout_seconds(mut self, seconds: u32) -> TemplateOptions {
+        self.function_timeout_seconds = seconds;
+        self
+    }
+}
+
+/// A template, with the policy its role has and what the lint rules say of it.
+#[derive(Clone, Debug)]
+pub struct Template {
+    /// The template.
+    pub document: Value,
+    /// The role's policy (its notes say what it leaves to the user).
+    pub policy: Policy,
+    /// Deployment findings (an EXPRESS machine without logging).
+    pub findings: Vec<Finding>,
+}
+
+/// The template's fixed logical ids and parameters.
+const STATE_MACHINE: &str = "StateMachine";
+const ROLE: &str = "StateMachineRole";
+const LOG_GROUP: &str = "StateMachineLogGroup";
+const NAME_PARAMETER: &str = "StateMachineName";
+const LEVEL_PARAMETER: &str = "LogLevel";
+
+/// `charge-card` → `ChargeCard`: letters and digits only, as logical ids must be.
+fn pascal(name: &str) -> String {
+    let id: String = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    if id.is_empty() {
+        "Value".to_string()
+    } else {
+        id
+    }
+}
+
+/// A logical id not taken yet: `base`, else `base2`, `base3`, ...
+fn unique(base: String, taken: &mut BTreeSet<String>) -> String {
+    let mut id = base.clone();
+    let mut n = 2;
+    while taken.contains(&id) {
+        id = format!("{base}{n}");
+        n += 1;
+    }
+    taken.insert(id.clone());
+    id
+}
+
+/// How each substitution is filled in: by a function of the template or by a parameter.
+struct Substitution {
+    name: String,
+    /// The logical id of the function or of the parameter.
+    id: String,
+    function: bool,
+}
+
+/// The SAM template of a state machine.
+pub fn template(machine: &StateMachine, options: &TemplateOptions) -> Template {
+    let logging = options.log_level != LogLevel::Off;
+    let policy = policy(
+        machine,
+        &PolicyOptions::default()
+            .logging(logging)
+            .tracing(options.tracing),
+    );
+    let definition = machine.to_json();
+
+    let mut taken: BTreeSet<String> = [
+        STATE_MACHINE,
+        ROLE,
+        LOG_GROUP,
+        NAME_PARAMETER,
+        LEVEL_PARAMETER,
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let substitutions: Vec<Substitution> = substitutions(&definition)
+        .into_iter()
+        .map(|name| {
+            let function = policy.functions.contains(&name);
+            let base = if function {
+                format!("{}Function", pascal(&name))
+            } else {
+                pascal(&name)
+            };
+            Substitution {
+                id: unique(base, &mut taken),
+                name,
+                function,
+            }
+        })
+        .collect();
+    let fill = |name: &str| -> (String, Value) {
+        match substitutions.iter().find(|s| s.name == name) {
+            Some(s) if s.function => (
+                format!("{}.Arn", s.id),
+                json!({"Fn::GetAtt": [s.id, "Arn"]}),
+            ),
+            Some(s) => (s.id.clone(), json!({"Ref": s.id})),
+            // Every substitution of the definition is listed; a name from elsewhere is
+            // written as its own parameter's name.
+            None => (pascal(name), json!({"Ref": pascal(name)})),
+        }
+    };
+    let cfn = CfnValues {
+        state_machine_name: NAME_PARAMETER,
+        substitution: &fill,
+    };
+    let role_policy = policy.document(&|p| cfn.render(p));
+
+    let mut parameters = Map::new();
+    parameters.insert(
+        NAME_PARAMETER.into(),
+        json!({"Type": "String", "Default": options.name,
+               "Description": "The state machine's name (unique in the account and region)."}),
+    );
+    if logging {
+        parameters.insert(
+            LEVEL_PARAMETER.into(),
+            json!({"Type": "String", "Default": options.log_level.as_str(),
+                   "AllowedValues": ["ALL", "ERROR", "FATAL", "OFF"],
+                   "Description": "What the state machine logs to CloudWatch Logs."}),
+        );
+    }
+    for s in substitutions.iter().filter(|s| !s.function) {
+        let what = policy
+            .uses
+            .iter()
+            .find(|u| u.name == s.name)
+            .map(|u| format!(": {}", u.what))
+            .unwrap_or_default();
+        parameters.insert(
+            s.id.clone(),
+            json!({"Type": "String",
+                   "Description": format!("The value of ${{{}}} in the definition{what}.", s.name)}),
+        );
+    }
+
+    let mut resources = Map::new();
+    for s in substitutions.iter().filter(|s| s.function) {
+        resources.insert(
+            s.id.clone(),
+            json!({"Type": "AWS::Serverless::Function", "Properties": {
+                "Description": format!("The task {} of {}.", s.name, options.name),
+                "Environment": {"Variables": {TASK_VARIABLE: s.name}},
+            }}),
+        );
+    }
+    if logging {
+        resources.insert(
+            LOG_GROUP.into(),
+            json!({"Type": "AWS::Logs::LogGroup", "Properties": {
+                "LogGroupName": {"Fn::Sub": format!("/aws/vendedlogs/states/${{{NAME_PARAMETER}}}")},
+                "RetentionInDays": options.log_retention_days,
+            }}),
+        );
+    }
+    resources.insert(
+        ROLE.into(),
+        json!({"Type": "AWS::IAM::Role", "Properties": {
+            "Description": format!("The execution role of the state machine {}: what its tasks call, nothing more.", options.name),
+            // Step Functions assumes the role for this account's state machines only.
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            }]},
+            "Policies": [{"PolicyName": "StateMachine", "PolicyDocument": role_policy}],
+        }}),
+    );
+    let mut machine_properties = Map::new();
+    machine_properties.insert("Name".into(), json!({"Ref": NAME_PARAMETER}));
+    machine_properties.insert("Type".into(), json!(options.machine_type.as_str()));
+    machine_properties.insert("Definition".into(), definition);
+    if !substitutions.is_empty() {
+        let entries: Map<String, Value> = substitutions
+            .iter()
+            .map(|s| (s.name.clone(), fill(&s.name).1))
+            .collect();
+        machine_properties.insert("DefinitionSubstitutions".into(), Value::Object(entries));
+    }
+    machine_properties.insert("Role".into(), json!({"Fn::GetAtt": [ROLE, "Arn"]}));
+    if logging {
+        machine_properties.insert(
+            "Logging".into(),
+            json!({
+                "Level": {"Ref": LEVEL_PARAMETER},
+                "IncludeExecutionData": options.include_execution_data,
+                "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [LOG_GROUP, "Arn"]}}}],
+            }),
+        );
+    }
+    machine_properties.insert("Tracing".into(), json!({"Enabled": options.tracing}));
+    resources.insert(
+        STATE_MACHINE.into(),
+        json!({"Type": "AWS::Serverless::StateMachine", "Properties": machine_properties}),
+    );
+
+    let mut document = Map::new();
+    document.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    document.insert("Transform".into(), json!("AWS::Serverless-2016-10-31"));
+    document.insert(
+        "Description".into(),
+        json!(format!(
+            "The state machine {}, its tasks as Lambda functions and the role it runs as.",
+            options.name
+        )),
+    );
+    document.insert("Parameters".into(), Value::Object(parameters));
+    if substitutions.iter().any(|s| s.function) {
+        let mut function = json!({
+            "Runtime": "provided.al2023",
+            "Handler": "bootstrap",
+            "CodeUri": options.code_uri,
+            "Architectures": [options.architecture.as_str()],
+            "MemorySize": options.memory_size,
+            "Timeout": options.function_timeout_seconds,
+        });
+        if options.tracing {
+            function["Tracing"] = json!("Active");
+        }
+        document.insert("Globals".into(), json!({ "Function": function }));
+    }
+    document.insert("Resources".into(), Value::Object(resources));
+    document.insert(
+        "Outputs".into(),
+        json!({
+            "StateMachineArn": {"Description": "The state machine's ARN.", "Value": {"Ref": STATE_MACHINE}},
+            "StateMachineRoleArn": {"Description": "The ARN of its execution role.", "Value": {"Fn::GetAtt": [ROLE, "Arn"]}},
+        }),
+    );
+
+    let findings = deployment_findings(
+        options.machine_type,
+        logging.then_some(options.log_level.as_str()),
+        &format!("/Resources/{STATE_MACHINE}/Properties"),
+    );
+    Template {
+        document: Value::Object(document),
+        policy,
+        findings,
+    }
+}

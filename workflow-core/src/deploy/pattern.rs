@@ -144,6 +144,30 @@ pub struct PlainValues {
 }
 
 impl PlainValues {
+    /// The partition (`aws` when `None`).
+    pub fn partition(mut self, partition: Option<String>) -> PlainValues {
+        self.partition = partition;
+        self
+    }
+
+    /// The region.
+    pub fn region(mut self, region: Option<String>) -> PlainValues {
+        self.region = region;
+        self
+    }
+
+    /// The account id.
+    pub fn account(mut self, account: Option<String>) -> PlainValues {
+        self.account = account;
+        self
+    }
+
+    /// The state machine's name.
+    pub fn state_machine_name(mut self, name: Option<String>) -> PlainValues {
+        self.state_machine_name = name;
+        self
+    }
+
     /// Writes a pattern as the text of a policy: a piece with no value is `*` (the
     /// substitutions have been replaced in the definition before, so those left have none).
     pub fn render(&self, pattern: &Pattern) -> String {
@@ -258,12 +282,10 @@ mod tests {
         let table = Pattern::arn("dynamodb", pieces("table/${Orders}"));
         let unknown = PlainValues::default();
         assert_eq!(unknown.render(&table), "arn:aws:dynamodb:*:*:table/*");
-        let known = PlainValues {
-            partition: Some("aws-cn".into()),
-            region: Some("cn-north-1".into()),
-            account: Some("123456789012".into()),
-            state_machine_name: None,
-        };
+        let known = PlainValues::default()
+            .partition(Some("aws-cn".into()))
+            .region(Some("cn-north-1".into()))
+            .account(Some("123456789012".into()));
         assert_eq!(
             known.render(&table),
             "arn:aws-cn:dynamodb:cn-north-1:123456789012:table/*"

@@ -177,7 +177,14 @@ fn statement_json(statement: &Statement, render: &dyn Fn(&Pattern) -> Value) -> 
     let resource = if statement.resources.iter().any(Pattern::is_any) {
         json!("*")
     } else {
-        Value::Array(statement.resources.iter().map(render).collect())
+        // Patterns that differ may be written alike (two substitutions without values).
+        let mut rendered: Vec<Value> = Vec::new();
+        for value in statement.resources.iter().map(render) {
+            if !rendered.contains(&value) {
+                rendered.push(value);
+            }
+        }
+        Value::Array(rendered)
     };
     out.insert("Resource".into(), resource);
     if !statement.conditions.is_empty() {

@@ -279,6 +279,61 @@ pub fn deployment_findings(
     }]
 }
 
+/// The deployment findings of the state machines of a CloudFormation or SAM template
+/// (`AWS::StepFunctions::StateMachine`, `AWS::Serverless::StateMachine`): their type and log
+/// level as written, or as the default of the parameter they refer to. A level the template
+/// leaves to something else (a condition, an import) counts as logging.
+pub fn template_findings(template: &Value) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
+        return findings;
+    };
+    let resolve = |value: &Value| -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(map) => {
+                let parameter = map.get("Ref")?.as_str()?;
+                let default = template.pointer(&format!(
+                    "/Parameters/{}/Default",
+                    parameter.replace('~', "~0").replace('/', "~1")
+                ))?;
+                default.as_str().map(str::to_string)
+            }
+            _ => None,
+        }
+    };
+    for (id, resource) in resources {
+        let (type_field, logging_field) = match resource.get("Type").and_then(Value::as_str) {
+            Some("AWS::Serverless::StateMachine") => ("Type", "Logging"),
+            Some("AWS::StepFunctions::StateMachine") => {
+                ("StateMachineType", "LoggingConfiguration")
+            }
+            _ => continue,
+        };
+        let properties = resource.get("Properties");
+        let field = |name: &str| properties.and_then(|p| p.get(name));
+        let machine_type = match field(type_field).and_then(resolve).as_deref() {
+            Some("EXPRESS") => MachineType::Express,
+            _ => MachineType::Standard,
+        };
+        let level = match field(logging_field) {
+            None => None,
+            Some(logging) => match logging.get("Level") {
+                // Without a Level, Step Functions does not log (its default is OFF).
+                None => Some("OFF".to_string()),
+                Some(level) => Some(resolve(level).unwrap_or_else(|| "ERROR".to_string())),
+            },
+        };
+        let pointer = push_pointer("/Resources", id) + "/Properties";
+        findings.extend(deployment_findings(
+            machine_type,
+            level.as_deref(),
+            &pointer,
+        ));
+    }
+    findings
+}
+
 /// The fewest Pass states in a row that [`rules::PASS_CHAIN`] reports.
 pub const PASS_CHAIN_MIN: usize = 3;
 
@@ -1096,6 +1151,159 @@ mod tests {
                 "/States/ChargeCard/Catch".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn chains_of_pass_states() {
+        let chain = r#"{"StartAt": "Shape", "States": {
+            "Shape": {"Type": "Pass", "Parameters": {"id.$": "$.id"}, "Next": "Stamp"},
+            "Stamp": {"Type": "Pass", "Result": "now", "ResultPath": "$.at", "Next": "Tag"},
+            "Tag": {"Type": "Pass", "Result": "web", "ResultPath": "$.channel", "Next": "Done"},
+            "Done": {"Type": "Succeed"}}}"#;
+        assert_eq!(
+            ids(chain, MachineType::Standard),
+            vec![("pass-chain", "/States/Shape".to_string())]
+        );
+        // Two in a row are no chain.
+        let two = chain.replace(r#""Next": "Tag""#, r#""Next": "Done""#);
+        assert_eq!(ids(&two, MachineType::Standard), vec![]);
+        // A state entered from elsewhere too cannot be merged into the one before it: the
+        // chains are Shape alone and Stamp -> Tag.
+        let entered = chain.replace(
+            r#""Done": {"Type": "Succeed"}"#,
+            r#""Done": {"Type": "Choice", "Choices": [{"Variable": "$.again", "BooleanEquals": true, "Next": "Stamp"}], "Default": "End"},
+               "End": {"Type": "Succeed"}"#,
+        );
+        assert_eq!(ids(&entered, MachineType::Standard), vec![]);
+        // Inside a Parallel branch too.
+        let nested = format!(
+            r#"{{"StartAt": "P", "States": {{"P": {{"Type": "Parallel", "End": true, "Branches": [{chain}]}}}}}}"#
+        );
+        assert_eq!(
+            ids(&nested, MachineType::Standard),
+            vec![(
+                "pass-chain",
+                "/States/P/Branches/0/States/Shape".to_string()
+            )]
+        );
+    }
+
+    /// Two Tasks, Charge then Ship, with Charge's and Ship's fields.
+    fn two_tasks(charge: &str, ship: &str) -> Vec<(&'static str, String)> {
+        let text = format!(
+            r#"{{"StartAt": "Charge", "States": {{
+                "Charge": {{{GOOD_TASK}, "Next": "Ship"{charge}}},
+                "Ship": {{{}, "End": true{ship}}},
+                "Failed": {{"Type": "Fail"}}}}}}"#,
+            GOOD_TASK.replace("${Charge}", "${Ship}")
+        );
+        ids(&text, MachineType::Standard)
+            .into_iter()
+            .filter(|(id, _)| *id == "independent-tasks")
+            .collect()
+    }
+
+    #[test]
+    fn tasks_that_could_run_in_parallel() {
+        let found = vec![("independent-tasks", "/States/Charge".to_string())];
+        // Ship reads the order; Charge writes the payment beside it.
+        let reads_order = r#", "Parameters": {"id.$": "$.order.id", "items.$": "$.order.items"}"#;
+        assert_eq!(
+            two_tasks(r#", "ResultPath": "$.payment""#, reads_order),
+            found
+        );
+        // ... and an intrinsic function of the order, and the context object.
+        let intrinsic = r#", "Parameters": {"label.$": "States.Format('{}', $.order.id)", "token.$": "$$.Task.Token"}"#;
+        assert_eq!(
+            two_tasks(r#", "ResultPath": "$.payment""#, intrinsic),
+            found
+        );
+        // Charge's result discarded: Ship cannot depend on it.
+        assert_eq!(two_tasks(r#", "ResultPath": null"#, ""), found);
+        // Ship's InputPath is beside what Charge writes.
+        assert_eq!(
+            two_tasks(
+                r#", "ResultPath": "$.payment""#,
+                r#", "InputPath": "$.order""#
+            ),
+            found
+        );
+    }
+
+    #[test]
+    fn tasks_that_depend_on_the_one_before() {
+        let payment = r#", "ResultPath": "$.payment""#;
+        for (charge, ship) in [
+            // Charge's result replaces the whole document.
+            ("", r#", "Parameters": {"id.$": "$.order.id"}"#),
+            // Ship reads what Charge writes, or all of the document, or a part of it.
+            (
+                payment,
+                r#", "Parameters": {"amount.$": "$.payment.amount"}"#,
+            ),
+            (payment, ""),
+            (payment, r#", "InputPath": "$.payment""#),
+            (payment, r#", "Parameters": {"all.$": "$"}"#),
+            (
+                payment,
+                r#", "Parameters": {"n.$": "States.ArrayLength($.payment.items)"}"#,
+            ),
+            (
+                payment,
+                r#", "InputPath": "$", "Parameters": {"p.$": "$.payment.id"}"#,
+            ),
+            // A variable Charge assigns.
+            (
+                r#", "ResultPath": null, "Assign": {"paid.$": "$.amount"}"#,
+                r#", "Parameters": {"paid.$": "$paid"}"#,
+            ),
+            // Charge reshapes what Ship receives.
+            (
+                r#", "ResultPath": "$.payment", "OutputPath": "$.order""#,
+                r#", "Parameters": {"id.$": "$.id"}"#,
+            ),
+        ] {
+            assert_eq!(two_tasks(charge, ship), vec![], "{charge} {ship}");
+        }
+    }
+
+    #[test]
+    fn express_machines_deployed_without_logging() {
+        let found = |t: Value| -> Vec<String> {
+            template_findings(&t)
+                .into_iter()
+                .map(|f| f.pointer)
+                .collect()
+        };
+        let sam = |properties: Value| serde_json::json!({"Resources": {"Machine": {"Type": "AWS::Serverless::StateMachine", "Properties": properties}}});
+        let express = serde_json::json!({"Type": "EXPRESS"});
+        assert_eq!(
+            found(sam(express.clone())),
+            ["/Resources/Machine/Properties"]
+        );
+        assert_eq!(
+            found(sam(
+                serde_json::json!({"Type": "EXPRESS", "Logging": {"Level": "ERROR", "Destinations": []}})
+            )),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            found(sam(
+                serde_json::json!({"Type": "EXPRESS", "Logging": {"Level": "OFF"}})
+            )),
+            ["/Resources/Machine/Properties"]
+        );
+        // A level from a parameter: its default.
+        let mut with_parameter =
+            sam(serde_json::json!({"Type": "EXPRESS", "Logging": {"Level": {"Ref": "Level"}}}));
+        with_parameter["Parameters"] =
+            serde_json::json!({"Level": {"Type": "String", "Default": "OFF"}});
+        assert_eq!(found(with_parameter), ["/Resources/Machine/Properties"]);
+        // CloudFormation's own resource, and a STANDARD machine.
+        let cfn = serde_json::json!({"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"StateMachineType": "EXPRESS"}}}});
+        assert_eq!(found(cfn), ["/Resources/M/Properties"]);
+        assert_eq!(found(sam(serde_json::json!({}))), Vec::<String>::new());
     }
 
     #[test]

@@ -99,3 +99,33 @@ pub fn substitute(definition: &mut Value, value_of: &dyn Fn(&str) -> Option<Stri
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_in_keys_and_values_in_order() {
+        let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Task",
+            "Resource": "${Charge}", "Parameters": {"${Field}.$": "$.x", "t": "${Table}-${Charge}"},
+            "End": true}}});
+        assert_eq!(substitutions(&definition), ["Charge", "Field", "Table"]);
+    }
+
+    #[test]
+    fn known_placeholders_are_filled_in_and_the_others_kept() {
+        let mut definition = json!({"a": "${Charge}", "b": ["x-${Table}-${Other}"], "${Key}": 1});
+        substitute(&mut definition, &|name| match name {
+            "Charge" => Some("arn:aws:lambda:eu-west-1:1:function:charge".into()),
+            "Table" => Some("orders".into()),
+            "Key" => Some("k".into()),
+            _ => None,
+        });
+        assert_eq!(
+            definition,
+            json!({"a": "arn:aws:lambda:eu-west-1:1:function:charge", "b": ["x-orders-${Other}"], "k": 1})
+        );
+    }
+}

@@ -1048,3 +1048,525 @@ fn distributed(map: &MapState) -> bool {
         .and_then(Value::as_str)
         == Some("DISTRIBUTED")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::pattern::PlainValues;
+
+    /// The policy of a machine of the given states, written with region `r` and account
+    /// `a` so that what the definition leaves open stands out from what it wrote.
+    fn document_with(states: &str, options: &PolicyOptions) -> (Value, Policy) {
+        let text = format!(r#"{{"StartAt": "First", "States": {states}}}"#);
+        let machine = StateMachine::from_json_str(&text).unwrap();
+        let policy = policy(&machine, options);
+        let values = PlainValues::default()
+            .region(Some("r".into()))
+            .account(Some("a".into()))
+            .state_machine_name(Some("Self".into()));
+        (
+            policy.document(&|p| Value::String(values.render(p))),
+            policy,
+        )
+    }
+
+    fn document(states: &str) -> Value {
+        document_with(states, &PolicyOptions::default()).0
+    }
+
+    /// One Task state named First, with `fields` after its Type.
+    fn task(fields: &str) -> String {
+        format!(r#"{{"First": {{"Type": "Task", {fields}, "End": true}}}}"#)
+    }
+
+    fn statements(document: &Value) -> Vec<(Vec<String>, Value)> {
+        document["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let actions = s["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect();
+                (actions, s["Resource"].clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lambda_functions_named_every_way() {
+        // A function ARN in Resource is invoked as written, its qualifier included.
+        let d = document(&task(
+            r#""Resource": "arn:aws:lambda:eu-west-1:123456789012:function:validate:live""#,
+        ));
+        assert_eq!(
+            statements(&d),
+            vec![(
+                vec!["lambda:InvokeFunction".to_string()],
+                json!(["arn:aws:lambda:eu-west-1:123456789012:function:validate:live"])
+            )]
+        );
+        // lambda:invoke: a name with a Qualifier, a partial ARN, a full ARN.
+        for (parameters, resource) in [
+            (
+                r#"{"FunctionName": "price", "Qualifier": "prod"}"#,
+                "arn:aws:lambda:r:a:function:price:prod",
+            ),
+            (
+                r#"{"FunctionName": "price:7"}"#,
+                "arn:aws:lambda:r:a:function:price:7",
+            ),
+            (
+                r#"{"FunctionName": "111122223333:function:price"}"#,
+                "arn:aws:lambda:r:111122223333:function:price",
+            ),
+            (
+                r#"{"FunctionName": "arn:aws:lambda:us-east-2:111122223333:function:price"}"#,
+                "arn:aws:lambda:us-east-2:111122223333:function:price",
+            ),
+            // A qualifier read at run time may be any version or alias.
+            (
+                r#"{"FunctionName": "price", "Qualifier.$": "$.alias"}"#,
+                "arn:aws:lambda:r:a:function:price:*",
+            ),
+        ] {
+            let d = document(&task(&format!(
+                r#""Resource": "arn:aws:states:::lambda:invoke", "Parameters": {parameters}"#
+            )));
+            assert_eq!(
+                d["Statement"][0]["Resource"],
+                json!([resource]),
+                "{parameters}"
+            );
+        }
+        // A function read from the input is any function (AWS's dynamic policy).
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName.$": "$.f"}"#,
+        ));
+        assert_eq!(d["Statement"][0]["Resource"], "*");
+    }
+
+    #[test]
+    fn substitutions_for_functions_are_the_workflows_functions() {
+        let states = r#"{
+            "First": {"Type": "Task", "Resource": "${Charge}", "Next": "Ask"},
+            "Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": "${Approve}", "Payload": {"t.$": "$$.Task.Token"}}, "Next": "Again"},
+            "Again": {"Type": "Task", "Resource": "${Charge}", "End": true}}"#;
+        let (d, policy) = document_with(states, &PolicyOptions::default());
+        assert_eq!(policy.functions, vec!["Charge", "Approve"]);
+        // One statement; without a value, a substitution is any function in the account.
+        assert_eq!(
+            statements(&d),
+            vec![(
+                vec!["lambda:InvokeFunction".to_string()],
+                json!(["arn:aws:lambda:r:a:function:*"])
+            )]
+        );
+        assert_eq!(policy.statements[0].resources.len(), 2);
+        assert!(policy.uses.iter().all(|u| u.what == FUNCTION_ARN));
+    }
+
+    #[test]
+    fn dynamodb_grants_the_action_called_on_its_table() {
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::dynamodb:updateItem", "Parameters": {"TableName": "Orders", "Key": {}}"#,
+        ));
+        assert_eq!(
+            statements(&d),
+            vec![(
+                vec!["dynamodb:UpdateItem".to_string()],
+                json!(["arn:aws:dynamodb:r:a:table/Orders"])
+            )]
+        );
+        let (d, policy) = document_with(
+            &task(
+                r#""Resource": "arn:aws:states:::dynamodb:getItem", "Parameters": {"TableName": "${Table}", "Key": {}}"#,
+            ),
+            &PolicyOptions::default(),
+        );
+        assert_eq!(
+            d["Statement"][0]["Resource"],
+            json!(["arn:aws:dynamodb:r:a:table/*"])
+        );
+        assert_eq!(policy.uses[0].what, "the name of a DynamoDB table");
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::dynamodb:deleteItem", "Parameters": {"TableName.$": "$.t", "Key": {}}"#,
+        ));
+        assert_eq!(d["Statement"][0]["Resource"], "*");
+    }
+
+    #[test]
+    fn sns_publishes_to_its_topic_or_anywhere() {
+        let topic = "arn:aws:sns:eu-west-1:123456789012:orders";
+        let d = document(&task(&format!(
+            r#""Resource": "arn:aws:states:::sns:publish", "Parameters": {{"TopicArn": "{topic}", "Message": "m"}}"#
+        )));
+        assert_eq!(d["Statement"][0]["Resource"], json!([topic]));
+        // AWS's policy for a TargetArn or a PhoneNumber is on `*`.
+        for parameters in [
+            r#"{"PhoneNumber": "+15555550100", "Message": "m"}"#,
+            r#"{"TargetArn": "arn:aws:sns:eu-west-1:123456789012:endpoint/x", "Message": "m"}"#,
+            r#"{"TopicArn.$": "$.topic", "Message": "m"}"#,
+        ] {
+            let d = document(&task(&format!(
+                r#""Resource": "arn:aws:states:::sns:publish", "Parameters": {parameters}"#
+            )));
+            assert_eq!(d["Statement"][0]["Resource"], "*", "{parameters}");
+        }
+    }
+
+    #[test]
+    fn sqs_queue_urls_become_queue_arns() {
+        for (url, arn) in [
+            (
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/packing",
+                "arn:aws:sqs:eu-west-1:123456789012:packing",
+            ),
+            (
+                "https://eu-west-1.queue.amazonaws.com/123456789012/packing",
+                "arn:aws:sqs:eu-west-1:123456789012:packing",
+            ),
+            (
+                "https://queue.amazonaws.com/123456789012/packing",
+                "arn:aws:sqs:us-east-1:123456789012:packing",
+            ),
+        ] {
+            let d = document(&task(&format!(
+                r#""Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {{"QueueUrl": "{url}", "MessageBody": "m"}}"#
+            )));
+            assert_eq!(d["Statement"][0]["Resource"], json!([arn]), "{url}");
+            assert_eq!(d["Statement"][0]["Action"], json!(["sqs:SendMessage"]));
+        }
+        // A substituted URL: the account and name are its fields, unknown here.
+        let (d, policy) = document_with(
+            &task(
+                r#""Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Parameters": {"QueueUrl": "${Queue}", "MessageBody": {"t.$": "$$.Task.Token"}}"#,
+            ),
+            &PolicyOptions::default(),
+        );
+        assert_eq!(d["Statement"][0]["Resource"], json!(["arn:aws:sqs:r:*:*"]));
+        assert!(
+            matches!(&policy.statements[0].resources[0], Pattern::Pieces(p)
+            if p.contains(&Piece::SubstitutionField { name: "Queue".into(), separator: '/', index: 4 }))
+        );
+        let (d, policy) = document_with(
+            &task(
+                r#""Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {"QueueUrl": "not a url", "MessageBody": "m"}"#,
+            ),
+            &PolicyOptions::default(),
+        );
+        assert_eq!(d["Statement"][0]["Resource"], "*");
+        assert_eq!(policy.notes[0].pointer, "/States/First/Resource");
+    }
+
+    #[test]
+    fn eventbridge_puts_on_the_buses_of_its_entries() {
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::events:putEvents", "Parameters": {"Entries": [
+                {"Detail": {}, "DetailType": "t", "Source": "s"},
+                {"Detail": {}, "DetailType": "t", "Source": "s", "EventBusName": "partners"},
+                {"Detail": {}, "DetailType": "t", "Source": "s", "EventBusName": "arn:aws:events:eu-west-1:123456789012:event-bus/audit"}]}"#,
+        ));
+        assert_eq!(
+            d["Statement"][0]["Resource"],
+            json!([
+                "arn:aws:events:r:a:event-bus/default",
+                "arn:aws:events:r:a:event-bus/partners",
+                "arn:aws:events:eu-west-1:123456789012:event-bus/audit"
+            ])
+        );
+        // Dynamic entries: AWS's documented `arn:aws:events:*:*:event-bus/*`.
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::events:putEvents", "Parameters": {"Entries.$": "$.entries"}"#,
+        ));
+        assert_eq!(
+            d["Statement"][0]["Resource"],
+            json!(["arn:aws:events:*:*:event-bus/*"])
+        );
+    }
+
+    #[test]
+    fn child_executions_with_and_without_sync() {
+        let child = "arn:aws:states:eu-west-1:123456789012:stateMachine:Child";
+        let start = |pattern: &str| {
+            document(&task(&format!(
+                r#""Resource": "arn:aws:states:::states:startExecution{pattern}", "Parameters": {{"StateMachineArn": "{child}", "Input.$": "$"}}"#
+            )))
+        };
+        // Fire and forget, and a callback: StartExecution alone.
+        for pattern in ["", ".waitForTaskToken"] {
+            assert_eq!(
+                statements(&start(pattern)),
+                vec![(vec!["states:StartExecution".to_string()], json!([child]))],
+                "{pattern}"
+            );
+        }
+        // `.sync` and `.sync:2`: the child's executions and the managed rule too.
+        for pattern in [".sync", ".sync:2"] {
+            assert_eq!(
+                statements(&start(pattern)),
+                vec![
+                    (vec!["states:StartExecution".to_string()], json!([child])),
+                    (
+                        vec![
+                            "states:DescribeExecution".to_string(),
+                            "states:StopExecution".to_string()
+                        ],
+                        json!(["arn:aws:states:eu-west-1:123456789012:execution:Child:*"])
+                    ),
+                    (
+                        vec![
+                            "events:PutTargets".to_string(),
+                            "events:PutRule".to_string(),
+                            "events:DescribeRule".to_string()
+                        ],
+                        json!([
+                            "arn:aws:events:r:a:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+                        ])
+                    ),
+                ],
+                "{pattern}"
+            );
+        }
+        // A substituted child: its name is field 6 of its ARN, filled in by the stack.
+        let (_, policy) = document_with(
+            &task(
+                r#""Resource": "arn:aws:states:::states:startExecution.sync:2", "Parameters": {"StateMachineArn": "${Child}", "Input.$": "$"}"#,
+            ),
+            &PolicyOptions::default(),
+        );
+        assert!(
+            matches!(&policy.statements[0].resources[0], Pattern::Substituted { name, .. } if name == "Child")
+        );
+        assert!(
+            matches!(&policy.statements[1].resources[0], Pattern::Pieces(p)
+            if p.contains(&Piece::SubstitutionField { name: "Child".into(), separator: ':', index: 6 }))
+        );
+    }
+
+    #[test]
+    fn ecs_runs_the_task_definition_it_names() {
+        for (definition, arn) in [
+            // A family alone runs its latest revision: any revision of the family.
+            ("render", "arn:aws:ecs:r:a:task-definition/render:*"),
+            ("render:4", "arn:aws:ecs:r:a:task-definition/render:4"),
+            (
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/render",
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/render:*",
+            ),
+            (
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/render:4",
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/render:4",
+            ),
+        ] {
+            let (d, policy) = document_with(
+                &task(&format!(
+                    r#""Resource": "arn:aws:states:::ecs:runTask", "Parameters": {{"TaskDefinition": "{definition}"}}"#
+                )),
+                &PolicyOptions::default(),
+            );
+            assert_eq!(
+                statements(&d),
+                vec![(vec!["ecs:RunTask".to_string()], json!([arn]))],
+                "{definition}"
+            );
+            assert!(policy.notes[0].message.contains("iam:PassRole"));
+        }
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::ecs:runTask.sync", "Parameters": {"TaskDefinition": "render"}"#,
+        ));
+        let s = statements(&d);
+        assert_eq!(
+            s[1],
+            (
+                vec!["ecs:StopTask".to_string(), "ecs:DescribeTasks".to_string()],
+                json!("*")
+            )
+        );
+        assert_eq!(
+            s[2].1,
+            json!(["arn:aws:events:r:a:rule/StepFunctionsGetEventsForECSTaskRule"])
+        );
+        // Dynamic: AWS puts the three actions on `*` together.
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::ecs:runTask.sync", "Parameters": {"TaskDefinition.$": "$.td"}"#,
+        ));
+        assert_eq!(statements(&d)[0].0.len(), 3);
+        assert_eq!(statements(&d)[0].1, "*");
+    }
+
+    #[test]
+    fn batch_and_glue_are_on_any_resource_as_aws_documents() {
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::batch:submitJob.sync", "Parameters": {"JobName": "j", "JobQueue": "q", "JobDefinition": "d"}"#,
+        ));
+        let s = statements(&d);
+        assert_eq!(
+            s[0],
+            (
+                vec![
+                    "batch:SubmitJob".into(),
+                    "batch:DescribeJobs".into(),
+                    "batch:TerminateJob".into()
+                ],
+                json!("*")
+            )
+        );
+        assert_eq!(
+            s[1].1,
+            json!(["arn:aws:events:r:a:rule/StepFunctionsGetEventsForBatchJobsRule"])
+        );
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::glue:startJobRun", "Parameters": {"JobName": "j"}"#,
+        ));
+        assert_eq!(
+            statements(&d),
+            vec![(vec!["glue:StartJobRun".to_string()], json!("*"))]
+        );
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::glue:startJobRun.sync", "Parameters": {"JobName": "j"}"#,
+        ));
+        assert_eq!(statements(&d)[0].0.len(), 4);
+    }
+
+    #[test]
+    fn http_tasks_invoke_their_endpoint_through_their_connection() {
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::http:invoke", "Parameters": {
+                "ApiEndpoint": "https://api.example.com/orders", "Method": "POST",
+                "Authentication": {"ConnectionArn": "arn:aws:events:eu-west-1:123456789012:connection/example/0b7c"}}"#,
+        ));
+        let s = &d["Statement"];
+        assert_eq!(s[0]["Action"], json!(["states:InvokeHTTPEndpoint"]));
+        assert_eq!(
+            s[0]["Resource"],
+            json!(["arn:aws:states:r:a:stateMachine:Self"])
+        );
+        assert_eq!(
+            s[0]["Condition"],
+            json!({"StringEquals": {"states:HTTPMethod": "POST"},
+                   "StringLike": {"states:HTTPEndpoint": "https://api.example.com/orders"}})
+        );
+        assert_eq!(
+            s[1]["Resource"],
+            json!(["arn:aws:events:eu-west-1:123456789012:connection/example/0b7c"])
+        );
+        assert_eq!(
+            s[2]["Resource"],
+            json!([
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:events!connection/example/*"
+            ])
+        );
+        // A method and an endpoint read at run time set no condition.
+        let d = document(&task(
+            r#""Resource": "arn:aws:states:::http:invoke", "Parameters": {
+                "ApiEndpoint.$": "$.url", "Method.$": "$.method",
+                "Authentication": {"ConnectionArn.$": "$.connection"}}"#,
+        ));
+        assert!(d["Statement"][0].get("Condition").is_none());
+        assert_eq!(
+            d["Statement"][1]["Resource"],
+            json!(["arn:aws:events:r:a:connection/*"])
+        );
+    }
+
+    #[test]
+    fn a_machine_without_permissions_to_grant_denies_everything() {
+        // AWS: "For a state machine that has only Activity tasks, or no tasks at all, use an
+        // IAM policy that denies access to all actions and resources".
+        for states in [
+            task(r#""Resource": "arn:aws:states:eu-west-1:123456789012:activity:pack""#),
+            r#"{"First": {"Type": "Pass", "End": true}}"#.to_string(),
+        ] {
+            assert_eq!(
+                document(&states),
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]})
+            );
+        }
+    }
+
+    #[test]
+    fn distributed_maps_start_their_own_children_and_read_and_write_s3() {
+        let states = r#"{"First": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "in", "Prefix": "orders/"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Ship", "States": {"Ship": {"Type": "Task", "Resource": "${Ship}", "End": true}}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "results/"}},
+            "End": true}}"#;
+        let d = document(states);
+        let s = &d["Statement"];
+        assert_eq!(s[0]["Action"], json!(["states:StartExecution"]));
+        assert_eq!(
+            s[0]["Resource"],
+            json!(["arn:aws:states:r:a:stateMachine:Self"])
+        );
+        assert_eq!(
+            s[1]["Resource"],
+            json!(["arn:aws:states:r:a:execution:Self/*"])
+        );
+        assert_eq!(s[2]["Action"], json!(["s3:ListBucket"]));
+        assert_eq!(s[2]["Resource"], json!(["arn:aws:s3:::in"]));
+        assert_eq!(
+            s[2]["Condition"],
+            json!({"StringLike": {"s3:prefix": "orders/*"}})
+        );
+        assert_eq!(s[3]["Resource"], json!(["arn:aws:s3:::out/results/*"]));
+        assert_eq!(s[4]["Action"], json!(["lambda:InvokeFunction"]));
+        // An inline Map needs nothing of its own.
+        let inline = states.replace(r#""Mode": "DISTRIBUTED", "ExecutionType": "STANDARD""#, r#""Mode": "INLINE""#)
+            .replace(r#""ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "in", "Prefix": "orders/"}},"#, "")
+            .replace(r#""ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "results/"}},"#, "");
+        assert_eq!(statements(&document(&inline)).len(), 1);
+    }
+
+    #[test]
+    fn jsonata_arguments_read_at_run_time_are_dynamic() {
+        let d = document(&task(
+            r#""QueryLanguage": "JSONata", "Resource": "arn:aws:states:::dynamodb:getItem",
+               "Arguments": {"TableName": "{% $states.input.table %}", "Key": {}}"#,
+        ));
+        assert_eq!(d["Statement"][0]["Resource"], "*");
+        let d = document(&task(
+            r#""QueryLanguage": "JSONata", "Resource": "arn:aws:states:::dynamodb:getItem",
+               "Arguments": {"TableName": "Orders", "Key": "{% $states.input.key %}"}"#,
+        ));
+        assert_eq!(
+            d["Statement"][0]["Resource"],
+            json!(["arn:aws:dynamodb:r:a:table/Orders"])
+        );
+    }
+
+    #[test]
+    fn logging_and_tracing_add_their_statements() {
+        let (d, _) = document_with(
+            &task(r#""Resource": "${Charge}""#),
+            &PolicyOptions::default().logging(true).tracing(true),
+        );
+        let s = statements(&d);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[1].0[0], "logs:CreateLogDelivery");
+        assert_eq!(s[1].1, "*");
+        assert_eq!(s[2].0[0], "xray:PutTraceSegments");
+    }
+
+    #[test]
+    fn integrations_without_a_documented_policy_are_noted() {
+        let (_, policy) = document_with(
+            &task(
+                r#""Resource": "arn:aws:states:::aws-sdk:s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}"#,
+            ),
+            &PolicyOptions::default(),
+        );
+        assert!(policy.statements.is_empty());
+        assert_eq!(policy.notes.len(), 1);
+        assert!(
+            policy.notes[0].message.contains("aws-sdk:s3:getObject"),
+            "{:?}",
+            policy.notes
+        );
+    }
+}

@@ -443,3 +443,174 @@ pub fn template(machine: &StateMachine, options: &TemplateOptions) -> Template {
         findings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(states: &str) -> StateMachine {
+        StateMachine::from_json_str(&format!(r#"{{"StartAt": "First", "States": {states}}}"#))
+            .unwrap()
+    }
+
+    const ORDER: &str = r#"{
+        "First": {"Type": "Task", "Resource": "${ValidateOrder}", "Next": "Save"},
+        "Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                 "Parameters": {"TableName": "${orders-table}", "Item": {}}, "Next": "Ask"},
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "${RequestApproval}", "Payload": {"t.$": "$$.Task.Token"}}, "End": true}}"#;
+
+    #[test]
+    fn every_substitution_is_filled_in_by_a_function_or_a_parameter() {
+        let t = template(&machine(ORDER), &TemplateOptions::new("Order"));
+        let d = &t.document;
+        let properties = &d["Resources"]["StateMachine"]["Properties"];
+        assert_eq!(
+            properties["DefinitionSubstitutions"],
+            json!({
+                "ValidateOrder": {"Fn::GetAtt": ["ValidateOrderFunction", "Arn"]},
+                "orders-table": {"Ref": "OrdersTable"},
+                "RequestApproval": {"Fn::GetAtt": ["RequestApprovalFunction", "Arn"]},
+            })
+        );
+        // The definition is embedded as exported, placeholders and all.
+        assert_eq!(properties["Definition"], machine(ORDER).to_json());
+        assert_eq!(
+            d["Parameters"]["OrdersTable"]["Description"],
+            "The value of ${orders-table} in the definition: the name of a DynamoDB table."
+        );
+        // One function per task of the workflow, none for the table.
+        let functions: Vec<&String> = d["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(
+            functions,
+            ["ValidateOrderFunction", "RequestApprovalFunction"]
+        );
+        let globals = &d["Globals"]["Function"];
+        assert_eq!(globals["Runtime"], "provided.al2023");
+        assert_eq!(globals["Handler"], "bootstrap");
+        assert_eq!(
+            d["Resources"]["RequestApprovalFunction"]["Properties"]["Environment"]["Variables"]
+                [TASK_VARIABLE],
+            "RequestApproval"
+        );
+    }
+
+    #[test]
+    fn the_role_has_the_policy_with_stack_values() {
+        let t = template(&machine(ORDER), &TemplateOptions::new("Order"));
+        let role = &t.document["Resources"]["StateMachineRole"]["Properties"];
+        assert_eq!(
+            role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+            "states.amazonaws.com"
+        );
+        let statements = &role["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(
+            statements[0]["Resource"],
+            json!([{"Fn::GetAtt": ["ValidateOrderFunction", "Arn"]},
+                   {"Fn::GetAtt": ["RequestApprovalFunction", "Arn"]}])
+        );
+        assert_eq!(
+            statements[1]["Resource"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${OrdersTable}"}])
+        );
+        // Logging is on by default: the role may deliver logs.
+        assert_eq!(statements[2]["Action"][0], "logs:CreateLogDelivery");
+        assert_eq!(
+            t.document["Resources"]["StateMachine"]["Properties"]["Role"],
+            json!({"Fn::GetAtt": ["StateMachineRole", "Arn"]})
+        );
+    }
+
+    #[test]
+    fn logging_defaults_to_error_and_tracing_is_a_choice() {
+        let m = machine(ORDER);
+        let t = template(&m, &TemplateOptions::new("Order"));
+        let properties = &t.document["Resources"]["StateMachine"]["Properties"];
+        assert_eq!(properties["Logging"]["Level"], json!({"Ref": "LogLevel"}));
+        assert_eq!(t.document["Parameters"]["LogLevel"]["Default"], "ERROR");
+        assert_eq!(properties["Logging"]["IncludeExecutionData"], false);
+        assert_eq!(properties["Tracing"], json!({"Enabled": false}));
+        assert_eq!(
+            t.document["Resources"]["StateMachineLogGroup"]["Properties"]["LogGroupName"],
+            json!({"Fn::Sub": "/aws/vendedlogs/states/${StateMachineName}"})
+        );
+        let traced = template(
+            &m,
+            &TemplateOptions::new("Order")
+                .log_level(LogLevel::All)
+                .include_execution_data(true)
+                .tracing(true)
+                .architecture(Architecture::Arm64),
+        );
+        let properties = &traced.document["Resources"]["StateMachine"]["Properties"];
+        assert_eq!(traced.document["Parameters"]["LogLevel"]["Default"], "ALL");
+        assert_eq!(properties["Logging"]["IncludeExecutionData"], true);
+        assert_eq!(properties["Tracing"], json!({"Enabled": true}));
+        assert_eq!(traced.document["Globals"]["Function"]["Tracing"], "Active");
+        assert_eq!(
+            traced.document["Globals"]["Function"]["Architectures"],
+            json!(["arm64"])
+        );
+        let statements = traced.policy.statements.len();
+        assert_eq!(
+            statements,
+            t.policy.statements.len() + 1,
+            "X-Ray's statement"
+        );
+    }
+
+    #[test]
+    fn an_express_machine_without_logging_is_a_finding() {
+        let m = machine(r#"{"First": {"Type": "Task", "Resource": "${Charge}", "End": true}}"#);
+        let express = TemplateOptions::new("Quick").machine_type(MachineType::Express);
+        assert!(template(&m, &express).findings.is_empty());
+        let silent = template(&m, &express.clone().log_level(LogLevel::Off));
+        assert_eq!(silent.findings.len(), 1);
+        assert_eq!(silent.findings[0].rule.id, "express-no-logging");
+        let d = &silent.document;
+        assert!(d["Resources"].get("StateMachineLogGroup").is_none());
+        assert!(
+            d["Resources"]["StateMachine"]["Properties"]
+                .get("Logging")
+                .is_none()
+        );
+        assert_eq!(
+            d["Resources"]["StateMachine"]["Properties"]["Type"],
+            "EXPRESS"
+        );
+        // STANDARD keeps its history in Step Functions: no finding.
+        let standard = TemplateOptions::new("Quick").log_level(LogLevel::Off);
+        assert!(template(&m, &standard).findings.is_empty());
+    }
+
+    #[test]
+    fn logical_ids_are_alphanumeric_and_unique() {
+        let m = machine(
+            r#"{"First": {"Type": "Task", "Resource": "${charge-card}", "Next": "Second"},
+                "Second": {"Type": "Task", "Resource": "${charge_card}", "Next": "Third"},
+                "Third": {"Type": "Pass", "Parameters": {"a": "${StateMachineName}"}, "End": true}}"#,
+        );
+        let t = template(&m, &TemplateOptions::new("Ids"));
+        let subs =
+            &t.document["Resources"]["StateMachine"]["Properties"]["DefinitionSubstitutions"];
+        assert_eq!(
+            subs["charge-card"],
+            json!({"Fn::GetAtt": ["ChargeCardFunction", "Arn"]})
+        );
+        assert_eq!(
+            subs["charge_card"],
+            json!({"Fn::GetAtt": ["ChargeCardFunction2", "Arn"]})
+        );
+        // The template's own parameter keeps its name; the definition's gets another.
+        assert_eq!(
+            subs["StateMachineName"],
+            json!({"Ref": "StateMachineName2"})
+        );
+    }
+}

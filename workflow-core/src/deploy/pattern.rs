@@ -44,11 +44,14 @@ pub enum Pattern {
     /// A value made of pieces.
     Pieces(Vec<Piece>),
     /// The whole ARN the substitution `${name}` stands for (a Lambda function's ARN, a state
-    /// machine's, a topic's). `fallback` is what a plain policy writes while the substitution
-    /// has no value: the same kind of ARN with `*` for the name.
+    /// machine's, a topic's), then `suffix` (a function's `:qualifier`). `fallback` is what
+    /// a plain policy writes while the substitution has no value: the same kind of ARN with
+    /// `*` for the name.
     Substituted {
         /// The substitution.
         name: String,
+        /// Text after the ARN, usually none.
+        suffix: String,
         /// The ARN pattern written when the substitution's value is not known.
         fallback: Vec<Piece>,
     },
@@ -208,7 +211,13 @@ impl CfnValues<'_> {
     pub fn render(&self, pattern: &Pattern) -> Value {
         let pieces = match pattern {
             Pattern::Any => return json!("*"),
-            Pattern::Substituted { name, .. } => return (self.substitution)(name).1,
+            Pattern::Substituted { name, suffix, .. } if suffix.is_empty() => {
+                return (self.substitution)(name).1;
+            }
+            Pattern::Substituted { name, suffix, .. } => {
+                let variable = (self.substitution)(name).0;
+                return json!({ "Fn::Sub": format!("${{{variable}}}{}", suffix.replace("${", "${!")) });
+            }
             Pattern::Pieces(pieces) => pieces,
         };
         if let [Piece::Text(text)] = pieces.as_slice() {
@@ -292,6 +301,7 @@ mod tests {
         );
         let function = Pattern::Substituted {
             name: "Charge".into(),
+            suffix: String::new(),
             fallback: match Pattern::arn("lambda", vec![Piece::Text("function:*".into())]) {
                 Pattern::Pieces(p) => p,
                 _ => unreachable!(),
@@ -323,9 +333,18 @@ mod tests {
         assert_eq!(
             values.render(&Pattern::Substituted {
                 name: "Charge".into(),
+                suffix: String::new(),
                 fallback: vec![]
             }),
             json!({"Fn::GetAtt": ["ChargeFunction", "Arn"]})
+        );
+        assert_eq!(
+            values.render(&Pattern::Substituted {
+                name: "Charge".into(),
+                suffix: ":live".into(),
+                fallback: vec![]
+            }),
+            json!({"Fn::Sub": "${ChargeFunction.Arn}:live"})
         );
         assert_eq!(
             values.render(&Pattern::written("arn:aws:sns:us-east-1:123456789012:t")),

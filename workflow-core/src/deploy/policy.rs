@@ -371,22 +371,22 @@ impl Builder<'_> {
         if resources.is_empty() {
             return;
         }
-        let existing = self
-            .policy
-            .statements
-            .iter_mut()
-            .find(|s| s.actions == actions && s.conditions == conditions);
-        let statement = match existing {
-            Some(s) => s,
+        let statements = &mut self.policy.statements;
+        let index = match statements
+            .iter()
+            .position(|s| s.actions == actions && s.conditions == conditions)
+        {
+            Some(i) => i,
             None => {
-                self.policy.statements.push(Statement {
+                statements.push(Statement {
                     actions: actions.to_vec(),
                     resources: Vec::new(),
                     conditions,
                 });
-                self.policy.statements.last_mut().expect("just pushed")
+                statements.len() - 1
             }
         };
+        let statement = &mut statements[index];
         for r in resources {
             if !statement.resources.contains(&r) {
                 statement.resources.push(r);
@@ -421,6 +421,7 @@ impl Builder<'_> {
         match whole_substitution(text) {
             Some(name) => Pattern::Substituted {
                 name,
+                suffix: String::new(),
                 fallback: arn_pieces(service, fallback_resource),
             },
             None => Pattern::written(text),
@@ -480,7 +481,16 @@ impl Builder<'_> {
                 );
             }
             // `${Name}`: one of the workflow's functions, deployed as a Lambda function.
-            ResourceKind::Substitution { name, .. } => {
+            ResourceKind::Substitution { name, integration } => {
+                if integration == Integration::Callback {
+                    self.note(
+                        &resource_pointer,
+                        format!(
+                            "`${{{name}}}.waitForTaskToken` is the local form of a callback task: on AWS it is `arn:aws:states:::lambda:invoke.waitForTaskToken` with `\"FunctionName\": \"${{{name}}}\"`, as `workflow!` exports it ({})",
+                            docs::LAMBDA
+                        ),
+                    );
+                }
                 let function = self.function(&name);
                 self.allow(&["lambda:InvokeFunction"], vec![function], Vec::new());
             }
@@ -517,6 +527,7 @@ impl Builder<'_> {
         }
         Pattern::Substituted {
             name: name.to_string(),
+            suffix: String::new(),
             fallback: arn_pieces("lambda", "function:*"),
         }
     }
@@ -532,11 +543,14 @@ impl Builder<'_> {
             Field::Dynamic => ":*".to_string(),
         };
         if let Some(name) = whole_substitution(function) {
-            let function = self.function(&name);
-            if suffix.is_empty() {
-                return function;
-            }
-            return Pattern::Pieces(vec![Piece::Substitution(name), Piece::Text(suffix)]);
+            return match self.function(&name) {
+                Pattern::Substituted { name, fallback, .. } => Pattern::Substituted {
+                    name,
+                    suffix,
+                    fallback,
+                },
+                other => other,
+            };
         }
         self.uses(function, FUNCTION_ARN);
         let fields: Vec<&str> = function.split(':').collect();
@@ -558,7 +572,7 @@ impl Builder<'_> {
             (arn_pieces("lambda", "function:"), &fields[..])
         };
         let mut text = name_and_qualifier.join(":");
-        // A qualifier in the name wins over `Qualifier`, as Lambda reads them.
+        // A name that carries its qualifier (`price:7`) keeps it; Lambda refuses a second one.
         if name_and_qualifier.len() == 1 {
             text.push_str(&suffix);
         }
@@ -1168,6 +1182,36 @@ mod tests {
         );
         assert_eq!(policy.statements[0].resources.len(), 2);
         assert!(policy.uses.iter().all(|u| u.what == FUNCTION_ARN));
+    }
+
+    #[test]
+    fn a_substituted_function_keeps_its_qualifier_and_local_callbacks_are_noted() {
+        let (_, policy) = document_with(
+            &task(
+                r#""Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${Charge}", "Qualifier": "live"}"#,
+            ),
+            &PolicyOptions::default(),
+        );
+        assert_eq!(
+            policy.statements[0].resources,
+            vec![Pattern::Substituted {
+                name: "Charge".into(),
+                suffix: ":live".into(),
+                fallback: arn_pieces("lambda", "function:*"),
+            }]
+        );
+        let (_, policy) = document_with(
+            &task(r#""Resource": "${Approve}.waitForTaskToken""#),
+            &PolicyOptions::default(),
+        );
+        assert_eq!(policy.functions, ["Approve"]);
+        assert!(
+            policy.notes[0]
+                .message
+                .contains("arn:aws:states:::lambda:invoke.waitForTaskToken"),
+            "{:?}",
+            policy.notes
+        );
     }
 
     #[test]

@@ -333,7 +333,8 @@ pub fn template(machine: &StateMachine, options: &TemplateOptions) -> Template {
         parameters.insert(
             s.id.clone(),
             json!({"Type": "String",
-                   "Description": format!("The value of ${{{}}} in the definition{what}.", s.name)}),
+                   // `${...}` outside Fn::Sub reads as a reference to CloudFormation.
+                   "Description": format!("The value of the definition's placeholder {}{what}.", s.name)}),
         );
     }
 
@@ -477,7 +478,7 @@ mod tests {
         assert_eq!(properties["Definition"], machine(ORDER).to_json());
         assert_eq!(
             d["Parameters"]["OrdersTable"]["Description"],
-            "The value of ${orders-table} in the definition: the name of a DynamoDB table."
+            "The value of the definition's placeholder orders-table: the name of a DynamoDB table."
         );
         // One function per task of the workflow, none for the table.
         let functions: Vec<&String> = d["Resources"]

@@ -47,6 +47,36 @@ fn style(s: LintSeverity) -> anstyle::Style {
     }
 }
 
+/// Whether a finding fails the command (exit 1).
+fn fails(f: &Finding, deny_warnings: bool) -> bool {
+    f.severity() == LintSeverity::Error || (deny_warnings && f.severity() == LintSeverity::Warning)
+}
+
+/// One finding, rustc-style, with `notes` before its explanation.
+fn report(
+    out: &mut impl Write,
+    lines: &render::Source<'_>,
+    file: &str,
+    f: &Finding,
+    location: Option<workflow_core::Location>,
+    mut notes: Vec<String>,
+) {
+    notes.push(format!("why: {}", f.rule.explanation));
+    render::report(
+        out,
+        lines,
+        &Report {
+            level: f.severity().as_str(),
+            style: style(f.severity()),
+            code: f.rule.id,
+            message: &f.message,
+            file,
+            location,
+            notes,
+        },
+    );
+}
+
 pub fn main(args: Args) -> anyhow::Result<u8> {
     let mut out = crate::output::stdout();
     if args.rules {
@@ -123,11 +153,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             .into_iter()
             .filter(|f| !args.allow.iter().any(|a| a == f.rule.id))
             .collect();
-        let fails = |f: &Finding| {
-            f.severity() == LintSeverity::Error
-                || (args.deny_warnings && f.severity() == LintSeverity::Warning)
-        };
-        if findings.iter().any(fails) {
+        if findings.iter().any(|f| fails(f, args.deny_warnings)) {
             code = code.max(exit::PROBLEMS);
         }
         let source = def.source();
@@ -164,19 +190,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 s.key_location(&f.pointer)
                     .or_else(|| s.location(&f.pointer))
             });
-            render::report(
-                &mut out,
-                &lines,
-                &Report {
-                    level: f.severity().as_str(),
-                    style: style(f.severity()),
-                    code: f.rule.id,
-                    message: &f.message,
-                    file: &file,
-                    location,
-                    notes: vec![format!("why: {}", f.rule.explanation)],
-                },
-            );
+            report(&mut out, &lines, &file, f, location, Vec::new());
         }
         limit.write_omitted(&mut out, "findings");
         let count = |s: LintSeverity| findings.iter().filter(|f| f.severity() == s).count();
@@ -201,10 +215,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             .into_iter()
             .filter(|f| !args.allow.iter().any(|a| a == f.rule.id))
             .collect();
-        if findings.iter().any(|f| {
-            f.severity() == LintSeverity::Error
-                || (args.deny_warnings && f.severity() == LintSeverity::Warning)
-        }) {
+        if findings.iter().any(|f| fails(f, args.deny_warnings)) {
             code = code.max(exit::PROBLEMS);
         }
         if args.format == Format::Json {
@@ -220,22 +231,8 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         } else {
             let lines = render::Source::new(&text);
             for f in &findings {
-                render::report(
-                    &mut out,
-                    &lines,
-                    &Report {
-                        level: f.severity().as_str(),
-                        style: style(f.severity()),
-                        code: f.rule.id,
-                        message: &f.message,
-                        file: &file,
-                        location: None,
-                        notes: vec![
-                            format!("at: {}", f.pointer),
-                            format!("why: {}", f.rule.explanation),
-                        ],
-                    },
-                );
+                let at = vec![format!("at: {}", f.pointer)];
+                report(&mut out, &lines, &file, f, None, at);
             }
             if findings.is_empty() {
                 let _ = writeln!(out, "{GOOD}clean{GOOD:#}: {file}");

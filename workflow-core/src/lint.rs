@@ -947,7 +947,9 @@ fn is_region(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
-fn pascal(name: &str) -> String {
+/// `charge-card` → `ChargeCard`: the words of a name, capitalized and joined (letters and
+/// digits only).
+pub(crate) fn pascal(name: &str) -> String {
     name.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {

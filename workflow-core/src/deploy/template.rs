@@ -217,16 +217,7 @@ const LEVEL_PARAMETER: &str = "LogLevel";
 
 /// `charge-card` → `ChargeCard`: letters and digits only, as logical ids must be.
 fn pascal(name: &str) -> String {
-    let id: String = name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
+    let id = crate::lint::pascal(name);
     if id.is_empty() {
         "Value".to_string()
     } else {

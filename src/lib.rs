@@ -56,6 +56,7 @@
 pub use workflow_core as core;
 pub use workflow_runtime as runtime;
 
+pub mod deploy;
 pub mod dsl;
 
 pub use workflow_macros::{TaskError, task, workflow};
@@ -76,6 +77,7 @@ pub mod prelude {
         TaskContext, TaskError, TaskHandler, Workflow,
     };
 
+    pub use crate::deploy::Deploy;
     pub use crate::dsl::{Callback, ErrorOutput, TaskErrorKind, WorkflowDefinition};
     pub use crate::{task, workflow};
 }

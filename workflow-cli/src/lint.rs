@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use serde_json::json;
-use workflow_core::lint::{Finding, LintSeverity, lint, rule, rules};
+use workflow_core::lint::{Finding, LintSeverity, lint, rule, rules, template_findings};
 use workflow_core::plan::{CompileOptions, MachineType};
 
 use crate::input::{self, Loaded};
@@ -15,8 +15,13 @@ use crate::{Format, MachineTypeArg, exit};
 #[derive(clap::Args)]
 pub struct Args {
     /// ASL definition files (JSON).
-    #[arg(required_unless_present = "rules")]
+    #[arg(required_unless_present_any = ["rules", "template"])]
     files: Vec<PathBuf>,
+    /// A CloudFormation or SAM template (JSON, as `workflow template` writes it) whose state
+    /// machines are checked as deployed: an EXPRESS one without logging
+    /// (`express-no-logging`).
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
     /// Lint as this type of state machine (EXPRESS adds its five-minute and integration rules).
     #[arg(long = "type", value_enum, default_value = "standard")]
     machine_type: MachineTypeArg,
@@ -40,6 +45,36 @@ fn style(s: LintSeverity) -> anstyle::Style {
         LintSeverity::Warning => WARNING,
         LintSeverity::Info => INFO,
     }
+}
+
+/// Whether a finding fails the command (exit 1).
+fn fails(f: &Finding, deny_warnings: bool) -> bool {
+    f.severity() == LintSeverity::Error || (deny_warnings && f.severity() == LintSeverity::Warning)
+}
+
+/// One finding, rustc-style, with `notes` before its explanation.
+fn report(
+    out: &mut impl Write,
+    lines: &render::Source<'_>,
+    file: &str,
+    f: &Finding,
+    location: Option<workflow_core::Location>,
+    mut notes: Vec<String>,
+) {
+    notes.push(format!("why: {}", f.rule.explanation));
+    render::report(
+        out,
+        lines,
+        &Report {
+            level: f.severity().as_str(),
+            style: style(f.severity()),
+            code: f.rule.id,
+            message: &f.message,
+            file,
+            location,
+            notes,
+        },
+    );
 }
 
 pub fn main(args: Args) -> anyhow::Result<u8> {
@@ -118,11 +153,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             .into_iter()
             .filter(|f| !args.allow.iter().any(|a| a == f.rule.id))
             .collect();
-        let fails = |f: &Finding| {
-            f.severity() == LintSeverity::Error
-                || (args.deny_warnings && f.severity() == LintSeverity::Warning)
-        };
-        if findings.iter().any(fails) {
+        if findings.iter().any(|f| fails(f, args.deny_warnings)) {
             code = code.max(exit::PROBLEMS);
         }
         let source = def.source();
@@ -159,19 +190,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
                 s.key_location(&f.pointer)
                     .or_else(|| s.location(&f.pointer))
             });
-            render::report(
-                &mut out,
-                &lines,
-                &Report {
-                    level: f.severity().as_str(),
-                    style: style(f.severity()),
-                    code: f.rule.id,
-                    message: &f.message,
-                    file: &file,
-                    location,
-                    notes: vec![format!("why: {}", f.rule.explanation)],
-                },
-            );
+            report(&mut out, &lines, &file, f, location, Vec::new());
         }
         limit.write_omitted(&mut out, "findings");
         let count = |s: LintSeverity| findings.iter().filter(|f| f.severity() == s).count();
@@ -184,6 +203,42 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             let _ = writeln!(out, "{GOOD}clean{GOOD:#}: {file}");
         } else {
             let _ = writeln!(out, "{file}: {e} error(s), {w} warning(s), {i} info");
+        }
+    }
+    if let Some(path) = &args.template {
+        let file = path.display().to_string();
+        let text = input::read(path)?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("{file} is not a JSON template: {e} (YAML templates are not read)")
+        })?;
+        let findings: Vec<Finding> = template_findings(&value)
+            .into_iter()
+            .filter(|f| !args.allow.iter().any(|a| a == f.rule.id))
+            .collect();
+        if findings.iter().any(|f| fails(f, args.deny_warnings)) {
+            code = code.max(exit::PROBLEMS);
+        }
+        if args.format == Format::Json {
+            let list: Vec<_> = findings
+                .iter()
+                .map(|f| {
+                    json!({"rule": f.rule.id, "severity": f.severity().as_str(),
+                           "message": f.message, "pointer": f.pointer,
+                           "explanation": f.rule.explanation})
+                })
+                .collect();
+            results.push(json!({"file": file, "valid": true, "findings": list}));
+        } else {
+            let lines = render::Source::new(&text);
+            for f in &findings {
+                let at = vec![format!("at: {}", f.pointer)];
+                report(&mut out, &lines, &file, f, None, at);
+            }
+            if findings.is_empty() {
+                let _ = writeln!(out, "{GOOD}clean{GOOD:#}: {file}");
+            } else {
+                let _ = writeln!(out, "{file}: {} warning(s)", findings.len());
+            }
         }
     }
     if args.format == Format::Json {

@@ -5,6 +5,7 @@
 mod bind;
 mod clock;
 mod cost;
+mod deploy;
 mod graph;
 mod layout;
 mod lint;
@@ -61,6 +62,11 @@ enum Command {
     Graph(graph::Args),
     /// Transitions per execution and the monthly price on STANDARD and EXPRESS.
     Cost(cost::Args),
+    /// The least-privilege IAM policy of the state machine's execution role (JSON).
+    Iam(deploy::IamArgs),
+    /// An AWS SAM template (JSON) that deploys the state machine, its tasks as Lambda
+    /// functions, logging, tracing and its least-privilege role.
+    Template(deploy::TemplateArgs),
 }
 
 /// Output format for the commands that have one.
@@ -104,6 +110,8 @@ fn main() -> ExitCode {
         Command::Stop(args) => registry::stop(args),
         Command::Graph(args) => graph::main(args),
         Command::Cost(args) => cost::main(args),
+        Command::Iam(args) => deploy::iam(args),
+        Command::Template(args) => deploy::template_command(args),
     };
     let code = match result {
         Ok(code) => code,

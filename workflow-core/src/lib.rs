@@ -5,6 +5,7 @@
 
 pub mod choice;
 pub mod definition;
+pub mod deploy;
 pub mod diagnostic;
 pub mod entropy;
 pub mod error;

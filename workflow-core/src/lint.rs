@@ -18,13 +18,14 @@
 //! assert_eq!(findings[0].pointer, "/States/Charge");
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::Value;
 
 use crate::diagnostic::push_pointer;
 use crate::error::names;
-use crate::model::{Branch, Expr, State, StateKind, StateMachine, States};
+use crate::model::{Branch, Expr, QueryLanguage, State, StateKind, StateMachine, States};
 use crate::plan::{CompileOptions, Integration, MachineType, ResourceKind, classify_resource};
 
 /// How much a finding matters.
@@ -149,6 +150,25 @@ pub mod rules {
         explanation: "a STANDARD execution fails when its history passes 25,000 events; iterate long lists with a Distributed Map or a child execution",
     };
 
+    /// Three or more Pass states in a row, each reached only from the one before.
+    pub const PASS_CHAIN: Rule = Rule {
+        id: "pass-chain",
+        severity: Info,
+        explanation: "every state is a billed state transition on STANDARD and adds to the history; a chain of Pass states can usually be one Pass state (or an Assign on a neighbour)",
+    };
+    /// A Task followed by a Task that reads nothing the first writes.
+    pub const INDEPENDENT_TASKS: Rule = Rule {
+        id: "independent-tasks",
+        severity: Info,
+        explanation: "a Task that reads nothing the Task before it writes need not wait for it: a Parallel state runs both at once, unless the first must succeed before the second starts",
+    };
+    /// An EXPRESS machine deployed without logging.
+    pub const EXPRESS_NO_LOGGING: Rule = Rule {
+        id: "express-no-logging",
+        severity: Warning,
+        explanation: "Step Functions keeps no execution history for EXPRESS workflows: without CloudWatch Logs a failed execution leaves no trace",
+    };
+
     /// Every rule.
     pub const ALL: &[&Rule] = &[
         &TASK_NO_RETRY,
@@ -164,6 +184,9 @@ pub mod rules {
         &EXPRESS_INTEGRATION,
         &RETRY_UNBOUNDED_BACKOFF,
         &HISTORY_LIMIT,
+        &PASS_CHAIN,
+        &INDEPENDENT_TASKS,
+        &EXPRESS_NO_LOGGING,
     ];
 }
 
@@ -205,6 +228,7 @@ pub fn lint(machine: &StateMachine, options: &CompileOptions) -> Vec<Finding> {
         return Vec::new();
     }
     let mut l = Linter {
+        machine,
         options,
         findings: Vec::new(),
     };
@@ -228,11 +252,93 @@ pub fn lint(machine: &StateMachine, options: &CompileOptions) -> Vec<Finding> {
             format!("the state machine is the single Task '{name}'"),
         );
     }
-    l.states(&machine.states, "");
+    l.states(&machine.start_at, &machine.states, "");
     l.findings
 }
 
+/// The findings of a deployment rather than of a definition: an EXPRESS machine whose
+/// logging is `None` (not configured) or `OFF` ([`rules::EXPRESS_NO_LOGGING`]). `pointer`
+/// locates the machine's settings in the deployment's document (a template).
+pub fn deployment_findings(
+    machine_type: MachineType,
+    log_level: Option<&str>,
+    pointer: &str,
+) -> Vec<Finding> {
+    let logs = log_level.is_some_and(|level| level != "OFF");
+    if machine_type != MachineType::Express || logs {
+        return Vec::new();
+    }
+    let how = match log_level {
+        Some(level) => format!("logs at level {level}"),
+        None => "has no logging configuration".to_string(),
+    };
+    vec![Finding {
+        rule: &rules::EXPRESS_NO_LOGGING,
+        message: format!("the EXPRESS state machine {how}: its executions leave no history"),
+        pointer: pointer.to_string(),
+    }]
+}
+
+/// The deployment findings of the state machines of a CloudFormation or SAM template
+/// (`AWS::StepFunctions::StateMachine`, `AWS::Serverless::StateMachine`): their type and log
+/// level as written, or as the default of the parameter they refer to. A level the template
+/// leaves to something else (a condition, an import) counts as logging.
+pub fn template_findings(template: &Value) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
+        return findings;
+    };
+    let resolve = |value: &Value| -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(map) => {
+                let parameter = map.get("Ref")?.as_str()?;
+                let default = template.pointer(&format!(
+                    "/Parameters/{}/Default",
+                    parameter.replace('~', "~0").replace('/', "~1")
+                ))?;
+                default.as_str().map(str::to_string)
+            }
+            _ => None,
+        }
+    };
+    for (id, resource) in resources {
+        let (type_field, logging_field) = match resource.get("Type").and_then(Value::as_str) {
+            Some("AWS::Serverless::StateMachine") => ("Type", "Logging"),
+            Some("AWS::StepFunctions::StateMachine") => {
+                ("StateMachineType", "LoggingConfiguration")
+            }
+            _ => continue,
+        };
+        let properties = resource.get("Properties");
+        let field = |name: &str| properties.and_then(|p| p.get(name));
+        let machine_type = match field(type_field).and_then(resolve).as_deref() {
+            Some("EXPRESS") => MachineType::Express,
+            _ => MachineType::Standard,
+        };
+        let level = match field(logging_field) {
+            None => None,
+            Some(logging) => match logging.get("Level") {
+                // Without a Level, Step Functions does not log (its default is OFF).
+                None => Some("OFF".to_string()),
+                Some(level) => Some(resolve(level).unwrap_or_else(|| "ERROR".to_string())),
+            },
+        };
+        let pointer = push_pointer("/Resources", id) + "/Properties";
+        findings.extend(deployment_findings(
+            machine_type,
+            level.as_deref(),
+            &pointer,
+        ));
+    }
+    findings
+}
+
+/// The fewest Pass states in a row that [`rules::PASS_CHAIN`] reports.
+pub const PASS_CHAIN_MIN: usize = 3;
+
 struct Linter<'o> {
+    machine: &'o StateMachine,
     options: &'o CompileOptions,
     findings: Vec<Finding>,
 }
@@ -250,11 +356,111 @@ impl Linter<'_> {
         self.options.machine_type == MachineType::Express
     }
 
-    fn states(&mut self, states: &States, prefix: &str) {
+    fn states(&mut self, start_at: &str, states: &States, prefix: &str) {
         let states_pointer = format!("{prefix}/States");
         for (name, state) in states {
             let pointer = push_pointer(&states_pointer, name);
             self.state(name, state, &pointer);
+        }
+        let incoming = incoming(start_at, states);
+        self.pass_chains(states, &incoming, &states_pointer);
+        self.independent_tasks(states, &incoming, &states_pointer);
+    }
+
+    /// [`rules::PASS_CHAIN`]: a chain starts at a Pass state that does not continue another
+    /// one's, and goes on through Pass states reached only from the one before.
+    fn pass_chains(
+        &mut self,
+        states: &States,
+        incoming: &HashMap<&str, usize>,
+        states_pointer: &str,
+    ) {
+        let is_pass =
+            |name: &str| matches!(states.get(name).map(|s| &s.kind), Some(StateKind::Pass(_)));
+        let continues = |name: &str| {
+            incoming.get(name) == Some(&1)
+                && states.values().any(|s| {
+                    matches!(s.kind, StateKind::Pass(_)) && s.next.as_deref() == Some(name)
+                })
+        };
+        for (name, state) in states {
+            if !matches!(state.kind, StateKind::Pass(_)) || continues(name) {
+                continue;
+            }
+            let mut chain = vec![name.as_str()];
+            let mut current = state;
+            while let Some(next) = current.next.as_deref()
+                && is_pass(next)
+                && incoming.get(next) == Some(&1)
+                && !chain.contains(&next)
+                && let Some(state) = states.get(next)
+            {
+                chain.push(next);
+                current = state;
+            }
+            if chain.len() >= PASS_CHAIN_MIN {
+                self.push(
+                    &rules::PASS_CHAIN,
+                    &push_pointer(states_pointer, name),
+                    format!(
+                        "{} Pass states in a row ('{}') take {} state transitions where one Pass state would do",
+                        chain.len(),
+                        chain.join("' -> '"),
+                        chain.len()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// [`rules::INDEPENDENT_TASKS`]: a JSONPath Task whose `Next` is a Task reached from it
+    /// alone, when nothing the second reads (its InputPath, the paths of its Parameters,
+    /// variables) lies under what the first writes (its ResultPath, its Assign).
+    fn independent_tasks(
+        &mut self,
+        states: &States,
+        incoming: &HashMap<&str, usize>,
+        states_pointer: &str,
+    ) {
+        for (name, first) in states {
+            let (StateKind::Task(_), Some(next)) = (&first.kind, first.next.as_deref()) else {
+                continue;
+            };
+            let Some(second) = states.get(next) else {
+                continue;
+            };
+            let jsonpath =
+                |s: &State| self.machine.effective_language(s) == QueryLanguage::JsonPath;
+            if !matches!(second.kind, StateKind::Task(_))
+                || incoming.get(next) != Some(&1)
+                || !jsonpath(first)
+                || !jsonpath(second)
+            {
+                continue;
+            }
+            let (Some(writes), Some(reads)) = (data_flow::writes(first), data_flow::reads(second))
+            else {
+                continue;
+            };
+            if writes
+                .iter()
+                .any(|w| reads.iter().any(|r| data_flow::overlap(&w.0, r)))
+            {
+                continue;
+            }
+            let written: Vec<&str> = writes.iter().map(|w| w.1.as_str()).collect();
+            let written = if written.is_empty() {
+                "nothing".to_string()
+            } else {
+                written.join(", ")
+            };
+            self.push(
+                &rules::INDEPENDENT_TASKS,
+                &push_pointer(states_pointer, name),
+                format!(
+                    "'{next}' reads nothing that '{name}' writes ({written}): a Parallel state could run them at once, unless '{name}' must succeed before '{next}' starts"
+                ),
+            );
         }
     }
 
@@ -300,7 +506,7 @@ impl Linter<'_> {
             }
             StateKind::Parallel(p) => {
                 for (i, b) in p.branches.iter().enumerate() {
-                    self.states(&b.states, &format!("{pointer}/Branches/{i}"));
+                    self.states(&b.start_at, &b.states, &format!("{pointer}/Branches/{i}"));
                 }
             }
             StateKind::Map(m) => {
@@ -318,7 +524,11 @@ impl Linter<'_> {
                 }
                 self.history(name, m, pointer);
                 let field = m.processor_field();
-                self.states(&m.item_processor.states, &format!("{pointer}/{field}"));
+                self.states(
+                    &m.item_processor.start_at,
+                    &m.item_processor.states,
+                    &format!("{pointer}/{field}"),
+                );
             }
             _ => {}
         }
@@ -494,6 +704,183 @@ impl Linter<'_> {
     }
 }
 
+/// How many transitions lead into each state of a scope (`StartAt` counts as one).
+fn incoming<'s>(start_at: &'s str, states: &'s States) -> HashMap<&'s str, usize> {
+    let mut count = HashMap::new();
+    *count.entry(start_at).or_insert(0) += 1;
+    for state in states.values() {
+        for target in state.transitions() {
+            *count.entry(target).or_insert(0) += 1;
+        }
+    }
+    count
+}
+
+/// What a JSONPath state writes and reads, for [`rules::INDEPENDENT_TASKS`].
+mod data_flow {
+    use serde_json::Value;
+
+    use crate::intrinsics::{IntrinsicCall, is_intrinsic_call};
+    use crate::model::{PathField, State};
+    use crate::path::{Path, Root, Segment};
+
+    /// One step of a place in the document; `Any` for a step that may be anything
+    /// (wildcards, filters, slices, negative indices), which ends the place.
+    #[derive(Debug, PartialEq)]
+    pub(super) enum Step {
+        Name(String),
+        Index(i64),
+        Any,
+    }
+
+    /// A place in the state's document, or a variable.
+    #[derive(Debug, PartialEq)]
+    pub(super) enum Place {
+        Document(Vec<Step>),
+        Variable(String),
+    }
+
+    fn steps(path: &Path) -> Vec<Step> {
+        let mut out = Vec::new();
+        for segment in path.segments() {
+            match segment {
+                Segment::Name(n) => out.push(Step::Name(n.to_string())),
+                Segment::Index(i) if *i >= 0 => out.push(Step::Index(*i)),
+                _ => {
+                    out.push(Step::Any);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Where a path reads, seen from the state's input: `prefix` is where its InputPath put
+    /// the document the path is evaluated against. `None` for the context object.
+    fn place(path: &Path, prefix: &[Step]) -> Option<Place> {
+        match path.root() {
+            Root::Context => None,
+            Root::Variable(v) => Some(Place::Variable(v.to_string())),
+            Root::Input => {
+                let mut all: Vec<Step> = prefix
+                    .iter()
+                    .map(|s| match s {
+                        Step::Name(n) => Step::Name(n.clone()),
+                        Step::Index(i) => Step::Index(*i),
+                        Step::Any => Step::Any,
+                    })
+                    .collect();
+                if all.last() != Some(&Step::Any) {
+                    all.extend(steps(path));
+                }
+                Some(Place::Document(all))
+            }
+        }
+    }
+
+    /// What a state writes into the document the next state receives, each with its text;
+    /// `None` when that is the whole document or cannot be told (no ResultPath, an
+    /// OutputPath).
+    pub(super) fn writes(state: &State) -> Option<Vec<(Place, String)>> {
+        if matches!(&state.output_path, Some(PathField::Null))
+            || matches!(&state.output_path, Some(PathField::Path(p)) if p != "$")
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        match &state.result_path {
+            None => return None,
+            Some(PathField::Null) => {}
+            Some(PathField::Path(text)) => {
+                let path = Path::parse(text).ok()?;
+                if path.root() != &Root::Input || path.segments().is_empty() {
+                    return None;
+                }
+                out.push((Place::Document(steps(&path)), text.clone()));
+            }
+        }
+        if let Some(assign) = &state.assign {
+            let Value::Object(map) = assign else {
+                return None;
+            };
+            for key in map.keys() {
+                let name = key.strip_suffix(".$").unwrap_or(key);
+                out.push((Place::Variable(name.to_string()), format!("${name}")));
+            }
+        }
+        Some(out)
+    }
+
+    /// Where a state reads: its InputPath, or the paths of its Parameters seen through it.
+    /// `None` when a path does not parse (the validator reports it).
+    pub(super) fn reads(state: &State) -> Option<Vec<Place>> {
+        let prefix: Option<Vec<Step>> = match &state.input_path {
+            None => Some(Vec::new()),
+            Some(PathField::Null) => None,
+            Some(PathField::Path(text)) => {
+                let path = Path::parse(text).ok()?;
+                match path.root() {
+                    Root::Input => Some(steps(&path)),
+                    // A variable or the context object as the whole input.
+                    _ => return Some(place(&path, &[]).into_iter().collect()),
+                }
+            }
+        };
+        let Some(parameters) = &state.parameters else {
+            return Some(match prefix {
+                Some(p) => vec![Place::Document(p)],
+                None => Vec::new(),
+            });
+        };
+        let prefix = prefix.unwrap_or_default();
+        let mut out = Vec::new();
+        // The paths of `.$` fields, nested templates included (a stack: no recursion).
+        let mut stack = vec![parameters];
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::Object(map) => {
+                    for (key, v) in map {
+                        if let (true, Value::String(text)) = (key.ends_with(".$"), v) {
+                            let paths: Vec<Path> = if is_intrinsic_call(text) {
+                                let call = IntrinsicCall::parse(text).ok()?;
+                                call.paths().into_iter().cloned().collect()
+                            } else {
+                                vec![Path::parse(text).ok()?]
+                            };
+                            out.extend(paths.iter().filter_map(|p| place(p, &prefix)));
+                        } else {
+                            stack.push(v);
+                        }
+                    }
+                }
+                Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+
+    /// True when a write at `a` can change what a read at `b` sees: one place holds the other.
+    /// A name against an index counts as overlapping, to stay on the safe side.
+    pub(super) fn overlap(a: &Place, b: &Place) -> bool {
+        match (a, b) {
+            (Place::Variable(x), Place::Variable(y)) => x == y,
+            (Place::Document(x), Place::Document(y)) => {
+                for (p, q) in x.iter().zip(y) {
+                    match (p, q) {
+                        (Step::Any, _) | (_, Step::Any) => return true,
+                        (Step::Name(m), Step::Name(n)) if m != n => return false,
+                        (Step::Index(i), Step::Index(j)) if i != j => return false,
+                        _ => {}
+                    }
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The fewest history events one pass through a scope records.
 fn events(start: &str, states: &States) -> u64 {
     crate::transitions::scope_bounds(start, states, &|s: &State| {
@@ -560,7 +947,9 @@ fn is_region(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
-fn pascal(name: &str) -> String {
+/// `charge-card` → `ChargeCard`: the words of a name, capitalized and joined (letters and
+/// digits only).
+pub(crate) fn pascal(name: &str) -> String {
     name.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
@@ -764,6 +1153,159 @@ mod tests {
                 "/States/ChargeCard/Catch".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn chains_of_pass_states() {
+        let chain = r#"{"StartAt": "Shape", "States": {
+            "Shape": {"Type": "Pass", "Parameters": {"id.$": "$.id"}, "Next": "Stamp"},
+            "Stamp": {"Type": "Pass", "Result": "now", "ResultPath": "$.at", "Next": "Tag"},
+            "Tag": {"Type": "Pass", "Result": "web", "ResultPath": "$.channel", "Next": "Done"},
+            "Done": {"Type": "Succeed"}}}"#;
+        assert_eq!(
+            ids(chain, MachineType::Standard),
+            vec![("pass-chain", "/States/Shape".to_string())]
+        );
+        // Two in a row are no chain.
+        let two = chain.replace(r#""Next": "Tag""#, r#""Next": "Done""#);
+        assert_eq!(ids(&two, MachineType::Standard), vec![]);
+        // A state entered from elsewhere too cannot be merged into the one before it: the
+        // chains are Shape alone and Stamp -> Tag.
+        let entered = chain.replace(
+            r#""Done": {"Type": "Succeed"}"#,
+            r#""Done": {"Type": "Choice", "Choices": [{"Variable": "$.again", "BooleanEquals": true, "Next": "Stamp"}], "Default": "End"},
+               "End": {"Type": "Succeed"}"#,
+        );
+        assert_eq!(ids(&entered, MachineType::Standard), vec![]);
+        // Inside a Parallel branch too.
+        let nested = format!(
+            r#"{{"StartAt": "P", "States": {{"P": {{"Type": "Parallel", "End": true, "Branches": [{chain}]}}}}}}"#
+        );
+        assert_eq!(
+            ids(&nested, MachineType::Standard),
+            vec![(
+                "pass-chain",
+                "/States/P/Branches/0/States/Shape".to_string()
+            )]
+        );
+    }
+
+    /// Two Tasks, Charge then Ship, with Charge's and Ship's fields.
+    fn two_tasks(charge: &str, ship: &str) -> Vec<(&'static str, String)> {
+        let text = format!(
+            r#"{{"StartAt": "Charge", "States": {{
+                "Charge": {{{GOOD_TASK}, "Next": "Ship"{charge}}},
+                "Ship": {{{}, "End": true{ship}}},
+                "Failed": {{"Type": "Fail"}}}}}}"#,
+            GOOD_TASK.replace("${Charge}", "${Ship}")
+        );
+        ids(&text, MachineType::Standard)
+            .into_iter()
+            .filter(|(id, _)| *id == "independent-tasks")
+            .collect()
+    }
+
+    #[test]
+    fn tasks_that_could_run_in_parallel() {
+        let found = vec![("independent-tasks", "/States/Charge".to_string())];
+        // Ship reads the order; Charge writes the payment beside it.
+        let reads_order = r#", "Parameters": {"id.$": "$.order.id", "items.$": "$.order.items"}"#;
+        assert_eq!(
+            two_tasks(r#", "ResultPath": "$.payment""#, reads_order),
+            found
+        );
+        // ... and an intrinsic function of the order, and the context object.
+        let intrinsic = r#", "Parameters": {"label.$": "States.Format('{}', $.order.id)", "token.$": "$$.Task.Token"}"#;
+        assert_eq!(
+            two_tasks(r#", "ResultPath": "$.payment""#, intrinsic),
+            found
+        );
+        // Charge's result discarded: Ship cannot depend on it.
+        assert_eq!(two_tasks(r#", "ResultPath": null"#, ""), found);
+        // Ship's InputPath is beside what Charge writes.
+        assert_eq!(
+            two_tasks(
+                r#", "ResultPath": "$.payment""#,
+                r#", "InputPath": "$.order""#
+            ),
+            found
+        );
+    }
+
+    #[test]
+    fn tasks_that_depend_on_the_one_before() {
+        let payment = r#", "ResultPath": "$.payment""#;
+        for (charge, ship) in [
+            // Charge's result replaces the whole document.
+            ("", r#", "Parameters": {"id.$": "$.order.id"}"#),
+            // Ship reads what Charge writes, or all of the document, or a part of it.
+            (
+                payment,
+                r#", "Parameters": {"amount.$": "$.payment.amount"}"#,
+            ),
+            (payment, ""),
+            (payment, r#", "InputPath": "$.payment""#),
+            (payment, r#", "Parameters": {"all.$": "$"}"#),
+            (
+                payment,
+                r#", "Parameters": {"n.$": "States.ArrayLength($.payment.items)"}"#,
+            ),
+            (
+                payment,
+                r#", "InputPath": "$", "Parameters": {"p.$": "$.payment.id"}"#,
+            ),
+            // A variable Charge assigns.
+            (
+                r#", "ResultPath": null, "Assign": {"paid.$": "$.amount"}"#,
+                r#", "Parameters": {"paid.$": "$paid"}"#,
+            ),
+            // Charge reshapes what Ship receives.
+            (
+                r#", "ResultPath": "$.payment", "OutputPath": "$.order""#,
+                r#", "Parameters": {"id.$": "$.id"}"#,
+            ),
+        ] {
+            assert_eq!(two_tasks(charge, ship), vec![], "{charge} {ship}");
+        }
+    }
+
+    #[test]
+    fn express_machines_deployed_without_logging() {
+        let found = |t: Value| -> Vec<String> {
+            template_findings(&t)
+                .into_iter()
+                .map(|f| f.pointer)
+                .collect()
+        };
+        let sam = |properties: Value| serde_json::json!({"Resources": {"Machine": {"Type": "AWS::Serverless::StateMachine", "Properties": properties}}});
+        let express = serde_json::json!({"Type": "EXPRESS"});
+        assert_eq!(
+            found(sam(express.clone())),
+            ["/Resources/Machine/Properties"]
+        );
+        assert_eq!(
+            found(sam(
+                serde_json::json!({"Type": "EXPRESS", "Logging": {"Level": "ERROR", "Destinations": []}})
+            )),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            found(sam(
+                serde_json::json!({"Type": "EXPRESS", "Logging": {"Level": "OFF"}})
+            )),
+            ["/Resources/Machine/Properties"]
+        );
+        // A level from a parameter: its default.
+        let mut with_parameter =
+            sam(serde_json::json!({"Type": "EXPRESS", "Logging": {"Level": {"Ref": "Level"}}}));
+        with_parameter["Parameters"] =
+            serde_json::json!({"Level": {"Type": "String", "Default": "OFF"}});
+        assert_eq!(found(with_parameter), ["/Resources/Machine/Properties"]);
+        // CloudFormation's own resource, and a STANDARD machine.
+        let cfn = serde_json::json!({"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"StateMachineType": "EXPRESS"}}}});
+        assert_eq!(found(cfn), ["/Resources/M/Properties"]);
+        assert_eq!(found(sam(serde_json::json!({}))), Vec::<String>::new());
     }
 
     #[test]

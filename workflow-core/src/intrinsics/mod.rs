@@ -290,6 +290,23 @@ impl PartialEq for IntrinsicCall {
 }
 
 impl IntrinsicCall {
+    /// The paths the call reads, those of nested calls included, in the order written. (The
+    /// walk recurses once per nested call: at most [`MAX_CALLS`].)
+    pub fn paths(&self) -> Vec<&Path> {
+        fn walk<'c>(call: &'c Call, out: &mut Vec<&'c Path>) {
+            for arg in &call.args {
+                match arg {
+                    Arg::Path(p) => out.push(p),
+                    Arg::Call(c) => walk(c, out),
+                    Arg::Literal(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.call, &mut out);
+        out
+    }
+
     /// Parses the whole text of a `.$` value (or ErrorPath/CausePath/...). Checks the function
     /// name (only the 18, case-sensitive) and the number of arguments at parse time (see the
     /// module documentation). Whitespace is allowed around arguments and after the closing

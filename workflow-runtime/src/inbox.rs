@@ -132,6 +132,20 @@ impl Mailbox {
         Ok(())
     }
 
+    /// Nobody takes messages any more (the driver ended, or a parked execution was let go):
+    /// a send is refused from now on, and the messages waiting are dropped unanswered.
+    pub(crate) fn close(&self) {
+        let left = {
+            let mut mail = self.lock();
+            mail.closed = true;
+            mail.input = None;
+            mail.waiting = None;
+            std::mem::take(&mut mail.queue)
+        };
+        // Dropped unanswered: the execution ended before handling them.
+        drop(left);
+    }
+
     /// Takes the sleeping execution out if it is still the one `asleep` tells apart.
     pub(crate) fn unpark(&self, asleep: impl Fn(&Asleep) -> bool) -> Option<Box<Asleep>> {
         let mut mail = self.lock();
@@ -197,15 +211,7 @@ impl Receiver {
 impl Drop for Receiver {
     fn drop(&mut self) {
         if let Some(mailbox) = self.mailbox.take() {
-            let left = {
-                let mut mail = mailbox.lock();
-                mail.closed = true;
-                mail.input = None;
-                mail.waiting = None;
-                std::mem::take(&mut mail.queue)
-            };
-            // Dropped unanswered: the execution ended before handling them.
-            drop(left);
+            mailbox.close();
         }
     }
 }

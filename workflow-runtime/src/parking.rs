@@ -103,8 +103,10 @@ pub(crate) fn wake(mailbox: Arc<Mailbox>, asleep: Asleep, waking: Option<Work>) 
         done,
         key,
     } = asleep;
-    // Its runtime is gone: so is the execution here (it is still in the store).
+    // Its runtime is gone: so is the execution here (it is still in the store). Nothing
+    // brings it back: its handles hear so instead of waiting.
     let Some(shared) = shared.upgrade() else {
+        mailbox.close();
         return;
     };
     let runtime = {
@@ -115,6 +117,7 @@ pub(crate) fn wake(mailbox: Arc<Mailbox>, asleep: Asleep, waking: Option<Work>) 
             .or_else(|| lot.runtime.clone())
     };
     let Some(runtime) = runtime else {
+        mailbox.close();
         return;
     };
     let tx = Inbox::of(mailbox.clone(), shared.clock.clone());
@@ -186,10 +189,12 @@ impl Drop for Release<'_> {
             lot.watching = false;
             std::mem::take(&mut lot.due)
         };
-        let asleep: Vec<_> = parked
-            .into_iter()
-            .filter_map(|(key, mailbox)| mailbox.unpark(|a| a.key == key))
-            .collect();
-        drop(asleep);
+        for (key, mailbox) in parked {
+            if let Some(asleep) = mailbox.unpark(|a| a.key == key) {
+                // Nothing brings it back any more: a message is refused, not left waiting.
+                mailbox.close();
+                drop(asleep);
+            }
+        }
     }
 }

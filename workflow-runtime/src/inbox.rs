@@ -98,7 +98,7 @@ impl Inbox {
         }
         if let Some(asleep) = asleep {
             // The message (and the work it holds) waits in the mailbox for the new driver.
-            parking::wake(self.mailbox.clone(), *asleep, None);
+            parking::wake(self.mailbox.clone(), *asleep);
         }
         Ok(())
     }

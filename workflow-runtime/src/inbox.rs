@@ -98,7 +98,7 @@ impl Inbox {
         }
         if let Some(asleep) = asleep {
             // The message (and the work it holds) waits in the mailbox for the new driver.
-            parking::wake(self.mailbox.clone(), *asleep, None);
+            parking::wake(self.mailbox.clone(), *asleep);
         }
         Ok(())
     }
@@ -130,6 +130,20 @@ impl Mailbox {
         mail.input = None;
         mail.asleep = Some(asleep);
         Ok(())
+    }
+
+    /// Nobody takes messages any more (the driver ended, or a parked execution was let go):
+    /// a send is refused from now on, and the messages waiting are dropped unanswered.
+    pub(crate) fn close(&self) {
+        let left = {
+            let mut mail = self.lock();
+            mail.closed = true;
+            mail.input = None;
+            mail.waiting = None;
+            std::mem::take(&mut mail.queue)
+        };
+        // Dropped unanswered: the execution ended before handling them.
+        drop(left);
     }
 
     /// Takes the sleeping execution out if it is still the one `asleep` tells apart.
@@ -197,15 +211,7 @@ impl Receiver {
 impl Drop for Receiver {
     fn drop(&mut self) {
         if let Some(mailbox) = self.mailbox.take() {
-            let left = {
-                let mut mail = mailbox.lock();
-                mail.closed = true;
-                mail.input = None;
-                mail.waiting = None;
-                std::mem::take(&mut mail.queue)
-            };
-            // Dropped unanswered: the execution ended before handling them.
-            drop(left);
+            mailbox.close();
         }
     }
 }

@@ -46,7 +46,9 @@ pub(crate) struct Asleep {
     shared: Weak<Shared>,
     parked: Parked,
     done: DoneSender,
-    key: (Millis, u64),
+    /// The number of its entry in [`Lot::due`] (whose key is its deadline, `parked.wake_at`,
+    /// and this number).
+    number: u64,
 }
 
 /// Parks a journaled execution whose driver stopped driving it (see
@@ -64,12 +66,13 @@ pub(crate) fn park(
     };
     let parking = &shared.parking;
     let mut lot = parking.lock();
-    let key = (wake_at, lot.next_key);
+    let number = lot.next_key;
+    let key = (wake_at, number);
     let asleep = Box::new(Asleep {
         shared: Arc::downgrade(shared),
         parked,
         done,
-        key,
+        number,
     });
     let mailbox = rx.into_mailbox();
     if let Err(asleep) = mailbox.park(asleep) {
@@ -94,29 +97,42 @@ pub(crate) fn park(
     Ok(())
 }
 
-/// Brings a parked execution back: its driver is spawned, and rebuilds it from its journal.
-/// `waking` holds the clock until it is rebuilt (a message holds it itself).
-pub(crate) fn wake(mailbox: Arc<Mailbox>, asleep: Asleep, waking: Option<Work>) {
-    let Asleep {
-        shared,
-        parked,
-        done,
-        key,
-    } = asleep;
-    // Its runtime is gone: so is the execution here (it is still in the store).
-    let Some(shared) = shared.upgrade() else {
+/// Brings a parked execution back for a message that came (the message holds the clock until
+/// it is handled): out of the runtime's parking, its driver is spawned and rebuilds it from
+/// its journal.
+pub(crate) fn wake(mailbox: Arc<Mailbox>, asleep: Asleep) {
+    // Its runtime is gone: so is the execution here (it is still in the store). Nothing
+    // brings it back: its handles hear so instead of waiting.
+    let Some(shared) = asleep.shared.upgrade() else {
+        mailbox.close();
         return;
     };
     let runtime = {
         let mut lot = shared.parking.lock();
-        lot.due.remove(&key);
+        if let Some(wake_at) = asleep.parked.wake_at {
+            lot.due.remove(&(wake_at, asleep.number));
+        }
         tokio::runtime::Handle::try_current()
             .ok()
             .or_else(|| lot.runtime.clone())
     };
     let Some(runtime) = runtime else {
+        mailbox.close();
         return;
     };
+    bring_back(&runtime, shared, mailbox, asleep, None);
+}
+
+/// Spawns the driver of the parked execution `asleep` on `runtime`, which rebuilds it from its
+/// journal. `waking`, when given, holds the clock until it is rebuilt.
+fn bring_back(
+    runtime: &tokio::runtime::Handle,
+    shared: Arc<Shared>,
+    mailbox: Arc<Mailbox>,
+    asleep: Asleep,
+    waking: Option<Work>,
+) {
+    let Asleep { parked, done, .. } = asleep;
     let tx = Inbox::of(mailbox.clone(), shared.clock.clone());
     let rx = Receiver::of(mailbox);
     runtime.spawn(recovery::journaled(
@@ -137,6 +153,8 @@ async fn watch(shared: Arc<Shared>) {
     let parking = &shared.parking;
     // Dropped before its end (its tokio runtime shut down), it lets every parked execution go.
     let mut releasing = Release(Some(&shared));
+    // The executions it brings back are driven where it watches.
+    let runtime = tokio::runtime::Handle::current();
     loop {
         let mut changed = std::pin::pin!(parking.changed.notified());
         changed.as_mut().enable();
@@ -162,11 +180,12 @@ async fn watch(shared: Arc<Shared>) {
             let later = lot.due.split_off(&(now.saturating_add(1), 0));
             std::mem::replace(&mut lot.due, later)
         };
-        for (key, mailbox) in due {
-            if let Some(asleep) = mailbox.unpark(|a| a.key == key) {
+        // Out of the lot already: each is brought back without looking there again.
+        for ((_, number), mailbox) in due {
+            if let Some(asleep) = mailbox.unpark(|a| a.number == number) {
                 // Held until it is rebuilt: a clock that skips waits does not jump past it.
                 let waking = Work::new(&shared.clock);
-                wake(mailbox, *asleep, Some(waking));
+                bring_back(&runtime, shared.clone(), mailbox, *asleep, Some(waking));
             }
         }
     }
@@ -186,10 +205,12 @@ impl Drop for Release<'_> {
             lot.watching = false;
             std::mem::take(&mut lot.due)
         };
-        let asleep: Vec<_> = parked
-            .into_iter()
-            .filter_map(|(key, mailbox)| mailbox.unpark(|a| a.key == key))
-            .collect();
-        drop(asleep);
+        for ((_, number), mailbox) in parked {
+            if let Some(asleep) = mailbox.unpark(|a| a.number == number) {
+                // Nothing brings it back any more: a message is refused, not left waiting.
+                mailbox.close();
+                drop(asleep);
+            }
+        }
     }
 }

@@ -99,15 +99,11 @@ impl Runtime {
                 let finished = Arc::new(Finished::from_execution(execution));
                 return Ok(finished_handle(arn, finished));
             }
-            let (tx, rx) = Inbox::new(shared.clock.clone(), None);
-            let (done_tx, done) = Done::channel();
+            let (live, (rx, done_tx)) = Live::new(&shared.clock, None);
+            let handle = live.handle(arn);
             let launch = Launch::new(execution, commands, entropy, Recording::Unrecorded);
-            tokio.spawn(driver::run(shared.clone(), launch, tx.clone(), rx, done_tx));
-            return Ok(ExecutionHandle {
-                arn,
-                tx: Some(tx),
-                done,
-            });
+            tokio.spawn(driver::run(shared.clone(), launch, live.inbox, rx, done_tx));
+            return Ok(handle);
         };
         let mut digest = HistoryDigest::default();
         let start = journal_input.map(|input| {

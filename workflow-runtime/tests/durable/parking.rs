@@ -19,7 +19,8 @@ const NAP_SECONDS: u64 = 1800;
 
 /// The tasks alive on the current tokio runtime once they are `expected`, or after many
 /// yields (each lets every task that is ready run once; the store's writer answers from a
-/// thread of its own meanwhile).
+/// thread of its own meanwhile). Counted after a yield: a task spawned but not yet run is
+/// alive too (a driver about to park is one task, as the task that watches it once parked).
 async fn alive_tasks_when_settled(expected: usize) -> usize {
     let alive = || {
         tokio::runtime::Handle::current()
@@ -27,10 +28,10 @@ async fn alive_tasks_when_settled(expected: usize) -> usize {
             .num_alive_tasks()
     };
     for _ in 0..10_000 {
+        tokio::task::yield_now().await;
         if alive() == expected {
             break;
         }
-        tokio::task::yield_now().await;
     }
     alive()
 }
@@ -133,4 +134,41 @@ fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
         cause.unwrap_or_default().contains("shut down"),
         "{status:?}"
     );
+}
+
+/// Polls `future` once: its output if it is ready at once, `None` if it would wait.
+fn at_once<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
+#[test]
+fn the_handle_of_a_parked_execution_whose_runtime_shut_down_is_answered_at_once() {
+    let dir = temp_dir("park-shutdown-answered");
+    let clock = clock();
+    let handle = session(async {
+        let rt = runtime(dir.open(), &clock);
+        let wf = rt.load(NAP).unwrap();
+        let _hold = Work::new(&clock);
+        let handle = rt.start(&wf, json!({})).await.unwrap();
+        assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");
+        handle
+    });
+    // Its tokio runtime is gone, and with it whatever would bring the execution back: a stop
+    // and a request for its history are not left waiting for a driver that never comes. The
+    // stop finds nothing to stop (as for an execution that ended); the history is the one of
+    // the outcome its handle reports, which no driver told.
+    let (stopped, history) = session(async {
+        let stopped = at_once(handle.stop(Some("Stop".into()), None));
+        let history = at_once(handle.history());
+        (stopped, history)
+    });
+    assert!(matches!(stopped, Some(Ok(()))), "{stopped:?}");
+    assert_eq!(history.map(|h| h.len()), Some(0));
+    let status = session(async { handle.outcome().await });
+    assert_eq!(status.as_str(), "ABORTED");
 }

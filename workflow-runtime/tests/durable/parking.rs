@@ -152,7 +152,7 @@ fn the_handle_of_a_parked_execution_whose_runtime_shut_down_is_answered_at_once(
     let clock = clock();
     let handle = session(async {
         let rt = runtime(dir.open(), &clock);
-        let wf = rt.load(NAP).unwrap();
+        let wf = rt.load(&nap(NAP_SECONDS)).unwrap();
         let _hold = Work::new(&clock);
         let handle = rt.start(&wf, json!({})).await.unwrap();
         assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");

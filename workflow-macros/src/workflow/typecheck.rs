@@ -31,6 +31,8 @@ struct Ctx {
 pub struct Checker {
     stmts: Vec<TokenStream>,
     counter: usize,
+    /// The states the macro refused a field of (and the Parallel and Map states around them).
+    refused: HashSet<String>,
 }
 
 /// The support items of the generated code. Checks written with `quote_spanned!` spell the
@@ -492,7 +494,17 @@ impl Checker {
                 typed: typed[i],
             };
             let doc = self.bind("doc", doc);
-            let edges = self.state(state, &doc, ctx, i == 0);
+            let checks = self.stmts.len();
+            let mut edges = self.state(state, &doc, ctx, i == 0);
+            if self.refused.contains(&state.name.to_string()) {
+                // The macro refused a field of this state (or of a state inside it), and said
+                // so: what rustc would find in it, or after it, may only repeat that mistake.
+                // It is not checked, and what leaves it is untyped.
+                self.stmts.truncate(checks);
+                for edge in &mut edges {
+                    edge.value = never_value();
+                }
+            }
             for edge in edges {
                 let value = edge.value;
                 let e = &value.expr;
@@ -946,13 +958,14 @@ enum Target {
     End(Span),
 }
 
-/// The never-run function for a workflow.
-pub fn generate(def: &WorkflowDef) -> TokenStream {
+/// The never-run function for a workflow, whose states `refused` are not checked.
+pub fn generate(def: &WorkflowDef, refused: &HashSet<String>) -> TokenStream {
     let input_ty = &def.input;
     let untyped_input = is_value_type(input_ty);
     let mut checker = Checker {
         stmts: Vec::new(),
         counter: 0,
+        refused: refused.clone(),
     };
     let ctx = Ctx { map_item: None };
     let out_slot = format_ident!("__workflow_output");

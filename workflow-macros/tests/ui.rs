@@ -39,6 +39,13 @@
 //! `intrinsic_lowercase_name.rs`, `intrinsic_unknown_nested.rs`), a wrong number of
 //! arguments (`intrinsic_arity.rs`).
 //!
+//! # One error per mistake
+//!
+//! Each fail case holds one mistake, and gets one error: not the follow-ons of the validator
+//! or of rustc (the state's missing transition after a misspelt `next`, a type error in every
+//! state after a misspelt `result_path`, the uses of a workflow whose body does not parse).
+//! [`one_error_per_case`] checks it.
+//!
 //! # In the DSL's words
 //!
 //! The validator's messages name ASL's fields and constructs (`'BackoffRate'`, `"End": true`,
@@ -225,5 +232,29 @@ fn validator_messages_are_in_dsl_words() {
         }
     }
     assert!(checked >= 60, "only {checked} messages found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn one_error_per_case() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
+    let mut problems = Vec::new();
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "stderr") {
+            continue;
+        }
+        cases += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let errors = text.lines().filter(|l| l.starts_with("error")).count();
+        if errors != 1 {
+            problems.push(format!(
+                "{}: {errors} errors",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(cases >= 60, "only {cases} cases found");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -356,8 +356,11 @@ impl Checker {
             }
             Some(FieldValue::Path(path)) => {
                 // An untyped result (a JSON object template, an untyped task) cannot be
-                // checked against the field it goes into.
+                // checked against the field it goes into; nor can a path into the context
+                // object or a variable, which the validator refuses (ResultPath writes into
+                // the document only).
                 if result.typed
+                    && matches!(path.root, PathRoot::Input)
                     && let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx)
                 {
                     let span = path.range.end;

@@ -90,6 +90,11 @@ pub fn in_dsl_words(message: &str, pointer: &str) -> String {
     }
     text = pointers(&text);
     text = quoted(&text, pointer);
+    // The field a diagnostic is about, where the message names it without quotes
+    // ("ResultPath '$$.x' must start with '$.'"). (`Next` and `Default` are the arms above.)
+    if let Some(dsl) = dsl_field(last).filter(|_| !matches!(last, "Next" | "Default")) {
+        text = replace_word(&text, last, &format!("`{dsl}`"));
+    }
     text = state_names_quoted(&text);
     state_types(&text)
 }
@@ -592,6 +597,13 @@ mod tests {
                 "/States/Route/Choices/0/TimestampGreaterThan"
             ),
             "String does not match RFC3339 timestamp: the timestamp comparison `>` takes a timestamp such as `2016-03-14T01:59:00Z`, not `yesterday`"
+        );
+        assert_eq!(
+            in_dsl_words(
+                "ResultPath '$$.Execution' must start with '$.': it cannot write to the context object or a variable",
+                "/States/Charge/Catch/0/ResultPath"
+            ),
+            "`result_path` `$$.Execution` must start with `$.`: it cannot write to the context object or a variable"
         );
         // An apostrophe is no quote.
         assert_eq!(

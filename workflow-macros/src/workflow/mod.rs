@@ -165,16 +165,16 @@ fn task_functions(body: &ast::Body, out: &mut Vec<(String, syn::Path)>) {
 
 /// The workflow's type and its impls, for the tasks `tasks` and the exported ASL `asl`.
 fn emit(
-    def: &ast::Header,
+    header: &ast::Header,
     tasks: &[(String, syn::Path)],
     asl: &str,
     machine_type: MachineType,
 ) -> TokenStream {
-    let name = &def.name;
-    let vis = &def.vis;
-    let attrs = &def.attrs;
-    let input = &def.input;
-    let output = match &def.output {
+    let name = &header.name;
+    let vis = &header.vis;
+    let attrs = &header.attrs;
+    let input = &header.input;
+    let output = match &header.output {
         Some(t) => quote!(#t),
         None => quote!(::workflow::dsl::__private::serde_json::Value),
     };

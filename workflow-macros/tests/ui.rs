@@ -119,20 +119,30 @@ fn declared_codes() -> Vec<String> {
         .collect()
 }
 
+/// The fail cases' expected errors: each `.stderr` file's name and text.
+fn expected_errors() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            cases.push((name, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    assert!(cases.len() >= 60, "only {} cases found", cases.len());
+    cases
+}
+
 #[test]
 fn every_validator_code_has_a_case() {
     let codes = declared_codes();
     assert!(codes.len() >= 40, "could not read the codes: {codes:?}");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
     let mut shown = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "stderr") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            for code in &codes {
-                if text.contains(&format!("[{code}]")) {
-                    shown.insert(code.clone());
-                }
+    for (_, text) in expected_errors() {
+        for code in &codes {
+            if text.contains(&format!("[{code}]")) {
+                shown.insert(code.clone());
             }
         }
     }
@@ -210,51 +220,27 @@ fn validator_messages_are_in_dsl_words() {
         asl_words("pass the value on in the branch's output, with `amount`"),
         None
     );
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
     let mut problems = Vec::new();
-    let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "stderr") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
+    for (name, text) in expected_errors() {
         // The messages of workflow! itself and of the validator (rustc's own, `error[E...]`,
         // are rustc's words).
         for message in text.lines().filter_map(|l| l.strip_prefix("error: ")) {
-            checked += 1;
             if let Some(asl) = asl_words(message) {
-                problems.push(format!(
-                    "{}: {asl} in: {message}",
-                    path.file_name().unwrap().to_string_lossy()
-                ));
+                problems.push(format!("{name}: {asl} in: {message}"));
             }
         }
     }
-    assert!(checked >= 60, "only {checked} messages found");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
 fn one_error_per_case() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
     let mut problems = Vec::new();
-    let mut cases = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "stderr") {
-            continue;
-        }
-        cases += 1;
-        let text = std::fs::read_to_string(&path).unwrap();
+    for (name, text) in expected_errors() {
         let errors = text.lines().filter(|l| l.starts_with("error")).count();
         if errors != 1 {
-            problems.push(format!(
-                "{}: {errors} errors",
-                path.file_name().unwrap().to_string_lossy()
-            ));
+            problems.push(format!("{name}: {errors} errors"));
         }
     }
-    assert!(cases >= 60, "only {cases} cases found");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

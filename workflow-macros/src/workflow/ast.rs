@@ -40,11 +40,7 @@ impl Range {
 }
 
 pub struct WorkflowDef {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub name: Ident,
-    pub input: Type,
-    pub output: Option<Type>,
+    pub header: Header,
     pub settings: Vec<Setting>,
     pub body: Body,
 }
@@ -456,13 +452,7 @@ impl Parse for Header {
 
 impl Parse for WorkflowDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let Header {
-            attrs,
-            vis,
-            name,
-            input: input_ty,
-            output,
-        } = parse_header(input)?;
+        let header = parse_header(input)?;
         let body;
         let brace = braced!(body in input).span.join();
         let mut settings = Vec::new();
@@ -483,11 +473,7 @@ impl Parse for WorkflowDef {
             return Err(input.error("unexpected tokens after the workflow"));
         }
         Ok(WorkflowDef {
-            attrs,
-            vis,
-            name,
-            input: input_ty,
-            output,
+            header,
             settings,
             body: Body { states, brace },
         })

@@ -179,7 +179,7 @@ pub fn lower(def: &WorkflowDef) -> Lowered {
         within: Vec::new(),
     };
     let mut machine = StateMachine {
-        comment: doc_comment(&def.attrs),
+        comment: doc_comment(&def.header.attrs),
         ..StateMachine::default()
     };
     let mut machine_type = MachineType::Standard;
@@ -216,7 +216,8 @@ pub fn lower(def: &WorkflowDef) -> Lowered {
                 .push((pointer.to_string(), Range::one(setting.value.span())));
         }
     }
-    l.spans.push((String::new(), Range::one(def.name.span())));
+    l.spans
+        .push((String::new(), Range::one(def.header.name.span())));
     let (start_at, states) = l.body(&def.body, "");
     machine.start_at = start_at;
     machine.states = states;

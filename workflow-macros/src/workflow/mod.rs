@@ -97,7 +97,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             };
             let range = range
                 .or_else(|| lowered.range(&d.pointer))
-                .unwrap_or(ast::Range::one(def.name.span()));
+                .unwrap_or(ast::Range::one(def.header.name.span()));
             errors.push(syn::Error::new_spanned(
                 range.tokens(),
                 format!("{message} [{}]", d.code),
@@ -111,7 +111,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         for d in validate(&machine, &options).iter() {
             if d.severity == workflow_core::diagnostic::Severity::Error {
                 errors.push(syn::Error::new(
-                    def.name.span(),
+                    def.header.name.span(),
                     format!(
                         "internal error in workflow!: the exported ASL is not valid: {} at {} [{}]",
                         d.message, d.pointer, d.code
@@ -121,16 +121,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     }
     let asl = machine.to_json_pretty();
-    let header = ast::Header {
-        attrs: def.attrs.clone(),
-        vis: def.vis.clone(),
-        name: def.name.clone(),
-        input: def.input.clone(),
-        output: def.output.clone(),
-    };
     let mut tasks = Vec::new();
     task_functions(&def.body, &mut tasks);
-    let emitted = emit(&header, &tasks, &asl, lowered.machine_type);
+    let emitted = emit(&def.header, &tasks, &asl, lowered.machine_type);
     // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
     // flags, caught error variants and struct literals are still checked.
     let typecheck = typecheck::generate(&def, &lowered.refused_states());

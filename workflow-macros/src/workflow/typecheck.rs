@@ -963,7 +963,7 @@ enum Target {
 
 /// The never-run function for a workflow, whose states `refused` are not checked.
 pub fn generate(def: &WorkflowDef, refused: &HashSet<String>) -> TokenStream {
-    let input_ty = &def.input;
+    let input_ty = &def.header.input;
     let untyped_input = is_value_type(input_ty);
     let mut checker = Checker {
         stmts: Vec::new(),
@@ -972,7 +972,7 @@ pub fn generate(def: &WorkflowDef, refused: &HashSet<String>) -> TokenStream {
     };
     let ctx = Ctx { map_item: None };
     let out_slot = format_ident!("__workflow_output");
-    let declare_out = match &def.output {
+    let declare_out = match &def.header.output {
         Some(ty) => {
             quote!(let mut #out_slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
         }
@@ -987,7 +987,7 @@ pub fn generate(def: &WorkflowDef, refused: &HashSet<String>) -> TokenStream {
         },
         &ctx,
         &out_slot,
-        def.output.is_some(),
+        def.header.output.is_some(),
     );
     checker.settle_slot(reached, &out_slot);
     let stmts = checker.stmts;

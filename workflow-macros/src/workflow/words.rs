@@ -62,7 +62,6 @@ const CONSTRUCTS: &[(&str, &str)] = &[
     ("Default", "default"),
     ("Branches", "branch"),
     ("ItemProcessor", "item_processor"),
-    ("Iterator", "item_processor"),
 ];
 
 /// The fields whose DSL values are words (`jitter_strategy: FULL`): their values are not

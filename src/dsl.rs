@@ -566,7 +566,7 @@ pub mod __private {
 
     /// An array, for a Map's items.
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not a list: a Map state iterates over an array",
+        message = "`{Self}` is not a list: a `map` state iterates over an array",
         label = "not a Vec or array"
     )]
     pub trait Items {

@@ -3,7 +3,8 @@
 //! `workflow!` checks a workflow twice while it compiles. Mistakes in the state graph (an
 //! unknown `next`, an unreachable state, `States.ALL` out of place, a bad number or path) are
 //! found by the same validator that checks ASL JSON files, and reported on the token that
-//! caused them, with the validator's message. Mistakes in the data (a task fed the wrong type,
+//! caused them, with the validator's message in the DSL's words (`backoff_rate`, not the ASL
+//! field 'BackoffRate'). Mistakes in the data (a task fed the wrong type,
 //! a path to a field that does not exist, a numeric comparison on a string) are found by
 //! rustc itself: the macro emits, next to the workflow, a function that is never run and that
 //! walks the workflow's data flow with your types. rustc's errors then land on the DSL token
@@ -13,8 +14,8 @@
 //!
 //! | the error says | it means | what to do |
 //! |---|---|---|
-//! | `Missing 'Next' target: ChargePaymnt (did you mean 'ChargePayment'?)` | a transition names no state of its scope | fix the name |
-//! | `State "X" is not reachable.` | no transition leads to X | link it, or remove it |
+//! | ``Missing `next` target: ChargePaymnt (did you mean `ChargePayment`?)`` | a transition names no state of its scope | fix the name |
+//! | ``State `X` is not reachable.`` | no transition leads to X | link it, or remove it |
 //! | `no field `totl` on type `&Order`` | a path names a field the document type does not have | fix the path, or add the field |
 //! | ``the output of this state, `Receipt`, does not fit the input of the next state, `Order` `` | two states linked by a transition disagree on the document's type | keep the document with `result_path: $.field`, or pick a part with `output_path` |
 //! | ``the task's input is `ChargeRequest`, but this gives it `Order` `` | the state gives its task the wrong type | select the right part with `input_path`, or build the input with `parameters: ChargeRequest { .. }` |
@@ -24,7 +25,7 @@
 //! | ``missing field `amount` in initializer of `ChargeRequest` `` | a `parameters` struct leaves a field out | give it a value or a path |
 //! | ``` `String` is not a number: a numeric comparison needs a numeric field ``` | `when $.x > 1` on a string field | compare with a string, or use a numeric field |
 //! | ``no variant named `Declined` found for enum `PaymentError` `` | a `catch` or `retry` names an error the task cannot raise | use a variant of the task's error type |
-//! | ``` `Receipt` is not a list: a Map state iterates over an array ``` | `items_path` selects something other than a `Vec` or array | point `items_path` at a list field |
+//! | ``` `Receipt` is not a list: a `map` state iterates over an array ``` | `items_path` selects something other than a `Vec` or array | point `items_path` at a list field |
 //! | ``` `Receipt` has no item at this index ``` | `$.field[2]` on a value that is not a list, or on a Parallel result with fewer branches | index a `Vec`, an array, or a Parallel result within its branches |
 //! | ``` `charge_payment` is not a #[task(callback)] function ``` | a state is marked `callback` but its task does not wait for a token | remove `callback`, or make the function `#[task(callback)]` |
 //! | ``` `request_approval` is a #[task(callback)] function: its state must be marked `callback` ``` | a callback task's state lacks `callback` | add `callback` to the state's fields |

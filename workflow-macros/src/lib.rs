@@ -216,6 +216,105 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// Errors in `retry` and `catch` are `States.ALL`, `States.Timeout`, ... (the predefined
 /// names), a variant of the task's error enum (`PaymentError::CardDeclined`), or a string.
 ///
+/// # The results of `parallel` and `map`
+///
+/// A `parallel` state's result is a **tuple of its branches' outputs, in the order the
+/// branches are written** (each branch's output is what its last state gives): two branches
+/// ending with `EmailSent` and `SmsSent` give `(EmailSent, SmsSent)`. On the wire it is a
+/// JSON array, which serde reads into the tuple; a path indexes it as a list (`$.sent[0]`).
+///
+/// ```
+/// use workflow::prelude::*;
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Customer { pub email: String, pub phone: String }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct EmailSent { pub to: String }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct SmsSent { pub to: String, pub parts: u32 }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Doc { pub customer: Customer, pub sent: Option<(EmailSent, SmsSent)> }
+///
+/// #[task]
+/// async fn send_email(customer: Customer) -> Result<EmailSent, TaskError> {
+///     Ok(EmailSent { to: customer.email })
+/// }
+/// #[task]
+/// async fn send_sms(customer: Customer) -> Result<SmsSent, TaskError> {
+///     Ok(SmsSent { to: customer.phone, parts: 1 })
+/// }
+///
+/// workflow! {
+///     pub Notify(Doc) -> Doc {
+///         parallel SendBoth {
+///             branch { task Email = send_email { input_path: $.customer, end } },
+///             branch { task Sms = send_sms { input_path: $.customer, end } },
+///             // (EmailSent, SmsSent): the first branch's output, then the second's.
+///             result_path: $.sent,
+///             end,
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let runtime = Runtime::new();
+/// let customer = Customer { email: "a@example.com".into(), phone: "+15550100".into() };
+/// let execution = Notify::start(&runtime, Doc { customer, sent: None }).await.unwrap();
+/// let (email, sms) = execution.output().await.unwrap().sent.unwrap();
+/// assert_eq!((email.to.as_str(), sms.to.as_str()), ("a@example.com", "+15550100"));
+/// # }
+/// ```
+///
+/// A `map` state's result is a **`Vec` of its item processor's output**, one for each item,
+/// in the order of the items (the item processor gets each item, or what `item_selector`
+/// builds from it).
+///
+/// ```
+/// use workflow::prelude::*;
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Item { pub sku: String, pub quantity: u32 }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Reservation { pub sku: String, pub reserved: u32 }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Doc { pub items: Vec<Item>, pub reservations: Option<Vec<Reservation>> }
+///
+/// #[task]
+/// async fn reserve(item: Item) -> Result<Reservation, TaskError> {
+///     Ok(Reservation { sku: item.sku, reserved: item.quantity })
+/// }
+///
+/// workflow! {
+///     pub ReserveStock(Doc) -> Doc {
+///         map ReserveAll {
+///             items_path: $.items,
+///             max_concurrency: 2,
+///             item_processor { task Reserve = reserve { end } },
+///             // Vec<Reservation>: the item processor's output for each item, in order.
+///             result_path: $.reservations,
+///             end,
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let runtime = Runtime::new();
+/// let items = vec![
+///     Item { sku: "book".into(), quantity: 2 },
+///     Item { sku: "pen".into(), quantity: 5 },
+/// ];
+/// let execution = ReserveStock::start(&runtime, Doc { items, reservations: None }).await.unwrap();
+/// let reservations = execution.output().await.unwrap().reservations.unwrap();
+/// let skus: Vec<&str> = reservations.iter().map(|r| r.sku.as_str()).collect();
+/// assert_eq!(skus, ["book", "pen"]);
+/// # }
+/// ```
+///
+/// A `result_path` field of another type is a compile error on the path (`a result of type
+/// ... does not fit this field of type ...`).
+///
 /// # Paths, templates and conditions
 ///
 /// Paths are tokens: `$` (the document), `$.order.total`, `$.items[0]`, `$$.Execution.Id`
@@ -253,6 +352,16 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// document's type, a comparison of the wrong type, a template struct missing a field, a
 /// Catch on an error the task cannot raise. See `workflow::dsl::type_errors` for how to read
 /// those errors.
+///
+/// The messages name what you wrote, not its ASL: `backoff_rate` (not `'BackoffRate'`),
+/// `end` (not `"End": true`), the key `amount` of a template (not `'amount.$'`), `wait`
+/// states, the state a JSON pointer leads to.
+///
+/// One mistake gives one error. After a syntax error, or a field the macro cannot read, the
+/// workflow's type is still defined (so the code using it compiles on), what the validator
+/// would then say of the state only repeats the mistake and is not reported, and rustc does
+/// not check the data flow through that state (what it would find after a misspelt
+/// `result_path` is the mistake again). Fix it and the rest is checked.
 ///
 /// # What it defines
 ///

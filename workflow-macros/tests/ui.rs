@@ -39,6 +39,21 @@
 //! `intrinsic_lowercase_name.rs`, `intrinsic_unknown_nested.rs`), a wrong number of
 //! arguments (`intrinsic_arity.rs`).
 //!
+//! # One error per mistake
+//!
+//! Each fail case holds one mistake, and gets one error: not the follow-ons of the validator
+//! or of rustc (the state's missing transition after a misspelt `next`, a type error in every
+//! state after a misspelt `result_path`, the uses of a workflow whose body does not parse).
+//! [`one_error_per_case`] checks it.
+//!
+//! # In the DSL's words
+//!
+//! The validator's messages name ASL's fields and constructs (`'BackoffRate'`, `"End": true`,
+//! `'amount.$'`, `Wait states`, JSON pointers); the macro translates them into what the user
+//! wrote (`backoff_rate`, `end`, `amount`, `wait` states, the state a pointer leads to).
+//! [`validator_messages_are_in_dsl_words`] checks every case's messages for what is left of
+//! ASL.
+//!
 //! Some validator warnings have a second, DSL-only form: a duplicate JSON key (only the form
 //! with and without `.$` is expressible; the macro refuses a key given twice itself,
 //! `template_key_twice.rs`), an empty `Branches` (`parallel_without_branches.rs`).
@@ -104,20 +119,30 @@ fn declared_codes() -> Vec<String> {
         .collect()
 }
 
+/// The fail cases' expected errors: each `.stderr` file's name and text.
+fn expected_errors() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            cases.push((name, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    assert!(cases.len() >= 60, "only {} cases found", cases.len());
+    cases
+}
+
 #[test]
 fn every_validator_code_has_a_case() {
     let codes = declared_codes();
     assert!(codes.len() >= 40, "could not read the codes: {codes:?}");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
     let mut shown = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "stderr") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            for code in &codes {
-                if text.contains(&format!("[{code}]")) {
-                    shown.insert(code.clone());
-                }
+    for (_, text) in expected_errors() {
+        for code in &codes {
+            if text.contains(&format!("[{code}]")) {
+                shown.insert(code.clone());
             }
         }
     }
@@ -137,6 +162,84 @@ fn every_validator_code_has_a_case() {
     for (code, _) in NOT_EXPRESSIBLE {
         if !codes.iter().any(|c| c == code) {
             problems.push(format!("NOT_EXPRESSIBLE: '{code}' is not a code"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// What an ASL-worded message has that a DSL-worded one does not, if anything: a quoted ASL
+/// name (`'BackoffRate'`, `'amount.$'`: the DSL's words are quoted as code, in backticks),
+/// `"End": true`, a JSON pointer, a state type in ASL's spelling.
+fn asl_words(message: &str) -> Option<String> {
+    for asl in ["\"End\"", "\"Type\"", "/States", "state machine"] {
+        if message.contains(asl) {
+            return Some(asl.to_string());
+        }
+    }
+    for ty in [
+        "Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
+    ] {
+        for after in [" state", " branch", " processor", " rule", " label"] {
+            let phrase = format!("{ty}{after}");
+            if message.contains(&phrase) {
+                return Some(phrase);
+            }
+        }
+    }
+    // A quote opens at the start of a word (not an apostrophe, as in "branch's") and closes
+    // at its end.
+    let chars: Vec<char> = message.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c != '\'' || !(i == 0 || chars[i - 1].is_whitespace() || chars[i - 1] == '(') {
+            continue;
+        }
+        let quoted: String = chars[i + 1..].iter().take_while(|c| **c != '\'').collect();
+        if !quoted.is_empty() && !quoted.contains(' ') && i + 1 + quoted.len() < chars.len() {
+            return Some(format!("'{quoted}'"));
+        }
+    }
+    None
+}
+
+#[test]
+fn validator_messages_are_in_dsl_words() {
+    // The checker itself: the validator's messages for a JSON file, and the DSL's.
+    assert_eq!(
+        asl_words("'BackoffRate' must be at least 1.0, not 0.5 [out-of-range]").as_deref(),
+        Some("'BackoffRate'")
+    );
+    assert_eq!(
+        asl_words("State \"Rush\" needs 'Next' or \"End\": true").as_deref(),
+        Some("\"End\"")
+    );
+    assert_eq!(
+        asl_words("Field 'HeartbeatSeconds' is not supported by Wait states").as_deref(),
+        Some("Wait state")
+    );
+    assert_eq!(
+        asl_words("pass the value on in the branch's output, with `amount`"),
+        None
+    );
+    let mut problems = Vec::new();
+    for (name, text) in expected_errors() {
+        // The messages of workflow! itself and of the validator (rustc's own, `error[E...]`,
+        // are rustc's words).
+        for message in text.lines().filter_map(|l| l.strip_prefix("error: ")) {
+            if let Some(asl) = asl_words(message) {
+                problems.push(format!("{name}: {asl} in: {message}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn one_error_per_case() {
+    let mut problems = Vec::new();
+    for (name, text) in expected_errors() {
+        let errors = text.lines().filter(|l| l.starts_with("error")).count();
+        if errors != 1 {
+            problems.push(format!("{name}: {errors} errors"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

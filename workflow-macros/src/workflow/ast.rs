@@ -40,11 +40,7 @@ impl Range {
 }
 
 pub struct WorkflowDef {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub name: Ident,
-    pub input: Type,
-    pub output: Option<Type>,
+    pub header: Header,
     pub settings: Vec<Setting>,
     pub body: Body,
 }
@@ -413,20 +409,50 @@ mod kw {
     syn::custom_keyword!(assign);
 }
 
+/// What comes before a workflow's body: all the macro needs to define the workflow's type.
+pub struct Header {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub input: Type,
+    pub output: Option<Type>,
+}
+
+fn parse_header(input: ParseStream) -> syn::Result<Header> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis: Visibility = input.parse()?;
+    let name: Ident = input.parse()?;
+    let content;
+    parenthesized!(content in input);
+    let input_ty: Type = content.parse()?;
+    let output = if input.peek(Token![->]) {
+        input.parse::<Token![->]>()?;
+        Some(input.parse::<Type>()?)
+    } else {
+        None
+    };
+    Ok(Header {
+        attrs,
+        vis,
+        name,
+        input: input_ty,
+        output,
+    })
+}
+
+/// The header of a workflow whose body does not parse: the rest is skipped, so that the
+/// workflow's type can still be defined next to the syntax error.
+impl Parse for Header {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let header = parse_header(input)?;
+        input.parse::<TokenStream>()?;
+        Ok(header)
+    }
+}
+
 impl Parse for WorkflowDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
-        let vis: Visibility = input.parse()?;
-        let name: Ident = input.parse()?;
-        let content;
-        parenthesized!(content in input);
-        let input_ty: Type = content.parse()?;
-        let output = if input.peek(Token![->]) {
-            input.parse::<Token![->]>()?;
-            Some(input.parse::<Type>()?)
-        } else {
-            None
-        };
+        let header = parse_header(input)?;
         let body;
         let brace = braced!(body in input).span.join();
         let mut settings = Vec::new();
@@ -447,11 +473,7 @@ impl Parse for WorkflowDef {
             return Err(input.error("unexpected tokens after the workflow"));
         }
         Ok(WorkflowDef {
-            attrs,
-            vis,
-            name,
-            input: input_ty,
-            output,
+            header,
             settings,
             body: Body { states, brace },
         })
@@ -602,7 +624,7 @@ impl Parse for StateDef {
                     if processor.is_some() {
                         return Err(syn::Error::new(
                             kw.span,
-                            "a Map state has one item_processor",
+                            "a `map` state has one `item_processor`",
                         ));
                     }
                     *processor = Some(parse_body(&content)?);

@@ -1,6 +1,8 @@
 //! From the syntax tree to the `workflow-core` model, recording which tokens produced which
 //! JSON pointer.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Number, Value};
 use syn::Ident;
 use workflow_core::diagnostic::{codes, push_pointer};
@@ -22,6 +24,9 @@ pub struct Lowered {
     pub keys: Vec<(String, Range)>,
     /// Mistakes found while lowering (before the validator runs).
     pub errors: Vec<syn::Error>,
+    /// JSON pointers of what those mistakes left incomplete: the states (and the scopes
+    /// without states) the macro could not read in full.
+    pub refused: Vec<String>,
 }
 
 impl Lowered {
@@ -37,6 +42,27 @@ impl Lowered {
                 None => return None,
             }
         }
+    }
+
+    /// True when a pointer is in a state (or scope) the macro could not read in full: what
+    /// the validator says of it may only repeat that mistake.
+    pub fn is_refused(&self, pointer: &str) -> bool {
+        self.refused.iter().any(|r| {
+            pointer == r
+                || pointer
+                    .strip_prefix(r.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+
+    /// The names of the states the macro could not read in full, and of the Parallel and Map
+    /// states around them: rustc does not check the data flow through them (what it would
+    /// find there may only repeat the mistake).
+    pub fn refused_states(&self) -> HashSet<String> {
+        self.refused
+            .iter()
+            .flat_map(|pointer| super::words::state_names(pointer))
+            .collect()
     }
 
     /// The key of the template entry at a pointer.
@@ -80,7 +106,8 @@ fn negate(n: &Number) -> Option<Value> {
     }
 }
 
-const STATE_FIELDS: &[&str] = &[
+/// The fields of a state, in the DSL's words (ASL's are their PascalCase).
+pub const STATE_FIELDS: &[&str] = &[
     "next",
     "end",
     "comment",
@@ -119,12 +146,28 @@ const STATE_FIELDS: &[&str] = &[
     "label",
 ];
 
-const SETTINGS: &[&str] = &["timeout_seconds", "comment", "machine_type", "version"];
+/// The fields of a retrier.
+pub const RETRIER_FIELDS: &[&str] = &[
+    "interval_seconds",
+    "max_attempts",
+    "backoff_rate",
+    "max_delay_seconds",
+    "jitter_strategy",
+    "comment",
+];
+
+/// The fields of a catcher (besides its errors and its target).
+pub const CATCHER_FIELDS: &[&str] = &["result_path", "assign", "comment"];
+
+pub const SETTINGS: &[&str] = &["timeout_seconds", "comment", "machine_type", "version"];
 
 struct Lowerer {
     spans: Vec<(String, Range)>,
     keys: Vec<(String, Range)>,
     errors: Vec<syn::Error>,
+    refused: Vec<String>,
+    /// The pointers of the states being lowered, the innermost last.
+    within: Vec<String>,
 }
 
 pub fn lower(def: &WorkflowDef) -> Lowered {
@@ -132,9 +175,11 @@ pub fn lower(def: &WorkflowDef) -> Lowered {
         spans: Vec::new(),
         keys: Vec::new(),
         errors: Vec::new(),
+        refused: Vec::new(),
+        within: Vec::new(),
     };
     let mut machine = StateMachine {
-        comment: doc_comment(&def.attrs),
+        comment: doc_comment(&def.header.attrs),
         ..StateMachine::default()
     };
     let mut machine_type = MachineType::Standard;
@@ -171,7 +216,8 @@ pub fn lower(def: &WorkflowDef) -> Lowered {
                 .push((pointer.to_string(), Range::one(setting.value.span())));
         }
     }
-    l.spans.push((String::new(), Range::one(def.name.span())));
+    l.spans
+        .push((String::new(), Range::one(def.header.name.span())));
     let (start_at, states) = l.body(&def.body, "");
     machine.start_at = start_at;
     machine.states = states;
@@ -181,6 +227,7 @@ pub fn lower(def: &WorkflowDef) -> Lowered {
         spans: l.spans,
         keys: l.keys,
         errors: l.errors,
+        refused: l.refused,
     }
 }
 
@@ -194,7 +241,15 @@ fn number(lit: &Lit) -> Option<Number> {
 
 impl Lowerer {
     fn error(&mut self, span: proc_macro2::Span, message: impl std::fmt::Display) {
-        self.errors.push(syn::Error::new(span, message));
+        self.reject(syn::Error::new(span, message));
+    }
+
+    /// A mistake in the state being lowered (if any): the state is refused.
+    fn reject(&mut self, error: syn::Error) {
+        self.errors.push(error);
+        if let Some(state) = self.within.last() {
+            self.refused.push(state.clone());
+        }
     }
 
     fn unknown(&mut self, key: &Ident, allowed: &[&str], what: &str) {
@@ -214,7 +269,7 @@ impl Lowerer {
             Lit::Int(i) => match i.base10_parse::<i64>() {
                 Ok(n) => Some(n),
                 Err(e) => {
-                    self.errors.push(e);
+                    self.reject(e);
                     None
                 }
             },
@@ -251,6 +306,7 @@ impl Lowerer {
                     codes::MISSING_FIELD
                 ),
             );
+            self.refused.push(scope_pointer.to_string());
         }
         if let Some(first) = body.states.first() {
             self.record(
@@ -261,7 +317,9 @@ impl Lowerer {
         for s in &body.states {
             let pointer = push_pointer(&states_pointer, &s.name.to_string());
             self.record(&pointer, Range::one(s.name.span()));
+            self.within.push(pointer.clone());
             let state = self.state(s, &pointer);
+            self.within.pop();
             if states.contains_key(&s.name.to_string()) {
                 self.error(
                     s.name.span(),
@@ -271,6 +329,8 @@ impl Lowerer {
                         codes::DUPLICATE_STATE_NAME
                     ),
                 );
+                // The first of the two is lost.
+                self.refused.push(pointer);
             }
             states.insert(s.name.to_string(), state);
         }
@@ -326,7 +386,7 @@ impl Lowerer {
                     self.error(
                         s.name.span(),
                         format!(
-                            "a parallel state needs at least one `branch {{ ... }}` [{}]",
+                            "a `parallel` state needs at least one `branch {{ ... }}` [{}]",
                             codes::INVALID_PROCESSOR
                         ),
                     );
@@ -353,7 +413,7 @@ impl Lowerer {
                     }
                     None => self.error(
                         s.name.span(),
-                        "a map state needs an `item_processor { ... }` with the states run for each item",
+                        "a `map` state needs an `item_processor { ... }` with the states run for each item",
                     ),
                 }
             }
@@ -485,7 +545,7 @@ impl Lowerer {
                     if literal_only {
                         self.error(
                             d.range().start,
-                            "a Pass state's result is a literal: use parameters to build a value from paths",
+                            "a `pass` state's `result` is a literal: use `parameters` to build a value from paths",
                         );
                     }
                     let json_key = format!("{k}.$");
@@ -713,8 +773,8 @@ impl Lowerer {
                     self.error(
                         k.span(),
                         format!(
-                            "Field '{}' is not supported by {type_name} states [{}]",
-                            pascal_case(&key),
+                            "Field `{key}` is not supported by `{}` states [{}]",
+                            type_name.to_lowercase(),
                             codes::UNKNOWN_FIELD
                         ),
                     );
@@ -769,18 +829,7 @@ impl Lowerer {
                     _ => self.error(f.key.span(), "`jitter_strategy` takes FULL or NONE"),
                 },
                 "comment" => retrier.comment = self.lit_str(&f.value, &fp, &f.key),
-                _ => self.unknown(
-                    &f.key,
-                    &[
-                        "interval_seconds",
-                        "max_attempts",
-                        "backoff_rate",
-                        "max_delay_seconds",
-                        "jitter_strategy",
-                        "comment",
-                    ],
-                    "a field of a retrier",
-                ),
+                _ => self.unknown(&f.key, RETRIER_FIELDS, "a field of a retrier"),
             }
         }
         retrier
@@ -801,11 +850,7 @@ impl Lowerer {
                 "result_path" => catcher.result_path = self.path_field(&f.value, &fp, &f.key),
                 "assign" => catcher.assign = self.template_value(&f.value, &fp, &f.key, false),
                 "comment" => catcher.comment = self.lit_str(&f.value, &fp, &f.key),
-                _ => self.unknown(
-                    &f.key,
-                    &["result_path", "assign", "comment"],
-                    "a field of a catcher",
-                ),
+                _ => self.unknown(&f.key, CATCHER_FIELDS, "a field of a catcher"),
             }
         }
         catcher
@@ -844,7 +889,7 @@ impl Lowerer {
                 }
                 ChoiceArm::Default { default, target } => {
                     if choice.default.is_some() {
-                        self.error(default.span(), "a choice state has one default");
+                        self.error(default.span(), "a `choice` state has one `default`");
                     }
                     self.record(&push_pointer(pointer, "Default"), Range::one(target.span()));
                     choice.default = Some(target.to_string());

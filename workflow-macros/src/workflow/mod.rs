@@ -5,6 +5,7 @@ mod ast;
 mod deploy;
 mod lower;
 mod typecheck;
+mod words;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -14,21 +15,41 @@ use workflow_core::plan::{CompileOptions, MachineType, validate};
 pub use lower::task_name;
 
 pub fn expand(input: TokenStream) -> TokenStream {
-    let def: ast::WorkflowDef = match syn::parse2(input) {
+    let def: ast::WorkflowDef = match syn::parse2(input.clone()) {
         Ok(d) => d,
-        Err(e) => return e.to_compile_error(),
+        Err(e) => {
+            // One error for one mistake: the workflow's type is defined all the same (from its
+            // header, when that parses), as thiserror and tokio do, so that the code using it
+            // does not fail too.
+            let error = e.to_compile_error();
+            let Ok(header) = syn::parse2::<ast::Header>(input) else {
+                return error;
+            };
+            let emitted = emit(&header, &[], "", MachineType::Standard);
+            return quote! {
+                #emitted
+                #error
+            };
+        }
     };
     let lowered = lower::lower(&def);
     let options = CompileOptions {
         machine_type: lowered.machine_type,
     };
     let mut errors: Vec<syn::Error> = lowered.errors.clone();
-    if lowered.errors.is_empty() {
-        let diagnostics = validate(&lowered.machine, &options);
-        // A transition to a state that is not there, or a state without one, leaves the graph
-        // incomplete: the reachability and termination problems that follow only repeat that
-        // mistake.
-        let broken_graph = diagnostics.iter().any(|d| BROKEN_GRAPH.contains(&d.code));
+    {
+        // What the validator finds in a state the macro could not read in full (a field it
+        // refused is missing from the state) only repeats that mistake; elsewhere it is a
+        // mistake of its own.
+        let diagnostics: Vec<_> = validate(&lowered.machine, &options)
+            .into_iter()
+            .filter(|d| !lowered.is_refused(&d.pointer))
+            .collect();
+        // A transition to a state that is not there, or a state without one (or a state the
+        // macro refused, whose transitions may be lost), leaves the graph incomplete: the
+        // reachability and termination problems that follow only repeat that mistake.
+        let broken_graph = !lowered.refused.is_empty()
+            || diagnostics.iter().any(|d| BROKEN_GRAPH.contains(&d.code));
         // The states of a cycle with no way out are reported once, where the cycle starts
         // (the first of them), naming the others.
         let mut cycles: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -59,11 +80,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
                     continue;
                 }
                 if names.len() > 1 {
-                    let others: Vec<String> =
-                        names[1..].iter().map(|n| format!("\"{n}\"")).collect();
+                    let others: Vec<String> = names[1..].iter().map(|n| format!("`{n}`")).collect();
                     message = format!("{message}; neither can {}", others.join(", "));
                 }
             }
+            let message = words::in_dsl_words(&message, &d.pointer);
             // Where the validator points at a whole state or a whole template entry, the DSL
             // has a more precise token: `end` for next-and-end, the key for a variable name or a
             // key given twice.
@@ -76,7 +97,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             };
             let range = range
                 .or_else(|| lowered.range(&d.pointer))
-                .unwrap_or(ast::Range::one(def.name.span()));
+                .unwrap_or(ast::Range::one(def.header.name.span()));
             errors.push(syn::Error::new_spanned(
                 range.tokens(),
                 format!("{message} [{}]", d.code),
@@ -90,7 +111,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         for d in validate(&machine, &options).iter() {
             if d.severity == workflow_core::diagnostic::Severity::Error {
                 errors.push(syn::Error::new(
-                    def.name.span(),
+                    def.header.name.span(),
                     format!(
                         "internal error in workflow!: the exported ASL is not valid: {} at {} [{}]",
                         d.message, d.pointer, d.code
@@ -100,10 +121,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     }
     let asl = machine.to_json_pretty();
-    let emitted = emit(&def, &asl, lowered.machine_type);
+    let mut tasks = Vec::new();
+    task_functions(&def.body, &mut tasks);
+    let emitted = emit(&def.header, &tasks, &asl, lowered.machine_type);
     // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
     // flags, caught error variants and struct literals are still checked.
-    let typecheck = typecheck::generate(&def);
+    let typecheck = typecheck::generate(&def, &lowered.refused_states());
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote! {
         #emitted
@@ -133,12 +156,18 @@ fn task_functions(body: &ast::Body, out: &mut Vec<(String, syn::Path)>) {
     }
 }
 
-fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenStream {
-    let name = &def.name;
-    let vis = &def.vis;
-    let attrs = &def.attrs;
-    let input = &def.input;
-    let output = match &def.output {
+/// The workflow's type and its impls, for the tasks `tasks` and the exported ASL `asl`.
+fn emit(
+    header: &ast::Header,
+    tasks: &[(String, syn::Path)],
+    asl: &str,
+    machine_type: MachineType,
+) -> TokenStream {
+    let name = &header.name;
+    let vis = &header.vis;
+    let attrs = &header.attrs;
+    let input = &header.input;
+    let output = match &header.output {
         Some(t) => quote!(#t),
         None => quote!(::workflow::dsl::__private::serde_json::Value),
     };
@@ -147,8 +176,6 @@ fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenSt
         MachineType::Standard => quote!(::workflow::dsl::__private::MachineType::Standard),
         MachineType::Express => quote!(::workflow::dsl::__private::MachineType::Express),
     };
-    let mut tasks = Vec::new();
-    task_functions(&def.body, &mut tasks);
     let task_entries = tasks
         .iter()
         .map(|(n, path)| quote!((#n, <#path as ::workflow::dsl::Task>::handler())));
@@ -213,5 +240,95 @@ fn emit(def: &ast::WorkflowDef, asl: &str, machine_type: MachineType) -> TokenSt
                 ::workflow::dsl::start::<#name>(runtime, input).await
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The items `expand` emits, and the messages of its errors.
+    fn expanded(input: TokenStream) -> (Vec<syn::Item>, Vec<String>) {
+        let file: syn::File = syn::parse2(expand(input)).expect("items");
+        let mut items = Vec::new();
+        let mut errors = Vec::new();
+        for item in file.items {
+            match &item {
+                syn::Item::Macro(m)
+                    if m.mac.path.segments.last().unwrap().ident == "compile_error" =>
+                {
+                    let message: syn::LitStr = m.mac.parse_body().expect("a message");
+                    errors.push(message.value());
+                }
+                _ => items.push(item),
+            }
+        }
+        (items, errors)
+    }
+
+    fn defines_struct(items: &[syn::Item], name: &str) -> bool {
+        items
+            .iter()
+            .any(|i| matches!(i, syn::Item::Struct(s) if s.ident == name))
+    }
+
+    fn implements(items: &[syn::Item], trait_name: &str) -> bool {
+        items.iter().any(|i| {
+            matches!(i, syn::Item::Impl(imp)
+                if imp.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().unwrap().ident == trait_name))
+        })
+    }
+
+    #[test]
+    fn a_syntax_error_still_defines_the_workflow_type() {
+        let (items, errors) = expanded(quote! {
+            pub Checkout(Order) -> Order {
+                wait Pause { seconds 10, next: Done }
+                succeed Done;
+            }
+        });
+        assert_eq!(errors, vec!["expected `,`".to_string()]);
+        assert!(defines_struct(&items, "Checkout"));
+        assert!(implements(&items, "WorkflowDefinition"));
+        // The inherent impl (start, definition, ...) too.
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, syn::Item::Impl(imp) if imp.trait_.is_none()))
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_in_the_header_defines_nothing() {
+        let (items, errors) = expanded(quote! { pub (Order) { succeed Done; } });
+        assert_eq!(errors.len(), 1);
+        assert!(items.is_empty());
+    }
+
+    #[test]
+    fn a_refused_field_is_one_error_and_other_mistakes_are_still_reported() {
+        // `nxt` is refused; without it `Record` has no transition and `Done` is reached by
+        // nothing, which only repeat the typo. The backoff rate of `Charge` is a mistake of
+        // its own.
+        let (items, errors) = expanded(quote! {
+            pub Checkout(Value) {
+                pass Record { nxt: Charge }
+                task Charge = "arn:aws:lambda:us-east-1:123456789012:function:charge" {
+                    retry: [ States.ALL => { backoff_rate: 0.5 } ],
+                    next: Done,
+                }
+                succeed Done;
+            }
+        });
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("`nxt` is not a field of a state"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors[1],
+            "`backoff_rate` must be at least 1.0, not 0.5 [out-of-range]"
+        );
+        assert!(defines_struct(&items, "Checkout"));
     }
 }

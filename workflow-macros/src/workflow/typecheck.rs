@@ -31,6 +31,8 @@ struct Ctx {
 pub struct Checker {
     stmts: Vec<TokenStream>,
     counter: usize,
+    /// The states the macro refused a field of (and the Parallel and Map states around them).
+    refused: HashSet<String>,
 }
 
 /// The support items of the generated code. Checks written with `quote_spanned!` spell the
@@ -354,8 +356,11 @@ impl Checker {
             }
             Some(FieldValue::Path(path)) => {
                 // An untyped result (a JSON object template, an untyped task) cannot be
-                // checked against the field it goes into.
+                // checked against the field it goes into; nor can a path into the context
+                // object or a variable, which the validator refuses (ResultPath writes into
+                // the document only).
                 if result.typed
+                    && matches!(path.root, PathRoot::Input)
                     && let Some(slot) = self.path_ref(&Self::reference(doc), path, false, ctx)
                 {
                     let span = path.range.end;
@@ -492,7 +497,17 @@ impl Checker {
                 typed: typed[i],
             };
             let doc = self.bind("doc", doc);
-            let edges = self.state(state, &doc, ctx, i == 0);
+            let checks = self.stmts.len();
+            let mut edges = self.state(state, &doc, ctx, i == 0);
+            if self.refused.contains(&state.name.to_string()) {
+                // The macro refused a field of this state (or of a state inside it), and said
+                // so: what rustc would find in it, or after it, may only repeat that mistake.
+                // It is not checked, and what leaves it is untyped.
+                self.stmts.truncate(checks);
+                for edge in &mut edges {
+                    edge.value = never_value();
+                }
+            }
             for edge in edges {
                 let value = edge.value;
                 let e = &value.expr;
@@ -946,17 +961,18 @@ enum Target {
     End(Span),
 }
 
-/// The never-run function for a workflow.
-pub fn generate(def: &WorkflowDef) -> TokenStream {
-    let input_ty = &def.input;
+/// The never-run function for a workflow, whose states `refused` are not checked.
+pub fn generate(def: &WorkflowDef, refused: &HashSet<String>) -> TokenStream {
+    let input_ty = &def.header.input;
     let untyped_input = is_value_type(input_ty);
     let mut checker = Checker {
         stmts: Vec::new(),
         counter: 0,
+        refused: refused.clone(),
     };
     let ctx = Ctx { map_item: None };
     let out_slot = format_ident!("__workflow_output");
-    let declare_out = match &def.output {
+    let declare_out = match &def.header.output {
         Some(ty) => {
             quote!(let mut #out_slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
         }
@@ -971,7 +987,7 @@ pub fn generate(def: &WorkflowDef) -> TokenStream {
         },
         &ctx,
         &out_slot,
-        def.output.is_some(),
+        def.header.output.is_some(),
     );
     checker.settle_slot(reached, &out_slot);
     let stmts = checker.stmts;

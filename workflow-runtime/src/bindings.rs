@@ -21,11 +21,60 @@ pub(crate) enum Shape {
     LambdaInvoke,
 }
 
+/// Whose code a binding of a `Resource` (or of a `${Name}` substitution name) runs, as far
+/// as the runtime knows: what [`Runtime::bound`](crate::Runtime::bound) answers, and what a
+/// refused binding names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BoundCode {
+    /// A handler given to [`Runtime::bind`](crate::Runtime::bind): code without a name.
+    Handler,
+    /// The Rust function at this path (`orders::billing::notify`), bound as itself
+    /// ([`Runtime::bind_function`](crate::Runtime::bind_function)).
+    Function(Arc<str>),
+    /// A stand-in for the Rust function at this path: a test double bound in its place
+    /// ([`Runtime::replace_function`](crate::Runtime::replace_function)).
+    Double(Arc<str>),
+}
+
+impl std::fmt::Display for BoundCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BoundCode::Handler => f.write_str("a handler given to Runtime::bind"),
+            BoundCode::Function(path) => write!(f, "`{path}`"),
+            BoundCode::Double(path) => write!(f, "a test double of `{path}`"),
+        }
+    }
+}
+
+/// Why [`Runtime::bind_function`](crate::Runtime::bind_function) refused a binding: the name
+/// is bound to another function's code. Two functions of one name would otherwise share one
+/// binding, and each would run the other's code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the task name '{resource}' is bound to {bound} in this runtime, so `{function}` cannot be bound to it: two functions need two names (give one of them #[task(name = \"...\")]), or replace a task on purpose with a test double"
+)]
+#[non_exhaustive]
+pub struct BindConflict {
+    /// The `Resource` (or `${Name}` name) both want.
+    pub resource: String,
+    /// What it is bound to.
+    pub bound: BoundCode,
+    /// The function refused (its path).
+    pub function: Arc<str>,
+}
+
+/// A handler bound by exact resource, and whose code it is.
+struct Bound {
+    handler: Arc<dyn TaskHandler>,
+    code: BoundCode,
+}
+
 /// The handlers bound in a runtime (see `Runtime::bind`, `bind_lambda` and `bind_fallback`).
 #[derive(Default)]
 pub(crate) struct Bindings {
     /// By exact `Resource` string, or by the name of a `${Name}` substitution.
-    exact: HashMap<String, Arc<dyn TaskHandler>>,
+    exact: HashMap<String, Bound>,
     /// By Lambda function name.
     lambda: HashMap<String, Arc<dyn TaskHandler>>,
     /// For every resource nothing else is bound to.
@@ -33,9 +82,56 @@ pub(crate) struct Bindings {
 }
 
 impl Bindings {
-    /// Binds `handler` to one exact `Resource` string (or `${Name}` substitution name).
-    pub(crate) fn bind(&mut self, resource: String, handler: Arc<dyn TaskHandler>) {
-        self.exact.insert(resource, handler);
+    /// Binds `handler` to one exact `Resource` string (or `${Name}` substitution name), in
+    /// place of whatever was bound to it.
+    pub(crate) fn bind(
+        &mut self,
+        resource: String,
+        handler: Arc<dyn TaskHandler>,
+        code: BoundCode,
+    ) {
+        self.exact.insert(resource, Bound { handler, code });
+    }
+
+    /// Whose code is bound to one exact `Resource` string (or `${Name}` substitution name).
+    pub(crate) fn bound(&self, resource: &str) -> Option<&BoundCode> {
+        self.exact.get(resource).map(|b| &b.code)
+    }
+
+    /// Why `function` cannot be bound to `resource`: it is bound to another function, or to
+    /// a double of another function. (A binding of the same function, of a double of it, or
+    /// of an anonymous handler does not refuse it: it stays in place.)
+    pub(crate) fn conflict(&self, resource: &str, function: &str) -> Option<BindConflict> {
+        match self.bound(resource)? {
+            code @ (BoundCode::Function(bound) | BoundCode::Double(bound))
+                if **bound != *function =>
+            {
+                Some(BindConflict {
+                    resource: resource.to_string(),
+                    bound: code.clone(),
+                    function: Arc::from(function),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Binds `handler` as the code of the function `function` when `resource` is unbound;
+    /// keeps what is bound when that does not refuse it ([`Bindings::conflict`]).
+    pub(crate) fn bind_function(
+        &mut self,
+        resource: &str,
+        function: &str,
+        handler: Arc<dyn TaskHandler>,
+    ) -> Result<(), BindConflict> {
+        if let Some(conflict) = self.conflict(resource, function) {
+            return Err(conflict);
+        }
+        if self.bound(resource).is_none() {
+            let code = BoundCode::Function(Arc::from(function));
+            self.bind(resource.to_string(), handler, code);
+        }
+        Ok(())
     }
 
     /// Binds `handler` as the Lambda function `function` (a name or an ARN).
@@ -59,7 +155,7 @@ impl Bindings {
         region: &str,
         account: &str,
     ) -> Result<(Arc<dyn TaskHandler>, Shape), Failure> {
-        let exact = self.exact.get(&*inv.resource).cloned();
+        let exact = self.exact.get(&*inv.resource).map(|b| b.handler.clone());
         let fallback = self.fallback.clone();
         let plain = |h: Arc<dyn TaskHandler>| (h, Shape::Plain);
         match &inv.resource_kind {
@@ -90,7 +186,8 @@ impl Bindings {
                 let by_name = function
                     .strip_prefix("${")
                     .and_then(|f| f.strip_suffix('}'))
-                    .and_then(|name| self.exact.get(name));
+                    .and_then(|name| self.exact.get(name))
+                    .map(|b| &b.handler);
                 if let Some(h) =
                     by_name.or_else(|| self.lambda.get(lambda::function_name(function)))
                 {
@@ -101,7 +198,7 @@ impl Bindings {
                     .ok_or_else(|| lambda::not_found(function, region, account, request_id).into())
             }
             ResourceKind::Substitution { name, .. } => exact
-                .or_else(|| self.exact.get(name).cloned())
+                .or_else(|| self.exact.get(name).map(|b| b.handler.clone()))
                 .or(fallback)
                 .map(plain)
                 .ok_or_else(|| unbound(inv)),

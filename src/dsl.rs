@@ -23,7 +23,7 @@ mod binding;
 pub mod type_errors;
 
 pub use binding::{
-    BindError, BindProblem, Binder, MissingStates, State, TaskInfo, TaskOf, TaskStates,
+    BindError, BindProblem, Binder, MissingStates, State, TaskDouble, TaskInfo, TaskOf, TaskStates,
 };
 
 /// A function marked `#[task]`: its input, output and error types, its name in ASL, and its
@@ -409,9 +409,21 @@ pub mod __private {
     pub trait StateValue: Clone + Send + Sync + 'static {}
     impl<T: Clone + Send + Sync + 'static> StateValue for T {}
 
-    /// The state of type `T` given to a binding.
-    pub fn state<T: StateValue>(states: &TaskStates) -> Option<T> {
-        states.get::<T>()
+    /// Where a handler gets each invocation's clone of a state.
+    pub struct StateSource<T>(Arc<dyn Fn() -> T + Send + Sync>);
+
+    impl<T> StateSource<T> {
+        /// A clone of the state.
+        pub fn get(&self) -> T {
+            (self.0)()
+        }
+    }
+
+    /// The state of type `T` given to a binding. (The clone happens here, so that a type
+    /// that is not `Clone` is reported once, on the parameter's type.)
+    pub fn state<T: StateValue>(states: &TaskStates) -> Option<StateSource<T>> {
+        let value = states.get::<T>()?;
+        Some(StateSource(Arc::new(move || value.clone())))
     }
 
     /// The id and name of a state type, for [`missing_states`].

@@ -323,16 +323,15 @@ impl<'r, W: WorkflowDefinition> Binder<'r, W> {
     /// the double stands for the whole exchange: its `Ok` answers the task token with that
     /// result (once the double has returned), its `Err` fails the task. A replacement is
     /// the one way to put a handler in place of a task bound before.
-    pub fn replace<T, F, Fut>(mut self, double: F) -> Self
-    where
-        T: TaskOf<W>,
-        F: Fn(T::Input) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<T::Output, T::Error>> + Send + 'static,
-    {
+    pub fn replace<T: TaskOf<W>>(
+        mut self,
+        double: impl TaskDouble<T::Input, T::Output, T::Error>,
+    ) -> Self {
+        let double = Arc::new(double);
         let handler = if T::CALLBACK {
-            answering_double::<T, F, Fut>(self.runtime.downgrade(), double)
+            answering_double::<T>(self.runtime.downgrade(), double)
         } else {
-            __private::handler::<T, _, _>(T::NAME, move |input, _ctx| double(input))
+            __private::handler::<T, _, _>(T::NAME, move |input, _ctx| double.call(input))
         };
         self.doubles
             .retain(|(function, _)| *function != T::FUNCTION);
@@ -427,23 +426,46 @@ pub(crate) fn bind_unbound<W: WorkflowDefinition>(runtime: &Runtime) -> Result<(
     bind_functions::<W>(runtime, functions)
 }
 
+/// A closure that can stand in for a task whose input is `I`, output `O` and error `E`:
+/// any `Fn(I) -> impl Future<Output = Result<O, E>>` (sendable, `'static`). What
+/// [`Binder::replace`] takes.
+#[diagnostic::on_unimplemented(
+    message = "this closure cannot stand in for the task: a double takes `{I}` and returns a future of `Result<{O}, {E}>`",
+    label = "not a double of this task"
+)]
+pub trait TaskDouble<I, O, E>: Send + Sync + 'static {
+    /// What a call returns.
+    type Future: Future<Output = Result<O, E>> + Send + 'static;
+    /// Runs the double.
+    fn call(&self, input: I) -> Self::Future;
+}
+
+impl<F, I, O, E, Fut> TaskDouble<I, O, E> for F
+where
+    F: Fn(I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+{
+    type Future = Fut;
+
+    fn call(&self, input: I) -> Fut {
+        self(input)
+    }
+}
+
 /// The handler of a double of a `#[task(callback)]`: the double runs, and its result then
 /// answers the task token (a failure fails the task at once, as the task's function
 /// failing would).
-fn answering_double<T, F, Fut>(runtime: WeakRuntime, double: F) -> Arc<dyn TaskHandler>
-where
-    T: Task,
-    F: Fn(T::Input) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<T::Output, T::Error>> + Send + 'static,
-{
-    let double = Arc::new(double);
+fn answering_double<T: Task>(
+    runtime: WeakRuntime,
+    double: Arc<impl TaskDouble<T::Input, T::Output, T::Error>>,
+) -> Arc<dyn TaskHandler> {
     Arc::new(
         move |input: Value, ctx: TaskContext| -> BoxFuture<Result<Value, TaskError>> {
             let double = Arc::clone(&double);
             let runtime = runtime.clone();
             Box::pin(async move {
                 let input: T::Input = __private::task_input(T::NAME, input)?;
-                let output = match double(input).await {
+                let output = match double.call(input).await {
                     Ok(output) => __private::task_output(T::NAME, &output)?,
                     Err(error) => return Err(__private::task_error(error)),
                 };

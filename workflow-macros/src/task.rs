@@ -292,7 +292,7 @@ fn task(func: &ItemFn, options: &Options) -> syn::Result<TokenStream> {
     };
     let clone_states = states
         .iter()
-        .map(|(ident, _)| quote!(let #ident = ::core::clone::Clone::clone(&#ident);));
+        .map(|(ident, _)| quote!(let #ident = #ident.get();));
     let states_param = if states.is_empty() {
         quote!(_states)
     } else {
@@ -347,15 +347,15 @@ fn state_type(ty: &Type) -> syn::Result<Option<&Type>> {
     if let Type::Reference(r) = ty
         && generic_args(&r.elem, "State").is_some()
     {
-        return Err(syn::Error::new(
-            ty.span(),
+        return Err(syn::Error::new_spanned(
+            ty,
             "a task takes its state by value, `State<T>`, not `&State<T>`: each invocation gets a clone (share what must be shared behind an Arc)",
         ));
     }
     match generic_args(ty, "State") {
         Some(args) if args.len() == 1 => Ok(Some(args[0])),
-        Some(_) => Err(syn::Error::new(
-            ty.span(),
+        Some(_) => Err(syn::Error::new_spanned(
+            ty,
             "a state is `State<T>`, with the type of the value it holds",
         )),
         None => Ok(None),

@@ -7,7 +7,7 @@
 //! each function's `Task::NAME`. The same constants tell two functions of one name apart
 //! (`Task::FUNCTION`), for the error on the second.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -154,10 +154,20 @@ pub fn checks(workflow: &syn::Ident, functions: &[syn::Path]) -> TokenStream {
     let one_name_each = (1..functions.len()).map(|index| {
         let path = &functions[index];
         let message = join(quote! {
-            "two tasks of the workflow ", #workflow_name, " have the name '",
-            NAMES[#index], "': `", FUNCTIONS[#index], "` and `", FUNCTIONS[OTHER], "`; give one of them another with #[task(name = \"...\")]"
+            "the task name '", NAMES[#index], "' of `", FUNCTIONS[#index], "` is the name of `",
+            FUNCTIONS[OTHER], "` too: two tasks of the workflow ", #workflow_name,
+            " need two names; give one of them its own with #[task(name = \"...\")]"
         });
-        let fail = quote_spanned!(path.span()=> ::core::panic!("{}", MESSAGE));
+        // The panic's tokens carry the spans of the path's first and last segments, so that
+        // the error covers the whole path.
+        let first = path
+            .segments
+            .first()
+            .map_or(path.span(), |s| s.ident.span());
+        let last = path.segments.last().map_or(path.span(), |s| s.ident.span());
+        let mut arguments = Group::new(Delimiter::Parenthesis, quote!("{}", MESSAGE));
+        arguments.set_span(last);
+        let fail = quote_spanned!(first=> ::core::panic! #arguments);
         quote! {
             const _: () = {
                 const FOUND: usize = #p::namesake(NAMES, FUNCTIONS, #index);

@@ -113,7 +113,7 @@ impl TaskStates {
 /// Why a task's handler could not be made: the states it takes that were not given.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "task '{task}' (`{function}`) takes {}, which {} not given: give {} with .state(..) where the workflow is bound",
+    "task '{task}' (`{function}`) takes {}, which {} not given: give {} where the workflow is bound, `bind(&runtime).state(value).finish()`, before it starts",
     states_list(.states),
     if .states.len() == 1 { "was" } else { "were" },
     if .states.len() == 1 { "it" } else { "them" }

@@ -216,3 +216,53 @@ fn unbound(inv: &TaskInvocation) -> Failure {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handler() -> Arc<dyn TaskHandler> {
+        Arc::new(|input: Value, _ctx: crate::TaskContext| async move { Ok(input) })
+    }
+
+    fn function(path: &str) -> BoundCode {
+        BoundCode::Function(Arc::from(path))
+    }
+
+    /// A name is bound once: the same function, a double of it or an anonymous handler
+    /// stays in place; another function (or a double of another) is refused.
+    #[test]
+    fn a_name_is_bound_to_one_function() {
+        let mut bindings = Bindings::default();
+        bindings
+            .bind_function("Notify", "kitchen::notify", handler())
+            .unwrap();
+        assert_eq!(bindings.bound("Notify"), Some(&function("kitchen::notify")));
+        assert_eq!(
+            bindings.bind_function("Notify", "kitchen::notify", handler()),
+            Ok(())
+        );
+        let refused = bindings
+            .bind_function("Notify", "billing::notify", handler())
+            .unwrap_err();
+        assert_eq!(refused.bound, function("kitchen::notify"));
+        assert_eq!(&*refused.function, "billing::notify");
+        assert_eq!(bindings.bound("Notify"), Some(&function("kitchen::notify")));
+
+        let double = BoundCode::Double(Arc::from("kitchen::notify"));
+        bindings.bind("Notify".into(), handler(), double.clone());
+        assert_eq!(
+            bindings.bind_function("Notify", "kitchen::notify", handler()),
+            Ok(())
+        );
+        assert_eq!(bindings.bound("Notify"), Some(&double));
+        assert!(bindings.conflict("Notify", "billing::notify").is_some());
+
+        bindings.bind("Notify".into(), handler(), BoundCode::Handler);
+        assert_eq!(
+            bindings.bind_function("Notify", "billing::notify", handler()),
+            Ok(())
+        );
+        assert_eq!(bindings.bound("Notify"), Some(&BoundCode::Handler));
+    }
+}

@@ -1,5 +1,7 @@
 //! Support for the `#[task]` and `workflow!` macros: the traits the generated code
-//! implements, the typed start of a workflow, and the never-run helpers through which rustc
+//! implements, the binding of a workflow's tasks to a runtime ([`Binder`]: the [`State`]s
+//! its functions take, typed test doubles, and the rule that keeps one function per task
+//! name), the typed start of a workflow, and the never-run helpers through which rustc
 //! checks a workflow's data flow.
 //!
 //! See the [`workflow!`](crate::workflow) macro for the syntax, and [`type_errors`] for how

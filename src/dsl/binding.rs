@@ -1,40 +1,6 @@
 //! Binding a typed workflow's tasks to a runtime: the states its functions take, the test
-//! doubles that replace some of them, and the rule that keeps one name for one function.
-//!
-//! # The rule
-//!
-//! A runtime binds each task name (the `${Name}` resource of the exported ASL) to one piece
-//! of code, and a binding is never replaced behind your back:
-//!
-//! - [`Binder::finish`] (the explicit binding, `Checkout::bind(&runtime)...finish()`) and
-//!   `Checkout::start` (which binds what is still unbound) bind a task when its name is
-//!   free. When the name is bound to the same function, to a test double of it, or to a
-//!   handler given to [`Runtime::bind`], that binding stays. When it is bound to *another*
-//!   function, the binding is refused with an error naming both functions: two functions of
-//!   one name would otherwise run each other's code.
-//! - Only [`Binder::replace`] (and the untyped [`Runtime::bind`]) put a handler in place of
-//!   a binding, because you asked for exactly that.
-//!
-//! So a test binds its doubles first and then starts the workflow: `start` keeps them.
-//!
-//! # States
-//!
-//! A `#[task]` function takes what it needs besides its input as [`State<T>`] parameters
-//! (`State(db): State<Arc<Db>>`, as axum's `State`). The values are given when the workflow
-//! is bound: `Checkout::bind(&runtime).state(db).finish()?`. A task's handler takes its own
-//! clone of each value when it is bound, so an invocation looks nothing up; a state that was
-//! not given is an error of `finish` (or of `start`, for a task `start` has to bind), before
-//! anything runs.
-//!
-//! Why states are given to a binding and not to each call of `start`: a runtime binds a
-//! task name once, and every workflow that runs the task shares that binding. A second
-//! workflow using the same function finds it bound with the states it was given first.
-//!
-//! Why a builder ending in `finish` rather than binding at each `.state(..)`: a workflow's
-//! tasks may take several states, and some of them may be replaced by doubles (which take
-//! none); only when everything is given can the binder tell what is missing, and it then
-//! reports every problem at once (all the missing states, all the conflicts) and binds
-//! nothing when there is one.
+//! doubles that replace some of them, and the rule that keeps one name for one function
+//! (documented on [`Binder`]).
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -262,8 +228,92 @@ impl std::error::Error for BindError {}
 
 /// Binds a workflow's tasks to a runtime: `Checkout::bind(&runtime)`, then the states its
 /// functions take ([`state`](Binder::state)), the test doubles that replace some of them
-/// ([`replace`](Binder::replace)), and [`finish`](Binder::finish), which binds. See the
-/// [module documentation](self) for the rule a binding follows.
+/// ([`replace`](Binder::replace)), and [`finish`](Binder::finish), which binds.
+///
+/// ```
+/// use std::sync::Arc;
+/// use workflow::dsl::State;
+/// use workflow::prelude::*;
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Order { pub id: String, pub total: f64 }
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct Receipt { pub id: String }
+/// #[derive(Debug, TaskError)]
+/// pub enum PaymentError { CardDeclined }
+///
+/// /// The payment gateway's client: what the task needs besides its input.
+/// pub struct Gateway { pub limit: f64 }
+///
+/// #[task(name = "ChargeCard")]
+/// async fn charge(State(gateway): State<Arc<Gateway>>, order: Order) -> Result<Receipt, PaymentError> {
+///     if order.total > gateway.limit {
+///         return Err(PaymentError::CardDeclined);
+///     }
+///     Ok(Receipt { id: format!("R-{}", order.id) })
+/// }
+///
+/// workflow! {
+///     pub Checkout(Order) -> Receipt {
+///         task Charge = charge { end }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let order = || Order { id: "A-1".into(), total: 42.0 };
+///
+/// // In production: the dependencies, given once.
+/// let runtime = Runtime::new();
+/// Checkout::bind(&runtime).state(Arc::new(Gateway { limit: 1000.0 })).finish()?;
+/// let receipt = Checkout::start(&runtime, order()).await?.output().await?;
+/// assert_eq!(receipt.id, "R-A-1");
+///
+/// // In a test: a double with the task's own types, which `start` keeps.
+/// let test_runtime = Runtime::new();
+/// Checkout::bind(&test_runtime)
+///     .replace::<charge>(|_order: Order| async move { Err(PaymentError::CardDeclined) })
+///     .finish()?;
+/// let outcome = Checkout::start(&test_runtime, order()).await?.outcome().await;
+/// assert_eq!(outcome.failure().unwrap().error.as_deref(), Some("CardDeclined"));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # The rule
+///
+/// A runtime binds each task name (the `${Name}` resource of the exported ASL) to one piece
+/// of code, and a binding is never replaced behind your back:
+///
+/// - [`Binder::finish`] (the explicit binding, `Checkout::bind(&runtime)...finish()`) and
+///   `Checkout::start` (which binds what is still unbound) bind a task when its name is
+///   free. When the name is bound to the same function, to a test double of it, or to a
+///   handler given to [`Runtime::bind`], that binding stays. When it is bound to *another*
+///   function, the binding is refused with an error naming both functions: two functions of
+///   one name would otherwise run each other's code.
+/// - Only [`Binder::replace`] (and the untyped [`Runtime::bind`]) put a handler in place of
+///   a binding, because you asked for exactly that.
+///
+/// So a test binds its doubles first and then starts the workflow: `start` keeps them.
+///
+/// # States
+///
+/// A `#[task]` function takes what it needs besides its input as [`State<T>`] parameters
+/// (`State(db): State<Arc<Db>>`, as axum's `State`). The values are given when the workflow
+/// is bound: `Checkout::bind(&runtime).state(db).finish()?`. A task's handler takes its own
+/// clone of each value when it is bound, so an invocation looks nothing up; a state that was
+/// not given is an error of `finish` (or of `start`, for a task `start` has to bind), before
+/// anything runs.
+///
+/// Why states are given to a binding and not to each call of `start`: a runtime binds a
+/// task name once, and every workflow that runs the task shares that binding. A second
+/// workflow using the same function finds it bound with the states it was given first.
+///
+/// Why a builder ending in `finish` rather than binding at each `.state(..)`: a workflow's
+/// tasks may take several states, and some of them may be replaced by doubles (which take
+/// none); only when everything is given can the binder tell what is missing, and it then
+/// reports every problem at once (all the missing states, all the conflicts) and binds
+/// nothing when there is one.
 #[must_use = "nothing is bound until `.finish()`"]
 pub struct Binder<'r, W> {
     runtime: &'r Runtime,
@@ -340,7 +390,7 @@ impl<'r, W: WorkflowDefinition> Binder<'r, W> {
     }
 
     /// Binds every task of the workflow: a double where one was given, else the task's
-    /// function with its states, following the [rule](self). Reports every problem at once
+    /// function with its states, following the [rule](Binder#the-rule). Reports every problem at once
     /// (a state given twice, a task whose states were not all given, a name bound to another
     /// function), and then binds nothing.
     pub fn finish(self) -> Result<(), BindError> {

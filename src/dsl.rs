@@ -485,16 +485,16 @@ pub mod __private {
     /// each task's name, which only the task's own `#[task]` knows.
     pub const fn join<const N: usize>(parts: &[&str]) -> [u8; N] {
         let mut out = [0u8; N];
-        let mut k = 0;
+        let mut written = 0;
         let mut i = 0;
         while i < parts.len() {
             let bytes = parts[i].as_bytes();
-            let mut j = 0;
-            while j < bytes.len() {
-                out[k] = bytes[j];
-                k += 1;
-                j += 1;
-            }
+            // One copy per part: const evaluation steps through loops slowly (a 600 kB
+            // ASL joins in a second this way, in over twice that byte by byte).
+            let (_, rest) = out.split_at_mut(written);
+            let (part, _) = rest.split_at_mut(bytes.len());
+            part.copy_from_slice(bytes);
+            written += bytes.len();
             i += 1;
         }
         out

@@ -11,6 +11,7 @@ use workflow_core::plan::ResourceKind;
 
 use crate::handler::TaskHandler;
 use crate::lambda;
+use crate::runtime::Runtime;
 
 /// How a handler's result becomes the task's result.
 #[derive(Clone, Copy)]
@@ -215,6 +216,106 @@ fn unbound(inv: &TaskInvocation) -> Failure {
             inv.resource, inv.state_name
         ),
     )
+}
+
+/// Binding handlers: what a runtime runs for each Task resource.
+impl Runtime {
+    fn bindings_mut(&self) -> std::sync::RwLockWriteGuard<'_, Bindings> {
+        self.shared
+            .bindings
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn bindings(&self) -> std::sync::RwLockReadGuard<'_, Bindings> {
+        self.shared
+            .bindings
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Binds a handler to one exact `Resource` string (or to the name of a `${Name}`
+    /// substitution). It receives the state's effective input and its result is the task's
+    /// result, as for any request-response integration. It takes the place of whatever was
+    /// bound to `resource` before: a call of `bind` is a binding made on purpose, which
+    /// [`bind_function`](Runtime::bind_function) (and so a typed workflow's start) then
+    /// keeps.
+    pub fn bind(&self, resource: impl Into<String>, handler: impl TaskHandler) -> &Self {
+        self.bindings_mut()
+            .bind(resource.into(), Arc::new(handler), BoundCode::Handler);
+        self
+    }
+
+    /// Binds a handler as the Lambda function `function` (a name or an ARN): it serves every
+    /// Lambda ARN resource with that function name, and `arn:aws:states:::lambda:invoke`
+    /// calls whose `FunctionName` names it (it then receives the `Payload`, and its result is
+    /// wrapped in the invoke response, `{"Payload": ..., "StatusCode": 200, ...}`).
+    pub fn bind_lambda(&self, function: impl AsRef<str>, handler: impl TaskHandler) -> &Self {
+        self.bindings_mut()
+            .bind_lambda(function.as_ref(), Arc::new(handler));
+        self
+    }
+
+    /// Binds a handler for every resource nothing else is bound to. It receives the effective
+    /// input as is (for `lambda:invoke`, the whole parameters) and its result is used as is;
+    /// [`TaskContext::resource`](crate::TaskContext::resource) tells which resource it serves.
+    pub fn bind_fallback(&self, handler: impl TaskHandler) -> &Self {
+        self.bindings_mut().bind_fallback(Arc::new(handler));
+        self
+    }
+
+    /// Whose code is bound to one exact `Resource` string (or `${Name}` substitution name)
+    /// by [`bind`](Runtime::bind), [`bind_function`](Runtime::bind_function) or
+    /// [`replace_function`](Runtime::replace_function); `None` when nothing is.
+    pub fn bound(&self, resource: &str) -> Option<BoundCode> {
+        self.bindings().bound(resource).cloned()
+    }
+
+    /// Binds `handler` to `resource` as the code of the Rust function at the path
+    /// `function` (`orders::billing::notify`; a `#[task]` function's
+    /// `Task::FUNCTION`), unless `resource` is bound already. A binding is never replaced
+    /// here: when `resource` is bound to the same function, to a test double of it, or to a
+    /// handler given to [`bind`](Runtime::bind), that binding stays and this call does
+    /// nothing; when it is bound to another function (or to a double of another function),
+    /// the call is refused with both named, since either function would otherwise run in
+    /// place of the other. To put a handler in place of a binding on purpose, use
+    /// [`replace_function`](Runtime::replace_function) or [`bind`](Runtime::bind).
+    pub fn bind_function(
+        &self,
+        resource: &str,
+        function: &str,
+        handler: Arc<dyn TaskHandler>,
+    ) -> Result<(), BindConflict> {
+        self.bindings_mut()
+            .bind_function(resource, function, handler)
+    }
+
+    /// Whether [`bind_function`](Runtime::bind_function) would bind `function` to
+    /// `resource` (or keep what is bound): `Err` names the other function bound to it. For
+    /// code that binds several tasks and reports every problem before binding any.
+    pub fn check_function(&self, resource: &str, function: &str) -> Result<(), BindConflict> {
+        match self.bindings().conflict(resource, function) {
+            Some(conflict) => Err(conflict),
+            None => Ok(()),
+        }
+    }
+
+    /// Binds `handler` to `resource` in place of whatever is bound to it, as a stand-in for
+    /// the Rust function at the path `function`: a test double. A later
+    /// [`bind_function`](Runtime::bind_function) of that function keeps it.
+    pub fn replace_function(
+        &self,
+        resource: impl Into<String>,
+        function: &str,
+        handler: Arc<dyn TaskHandler>,
+    ) -> &Self {
+        self.bindings_mut().bind(
+            resource.into(),
+            handler,
+            BoundCode::Double(Arc::from(function)),
+        );
+        self
+    }
 }
 
 #[cfg(test)]

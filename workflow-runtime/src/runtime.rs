@@ -13,12 +13,11 @@ use workflow_core::execution::{Failure, Millis, TaskId};
 use workflow_core::model::StateMachine;
 use workflow_core::plan::CompileOptions;
 
-use crate::bindings::{BindConflict, Bindings, BoundCode};
+use crate::bindings::Bindings;
 use crate::builder::{EntropySource, RuntimeBuilder};
 use crate::clock::Clock;
 use crate::driver::{Ack, Inbox, Msg};
 use crate::error::{CallbackError, LoadError, RegisterError, check_failure_fields, check_name};
-use crate::handler::TaskHandler;
 use crate::options::LoadOptions;
 use crate::parking::Parking;
 use crate::registry::Registry;
@@ -197,88 +196,6 @@ impl Runtime {
         &self.shared.clock
     }
 
-    fn bindings(&self) -> std::sync::RwLockWriteGuard<'_, Bindings> {
-        self.shared
-            .bindings
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Binds a handler to one exact `Resource` string (or to the name of a `${Name}`
-    /// substitution). It receives the state's effective input and its result is the task's
-    /// result, as for any request-response integration. It takes the place of whatever was
-    /// bound to `resource` before: a call of `bind` is a binding made on purpose, which
-    /// [`bind_function`](Runtime::bind_function) (and so a typed workflow's start) then
-    /// keeps.
-    pub fn bind(&self, resource: impl Into<String>, handler: impl TaskHandler) -> &Self {
-        self.bindings()
-            .bind(resource.into(), Arc::new(handler), BoundCode::Handler);
-        self
-    }
-
-    /// Whose code is bound to one exact `Resource` string (or `${Name}` substitution name)
-    /// by [`bind`](Runtime::bind), [`bind_function`](Runtime::bind_function) or
-    /// [`replace_function`](Runtime::replace_function); `None` when nothing is.
-    pub fn bound(&self, resource: &str) -> Option<BoundCode> {
-        self.shared
-            .bindings
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .bound(resource)
-            .cloned()
-    }
-
-    /// Binds `handler` to `resource` as the code of the Rust function at the path
-    /// `function` (`orders::billing::notify`; a `#[task]` function's
-    /// `Task::FUNCTION`), unless `resource` is bound already. A binding is never replaced
-    /// here: when `resource` is bound to the same function, to a test double of it, or to a
-    /// handler given to [`bind`](Runtime::bind), that binding stays and this call does
-    /// nothing; when it is bound to another function (or to a double of another function),
-    /// the call is refused with both named, since either function would otherwise run in
-    /// place of the other. To put a handler in place of a binding on purpose, use
-    /// [`replace_function`](Runtime::replace_function) or [`bind`](Runtime::bind).
-    pub fn bind_function(
-        &self,
-        resource: &str,
-        function: &str,
-        handler: Arc<dyn TaskHandler>,
-    ) -> Result<(), BindConflict> {
-        self.bindings().bind_function(resource, function, handler)
-    }
-
-    /// Whether [`bind_function`](Runtime::bind_function) would bind `function` to
-    /// `resource` (or keep what is bound): `Err` names the other function bound to it. For
-    /// code that binds several tasks and reports every problem before binding any.
-    pub fn check_function(&self, resource: &str, function: &str) -> Result<(), BindConflict> {
-        match self
-            .shared
-            .bindings
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .conflict(resource, function)
-        {
-            Some(conflict) => Err(conflict),
-            None => Ok(()),
-        }
-    }
-
-    /// Binds `handler` to `resource` in place of whatever is bound to it, as a stand-in for
-    /// the Rust function at the path `function`: a test double. A later
-    /// [`bind_function`](Runtime::bind_function) of that function keeps it.
-    pub fn replace_function(
-        &self,
-        resource: impl Into<String>,
-        function: &str,
-        handler: Arc<dyn TaskHandler>,
-    ) -> &Self {
-        self.bindings().bind(
-            resource.into(),
-            handler,
-            BoundCode::Double(Arc::from(function)),
-        );
-        self
-    }
-
     /// A handle on this runtime that does not keep it alive, for what the runtime itself
     /// holds (a task handler that answers task tokens would otherwise keep its runtime
     /// forever).
@@ -286,24 +203,6 @@ impl Runtime {
         WeakRuntime {
             shared: Arc::downgrade(&self.shared),
         }
-    }
-
-    /// Binds a handler as the Lambda function `function` (a name or an ARN): it serves every
-    /// Lambda ARN resource with that function name, and `arn:aws:states:::lambda:invoke`
-    /// calls whose `FunctionName` names it (it then receives the `Payload`, and its result is
-    /// wrapped in the invoke response, `{"Payload": ..., "StatusCode": 200, ...}`).
-    pub fn bind_lambda(&self, function: impl AsRef<str>, handler: impl TaskHandler) -> &Self {
-        self.bindings()
-            .bind_lambda(function.as_ref(), Arc::new(handler));
-        self
-    }
-
-    /// Binds a handler for every resource nothing else is bound to. It receives the effective
-    /// input as is (for `lambda:invoke`, the whole parameters) and its result is used as is;
-    /// [`TaskContext::resource`](crate::TaskContext::resource) tells which resource it serves.
-    pub fn bind_fallback(&self, handler: impl TaskHandler) -> &Self {
-        self.bindings().bind_fallback(Arc::new(handler));
-        self
     }
 
     /// Loads a STANDARD state machine from ASL JSON.

@@ -118,8 +118,20 @@ fn gateway() -> Arc<Gateway> {
     })
 }
 
-fn declined() -> impl Fn(Order) -> std::future::Ready<Result<Receipt, PaymentError>> {
-    |_order| std::future::ready(Err(PaymentError::CardDeclined))
+/// A double of `charge`: an async fn serves as well as a closure.
+async fn charge_double(order: Order) -> Result<Receipt, PaymentError> {
+    Ok(Receipt {
+        id: order.id,
+        by: "double".into(),
+    })
+}
+
+/// Binds `Pay` with a double of `charge` that declines every card.
+fn bind_declining(runtime: &Runtime) {
+    Pay::bind(runtime)
+        .replace::<charge>(|_order: Order| async move { Err(PaymentError::CardDeclined) })
+        .finish()
+        .unwrap();
 }
 
 /// How a run of `Pay` ended: its status and the receipt's issuer.
@@ -166,10 +178,7 @@ async fn start_refuses_a_task_whose_states_were_not_given() {
 #[tokio::test(start_paused = true)]
 async fn start_keeps_a_double_bound_before() {
     let runtime = Runtime::new();
-    Pay::bind(&runtime)
-        .replace::<charge>(declined())
-        .finish()
-        .unwrap();
+    bind_declining(&runtime);
     assert_eq!(run_pay(&runtime).await, ("FAILED".into(), None));
 }
 
@@ -188,10 +197,7 @@ async fn start_keeps_a_handler_given_to_runtime_bind() {
 #[tokio::test(start_paused = true)]
 async fn an_explicit_binding_keeps_a_double_of_its_function() {
     let runtime = Runtime::new();
-    Pay::bind(&runtime)
-        .replace::<charge>(declined())
-        .finish()
-        .unwrap();
+    bind_declining(&runtime);
     // Another workflow running `charge` binds it with its states: the double stays.
     Approve::bind(&runtime)
         .state(gateway())
@@ -207,12 +213,7 @@ async fn a_double_replaces_a_function_bound_before() {
     Pay::bind(&runtime).state(gateway()).finish().unwrap();
     assert_eq!(run_pay(&runtime).await.0, "SUCCEEDED");
     Pay::bind(&runtime)
-        .replace::<charge>(|order: Order| async move {
-            Ok(Receipt {
-                id: order.id,
-                by: "double".into(),
-            })
-        })
+        .replace::<charge>(charge_double)
         .finish()
         .unwrap();
     assert_eq!(
@@ -267,12 +268,7 @@ async fn a_double_of_a_callback_task_answers_its_token() {
                 approved: order.total < 100.0,
             })
         })
-        .replace::<charge>(|order: Order| async move {
-            Ok(Receipt {
-                id: order.id,
-                by: "double".into(),
-            })
-        })
+        .replace::<charge>(charge_double)
         .finish()
         .unwrap();
     let execution = Approve::start(&runtime, doc()).await.unwrap();

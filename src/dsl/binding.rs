@@ -410,12 +410,7 @@ impl<'r, W: WorkflowDefinition> Binder<'r, W> {
                 Err(missing) => problems.push(missing.into()),
             }
         }
-        if !problems.is_empty() {
-            return Err(BindError {
-                workflow: W::NAME,
-                problems,
-            });
-        }
+        no_problems::<W>(problems)?;
         for (task, double) in doubles {
             self.runtime
                 .replace_function(task.name, task.function, double);
@@ -439,6 +434,11 @@ fn bind_functions<W: WorkflowDefinition>(
         })
         .map(BindProblem::from)
         .collect();
+    no_problems::<W>(problems)
+}
+
+/// `Ok` when there is no problem, else the error of the binding of `W` listing them.
+fn no_problems<W: WorkflowDefinition>(problems: Vec<BindProblem>) -> Result<(), BindError> {
     if problems.is_empty() {
         Ok(())
     } else {
@@ -467,12 +467,7 @@ pub(crate) fn bind_unbound<W: WorkflowDefinition>(runtime: &Runtime) -> Result<(
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(BindError {
-            workflow: W::NAME,
-            problems,
-        });
-    }
+    no_problems::<W>(problems)?;
     bind_functions::<W>(runtime, functions)
 }
 

@@ -43,7 +43,8 @@ pub trait Task: 'static {
     /// with `#[task(name = "...")]`.
     const NAME: &'static str;
     /// The function's path (`orders::billing::notify`, from `module_path!()`): what tells two
-    /// functions of one name apart, in the errors that refuse to bind both to one name.
+    /// functions of one name apart, in the errors that refuse to bind both to one name. (Two
+    /// functions of one name declared inside two function bodies of one module share it.)
     const FUNCTION: &'static str;
     /// True for `#[task(callback)]`: a `.waitForTaskToken` task.
     const CALLBACK: bool;

@@ -227,7 +227,9 @@ fn dsl_overhead(rt: &tokio::runtime::Runtime) -> (u64, u64) {
     let from_json = runtime
         .load(fifty::Fifty::asl_json())
         .expect("the exported ASL loads");
-    fifty::Fifty::bind(&runtime);
+    fifty::Fifty::bind(&runtime)
+        .finish()
+        .expect("the tasks bind");
     let measure = |typed: bool| {
         let mut times = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(2);

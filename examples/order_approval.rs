@@ -1,12 +1,12 @@
 //! Branching on the order total: a large order waits for a manager's approval (a callback
-//! task, answered here by the example itself) and a cooling-off Wait.
+//! task, answered here by a manager reading the approval desk) and a cooling-off Wait.
 //!
 //! `cargo run --example order_approval`
 
 use std::sync::Arc;
 
 use order_workflows::report::{orders, print_run};
-use order_workflows::tasks::approve_when_asked;
+use order_workflows::tasks::{ApprovalDesk, manager};
 use order_workflows::{ApprovalOrder, OrderDoc};
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
@@ -19,10 +19,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build();
     let order = orders::large();
 
-    // The manager: waits for the approval request, then approves.
-    approve_when_asked(&runtime, &order.id, true, |token| {
-        println!("manager: approving with task token {}...", &token[..12]);
-    });
+    // The approval desk is the callback task's state, given where the workflow is bound;
+    // the manager reads its queue and approves.
+    let (desk, queue) = ApprovalDesk::new();
+    manager(
+        &runtime,
+        queue,
+        |_| true,
+        |ticket| {
+            println!(
+                "manager: approving order {} with task token {}...",
+                ticket.request.order_id,
+                &ticket.token[..12]
+            );
+        },
+    );
+    ApprovalOrder::bind(&runtime).state(desk).finish()?;
 
     let execution = ApprovalOrder::start(&runtime, OrderDoc::new(order)).await?;
     print_run(

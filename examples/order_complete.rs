@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use order_workflows::report::{orders, print_run};
-use order_workflows::tasks::approve_when_asked;
+use order_workflows::tasks::{ApprovalDesk, Warehouse, manager};
 use order_workflows::{CompleteOrder, OrderDoc};
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
@@ -18,7 +18,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .clock(Arc::new(TokioClock::scaled(0.0)))
         .build();
     let order = orders::large();
-    approve_when_asked(&runtime, &order.id, true, |_| {});
+    // What the tasks need, given once: the warehouse's stock and the approval desk, which a
+    // manager reads.
+    let warehouse = Warehouse::stocked();
+    let (desk, queue) = ApprovalDesk::new();
+    manager(&runtime, queue, |_| true, |_| {});
+    CompleteOrder::bind(&runtime)
+        .state(warehouse.clone())
+        .state(desk)
+        .finish()?;
 
     let execution = CompleteOrder::start(&runtime, OrderDoc::new(order)).await?;
     let outcome = execution.outcome().await;
@@ -34,6 +42,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .notifications
             .map(|n| n.0.tracking)
             .unwrap_or_default()
+    );
+    println!(
+        "desks left in the warehouse: {}",
+        warehouse.available("desk")
     );
     println!(
         "\nDeploy it with `${{Name}}` resources resolved to your functions; the first lines of its ASL:\n{}",

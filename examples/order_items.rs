@@ -1,14 +1,19 @@
-//! A Map over the order's items, two at a time (MaxConcurrency 2).
+//! A Map over the order's items, two at a time (MaxConcurrency 2), each reserved in the
+//! warehouse, the task's state.
 //!
 //! `cargo run --example order_items`
 
 use order_workflows::report::{orders, print_run};
+use order_workflows::tasks::Warehouse;
 use order_workflows::{Item, OrderDoc, ReserveItems};
 use workflow::prelude::*;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
+    ReserveItems::bind(&runtime)
+        .state(Warehouse::stocked())
+        .finish()?;
     let execution = ReserveItems::start(&runtime, OrderDoc::new(orders::large())).await?;
     print_run(
         "reserve three items",

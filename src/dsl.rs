@@ -1,5 +1,7 @@
 //! Support for the `#[task]` and `workflow!` macros: the traits the generated code
-//! implements, the typed start of a workflow, and the never-run helpers through which rustc
+//! implements, the binding of a workflow's tasks to a runtime ([`Binder`]: the [`State`]s
+//! its functions take, typed test doubles, and the rule that keeps one function per task
+//! name), the typed start of a workflow, and the never-run helpers through which rustc
 //! checks a workflow's data flow.
 //!
 //! See the [`workflow!`](crate::workflow) macro for the syntax, and [`type_errors`] for how
@@ -16,10 +18,15 @@ use workflow_core::execution::{ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{CompileOptions, MachineType};
 use workflow_runtime::{
-    ExecutionHandle, LoadError, Runtime, StartError, StartOptions, TaskError, TaskHandler, Workflow,
+    ExecutionHandle, Runtime, StartError, StartOptions, TaskError, TaskHandler, Workflow,
 };
 
+mod binding;
 pub mod type_errors;
+
+pub use binding::{
+    BindError, BindProblem, Binder, MissingStates, State, TaskDouble, TaskInfo, TaskOf, TaskStates,
+};
 
 /// A function marked `#[task]`: its input, output and error types, its name in ASL, and its
 /// handler. Implemented by the macro on a type of the same name as the function.
@@ -31,12 +38,19 @@ pub trait Task: 'static {
     type Output: Serialize + Send + 'static;
     /// Its error type, whose variants are the ASL error names it can raise.
     type Error: TaskErrorKind;
-    /// The task's name in the exported ASL: the resource is the substitution `${NAME}`.
+    /// The task's name: its resource in the exported ASL is the substitution `${NAME}`, and
+    /// a runtime binds it by this name. The function's name in PascalCase, or the one given
+    /// with `#[task(name = "...")]`.
     const NAME: &'static str;
+    /// The function's path (`orders::billing::notify`, from `module_path!()`): what tells two
+    /// functions of one name apart, in the errors that refuse to bind both to one name. (Two
+    /// functions of one name declared inside two function bodies of one module share it.)
+    const FUNCTION: &'static str;
     /// True for `#[task(callback)]`: a `.waitForTaskToken` task.
     const CALLBACK: bool;
-    /// The handler the runtime calls.
-    fn handler() -> Arc<dyn TaskHandler>;
+    /// The handler the runtime calls, made with the states the function takes
+    /// ([`State<T>`] parameters) from `states`; `Err` lists those `states` lacks.
+    fn handler(states: &TaskStates) -> Result<Arc<dyn TaskHandler>, MissingStates>;
 }
 
 /// An error a task can raise: its ASL error name and cause. `#[derive(TaskError)]` implements
@@ -115,8 +129,8 @@ pub trait WorkflowDefinition: 'static {
     const ASL: &'static str;
     /// STANDARD or EXPRESS.
     const MACHINE_TYPE: MachineType;
-    /// Every task of the workflow: its name and handler.
-    fn tasks() -> Vec<(&'static str, Arc<dyn TaskHandler>)>;
+    /// Every task of the workflow (each function once), in the order its states name them.
+    fn tasks() -> Vec<TaskInfo>;
     /// The workflow compiled for running, once per program.
     fn workflow() -> &'static Workflow;
 }
@@ -183,23 +197,10 @@ fn resolve_resources(value: &mut Value, resolve: &dyn Fn(&str) -> Option<String>
     }
 }
 
-/// Binds every task of a workflow to its Rust function, by name (the `${Name}` resources).
-pub fn bind<W: WorkflowDefinition>(runtime: &Runtime) {
-    for (name, handler) in W::tasks() {
-        runtime.bind(name, SharedHandler(handler));
-    }
-}
-
-struct SharedHandler(Arc<dyn TaskHandler>);
-
-impl TaskHandler for SharedHandler {
-    fn call(
-        &self,
-        input: Value,
-        ctx: workflow_runtime::TaskContext,
-    ) -> workflow_runtime::BoxFuture<Result<Value, TaskError>> {
-        self.0.call(input, ctx)
-    }
+/// Starts binding the tasks of a workflow to `runtime` (the generated `bind`): see
+/// [`Binder`].
+pub fn bind<W: WorkflowDefinition>(runtime: &Runtime) -> Binder<'_, W> {
+    Binder::new(runtime)
 }
 
 /// Compiles a workflow for running (the generated `WorkflowDefinition::workflow` caches it).
@@ -210,19 +211,22 @@ pub fn compile<W: WorkflowDefinition>() -> Workflow {
     })
 }
 
-/// Binds a workflow's tasks in a runtime and returns the workflow, ready to start.
-pub fn load<W: WorkflowDefinition>(runtime: &Runtime) -> Result<Workflow, LoadError> {
-    bind::<W>(runtime);
+/// Binds the tasks of a workflow that `runtime` does not bind yet (as `start` does; see
+/// [`Binder`] for the rule) and returns the workflow, ready to start.
+pub fn load<W: WorkflowDefinition>(runtime: &Runtime) -> Result<Workflow, BindError> {
+    binding::bind_unbound::<W>(runtime)?;
     Ok(W::workflow().clone())
 }
 
-/// Starts a workflow with a typed input, binding its tasks first, and returns once the
-/// execution is recorded (see [`Runtime::start`]).
+/// Starts a workflow with a typed input, and returns once the execution is recorded (see
+/// [`Runtime::start`]). It first binds the tasks the runtime does not bind yet, and keeps
+/// every binding made before (by `bind(..).finish()`, a test double, or `Runtime::bind`):
+/// see [`Binder`] for the rule. A task that takes states must have been bound with them.
 pub async fn start<W: WorkflowDefinition>(
     runtime: &Runtime,
     input: W::Input,
 ) -> Result<TypedExecution<W::Output>, TypedStartError> {
-    let workflow = load::<W>(runtime).map_err(TypedStartError::Load)?;
+    let workflow = load::<W>(runtime).map_err(TypedStartError::Bind)?;
     let input = serde_json::to_value(input).map_err(TypedStartError::Input)?;
     let handle = runtime
         .start_with(&workflow, input, &StartOptions::default())
@@ -236,10 +240,12 @@ pub async fn start<W: WorkflowDefinition>(
 
 /// Why a typed start failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TypedStartError {
-    /// The definition could not be loaded (only features the runtime does not run yet).
+    /// A task could not be bound: its name is bound to another function, or it takes states
+    /// and was not bound with them.
     #[error(transparent)]
-    Load(LoadError),
+    Bind(BindError),
     /// The input could not be serialized.
     #[error("the input could not be serialized to JSON: {0}")]
     Input(serde_json::Error),
@@ -395,6 +401,112 @@ pub mod __private {
                 })
             },
         )
+    }
+
+    /// What a `State<T>` parameter can hold: a value each invocation gets a clone of.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a task's state: each invocation gets a clone of it, so it must be Clone + Send + Sync + 'static",
+        label = "not Clone + Send + Sync + 'static",
+        note = "share a value that is not Clone behind an Arc: State<Arc<{Self}>>"
+    )]
+    pub trait StateValue: Clone + Send + Sync + 'static {}
+    impl<T: Clone + Send + Sync + 'static> StateValue for T {}
+
+    /// Where a handler gets each invocation's clone of a state.
+    pub struct StateSource<T>(Arc<dyn Fn() -> T + Send + Sync>);
+
+    impl<T> StateSource<T> {
+        /// A clone of the state.
+        pub fn get(&self) -> T {
+            (self.0)()
+        }
+    }
+
+    /// The state of type `T` given to a binding. (The clone happens here, so that a type
+    /// that is not `Clone` is reported once, on the parameter's type.)
+    pub fn state<T: StateValue>(states: &TaskStates) -> Option<StateSource<T>> {
+        let value = states.get::<T>()?;
+        Some(StateSource(Arc::new(move || value.clone())))
+    }
+
+    /// The id and name of a state type, for [`missing_states`].
+    pub fn state_type<T: StateValue>() -> (std::any::TypeId, &'static str) {
+        (std::any::TypeId::of::<T>(), std::any::type_name::<T>())
+    }
+
+    /// The states of `T` (of the `types` its function takes) that `given` lacks.
+    pub fn missing_states<T: Task>(
+        given: &TaskStates,
+        types: &[(std::any::TypeId, &'static str)],
+    ) -> MissingStates {
+        MissingStates::of::<T>(given, types)
+    }
+
+    /// Whether two strings are equal, at compile time.
+    pub const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// The index of the first task before `task` with its name and another function, or
+    /// `usize::MAX`: two tasks of one workflow need two names.
+    pub const fn namesake(names: &[&str], functions: &[&str], task: usize) -> usize {
+        let mut i = 0;
+        while i < task {
+            if str_eq(names[i], names[task]) && !str_eq(functions[i], functions[task]) {
+                return i;
+            }
+            i += 1;
+        }
+        usize::MAX
+    }
+
+    /// The length of `parts` joined, at compile time.
+    pub const fn joined_len(parts: &[&str]) -> usize {
+        let mut n = 0;
+        let mut i = 0;
+        while i < parts.len() {
+            n += parts[i].len();
+            i += 1;
+        }
+        n
+    }
+
+    /// `parts` joined, at compile time (`N` is [`joined_len`]): how the exported ASL gets
+    /// each task's name, which only the task's own `#[task]` knows.
+    pub const fn join<const N: usize>(parts: &[&str]) -> [u8; N] {
+        let mut out = [0u8; N];
+        let mut written = 0;
+        let mut i = 0;
+        while i < parts.len() {
+            let bytes = parts[i].as_bytes();
+            // One copy per part: const evaluation steps through loops slowly (a 600 kB
+            // ASL joins in a second this way, in over twice that byte by byte).
+            let (_, rest) = out.split_at_mut(written);
+            let (part, _) = rest.split_at_mut(bytes.len());
+            part.copy_from_slice(bytes);
+            written += bytes.len();
+            i += 1;
+        }
+        out
+    }
+
+    /// The text of bytes joined from strings (so valid UTF-8), at compile time.
+    pub const fn utf8(bytes: &'static [u8]) -> &'static str {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => panic!("strings joined are UTF-8"),
+        }
     }
 
     /// Implemented by `#[task(callback)]` functions: only they run in a state marked

@@ -26,7 +26,7 @@ fn check<W: Deploy>() {
     // One function per task, named after it, invoked through the definition's placeholder.
     let resources = typed.document["Resources"].as_object().unwrap();
     let substitutions = &resources["StateMachine"]["Properties"]["DefinitionSubstitutions"];
-    let mut tasks: Vec<&str> = W::tasks().iter().map(|(name, _)| *name).collect();
+    let mut tasks: Vec<&str> = W::tasks().iter().map(|task| task.name()).collect();
     tasks.dedup();
     for task in &tasks {
         let function = format!("{task}Function");

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 
 use order_workflows::report::orders;
-use order_workflows::tasks::expect_approval_request;
+use order_workflows::tasks::{ApprovalDesk, Warehouse, manager};
 use order_workflows::*;
-use workflow::dsl::WorkflowDefinition;
+use workflow::dsl::{TaskStates, WorkflowDefinition};
 use workflow::prelude::*;
 
 struct Run {
@@ -28,16 +28,20 @@ fn summarize(status: &ExecutionStatus, history: &[HistoryEvent]) -> Run {
     }
 }
 
-/// Answers the approval request of `order_id` (if the workflow asks) with `approved`.
-fn manager(runtime: &Runtime, order_id: &str, approved: bool) {
-    let request = expect_approval_request(order_id);
-    let runtime = runtime.clone();
-    tokio::spawn(async move {
-        if let Ok(token) = request.await {
-            let approval = json!({"approved": approved, "by": "grace@example.com"});
-            let _ = runtime.send_task_success(&token, approval).await;
-        }
-    });
+/// The states the example tasks take, a fresh warehouse for each run, and a manager who
+/// answers every approval request with `approved`.
+fn services(runtime: &Runtime, approved: bool) -> TaskStates {
+    let (desk, queue) = ApprovalDesk::new();
+    manager(runtime, queue, move |_| approved, |_| {});
+    TaskStates::new().with(Warehouse::stocked()).with(desk)
+}
+
+/// Binds the tasks of `W` with the example states.
+fn bind_services<W: WorkflowDefinition>(runtime: &Runtime, approved: bool) {
+    workflow::dsl::bind::<W>(runtime)
+        .states(services(runtime, approved))
+        .finish()
+        .expect("the tasks bind");
 }
 
 /// Starts `workflow` on the document of `order` and summarizes its end.
@@ -55,7 +59,7 @@ async fn start_and_summarize(runtime: &Runtime, workflow: &Workflow, order: &Ord
 
 async fn native<W: WorkflowDefinition<Input = OrderDoc>>(order: &Order, approved: bool) -> Run {
     let runtime = Runtime::builder().seed(11).build();
-    manager(&runtime, &order.id, approved);
+    bind_services::<W>(&runtime, approved);
     let workflow = workflow::dsl::load::<W>(&runtime).expect("the definition loads");
     start_and_summarize(&runtime, &workflow, order).await
 }
@@ -65,7 +69,7 @@ async fn typed<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
     approved: bool,
 ) -> Run {
     let runtime = Runtime::builder().seed(11).build();
-    manager(&runtime, &order.id, approved);
+    bind_services::<W>(&runtime, approved);
     let execution = workflow::dsl::start::<W>(&runtime, OrderDoc::new(order.clone()))
         .await
         .unwrap();
@@ -87,10 +91,11 @@ async fn run_file<W: WorkflowDefinition>(
         .join(format!("{}.asl.json", W::NAME));
     let text = std::fs::read_to_string(&path).expect("the exported ASL is checked in");
     let runtime = Runtime::builder().seed(11).build();
-    for (name, handler) in W::tasks() {
-        bind(&runtime, name, Shared(handler));
+    let states = services(&runtime, approved);
+    for task in W::tasks() {
+        let handler = task.handler(&states).expect("the states are given");
+        bind(&runtime, task.name(), Shared(handler));
     }
-    manager(&runtime, &order.id, approved);
     let workflow = runtime
         .load_with(
             &text,
@@ -157,11 +162,6 @@ async fn check<W: WorkflowDefinition<Input = OrderDoc, Output = OrderDoc>>(
     approved: bool,
     expected_status: &str,
 ) {
-    // Tests run in parallel and approvals are registered by order id: one id per scenario.
-    let order = Order {
-        id: format!("{}/{scenario}", W::NAME),
-        ..order
-    };
     let a = native::<W>(&order, approved).await;
     let b = exported::<W>(&order, approved).await;
     let c = typed::<W>(&order, approved).await;

@@ -31,6 +31,11 @@
 //! | ``` `request_approval` is a #[task(callback)] function: its state must be marked `callback` ``` | a callback task's state lacks `callback` | add `callback` to the state's fields |
 //! | ``` `String` cannot be the error type of a task ``` | a `#[task]` returns `Result<T, E>` with an `E` that is not a `#[derive(TaskError)]` enum | derive `TaskError` on the enum, or return `TaskError` |
 //! | `#[task] functions must be async` | `#[task]` is on a plain `fn` | make it `async fn` |
+//! | ``evaluation panicked: the task name 'Notify' of `billing::notify` is the name of `kitchen::notify` too`` | two functions of the workflow have one task name (their names in PascalCase, or `#[task(name = ..)]`) | give one of them its own with `#[task(name = "...")]` |
+//! | ``` `Db` cannot be a task's state ``` | a `State<Db>` parameter whose type is not `Clone + Send + Sync + 'static` | take `State<Arc<Db>>` |
+//! | ``` `refund` is not a task of the workflow `Pay` ``` | `.replace::<refund>(..)` names a function no state of the workflow runs | replace one of the workflow's tasks |
+//! | ``conflicting implementations of trait `TaskOf<Pay>` for type `notify` `` | two states name one function by two paths (`notify` and `tasks::notify`): a macro cannot tell they are one | write the same path in both |
+//! | ``type mismatch in closure arguments``, on `.replace` | a test double's closure does not take the task's input type | take the task's input (the error shows it), return its output and error types |
 //!
 //! A note on `Option`: a path steps through `Option` fields as if they were plain
 //! (`$.approval.approved` with `approval: Option<Approval>`), as the JSON document does; at

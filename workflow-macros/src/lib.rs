@@ -39,11 +39,58 @@ mod workflow;
 /// The function:
 /// - is `async`;
 /// - takes exactly one input, of a type that implements `Deserialize` (the task's JSON
-///   input), and optionally a `&TaskContext` (first or second) for its task token, retry
-///   count and heartbeats;
+///   input), and optionally, in any order around it, a `&TaskContext` for its task token,
+///   retry count and heartbeats, and `State<T>` values (below);
 /// - returns `Result<Output, Error>`: `Output` implements `Serialize` (the task's result);
 ///   `Error` is a [`derive@TaskError`] enum (each variant an ASL error name that Retry and
 ///   Catch match) or `TaskError` (any name).
+///
+/// # Dependencies: `State<T>`
+///
+/// What a task needs besides its input (a database pool, an HTTP client, a channel) is a
+/// `State<T>` parameter, as in axum: `State(db): State<Arc<Db>>`. The value is given once,
+/// where the workflow is bound to a runtime (`Checkout::bind(&runtime).state(db).finish()?`),
+/// and each invocation gets a clone of it, so `T` is `Clone + Send + Sync + 'static` (put
+/// what is not `Clone` behind an `Arc`). A task takes one value per type: give two values of
+/// one type each a type of their own. A state that was not given is an error of the binding
+/// (or of `start`), before anything runs; see `workflow::dsl::Binder`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use workflow::dsl::State;
+/// use workflow::prelude::*;
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Item { pub sku: String }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Reservation { pub sku: String, pub bin: String }
+/// #[derive(Debug, TaskError)]
+/// pub enum StockError { OutOfStock(String) }
+///
+/// /// The warehouse's database (a stand-in).
+/// pub struct Db { pub bins: std::collections::HashMap<String, String> }
+///
+/// #[task]
+/// pub async fn reserve_item(State(db): State<Arc<Db>>, item: Item) -> Result<Reservation, StockError> {
+///     match db.bins.get(&item.sku) {
+///         Some(bin) => Ok(Reservation { bin: bin.clone(), sku: item.sku }),
+///         None => Err(StockError::OutOfStock(item.sku)),
+///     }
+/// }
+/// # fn main() {}
+/// ```
+///
+/// # Its name
+///
+/// A task's name is its resource in the exported ASL, `${Name}`, the name a runtime binds
+/// it by, and the name of its function when it is deployed: the function's name in
+/// PascalCase (`charge_payment` is `ChargePayment`), or the one given with
+/// `#[task(name = "ChargeCard")]` (1 to 64 ASCII letters and digits, a letter first, as
+/// CloudFormation's logical IDs are alphanumeric). Two functions of one name in one workflow
+/// (`kitchen::notify` and `billing::notify` are both `Notify`) are a compile error on the
+/// second; a runtime refuses to bind a second function to a name bound to another one, with
+/// both named (the function's path, from `module_path!()`, tells them apart). The options
+/// combine: `#[task(callback, name = "AskManager")]`.
 ///
 /// `#[task(callback)]` makes a `.waitForTaskToken` task: the function returns
 /// `Result<Callback<T>, E>` once it has handed `ctx.task_token()` to whoever will answer;
@@ -74,12 +121,14 @@ mod workflow;
 ///
 /// Next to the function, `#[task]` defines a type of the same name (in the type namespace,
 /// so the function is unaffected) that implements `workflow::dsl::Task`: the input, output
-/// and error types, the task's ASL name (the function name in PascalCase:
-/// `charge_payment` is `ChargePayment`, its resource `${ChargePayment}`), and the handler
-/// the runtime calls.
+/// and error types, the task's name (`${ChargePayment}`), its function's path, and the
+/// handler the runtime calls, made with the states it takes. That type is how a test names
+/// the task it replaces by a double: `Checkout::bind(&runtime).replace::<charge_payment>(|request| ...)`.
 ///
 /// Mistakes are compile errors on the signature: a function that is not `async`, that takes
-/// no input or two, that does not return a `Result`, or whose input does not deserialize.
+/// no input or two, that does not return a `Result`, whose input does not deserialize, or
+/// that takes a `&State<T>` or a state that is not `Clone`; and on the attribute: an
+/// unknown option, one given twice, a name that is not a string of letters and digits.
 #[proc_macro_attribute]
 pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
     task::expand(attr.into(), item.into()).into()
@@ -368,8 +417,13 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// A unit struct of the workflow's name implementing `workflow::dsl::WorkflowDefinition`,
 /// with `definition()` (the validated model), `asl_json()` (the ASL, task resources as
 /// `${Name}` substitution variables), `asl_json_resolved(|name| ...)` (resources resolved to
-/// ARNs), `bind(&runtime)` (binds every task to its function) and `start(&runtime, input)`
-/// (a typed execution whose `output().await` is the typed output).
+/// ARNs), `bind(&runtime)` (a `workflow::dsl::Binder`: give the states the tasks take with
+/// `.state(value)`, replace tasks by typed test doubles with `.replace::<function>(closure)`,
+/// then `.finish()` binds) and `start(&runtime, input)` (a typed execution whose
+/// `output().await` is the typed output; it binds the tasks not bound yet, and never
+/// replaces a binding made before). Each task of the workflow implements
+/// `workflow::dsl::TaskOf<ItsWorkflow>`, so that a double can only replace a task the
+/// workflow runs.
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()

@@ -30,6 +30,7 @@ mod start;
 pub mod store;
 mod workflow;
 
+pub use bindings::{BindConflict, BoundCode};
 pub use builder::{EntropySource, RuntimeBuilder};
 pub use clock::{Clock, TokioClock, Work};
 pub use error::{CallbackError, LoadError, RedriveError, RegisterError, RegistryError, StartError};
@@ -37,7 +38,7 @@ pub use handle::ExecutionHandle;
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
 pub use options::{LoadOptions, RedriveOptions, StartOptions};
 pub use redrive::RedriveStatus;
-pub use runtime::Runtime;
+pub use runtime::{Runtime, WeakRuntime};
 pub use workflow::Workflow;
 pub use workflow_core::execution::{ExecutionStatus, Failure};
 pub use workflow_core::history::{EventType, HistoryEvent};

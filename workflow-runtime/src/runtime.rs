@@ -18,7 +18,6 @@ use crate::builder::{EntropySource, RuntimeBuilder};
 use crate::clock::Clock;
 use crate::driver::{Ack, Inbox, Msg};
 use crate::error::{CallbackError, LoadError, RegisterError, check_failure_fields, check_name};
-use crate::handler::TaskHandler;
 use crate::options::LoadOptions;
 use crate::parking::Parking;
 use crate::registry::Registry;
@@ -148,6 +147,19 @@ pub struct Runtime {
     pub(crate) shared: Arc<Shared>,
 }
 
+/// A [`Runtime`] that may have been dropped ([`Runtime::downgrade`]).
+#[derive(Clone, Debug)]
+pub struct WeakRuntime {
+    shared: std::sync::Weak<Shared>,
+}
+
+impl WeakRuntime {
+    /// The runtime, if anything still holds it.
+    pub fn upgrade(&self) -> Option<Runtime> {
+        self.shared.upgrade().map(|shared| Runtime { shared })
+    }
+}
+
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
@@ -184,37 +196,13 @@ impl Runtime {
         &self.shared.clock
     }
 
-    fn bindings(&self) -> std::sync::RwLockWriteGuard<'_, Bindings> {
-        self.shared
-            .bindings
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Binds a handler to one exact `Resource` string (or to the name of a `${Name}`
-    /// substitution). It receives the state's effective input and its result is the task's
-    /// result, as for any request-response integration.
-    pub fn bind(&self, resource: impl Into<String>, handler: impl TaskHandler) -> &Self {
-        self.bindings().bind(resource.into(), Arc::new(handler));
-        self
-    }
-
-    /// Binds a handler as the Lambda function `function` (a name or an ARN): it serves every
-    /// Lambda ARN resource with that function name, and `arn:aws:states:::lambda:invoke`
-    /// calls whose `FunctionName` names it (it then receives the `Payload`, and its result is
-    /// wrapped in the invoke response, `{"Payload": ..., "StatusCode": 200, ...}`).
-    pub fn bind_lambda(&self, function: impl AsRef<str>, handler: impl TaskHandler) -> &Self {
-        self.bindings()
-            .bind_lambda(function.as_ref(), Arc::new(handler));
-        self
-    }
-
-    /// Binds a handler for every resource nothing else is bound to. It receives the effective
-    /// input as is (for `lambda:invoke`, the whole parameters) and its result is used as is;
-    /// [`TaskContext::resource`](crate::TaskContext::resource) tells which resource it serves.
-    pub fn bind_fallback(&self, handler: impl TaskHandler) -> &Self {
-        self.bindings().bind_fallback(Arc::new(handler));
-        self
+    /// A handle on this runtime that does not keep it alive, for what the runtime itself
+    /// holds (a task handler that answers task tokens would otherwise keep its runtime
+    /// forever).
+    pub fn downgrade(&self) -> WeakRuntime {
+        WeakRuntime {
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     /// Loads a STANDARD state machine from ASL JSON.

@@ -1,17 +1,22 @@
 //! The tasks: plain async functions, made tasks by `#[task]`. Each stays callable as a
 //! normal function.
 //!
-//! Their behaviour depends only on their input (and the retry count), so that tests can
-//! drive every path: an empty order is invalid; card `4000-0000-0000-0002` is declined, card
+//! What they need besides their input comes as `State<T>`, given once where a workflow is
+//! bound (`CompleteOrder::bind(&runtime).state(warehouse).state(desk).finish()?`), never
+//! from a global: the [`Warehouse`] (a database stand-in) for the stock, the
+//! [`ApprovalDesk`] (a queue managers read) for the approvals.
+//!
+//! The rest depends only on the input (and the retry count), so that tests can drive every
+//! path: an empty order is invalid; card `4000-0000-0000-0002` is declined, card
 //! `4000-0000-0000-0119` times out twice then works, card `4000-0000-0000-0000` always times
-//! out; a SKU starting with `discontinued` is out of stock; an e-mail address starting with
-//! `bounce@` cannot be delivered.
+//! out; an item the warehouse does not stock (a SKU starting with `discontinued`) is out of
+//! stock; an e-mail address starting with `bounce@` cannot be delivered.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::oneshot;
-use workflow::dsl::Callback;
+use tokio::sync::mpsc;
+use workflow::dsl::{Callback, State};
 use workflow::prelude::*;
 
 use crate::domain::*;
@@ -68,68 +73,133 @@ pub async fn validate_order(order: Order) -> Result<Order, OrderError> {
     Ok(order)
 }
 
-type Approvers = Mutex<HashMap<String, oneshot::Sender<String>>>;
-
-fn approvers() -> &'static Approvers {
-    static APPROVERS: OnceLock<Approvers> = OnceLock::new();
-    APPROVERS.get_or_init(Default::default)
+/// The stock of the warehouse, by SKU: a stand-in for the database a real service would
+/// query. Clones share the same stock.
+#[derive(Clone, Debug, Default)]
+pub struct Warehouse {
+    shelves: Arc<Mutex<HashMap<String, Shelf>>>,
 }
 
-/// Registers who will approve `order_id`: the returned receiver gets the task token once the
-/// workflow asks for the approval. Answer it with `Runtime::send_task_success`.
-pub fn expect_approval_request(order_id: &str) -> oneshot::Receiver<String> {
-    let (tx, rx) = oneshot::channel();
-    approvers()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(order_id.to_string(), tx);
-    rx
+#[derive(Clone, Debug)]
+struct Shelf {
+    quantity: u32,
+    bin: String,
 }
 
-/// A manager who answers the approval request of `order_id` (if the workflow asks) with
-/// `approved`, signed `grace@example.com`; `on_request` sees the task token first.
-pub fn approve_when_asked(
+impl Warehouse {
+    /// An empty warehouse.
+    pub fn new() -> Warehouse {
+        Warehouse::default()
+    }
+
+    /// The warehouse of the examples: every SKU of the sample orders, 100 of each.
+    pub fn stocked() -> Warehouse {
+        let warehouse = Warehouse::new();
+        for (i, sku) in ["book", "lamp", "desk", "chair", "shelf"]
+            .iter()
+            .enumerate()
+        {
+            warehouse.stock(sku, 100, &format!("bin-{}", i + 1));
+        }
+        warehouse
+    }
+
+    /// Puts `quantity` of `sku` in `bin`.
+    pub fn stock(&self, sku: &str, quantity: u32, bin: &str) {
+        let mut shelves = self.shelves.lock().unwrap_or_else(|p| p.into_inner());
+        let shelf = shelves.entry(sku.to_string()).or_insert(Shelf {
+            quantity: 0,
+            bin: bin.to_string(),
+        });
+        shelf.quantity += quantity;
+    }
+
+    /// How many of `sku` are left.
+    pub fn available(&self, sku: &str) -> u32 {
+        let shelves = self.shelves.lock().unwrap_or_else(|p| p.into_inner());
+        shelves.get(sku).map_or(0, |shelf| shelf.quantity)
+    }
+
+    /// Takes `item` off its shelf, if there are enough.
+    fn reserve(&self, item: &Item) -> Option<Reservation> {
+        let mut shelves = self.shelves.lock().unwrap_or_else(|p| p.into_inner());
+        let shelf = shelves
+            .get_mut(&item.sku)
+            .filter(|shelf| shelf.quantity >= item.quantity)?;
+        shelf.quantity -= item.quantity;
+        Some(Reservation {
+            sku: item.sku.clone(),
+            bin: shelf.bin.clone(),
+        })
+    }
+}
+
+/// An approval asked for: what to approve, and the task token to answer with
+/// `Runtime::send_task_success`.
+#[derive(Clone, Debug)]
+pub struct ApprovalTicket {
+    /// The order and its total.
+    pub request: ApprovalRequest,
+    /// The token of the waiting task.
+    pub token: String,
+}
+
+/// Where approval requests go: a queue that managers read ([`ApprovalDesk::new`] gives its
+/// other end). Clones send to the same queue.
+#[derive(Clone, Debug)]
+pub struct ApprovalDesk {
+    requests: mpsc::UnboundedSender<ApprovalTicket>,
+}
+
+impl ApprovalDesk {
+    /// A desk, and the queue its requests arrive in.
+    pub fn new() -> (ApprovalDesk, mpsc::UnboundedReceiver<ApprovalTicket>) {
+        let (requests, queue) = mpsc::unbounded_channel();
+        (ApprovalDesk { requests }, queue)
+    }
+}
+
+/// A manager who answers every request arriving in `queue`: approved when `decide` says so,
+/// signed `grace@example.com`; `on_request` sees each ticket first.
+pub fn manager(
     runtime: &Runtime,
-    order_id: &str,
-    approved: bool,
-    on_request: impl FnOnce(&str) + Send + 'static,
+    mut queue: mpsc::UnboundedReceiver<ApprovalTicket>,
+    decide: impl Fn(&ApprovalRequest) -> bool + Send + 'static,
+    on_request: impl Fn(&ApprovalTicket) + Send + 'static,
 ) {
-    let request = expect_approval_request(order_id);
     let runtime = runtime.clone();
     tokio::spawn(async move {
-        if let Ok(token) = request.await {
-            on_request(&token);
+        while let Some(ticket) = queue.recv().await {
+            on_request(&ticket);
             let approval = Approval {
-                approved,
+                approved: decide(&ticket.request),
                 by: "grace@example.com".into(),
             };
-            let _ = runtime
-                .send_task_success(&token, serde_json::to_value(approval).unwrap_or_default())
-                .await;
+            let answer = serde_json::to_value(approval).unwrap_or_default();
+            // The task may be over (timed out, stopped): nothing is waiting for the answer.
+            let _ = runtime.send_task_success(&ticket.token, answer).await;
         }
     });
 }
 
-/// Asks a manager to approve a large order: the task token goes to whoever registered for
-/// the order with [`expect_approval_request`]; the task waits until the token is answered.
+/// Asks a manager to approve a large order: the request and its task token go to the
+/// approval desk; the task waits until the token is answered.
 #[task(callback)]
 pub async fn request_approval(
     ctx: &TaskContext,
+    State(desk): State<ApprovalDesk>,
     request: ApprovalRequest,
 ) -> Result<Callback<Approval>, TaskError> {
-    let approver = approvers()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(&request.order_id);
-    let (Some(approver), Some(token)) = (approver, ctx.task_token()) else {
-        return Err(TaskError::new(
-            "NoApprover",
-            format!("nobody approves order {}", request.order_id),
-        ));
+    let token = ctx
+        .task_token()
+        .ok_or_else(|| TaskError::new("NoApprover", "the task has no token to answer"))?;
+    let ticket = ApprovalTicket {
+        request,
+        token: token.to_string(),
     };
-    approver
-        .send(token.to_string())
-        .map_err(|_| TaskError::new("NoApprover", "the approver is gone"))?;
+    desk.requests
+        .send(ticket)
+        .map_err(|_| TaskError::new("NoApprover", "no manager reads the approval desk"))?;
     Ok(Callback::pending())
 }
 
@@ -154,14 +224,13 @@ pub async fn charge_payment(
 
 /// Reserves one item in the warehouse.
 #[task]
-pub async fn reserve_item(item: Item) -> Result<Reservation, StockError> {
-    if item.sku.starts_with("discontinued") {
-        return Err(StockError::OutOfStock(item.sku));
-    }
-    Ok(Reservation {
-        bin: format!("bin-{}", item.sku.len()),
-        sku: item.sku,
-    })
+pub async fn reserve_item(
+    State(warehouse): State<Warehouse>,
+    item: Item,
+) -> Result<Reservation, StockError> {
+    warehouse
+        .reserve(&item)
+        .ok_or(StockError::OutOfStock(item.sku))
 }
 
 /// Hands the order to the carrier.

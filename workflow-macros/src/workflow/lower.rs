@@ -342,7 +342,9 @@ impl Lowerer {
             KindDef::Task(target) => {
                 let resource = match target {
                     TaskTarget::Function(path) => {
-                        let name = task_name(path);
+                        // The function's task name is only known to its #[task]: it replaces
+                        // this placeholder in the exported ASL (see `tasks`).
+                        let name = super::tasks::placeholder(path);
                         let callback = s.fields.iter().any(|f| f.key == "callback");
                         if callback {
                             format!("${{{name}}}.waitForTaskToken")

@@ -4,6 +4,7 @@
 mod ast;
 mod deploy;
 mod lower;
+mod tasks;
 mod typecheck;
 mod words;
 
@@ -121,9 +122,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     }
     let asl = machine.to_json_pretty();
-    let mut tasks = Vec::new();
-    task_functions(&def.body, &mut tasks);
-    let emitted = emit(&def.header, &tasks, &asl, lowered.machine_type);
+    let functions = tasks::functions(&def.body);
+    let emitted = emit(&def.header, &functions, &asl, lowered.machine_type);
     // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
     // flags, caught error variants and struct literals are still checked.
     let typecheck = typecheck::generate(&def, &lowered.refused_states());
@@ -135,31 +135,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-/// Every `#[task]` function the workflow uses, with its ASL name, once each.
-fn task_functions(body: &ast::Body, out: &mut Vec<(String, syn::Path)>) {
-    for state in &body.states {
-        match &state.kind {
-            ast::KindDef::Task(ast::TaskTarget::Function(path)) => {
-                let name = task_name(path);
-                if !out.iter().any(|(n, _)| *n == name) {
-                    out.push((name, path.clone()));
-                }
-            }
-            ast::KindDef::Parallel(branches) => {
-                for b in branches {
-                    task_functions(b, out);
-                }
-            }
-            ast::KindDef::Map(Some(b)) => task_functions(b, out),
-            _ => {}
-        }
-    }
-}
-
-/// The workflow's type and its impls, for the tasks `tasks` and the exported ASL `asl`.
+/// The workflow's type and its impls, for the `#[task]` functions `functions` it runs and the
+/// exported ASL `asl`.
 fn emit(
     header: &ast::Header,
-    tasks: &[(String, syn::Path)],
+    functions: &[syn::Path],
     asl: &str,
     machine_type: MachineType,
 ) -> TokenStream {
@@ -176,11 +156,12 @@ fn emit(
         MachineType::Standard => quote!(::workflow::dsl::__private::MachineType::Standard),
         MachineType::Express => quote!(::workflow::dsl::__private::MachineType::Express),
     };
-    let task_entries = tasks
-        .iter()
-        .map(|(n, path)| quote!((#n, <#path as ::workflow::dsl::Task>::handler())));
+    let task_entries = tasks::entries(functions);
+    let task_checks = tasks::checks(name, functions);
+    let asl_const = tasks::asl_const(asl, functions);
     let doc = format!(
-        "The `{name_str}` workflow, defined with `workflow!`.\n\nIts exported ASL:\n\n```json\n{asl}\n```"
+        "The `{name_str}` workflow, defined with `workflow!`.\n\nIts exported ASL (each task's resource named after its function, unless its `#[task(name = ..)]` names it):\n\n```json\n{}\n```",
+        tasks::asl_for_docs(asl, functions)
     );
     quote! {
         #(#attrs)*
@@ -193,10 +174,10 @@ fn emit(
             type Input = #input;
             type Output = #output;
             const NAME: &'static str = #name_str;
-            const ASL: &'static str = #asl;
+            const ASL: &'static str = #asl_const;
             const MACHINE_TYPE: ::workflow::dsl::__private::MachineType = #machine_type;
-            fn tasks() -> ::std::vec::Vec<(&'static str, ::std::sync::Arc<dyn ::workflow::dsl::__private::TaskHandler>)> {
-                ::std::vec![#(#task_entries),*]
+            fn tasks() -> ::std::vec::Vec<::workflow::dsl::TaskInfo> {
+                #task_entries
             }
             fn workflow() -> &'static ::workflow::runtime::Workflow {
                 static COMPILED: ::std::sync::OnceLock<::workflow::runtime::Workflow> =
@@ -226,13 +207,16 @@ fn emit(
                 ::workflow::dsl::resolve_asl(<#name as ::workflow::dsl::WorkflowDefinition>::ASL, resolve)
             }
 
-            /// Binds every task of the workflow to its Rust function.
-            #vis fn bind(runtime: &::workflow::runtime::Runtime) {
+            /// Binds the workflow's tasks to `runtime`: give the states its functions take with
+            /// `.state(value)`, replace a task by a test double with `.replace::<function>(..)`,
+            /// then `.finish()` binds (see `workflow::dsl::Binder`).
+            #vis fn bind(runtime: &::workflow::runtime::Runtime) -> ::workflow::dsl::Binder<'_, #name> {
                 ::workflow::dsl::bind::<#name>(runtime)
             }
 
-            /// Starts the workflow on `runtime`, binding its tasks first, and returns once the
-            /// execution is recorded.
+            /// Starts the workflow on `runtime`, binding first the tasks it does not bind yet
+            /// (and keeping every binding made before), and returns once the execution is
+            /// recorded.
             #vis async fn start(
                 runtime: &::workflow::runtime::Runtime,
                 input: #input,
@@ -240,6 +224,8 @@ fn emit(
                 ::workflow::dsl::start::<#name>(runtime, input).await
             }
         }
+
+        #task_checks
     }
 }
 

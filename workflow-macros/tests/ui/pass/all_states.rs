@@ -357,7 +357,7 @@ fn main() {
     let _ = definition;
     let tasks: Vec<&str> = <Everything as WorkflowDefinition>::tasks()
         .iter()
-        .map(|(name, _)| *name)
+        .map(|task| task.name())
         .collect();
     assert_eq!(tasks, ["Charge", "Notify", "Reserve"]);
     assert!(

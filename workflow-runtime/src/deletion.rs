@@ -115,6 +115,9 @@ pub(crate) struct Deletions {
     /// How many were deleted: a workflow registered knows how many were when it was, and one
     /// registered before its state machine was deleted is of no state machine.
     generation: AtomicU64,
+    /// How many times `deleting` changed: a driver looks into it again only when this did
+    /// (see [`DeletingWatch`]).
+    changes: AtomicU64,
     deleting: Mutex<HashSet<String>>,
     /// The generation each name was last deleted at.
     deleted: Mutex<HashMap<String, u64>>,
@@ -135,6 +138,9 @@ impl Deletions {
         let mut deleting = lock(&self.deleting);
         deleting.insert(name.to_string());
         self.any.store(true, Ordering::Release);
+        // Counted while the set is locked: a watch that read the count before looks into the
+        // set again at its next look.
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The state machine `name` is deleted.
@@ -142,6 +148,7 @@ impl Deletions {
         let mut deleting = lock(&self.deleting);
         deleting.remove(name);
         self.any.store(!deleting.is_empty(), Ordering::Release);
+        self.changes.fetch_add(1, Ordering::AcqRel);
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         lock(&self.deleted).insert(name.to_string(), generation);
     }
@@ -157,6 +164,29 @@ impl Deletions {
             && lock(&self.deleted)
                 .get(name)
                 .is_some_and(|deleted| *deleted > generation)
+    }
+}
+
+/// Whether one state machine is DELETING, as a driver of one of its executions asks at every
+/// pass of its loop: the set of those DELETING is locked only when it changed since the last
+/// look, not at every pass while a deletion (of any state machine) is under way.
+#[derive(Default)]
+pub(crate) struct DeletingWatch {
+    /// The count of changes at the last look (none before the first change).
+    seen: u64,
+    /// What the last look found.
+    deleting: bool,
+}
+
+impl DeletingWatch {
+    /// True while the state machine `name` is DELETING in `deletions`.
+    pub(crate) fn is_deleting(&mut self, deletions: &Deletions, name: &str) -> bool {
+        let changes = deletions.changes.load(Ordering::Acquire);
+        if changes != self.seen {
+            self.seen = changes;
+            self.deleting = deletions.is_deleting(name);
+        }
+        self.deleting
     }
 }
 

@@ -21,6 +21,7 @@ use workflow_core::plan::Integration;
 
 use crate::bindings::Shape;
 use crate::clock::{Work, millis};
+use crate::deletion::DeletingWatch;
 use crate::handle::{DoneSender, Finished};
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 pub(crate) use crate::inbox::{Inbox, Receiver};
@@ -200,12 +201,13 @@ pub(crate) async fn drive(
     }
     let mut parked: Option<Millis> = None;
     let recorded = !matches!(recording, Recording::Unrecorded);
+    let mut deleting = DeletingWatch::default();
     while interrupted.is_none() {
         if recorded
-            && d.shared
-                .registry
-                .deletions
-                .is_deleting(&execution.info().state_machine_name)
+            && deleting.is_deleting(
+                &d.shared.registry.deletions,
+                &execution.info().state_machine_name,
+            )
         {
             d.on_deleting();
         }

@@ -319,6 +319,23 @@ pub(crate) async fn rebuild(
     Ok(Rebuilt { replayed, entropy })
 }
 
+/// Rebuilds the execution of `record` from its journal, as [`rebuild`] does, for a caller that
+/// reads or redrives it: a failure of the store is `store`'s error, and why the execution
+/// cannot be rebuilt (the cause a resume would fail it with) is `refused`'s.
+pub(crate) async fn rebuild_record<E>(
+    shared: &Shared,
+    record: &ExecutionRecord,
+    store: impl FnOnce(StoreError) -> E,
+    refused: impl FnOnce(String) -> E,
+) -> Result<Rebuilt, E> {
+    rebuild(shared, &record.arn, &record.state_machine, record.revision)
+        .await
+        .map_err(|e| match e {
+            Unloadable::Store(e) => store(e),
+            Unloadable::Refused(failure) => refused(failure.cause.unwrap_or_default()),
+        })
+}
+
 /// A replay that named the execution otherwise than its record: its name was drawn from
 /// random numbers that are not the ones its seed gave.
 fn renamed(arn: &str, replayed: &str) -> Unloadable {

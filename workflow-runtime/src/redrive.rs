@@ -17,7 +17,7 @@ use crate::error::{RedriveError, RegistryError};
 use crate::executions::start_at_once;
 use crate::handle::ExecutionHandle;
 use crate::options::{LoadOptions, RedriveOptions};
-use crate::recovery::{self, Parked, Rebuilt, Unloadable};
+use crate::recovery::{self, Parked, Rebuilt};
 use crate::registry::{Kept, Live, ReplayAtOnce};
 use crate::runtime::{Runtime, Shared};
 use crate::start;
@@ -303,12 +303,10 @@ async fn halted(shared: &Shared, record: &ExecutionRecord) -> Result<Halted, Red
     let arn = record.arn.as_str();
     if shared.durable {
         let Rebuilt { replayed, entropy } =
-            recovery::rebuild(shared, arn, &record.state_machine, record.revision)
-                .await
-                .map_err(|e| match e {
-                    Unloadable::Store(e) => RedriveError::Store(e),
-                    Unloadable::Refused(f) => unloadable(arn, f.cause.unwrap_or_default()),
-                })?;
+            recovery::rebuild_record(shared, record, RedriveError::Store, |cause| {
+                unloadable(arn, cause)
+            })
+            .await?;
         return Ok(Halted {
             execution: replayed.execution,
             entropy,
@@ -377,11 +375,11 @@ async fn looked_at(
         Ok(execution.redrivable(now)?)
     };
     if shared.durable {
-        return match recovery::rebuild(shared, arn, &record.state_machine, record.revision).await {
-            Ok(rebuilt) => Ok(rebuilt.replayed.execution.redrivable(now)?),
-            Err(Unloadable::Store(e)) => Err(RedriveError::Store(e)),
-            Err(Unloadable::Refused(f)) => Err(unloadable(arn, f.cause.unwrap_or_default())),
-        };
+        let rebuilt = recovery::rebuild_record(shared, record, RedriveError::Store, |cause| {
+            unloadable(arn, cause)
+        })
+        .await?;
+        return Ok(rebuilt.replayed.execution.redrivable(now)?);
     }
     if let Some(replay) = shared.memory.as_ref().and_then(|m| m.replay_at_once(arn)) {
         return at_once(&replay);

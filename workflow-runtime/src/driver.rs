@@ -314,7 +314,8 @@ pub(crate) async fn drive(
     let arn = d.execution_arn.clone();
     let shared = d.shared.clone();
     // On a store without a journal, an execution that ended without succeeding is kept as it
-    // is: a redrive goes on with it.
+    // is: a redrive goes on with it. (Its history is copied for its handle only when it is
+    // kept: one too long to be kept hands it over.)
     let mut halted = None;
     let finished = match interrupted {
         Some(error) => {
@@ -327,7 +328,8 @@ pub(crate) async fn drive(
             }
         }
         None if matches!(recording, Recording::Record)
-            && !matches!(execution.status(), ExecutionStatus::Succeeded(_)) =>
+            && !matches!(execution.status(), ExecutionStatus::Succeeded(_))
+            && Kept::keeps_halted(execution.history().len()) =>
         {
             let finished = Finished {
                 status: execution.status().clone(),

@@ -63,6 +63,13 @@ pub(crate) enum Kept {
 }
 
 impl Kept {
+    /// Whether an execution that ended without succeeding, with a history of `events` events,
+    /// is kept as [`Kept::Halted`]: a longer history than all those kept may hold together
+    /// is not.
+    pub(crate) fn keeps_halted(events: usize) -> bool {
+        events <= KEEP_HISTORY_EVENTS
+    }
+
     fn events(&self) -> usize {
         match self {
             Kept::AtOnce(_) => 1,
@@ -121,7 +128,7 @@ struct KeptHistories {
 impl KeptHistories {
     fn keep(&mut self, arn: Arc<str>, stop_date: Millis, kept: Kept) {
         let (events, succeeded) = (kept.events(), kept.succeeded_events());
-        if events > KEEP_HISTORY_EVENTS || succeeded > KEEP_SUCCEEDED_EVENTS {
+        if !Kept::keeps_halted(events) || succeeded > KEEP_SUCCEEDED_EVENTS {
             return;
         }
         self.events += events;

@@ -20,7 +20,7 @@ use workflow_core::execution::Event;
 
 use crate::error::RegistryError;
 use crate::runtime::{Runtime, Shared};
-use crate::store::{Deletion, PageRequest, StateMachineStatus, StoreError, Unfinished};
+use crate::store::{Deletion, StateMachineStatus, StoreError, Unfinished};
 
 impl Runtime {
     /// Deletes the state machine `name` (AWS's DeleteStateMachine): at once when none of its
@@ -87,23 +87,13 @@ impl Shared {
             .iter()
             .map(|u| u.record.state_machine.as_str())
             .collect();
-        let mut page = PageRequest::first(1000);
-        loop {
-            let listed = self.store.list_state_machines(page).await?;
-            for machine in &listed.items {
-                if machine.status != StateMachineStatus::Deleting {
-                    continue;
-                }
-                match running.contains(machine.name.as_str()) {
-                    true => self.registry.deletions.set_deleting(&machine.name),
-                    false => self.finish_deletion(&machine.name).await?,
-                }
-            }
-            match listed.next {
-                Some(token) => page = PageRequest::after(1000, token),
-                None => return Ok(()),
+        for name in self.store.deleting_state_machines().await? {
+            match running.contains(name.as_str()) {
+                true => self.registry.deletions.set_deleting(&name),
+                false => self.finish_deletion(&name).await?,
             }
         }
+        Ok(())
     }
 }
 

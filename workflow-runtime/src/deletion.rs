@@ -185,16 +185,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The name of the state machine of the execution `arn`
-/// (`arn:PARTITION:states:REGION:ACCOUNT:execution:MACHINE:NAME`).
-pub(crate) fn state_machine_of(arn: &str) -> Option<&str> {
-    let mut fields = arn.splitn(8, ':');
-    match fields.nth(5) {
-        Some("execution") => fields.next(),
-        _ => None,
-    }
-}
-
 /// True for an event that makes a state transition (a task's result, a timer, the rest of a
 /// long run of states): the first of them an execution of a DELETING state machine gets
 /// fails it instead. A heartbeat or a callback's hand-over makes none; a stop ends it anyway.

@@ -363,7 +363,7 @@ pub(crate) async fn drive(
         // The end of the last execution of a DELETING state machine deletes it. (Looked at
         // once the end is recorded: a deletion that comes later finds it ended.)
         if shared.registry.deletions.any_deleting()
-            && let Some(machine) = crate::deletion::state_machine_of(&arn)
+            && let Some(machine) = crate::arn::state_machine_of(&arn)
             && shared.registry.deletions.is_deleting(machine)
         {
             // A failure leaves it DELETING: the next resume finishes it.

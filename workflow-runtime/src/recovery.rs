@@ -157,7 +157,7 @@ pub(crate) async fn journaled(
             None => match load_held(&shared, &parked, waking.take()).await {
                 Ok(launch) => launch,
                 Err(unloadable) => {
-                    return end_unloadable(&shared, &parked.arn, unloadable, done).await;
+                    return end_unloadable(&shared, &parked, unloadable, done).await;
                 }
             },
         };
@@ -191,7 +191,13 @@ async fn load_held(
 
 /// Ends an execution that could not be rebuilt: one that cannot run here fails, as recorded
 /// in the store; one whose store failed stays as it is there.
-async fn end_unloadable(shared: &Shared, arn: &str, unloadable: Unloadable, done: DoneSender) {
+async fn end_unloadable(
+    shared: &Shared,
+    parked: &Parked,
+    unloadable: Unloadable,
+    done: DoneSender,
+) {
+    let arn = &*parked.arn;
     let status = match unloadable {
         Unloadable::Refused(failure) => {
             let progress = Progress::Finished {
@@ -203,9 +209,7 @@ async fn end_unloadable(shared: &Shared, arn: &str, unloadable: Unloadable, done
             };
             match shared.store.append(arn, &[], &progress).await {
                 Ok(()) => {
-                    if let Some(machine) = crate::deletion::state_machine_of(arn) {
-                        shared.after_end_in_store(machine).await;
-                    }
+                    shared.after_end_in_store(&parked.state_machine).await;
                     ExecutionStatus::Failed(failure)
                 }
                 Err(e) => ExecutionStatus::Aborted(not_loaded(&e)),

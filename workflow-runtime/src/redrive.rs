@@ -10,6 +10,7 @@ use std::sync::Arc;
 use workflow_core::entropy::Entropy;
 use workflow_core::execution::{Event, Execution, Millis, RedriveError as Refusal};
 use workflow_core::journal::{Entry, HistoryDigest};
+use workflow_core::plan::MachineType;
 
 use crate::clock::Work;
 use crate::driver::{self, Launch, Recording};
@@ -108,7 +109,9 @@ impl Runtime {
             Ok(Some(record)) => record,
             // AWS's RedriveExecution "is not supported by EXPRESS state machines"; an EXPRESS
             // execution has no record (as on AWS), but its ARN tells what it is.
-            Ok(None) if names_an_express_execution(arn) => return Err(Refusal::Express.into()),
+            Ok(None) if matches!(crate::arn::execution(arn), Some((MachineType::Express, _))) => {
+                return Err(Refusal::Express.into());
+            }
             Ok(None) => return Err(does_not_exist(arn)),
             Err(e) => return Err(RedriveError::Store(e)),
         };
@@ -236,12 +239,6 @@ fn does_not_exist(arn: &str) -> RedriveError {
     RedriveError::ExecutionDoesNotExist {
         arn: arn.to_string(),
     }
-}
-
-/// True for the ARN of an EXPRESS execution (`arn:aws:states:REGION:ACCOUNT:express:...`; a
-/// STANDARD one's resource type is `execution`).
-fn names_an_express_execution(arn: &str) -> bool {
-    arn.split(':').nth(5) == Some("express")
 }
 
 /// AWS's refusal for an execution whose record says it runs or succeeded.

@@ -20,7 +20,7 @@ use workflow_core::execution::Event;
 
 use crate::error::RegistryError;
 use crate::runtime::{Runtime, Shared};
-use crate::store::{Deletion, PageRequest, StateMachineStatus, StoreError, Unfinished};
+use crate::store::{Deletion, StateMachineStatus, StoreError, Unfinished};
 
 impl Runtime {
     /// Deletes the state machine `name` (AWS's DeleteStateMachine): at once when none of its
@@ -87,23 +87,13 @@ impl Shared {
             .iter()
             .map(|u| u.record.state_machine.as_str())
             .collect();
-        let mut page = PageRequest::first(1000);
-        loop {
-            let listed = self.store.list_state_machines(page).await?;
-            for machine in &listed.items {
-                if machine.status != StateMachineStatus::Deleting {
-                    continue;
-                }
-                match running.contains(machine.name.as_str()) {
-                    true => self.registry.deletions.set_deleting(&machine.name),
-                    false => self.finish_deletion(&machine.name).await?,
-                }
-            }
-            match listed.next {
-                Some(token) => page = PageRequest::after(1000, token),
-                None => return Ok(()),
+        for name in self.store.deleting_state_machines().await? {
+            match running.contains(name.as_str()) {
+                true => self.registry.deletions.set_deleting(&name),
+                false => self.finish_deletion(&name).await?,
             }
         }
+        Ok(())
     }
 }
 
@@ -115,6 +105,9 @@ pub(crate) struct Deletions {
     /// How many were deleted: a workflow registered knows how many were when it was, and one
     /// registered before its state machine was deleted is of no state machine.
     generation: AtomicU64,
+    /// How many times `deleting` changed: a driver looks into it again only when this did
+    /// (see [`DeletingWatch`]).
+    changes: AtomicU64,
     deleting: Mutex<HashSet<String>>,
     /// The generation each name was last deleted at.
     deleted: Mutex<HashMap<String, u64>>,
@@ -135,6 +128,9 @@ impl Deletions {
         let mut deleting = lock(&self.deleting);
         deleting.insert(name.to_string());
         self.any.store(true, Ordering::Release);
+        // Counted while the set is locked: a watch that read the count before looks into the
+        // set again at its next look.
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The state machine `name` is deleted.
@@ -142,6 +138,7 @@ impl Deletions {
         let mut deleting = lock(&self.deleting);
         deleting.remove(name);
         self.any.store(!deleting.is_empty(), Ordering::Release);
+        self.changes.fetch_add(1, Ordering::AcqRel);
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         lock(&self.deleted).insert(name.to_string(), generation);
     }
@@ -160,19 +157,32 @@ impl Deletions {
     }
 }
 
+/// Whether one state machine is DELETING, as a driver of one of its executions asks at every
+/// pass of its loop: the set of those DELETING is locked only when it changed since the last
+/// look, not at every pass while a deletion (of any state machine) is under way.
+#[derive(Default)]
+pub(crate) struct DeletingWatch {
+    /// The count of changes at the last look (none before the first change).
+    seen: u64,
+    /// What the last look found.
+    deleting: bool,
+}
+
+impl DeletingWatch {
+    /// True while the state machine `name` is DELETING in `deletions`.
+    pub(crate) fn is_deleting(&mut self, deletions: &Deletions, name: &str) -> bool {
+        let changes = deletions.changes.load(Ordering::Acquire);
+        if changes != self.seen {
+            self.seen = changes;
+            self.deleting = deletions.is_deleting(name);
+        }
+        self.deleting
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Every change is one insert or one removal: a panic cannot leave one half-made.
     mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The name of the state machine of the execution `arn`
-/// (`arn:PARTITION:states:REGION:ACCOUNT:execution:MACHINE:NAME`).
-pub(crate) fn state_machine_of(arn: &str) -> Option<&str> {
-    let mut fields = arn.splitn(8, ':');
-    match fields.nth(5) {
-        Some("execution") => fields.next(),
-        _ => None,
-    }
 }
 
 /// True for an event that makes a state transition (a task's result, a timer, the rest of a

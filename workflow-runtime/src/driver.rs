@@ -21,6 +21,7 @@ use workflow_core::plan::Integration;
 
 use crate::bindings::Shape;
 use crate::clock::{Work, millis};
+use crate::deletion::DeletingWatch;
 use crate::handle::{DoneSender, Finished};
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 pub(crate) use crate::inbox::{Inbox, Receiver};
@@ -200,12 +201,13 @@ pub(crate) async fn drive(
     }
     let mut parked: Option<Millis> = None;
     let recorded = !matches!(recording, Recording::Unrecorded);
+    let mut deleting = DeletingWatch::default();
     while interrupted.is_none() {
         if recorded
-            && d.shared
-                .registry
-                .deletions
-                .is_deleting(&execution.info().state_machine_name)
+            && deleting.is_deleting(
+                &d.shared.registry.deletions,
+                &execution.info().state_machine_name,
+            )
         {
             d.on_deleting();
         }
@@ -312,7 +314,8 @@ pub(crate) async fn drive(
     let arn = d.execution_arn.clone();
     let shared = d.shared.clone();
     // On a store without a journal, an execution that ended without succeeding is kept as it
-    // is: a redrive goes on with it.
+    // is: a redrive goes on with it. (Its history is copied for its handle only when it is
+    // kept: one too long to be kept hands it over.)
     let mut halted = None;
     let finished = match interrupted {
         Some(error) => {
@@ -325,7 +328,8 @@ pub(crate) async fn drive(
             }
         }
         None if matches!(recording, Recording::Record)
-            && !matches!(execution.status(), ExecutionStatus::Succeeded(_)) =>
+            && !matches!(execution.status(), ExecutionStatus::Succeeded(_))
+            && Kept::keeps_halted(execution.history().len()) =>
         {
             let finished = Finished {
                 status: execution.status().clone(),
@@ -359,7 +363,7 @@ pub(crate) async fn drive(
         // The end of the last execution of a DELETING state machine deletes it. (Looked at
         // once the end is recorded: a deletion that comes later finds it ended.)
         if shared.registry.deletions.any_deleting()
-            && let Some(machine) = crate::deletion::state_machine_of(&arn)
+            && let Some(machine) = crate::arn::state_machine_of(&arn)
             && shared.registry.deletions.is_deleting(machine)
         {
             // A failure leaves it DELETING: the next resume finishes it.

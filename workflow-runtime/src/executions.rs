@@ -151,12 +151,8 @@ impl Runtime {
         };
         if shared.durable {
             let rebuilt =
-                recovery::rebuild(shared, &record.arn, &record.state_machine, record.revision)
-                    .await
-                    .map_err(|e| match e {
-                        Unloadable::Store(e) => RegistryError::Store(e),
-                        Unloadable::Refused(f) => unavailable(f.cause.unwrap_or_default()),
-                    })?;
+                recovery::rebuild_record(shared, &record, RegistryError::Store, unavailable)
+                    .await?;
             return Ok(rebuilt.replayed.execution.into_history().into());
         }
         if let Some(replay) = shared

@@ -8,6 +8,7 @@
 //! so tests under `tokio::time::pause()` run a one-year Wait at once.
 #![warn(missing_docs)]
 
+mod arn;
 mod bindings;
 mod builder;
 mod clock;

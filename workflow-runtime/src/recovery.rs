@@ -157,7 +157,7 @@ pub(crate) async fn journaled(
             None => match load_held(&shared, &parked, waking.take()).await {
                 Ok(launch) => launch,
                 Err(unloadable) => {
-                    return end_unloadable(&shared, &parked.arn, unloadable, done).await;
+                    return end_unloadable(&shared, &parked, unloadable, done).await;
                 }
             },
         };
@@ -191,7 +191,13 @@ async fn load_held(
 
 /// Ends an execution that could not be rebuilt: one that cannot run here fails, as recorded
 /// in the store; one whose store failed stays as it is there.
-async fn end_unloadable(shared: &Shared, arn: &str, unloadable: Unloadable, done: DoneSender) {
+async fn end_unloadable(
+    shared: &Shared,
+    parked: &Parked,
+    unloadable: Unloadable,
+    done: DoneSender,
+) {
+    let arn = &*parked.arn;
     let status = match unloadable {
         Unloadable::Refused(failure) => {
             let progress = Progress::Finished {
@@ -203,9 +209,7 @@ async fn end_unloadable(shared: &Shared, arn: &str, unloadable: Unloadable, done
             };
             match shared.store.append(arn, &[], &progress).await {
                 Ok(()) => {
-                    if let Some(machine) = crate::deletion::state_machine_of(arn) {
-                        shared.after_end_in_store(machine).await;
-                    }
+                    shared.after_end_in_store(&parked.state_machine).await;
                     ExecutionStatus::Failed(failure)
                 }
                 Err(e) => ExecutionStatus::Aborted(not_loaded(&e)),
@@ -317,6 +321,23 @@ pub(crate) async fn rebuild(
         return Err(renamed(arn, &replayed.execution.info().execution_arn));
     }
     Ok(Rebuilt { replayed, entropy })
+}
+
+/// Rebuilds the execution of `record` from its journal, as [`rebuild`] does, for a caller that
+/// reads or redrives it: a failure of the store is `store`'s error, and why the execution
+/// cannot be rebuilt (the cause a resume would fail it with) is `refused`'s.
+pub(crate) async fn rebuild_record<E>(
+    shared: &Shared,
+    record: &ExecutionRecord,
+    store: impl FnOnce(StoreError) -> E,
+    refused: impl FnOnce(String) -> E,
+) -> Result<Rebuilt, E> {
+    rebuild(shared, &record.arn, &record.state_machine, record.revision)
+        .await
+        .map_err(|e| match e {
+            Unloadable::Store(e) => store(e),
+            Unloadable::Refused(failure) => refused(failure.cause.unwrap_or_default()),
+        })
 }
 
 /// A replay that named the execution otherwise than its record: its name was drawn from

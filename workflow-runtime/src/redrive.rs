@@ -10,6 +10,7 @@ use std::sync::Arc;
 use workflow_core::entropy::Entropy;
 use workflow_core::execution::{Event, Execution, Millis, RedriveError as Refusal};
 use workflow_core::journal::{Entry, HistoryDigest};
+use workflow_core::plan::MachineType;
 
 use crate::clock::Work;
 use crate::driver::{self, Launch, Recording};
@@ -17,7 +18,7 @@ use crate::error::{RedriveError, RegistryError};
 use crate::executions::start_at_once;
 use crate::handle::ExecutionHandle;
 use crate::options::{LoadOptions, RedriveOptions};
-use crate::recovery::{self, Parked, Rebuilt, Unloadable};
+use crate::recovery::{self, Parked, Rebuilt};
 use crate::registry::{Kept, Live, ReplayAtOnce};
 use crate::runtime::{Runtime, Shared};
 use crate::start;
@@ -108,7 +109,9 @@ impl Runtime {
             Ok(Some(record)) => record,
             // AWS's RedriveExecution "is not supported by EXPRESS state machines"; an EXPRESS
             // execution has no record (as on AWS), but its ARN tells what it is.
-            Ok(None) if names_an_express_execution(arn) => return Err(Refusal::Express.into()),
+            Ok(None) if matches!(crate::arn::execution(arn), Some((MachineType::Express, _))) => {
+                return Err(Refusal::Express.into());
+            }
             Ok(None) => return Err(does_not_exist(arn)),
             Err(e) => return Err(RedriveError::Store(e)),
         };
@@ -238,12 +241,6 @@ fn does_not_exist(arn: &str) -> RedriveError {
     }
 }
 
-/// True for the ARN of an EXPRESS execution (`arn:aws:states:REGION:ACCOUNT:express:...`; a
-/// STANDARD one's resource type is `execution`).
-fn names_an_express_execution(arn: &str) -> bool {
-    arn.split(':').nth(5) == Some("express")
-}
-
 /// AWS's refusal for an execution whose record says it runs or succeeded.
 fn refusal_by_status(status: Status) -> Option<Refusal> {
     match status {
@@ -303,12 +300,10 @@ async fn halted(shared: &Shared, record: &ExecutionRecord) -> Result<Halted, Red
     let arn = record.arn.as_str();
     if shared.durable {
         let Rebuilt { replayed, entropy } =
-            recovery::rebuild(shared, arn, &record.state_machine, record.revision)
-                .await
-                .map_err(|e| match e {
-                    Unloadable::Store(e) => RedriveError::Store(e),
-                    Unloadable::Refused(f) => unloadable(arn, f.cause.unwrap_or_default()),
-                })?;
+            recovery::rebuild_record(shared, record, RedriveError::Store, |cause| {
+                unloadable(arn, cause)
+            })
+            .await?;
         return Ok(Halted {
             execution: replayed.execution,
             entropy,
@@ -377,11 +372,11 @@ async fn looked_at(
         Ok(execution.redrivable(now)?)
     };
     if shared.durable {
-        return match recovery::rebuild(shared, arn, &record.state_machine, record.revision).await {
-            Ok(rebuilt) => Ok(rebuilt.replayed.execution.redrivable(now)?),
-            Err(Unloadable::Store(e)) => Err(RedriveError::Store(e)),
-            Err(Unloadable::Refused(f)) => Err(unloadable(arn, f.cause.unwrap_or_default())),
-        };
+        let rebuilt = recovery::rebuild_record(shared, record, RedriveError::Store, |cause| {
+            unloadable(arn, cause)
+        })
+        .await?;
+        return Ok(rebuilt.replayed.execution.redrivable(now)?);
     }
     if let Some(replay) = shared.memory.as_ref().and_then(|m| m.replay_at_once(arn)) {
         return at_once(&replay);

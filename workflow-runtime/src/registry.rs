@@ -63,6 +63,13 @@ pub(crate) enum Kept {
 }
 
 impl Kept {
+    /// Whether an execution that ended without succeeding, with a history of `events` events,
+    /// is kept as [`Kept::Halted`]: a longer history than all those kept may hold together
+    /// is not.
+    pub(crate) fn keeps_halted(events: usize) -> bool {
+        events <= KEEP_HISTORY_EVENTS
+    }
+
     fn events(&self) -> usize {
         match self {
             Kept::AtOnce(_) => 1,
@@ -121,7 +128,7 @@ struct KeptHistories {
 impl KeptHistories {
     fn keep(&mut self, arn: Arc<str>, stop_date: Millis, kept: Kept) {
         let (events, succeeded) = (kept.events(), kept.succeeded_events());
-        if events > KEEP_HISTORY_EVENTS || succeeded > KEEP_SUCCEEDED_EVENTS {
+        if !Kept::keeps_halted(events) || succeeded > KEEP_SUCCEEDED_EVENTS {
             return;
         }
         self.events += events;
@@ -171,14 +178,22 @@ impl KeptHistories {
 /// A stored revision, compiled once it is needed: the workflow, or why it cannot run.
 pub(crate) type CompiledRevision = OnceCell<Result<Workflow, String>>;
 
+/// The revision a workflow loaded without registering was saved as.
+struct SavedRevision {
+    /// Its plan, never read: kept so that its address, the key, is not reused.
+    _plan: Arc<Plan>,
+    /// The state machine it was saved to.
+    state_machine: String,
+    revision: u64,
+}
+
 /// What a runtime keeps in memory beside its store.
 #[derive(Default)]
 pub(crate) struct Registry {
     live: Mutex<FastMap<Arc<str>, Live>>,
     histories: Mutex<KeptHistories>,
-    /// The revision each workflow loaded without registering was saved as, by its plan (the
-    /// plan is kept so that its address is not reused).
-    revisions: Mutex<FastMap<usize, (Arc<Plan>, u64)>>,
+    /// The revision each workflow loaded without registering was saved as, by its plan.
+    revisions: Mutex<FastMap<usize, SavedRevision>>,
     /// Stored revisions compiled once (however many executions of one load at once), by
     /// state machine and revision: the workflow, or why the revision cannot run.
     compiled: Mutex<HashMap<(String, u64), Arc<CompiledRevision>>>,
@@ -286,12 +301,18 @@ impl Registry {
     pub(crate) fn revision_of(&self, plan: &Arc<Plan>) -> Option<u64> {
         lock(&self.revisions)
             .get(&(Arc::as_ptr(plan) as usize))
-            .map(|(_, revision)| *revision)
+            .map(|saved| saved.revision)
     }
 
-    /// Remembers the revision a workflow loaded without registering was saved as.
-    pub(crate) fn set_revision_of(&self, plan: &Arc<Plan>, revision: u64) {
-        lock(&self.revisions).insert(Arc::as_ptr(plan) as usize, (plan.clone(), revision));
+    /// Remembers the revision of the state machine `name` a workflow loaded without
+    /// registering was saved as.
+    pub(crate) fn set_revision_of(&self, plan: &Arc<Plan>, name: &str, revision: u64) {
+        let saved = SavedRevision {
+            _plan: plan.clone(),
+            state_machine: name.to_string(),
+            revision,
+        };
+        lock(&self.revisions).insert(Arc::as_ptr(plan) as usize, saved);
     }
 
     /// The cell that holds the revision `revision` of the state machine `name`, compiled
@@ -308,8 +329,7 @@ impl Registry {
     /// workflows registered before are of no state machine.
     pub(crate) fn set_deleted(&self, name: &str) {
         lock(&self.compiled).retain(|(of, _), _| of != name);
-        // Whichever workflows were saved as revisions of it: their plans do not say.
-        lock(&self.revisions).clear();
+        lock(&self.revisions).retain(|_, saved| saved.state_machine != name);
         self.deletions.set_deleted(name);
     }
 

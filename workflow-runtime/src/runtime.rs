@@ -288,7 +288,7 @@ impl Runtime {
                 self.shared.clock.now_millis(),
             )
             .await?;
-        registry.set_revision_of(workflow.plan(), saved.revision);
+        registry.set_revision_of(workflow.plan(), workflow.name(), saved.revision);
         workflow.set_saved(Registered {
             runtime: self.shared.id,
             revision: saved.revision,

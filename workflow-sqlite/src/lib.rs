@@ -155,6 +155,10 @@ impl Store for SqliteStore {
             .write(move |conn| writes::delete_state_machine(conn, &name))
     }
 
+    fn deleting_state_machines(&self) -> StoreFuture<'_, Vec<String>> {
+        self.readers.read(reads::deleting_state_machines)
+    }
+
     fn create_execution<'a>(
         &'a self,
         record: &'a ExecutionRecord,

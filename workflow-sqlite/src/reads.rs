@@ -231,6 +231,13 @@ pub(crate) fn list_state_machines(
     Ok(Page::new(items, next))
 }
 
+/// The names of the DELETING state machines (the `deleting` table), by name.
+pub(crate) fn deleting_state_machines(conn: &Connection) -> Result<Vec<String>, Failure> {
+    let mut stmt = conn.prepare_cached("SELECT name FROM deleting ORDER BY name")?;
+    let names = stmt.query_map([], |row| row.get(0))?;
+    Ok(names.collect::<Result<_, _>>()?)
+}
+
 /// One more than a page holds, to know whether another page follows.
 fn limit(max: usize) -> i64 {
     i64::try_from(max).unwrap_or(i64::MAX - 1) + 1

@@ -216,24 +216,18 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
         .map_err(sql)?;
     conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
         .map_err(sql)?;
-    if fresh {
+    // A new store's tables, or those of a store of an older format brought to this one, are
+    // made in one transaction, with the application id (a store of an older format has it
+    // already) and the format.
+    let from = if fresh { 0 } else { version as u32 };
+    if from < FORMAT {
         conn.execute_batch(&format!(
             "BEGIN IMMEDIATE;
              {}
              PRAGMA application_id = {APPLICATION_ID};
              PRAGMA user_version = {FORMAT};
              COMMIT;",
-            tables_from(0)
-        ))
-        .map_err(sql)?;
-    } else if (version as u32) < FORMAT {
-        // A store of an older format, brought to this one in one transaction.
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE;
-             {}
-             PRAGMA user_version = {FORMAT};
-             COMMIT;",
-            tables_from(version as u32)
+            tables_from(from)
         ))
         .map_err(sql)?;
     }

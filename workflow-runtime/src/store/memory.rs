@@ -364,6 +364,21 @@ impl Store for MemoryStore {
         ready(Ok(Deletion::Deleted))
     }
 
+    fn deleting_state_machines(&self) -> StoreFuture<'_, Vec<String>> {
+        let inner = self.inner();
+        let names = inner
+            .state_machines
+            .iter()
+            .filter(|(_, revisions)| {
+                revisions
+                    .last()
+                    .is_some_and(|newest| newest.status == StateMachineStatus::Deleting)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        ready(Ok(names))
+    }
+
     fn create_execution<'a>(
         &'a self,
         record: &'a ExecutionRecord,

@@ -471,6 +471,11 @@ pub trait Store: Send + Sync + 'static {
     /// until purged.
     fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion>;
 
+    /// The names of the DELETING state machines ([`StateMachineStatus::Deleting`]), sorted:
+    /// those a runtime that resumes finishes deleting, found without reading every state
+    /// machine's definition.
+    fn deleting_state_machines(&self) -> StoreFuture<'_, Vec<String>>;
+
     /// Records a new execution and, for a durable store, its journal's start record, both or
     /// neither. [`StoreError::ExecutionAlreadyExists`] when its ARN is taken.
     fn create_execution<'a>(
@@ -561,6 +566,10 @@ impl<S: Store + ?Sized> Store for Arc<S> {
 
     fn delete_state_machine<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Deletion> {
         (**self).delete_state_machine(name)
+    }
+
+    fn deleting_state_machines(&self) -> StoreFuture<'_, Vec<String>> {
+        (**self).deleting_state_machines()
     }
 
     fn create_execution<'a>(

@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use workflow_runtime::{TaskContext, TaskError, Work};
+use workflow_runtime::store::testing::TempDir;
+use workflow_runtime::{ExecutionHandle, TaskContext, TaskError, Work};
 
 use crate::common::{
     OpenStore, bind_callback, callback_machine, clock, journaled, lambda, nap, runtime, session,
@@ -114,9 +115,10 @@ fn executions_waiting_only_for_their_token_leave_memory_and_the_answer_brings_ea
     });
 }
 
-#[test]
-fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
-    let dir = temp_dir("park-shutdown");
+/// The handle of an execution that parked, its tokio runtime then shut down, and the
+/// directory of its store.
+fn parked_then_shut_down(label: &str) -> (TempDir, ExecutionHandle) {
+    let dir = temp_dir(label);
     let clock = clock();
     let handle = session(async {
         let rt = runtime(dir.open(), &clock);
@@ -126,6 +128,12 @@ fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
         assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");
         handle
     });
+    (dir, handle)
+}
+
+#[test]
+fn a_parked_execution_whose_runtime_shuts_down_tells_its_handle() {
+    let (_dir, handle) = parked_then_shut_down("park-shutdown");
     // Its tokio runtime is gone: the handle hears it instead of waiting for ever.
     let status = session(async { handle.outcome().await });
     assert_eq!(status.as_str(), "ABORTED");
@@ -148,16 +156,7 @@ fn at_once<F: std::future::Future>(future: F) -> Option<F::Output> {
 
 #[test]
 fn the_handle_of_a_parked_execution_whose_runtime_shut_down_is_answered_at_once() {
-    let dir = temp_dir("park-shutdown-answered");
-    let clock = clock();
-    let handle = session(async {
-        let rt = runtime(dir.open(), &clock);
-        let wf = rt.load(&nap(NAP_SECONDS)).unwrap();
-        let _hold = Work::new(&clock);
-        let handle = rt.start(&wf, json!({})).await.unwrap();
-        assert_eq!(alive_tasks_when_settled(1).await, 1, "parked");
-        handle
-    });
+    let (_dir, handle) = parked_then_shut_down("park-shutdown-answered");
     // Its tokio runtime is gone, and with it whatever would bring the execution back: a stop
     // and a request for its history are not left waiting for a driver that never comes. The
     // stop finds nothing to stop (as for an execution that ended); the history is the one of

@@ -274,7 +274,8 @@ pub async fn state_machine_listing(store: &dyn Store) {
 
 /// Deleting a state machine, as AWS's DeleteStateMachine: at once, with its revisions, when
 /// none of its executions is unfinished; otherwise it is DELETING (it takes no new revision)
-/// until a later call finds none unfinished. Its executions' records stay.
+/// until a later call finds none unfinished, and named among the DELETING ones. Its
+/// executions' records stay.
 pub async fn state_machine_deletion(store: &dyn Store) {
     let definition = r#"{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#;
     let standard = MachineType::Standard;
@@ -297,10 +298,15 @@ pub async fn state_machine_deletion(store: &dyn Store) {
     create(store, &running).await;
 
     assert_eq!(
+        store.deleting_state_machines().await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
         store.delete_state_machine("doomed").await.unwrap(),
         Deletion::Deleting,
         "an execution of it runs"
     );
+    assert_eq!(store.deleting_state_machines().await.unwrap(), ["doomed"]);
     let deleting = StateMachineRecord {
         status: StateMachineStatus::Deleting,
         ..r2.clone()
@@ -353,6 +359,10 @@ pub async fn state_machine_deletion(store: &dyn Store) {
     );
     assert_eq!(store.state_machine("doomed", None).await.unwrap(), None);
     assert_eq!(store.state_machine("doomed", Some(1)).await.unwrap(), None);
+    assert_eq!(
+        store.deleting_state_machines().await.unwrap(),
+        Vec::<String>::new()
+    );
     assert!(store.state_machine("kept", None).await.unwrap().is_some());
     for execution in [ended, running] {
         assert_eq!(
@@ -394,6 +404,7 @@ pub async fn state_machine_deletion(store: &dyn Store) {
         store.delete_state_machine("kept").await.unwrap(),
         Deletion::Deleting
     );
+    assert_eq!(store.deleting_state_machines().await.unwrap(), ["kept"]);
 }
 
 /// An execution is kept as created, every field; its ARN is taken once.

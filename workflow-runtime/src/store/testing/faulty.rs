@@ -177,6 +177,10 @@ impl<S: Store> Store for FaultyStore<S> {
         }
     }
 
+    fn deleting_state_machines(&self) -> StoreFuture<'_, Vec<String>> {
+        self.inner.deleting_state_machines()
+    }
+
     fn create_execution<'a>(
         &'a self,
         record: &'a ExecutionRecord,

@@ -32,6 +32,17 @@ impl StoreLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
+        // A child process another thread of this process is spawning holds a copy of every
+        // open file until it executes its program (the copies close on exec), a copy of a
+        // store's lock file included: for that instant, a store just closed still reads as
+        // locked. A holder that runs executions holds it far longer than the few tries here.
+        for _ in 1..LOCK_TRIES {
+            match file.try_lock() {
+                Ok(()) => return Ok(StoreLock { _file: file }),
+                Err(TryLockError::WouldBlock) => std::thread::sleep(LOCK_RETRY_PAUSE),
+                Err(TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
         match file.try_lock() {
             Ok(()) => Ok(StoreLock { _file: file }),
             Err(TryLockError::WouldBlock) => Err(StoreError::Locked {
@@ -41,6 +52,13 @@ impl StoreLock {
         }
     }
 }
+
+/// How often a lock held by someone else is tried before the store is reported locked.
+const LOCK_TRIES: u32 = 20;
+
+/// The pause between two tries: 20 tries span about 100 ms, far longer than a spawned child
+/// takes to execute its program.
+const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// `<store>-lock`, beside SQLite's own `<store>-wal` and `<store>-shm`.
 pub(crate) fn lock_path(store: &Path) -> PathBuf {

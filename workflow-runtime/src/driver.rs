@@ -26,6 +26,7 @@ use crate::handle::{DoneSender, Finished};
 use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
 pub(crate) use crate::inbox::{Inbox, Receiver};
 use crate::lambda;
+use crate::pending::PendingCallback;
 use crate::registry::Kept;
 use crate::runtime::Shared;
 use crate::store::{Progress, Status, StoreError, Waiting};
@@ -53,6 +54,8 @@ pub(crate) enum Msg {
     Stop(Failure, Option<Ack>),
     /// Send back the history so far.
     History(oneshot::Sender<Vec<HistoryEvent>>),
+    /// Send back the callback tasks waiting for their token.
+    PendingCallbacks(oneshot::Sender<Vec<PendingCallback>>),
 }
 
 struct Driver {
@@ -446,7 +449,7 @@ pub(crate) fn waiting_after(execution: &Execution, commands: &[Command], now: Mi
 }
 
 /// The token a callback task waits for, if the invocation is one.
-fn callback_token(inv: &TaskInvocation) -> Option<&str> {
+pub(crate) fn callback_token(inv: &TaskInvocation) -> Option<&str> {
     match inv.resource_kind.integration() {
         Integration::Callback => inv.task_token.as_deref(),
         _ => None,
@@ -614,6 +617,9 @@ impl Driver {
             Msg::History(reply) => {
                 let _ = reply.send(execution.history().to_vec());
             }
+            Msg::PendingCallbacks(reply) => {
+                let _ = reply.send(self.pending_callbacks(execution));
+            }
         }
     }
 
@@ -626,6 +632,20 @@ impl Driver {
         if let Some(token) = self.tokens.remove(&task) {
             self.shared.callbacks().remove(&token);
         }
+    }
+
+    /// The callback tasks waiting for their token (their function may still be running: the
+    /// token is registered as the task is invoked), in the order they were invoked.
+    fn pending_callbacks(&self, execution: &Execution) -> Vec<PendingCallback> {
+        let mut waiting: Vec<(&TaskId, &String)> = self.tokens.iter().collect();
+        waiting.sort_by_key(|(task, _)| task.0);
+        waiting
+            .into_iter()
+            .filter_map(|(task, token)| {
+                let state = execution.task_state_name(*task)?;
+                Some(PendingCallback::new(&**state, token.clone()))
+            })
+            .collect()
     }
 
     fn fire_timer(&mut self, at: i64, timer: TimerId) {

@@ -179,7 +179,7 @@ impl Runtime {
     }
 }
 
-fn does_not_exist(arn: &str) -> RegistryError {
+pub(crate) fn does_not_exist(arn: &str) -> RegistryError {
     RegistryError::ExecutionDoesNotExist {
         arn: arn.to_string(),
     }

@@ -9,6 +9,7 @@ use workflow_core::execution::{Execution, ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
 
 use crate::driver::{Inbox, Msg};
+use crate::pending::{PendingCallback, pending_in};
 use crate::store::StoreError;
 
 /// What remains of an execution once it has ended.
@@ -189,6 +190,52 @@ impl ExecutionHandle {
         }
         // Dropped unanswered: the execution ended before the stop was handled.
         recorded.await.unwrap_or(Ok(()))
+    }
+
+    /// The callback tasks of this execution that wait for their task token, each with its
+    /// state's name and its token, in the order they were invoked; none once it has ended
+    /// (see [`Runtime::pending_callbacks`](crate::Runtime::pending_callbacks), which lists
+    /// them by ARN). Answer them with
+    /// [`Runtime::send_task_success`](crate::Runtime::send_task_success) and the others.
+    ///
+    /// ```
+    /// use serde_json::{Value, json};
+    /// use workflow_runtime::{Runtime, TaskContext, TaskError};
+    ///
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    /// # rt.block_on(async {
+    /// let runtime = Runtime::new();
+    /// // The approver's function only hands the token on (here: nowhere).
+    /// runtime.bind_lambda("approve", |_input: Value, _ctx: TaskContext| async move {
+    ///     Ok::<_, TaskError>(json!({}))
+    /// });
+    /// let workflow = runtime.load(r#"{
+    ///   "StartAt": "Approve",
+    ///   "States": {
+    ///     "Approve": {
+    ///       "Type": "Task",
+    ///       "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    ///       "Parameters": {"FunctionName": "approve", "Payload": {"token.$": "$$.Task.Token"}},
+    ///       "End": true
+    ///     }
+    ///   }
+    /// }"#).unwrap();
+    /// let execution = runtime.start(&workflow, json!({})).await.unwrap();
+    ///
+    /// let pending = execution.pending_callbacks().await;
+    /// assert_eq!(pending.len(), 1);
+    /// assert_eq!(pending[0].state_name, "Approve");
+    /// runtime.send_task_success(&pending[0].token, json!({"approved": true})).await.unwrap();
+    ///
+    /// assert_eq!(execution.outcome().await.output(), Some(&json!({"approved": true})));
+    /// assert!(execution.pending_callbacks().await.is_empty());
+    /// # });
+    /// ```
+    pub async fn pending_callbacks(&self) -> Vec<PendingCallback> {
+        match &self.tx {
+            Some(tx) => pending_in(tx).await,
+            None => Vec::new(),
+        }
     }
 
     /// Sends a heartbeat for every task of this execution that is under way: each one's

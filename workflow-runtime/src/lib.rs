@@ -23,6 +23,7 @@ mod inbox;
 pub mod lambda;
 mod options;
 mod parking;
+mod pending;
 mod recovery;
 mod redrive;
 mod registry;
@@ -38,6 +39,7 @@ pub use error::{CallbackError, LoadError, RedriveError, RegisterError, RegistryE
 pub use handle::ExecutionHandle;
 pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
 pub use options::{LoadOptions, RedriveOptions, StartOptions};
+pub use pending::PendingCallback;
 pub use redrive::RedriveStatus;
 pub use runtime::{Runtime, WeakRuntime};
 pub use workflow::Workflow;

@@ -758,6 +758,17 @@ impl Execution {
         &self.plan
     }
 
+    /// The name of the state that runs the task `task`, while the task is under way (invoked,
+    /// or waiting for its task token); `None` once it has ended.
+    pub fn task_state_name(&self, task: TaskId) -> Option<&Arc<str>> {
+        let r = self.tasks.get(&task)?;
+        let frame = self.frames.get(r.index as usize)?.as_ref()?;
+        if frame.me.generation != r.generation {
+            return None;
+        }
+        Some(&self.plan.scopes[frame.scope].states[frame.state].name)
+    }
+
     /// The history, consuming the execution.
     pub fn into_history(self) -> Vec<HistoryEvent> {
         self.history

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use workflow_runtime::store::testing::{FaultyStore, WriteKind};
 use workflow_runtime::store::{Status, Store};
 use workflow_runtime::{
-    Clock, ExecutionStatus, HistoryEvent, Runtime, TaskContext, TaskError, Work,
+    Clock, ExecutionStatus, HistoryEvent, PendingCallback, Runtime, TaskContext, TaskError, Work,
 };
 
 use crate::common::{
@@ -235,6 +235,11 @@ fn callback_with_deadlines() -> Value {
 /// Starts the callback machine, waits for its token to be handed over (journaled), and
 /// ends the session there. Returns the token.
 fn start_callback(dir: &TempDir, clock: &Arc<dyn Clock>) -> String {
+    start_callback_of(dir, clock).1
+}
+
+/// [`start_callback`], returning the execution's ARN too.
+fn start_callback_of(dir: &TempDir, clock: &Arc<dyn Clock>) -> (String, String) {
     session(async {
         let rt = runtime(dir.open(), clock);
         // Time stands still until the crash: the heartbeat deadline does not come here.
@@ -246,8 +251,67 @@ fn start_callback(dir: &TempDir, clock: &Arc<dyn Clock>) -> String {
         let (token, hold) = token.recv().await.unwrap();
         journaled(&**rt.store(), handle.execution_arn(), 1).await;
         drop(hold);
-        token
+        (handle.execution_arn().to_string(), token)
     })
+}
+
+#[test]
+fn the_pending_callbacks_are_listed_before_and_after_the_resume() {
+    let dir = temp_dir("pending");
+    let clock = clock();
+    let (arn, token) = start_callback_of(&dir, &clock);
+    let status = session(async {
+        let rt = runtime(dir.open(), &clock);
+        let answering = Work::new(&clock);
+        // Not resumed yet: its journal says what waits.
+        let expected = vec![PendingCallback::new("Approve", token.clone())];
+        assert_eq!(rt.pending_callbacks(&arn).await.unwrap(), expected);
+        // Resumed, it is parked (it only waits): asked, it comes back to answer, by its
+        // handle or by ARN, and the token it lists is answered.
+        let handle = resumed(&rt).await;
+        assert_eq!(handle.pending_callbacks().await, expected);
+        assert_eq!(rt.pending_callbacks(&arn).await.unwrap(), expected);
+        rt.send_task_success(&handle.pending_callbacks().await[0].token, json!("yes"))
+            .await
+            .unwrap();
+        drop(answering);
+        let status = handle.outcome().await;
+        assert!(handle.pending_callbacks().await.is_empty());
+        assert!(rt.pending_callbacks(&arn).await.unwrap().is_empty());
+        status
+    });
+    assert_eq!(status.output(), Some(&json!("yes")));
+}
+
+#[test]
+fn a_callback_whose_function_ran_at_the_crash_is_pending_with_its_token() {
+    let dir = temp_dir("pending-in-flight");
+    let clock = clock();
+    let (arn, token) = session(async {
+        let rt = runtime(dir.open(), &clock);
+        let _hold = Work::new(&clock);
+        // The function hands the token over and never returns: the crash finds it running.
+        let (tokens, mut handed) = mpsc::unbounded_channel();
+        rt.bind(
+            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            move |_: Value, ctx: TaskContext| {
+                let _ = tokens.send(ctx.task_token().unwrap_or_default().to_string());
+                std::future::pending::<Result<Value, TaskError>>()
+            },
+        );
+        let wf = rt.load(&callback_with_deadlines().to_string()).unwrap();
+        let handle = rt.start_with(&wf, json!({}), &named("run")).await.unwrap();
+        let token = handed.recv().await.unwrap();
+        (handle.execution_arn().to_string(), token)
+    });
+    session(async {
+        let rt = runtime(dir.open(), &clock);
+        // Invoked again on resume, with the same token: it is pending already.
+        assert_eq!(
+            rt.pending_callbacks(&arn).await.unwrap(),
+            [PendingCallback::new("Approve", token)]
+        );
+    });
 }
 
 #[test]

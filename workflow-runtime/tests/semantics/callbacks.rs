@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use workflow_runtime::{
-    CallbackError, EventType, ExecutionHandle, Runtime, TaskContext, TaskError,
+    CallbackError, EventType, ExecutionHandle, RegistryError, Runtime, TaskContext, TaskError,
 };
 
 use crate::common::*;
@@ -578,4 +578,88 @@ async fn express_machines_refuse_callbacks() {
             .contains("Express state machine does not support '.waitForTaskToken'"),
         "{err}"
     );
+}
+
+/// Two branches, each with a callback task of its own (an SQS message with the token).
+fn two_approvals() -> Value {
+    let ask = |next: &str| {
+        json!({"StartAt": next, "States": {next: {
+            "Type": "Task", "Resource": SQS_WAIT,
+            "Parameters": {"QueueUrl": "https://sqs/q", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": true
+        }}})
+    };
+    json!({"StartAt": "Both", "States": {"Both": {
+        "Type": "Parallel", "Branches": [ask("AskManager"), ask("AskFinance")], "End": true
+    }}})
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_pending_callbacks_are_listed_with_their_states_until_answered() {
+    let rt = runtime();
+    let mut tokens = sqs(&rt);
+    let wf = load(&rt, two_approvals());
+    let handle = rt.start(&wf, json!({})).await.unwrap();
+    let mut handed = Vec::new();
+    for _ in 0..2 {
+        handed.push(tokens.recv().await.unwrap().0);
+    }
+    let pending = handle.pending_callbacks().await;
+    // In the order they were invoked: the first branch's task first.
+    let states: Vec<&str> = pending.iter().map(|p| p.state_name.as_str()).collect();
+    assert_eq!(states, ["AskManager", "AskFinance"]);
+    let listed: Vec<&String> = pending.iter().map(|p| &p.token).collect();
+    assert_eq!(listed, handed.iter().collect::<Vec<_>>());
+    // By ARN, from the registry: the same.
+    assert_eq!(
+        rt.pending_callbacks(handle.execution_arn()).await.unwrap(),
+        pending
+    );
+
+    rt.send_task_success(&pending[0].token, json!("yes"))
+        .await
+        .unwrap();
+    let left = handle.pending_callbacks().await;
+    assert_eq!(left, [pending[1].clone()]);
+    rt.send_task_success(&left[0].token, json!("also yes"))
+        .await
+        .unwrap();
+    assert_eq!(output(&outcome(&handle).await), &json!(["yes", "also yes"]));
+    // Ended: nothing waits, by handle or by ARN.
+    assert!(handle.pending_callbacks().await.is_empty());
+    assert!(
+        rt.pending_callbacks(handle.execution_arn())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_callback_that_timed_out_is_no_longer_pending() {
+    let rt = runtime();
+    let Waiting { handle, token, .. } = start_waiting(
+        &rt,
+        callback_machine(json!({"TimeoutSeconds": 60})),
+        json!({"job": 1}),
+    )
+    .await;
+    assert_eq!(handle.pending_callbacks().await.len(), 1);
+    let status = outcome(&handle).await;
+    assert_eq!(failed(&status).0, Some("States.Timeout"));
+    assert!(handle.pending_callbacks().await.is_empty());
+    assert_eq!(
+        rt.send_task_success(&token, json!(1)).await,
+        Err(CallbackError::TaskDoesNotExist)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_pending_callbacks_of_an_unknown_execution_are_refused() {
+    let rt = runtime();
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:Nothing:here";
+    match rt.pending_callbacks(arn).await {
+        Err(RegistryError::ExecutionDoesNotExist { arn: asked }) => assert_eq!(asked, arn),
+        other => panic!("{other:?}"),
+    }
 }

@@ -453,3 +453,85 @@ impl Execution {
         self.put(r, frame);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::definition::Definition;
+    use crate::entropy::SplitMix64;
+    use crate::execution::{Command, Event, Execution, ExecutionConfig, TaskInvocation};
+    use crate::plan::CompileOptions;
+
+    /// A Parallel state whose first branch waits for a task token and whose second runs a
+    /// Lambda function: each task is under way in a state of a branch.
+    const TWO_BRANCHES: &str = r#"{"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "Parameters": {"FunctionName": "Approve", "Payload": {"token.$": "$$.Task.Token"}}, "End": true}}},
+        {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge", "End": true}}}
+    ]}}}"#;
+
+    #[test]
+    fn a_task_under_way_names_its_state_until_it_ends() {
+        let plan = Definition::from_json_str(TWO_BRANCHES, &CompileOptions::default())
+            .unwrap()
+            .plan()
+            .unwrap();
+        let mut entropy = SplitMix64(7);
+        let (mut execution, commands) = Execution::start(
+            plan,
+            &ExecutionConfig::default(),
+            json!({}),
+            0,
+            &mut entropy,
+        )
+        .unwrap();
+        let invoked: Vec<&TaskInvocation> = commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::Invoke(inv) => Some(&**inv),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(invoked.len(), 2);
+        for inv in &invoked {
+            assert_eq!(
+                execution.task_state_name(inv.task).map(|n| &**n),
+                Some(&*inv.state_name)
+            );
+        }
+        let ask = invoked.iter().find(|inv| inv.task_token.is_some()).unwrap();
+        let (ask, charge) = (
+            ask.task,
+            invoked
+                .iter()
+                .find(|inv| inv.task != ask.task)
+                .unwrap()
+                .task,
+        );
+        assert_eq!(execution.task_state_name(ask).map(|n| &**n), Some("Ask"));
+        // Handed over, the callback task still waits in its state.
+        execution.handle(
+            Event::TaskSubmitted {
+                task: ask,
+                output: json!({}),
+            },
+            1,
+            &mut entropy,
+        );
+        assert_eq!(execution.task_state_name(ask).map(|n| &**n), Some("Ask"));
+        // Answered, it has ended; the other branch's task is still under way.
+        execution.handle(
+            Event::TaskSucceeded {
+                task: ask,
+                output: json!({"approved": true}),
+            },
+            2,
+            &mut entropy,
+        );
+        assert_eq!(execution.task_state_name(ask), None);
+        assert_eq!(
+            execution.task_state_name(charge).map(|n| &**n),
+            Some("Charge")
+        );
+    }
+}

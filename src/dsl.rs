@@ -18,15 +18,17 @@ use workflow_core::execution::{ExecutionStatus, Failure};
 use workflow_core::history::HistoryEvent;
 use workflow_core::plan::{CompileOptions, MachineType};
 use workflow_runtime::{
-    ExecutionHandle, Runtime, StartError, StartOptions, TaskError, TaskHandler, Workflow,
+    BoxFuture, ExecutionHandle, Runtime, StartError, StartOptions, TaskError, TaskHandler, Workflow,
 };
 
 mod binding;
+mod callbacks;
 pub mod type_errors;
 
 pub use binding::{
     BindError, BindProblem, Binder, MissingStates, State, TaskDouble, TaskInfo, TaskOf, TaskStates,
 };
+pub use callbacks::{AnswerError, CallbackOf, CallbackTask, Callbacks, Pending, pending};
 
 /// A function marked `#[task]`: its input, output and error types, its name in ASL, and its
 /// handler. Implemented by the macro on a type of the same name as the function.
@@ -88,8 +90,9 @@ impl TaskErrorKind for std::convert::Infallible {
 }
 
 /// What a `#[task(callback)]` function returns once it has sent its task token on its way:
-/// the task's result arrives later, through
-/// [`Runtime::send_task_success`](workflow_runtime::Runtime::send_task_success).
+/// the task's result, a `T`, arrives later, through the token: answered with
+/// [`Callbacks::succeed`] (or [`Pending::succeed`], from the list of a typed execution's
+/// [`pending`](TypedExecution::pending) callbacks), which take a `T`.
 pub struct Callback<T>(PhantomData<fn() -> T>);
 
 impl<T> Callback<T> {
@@ -225,7 +228,7 @@ pub fn load<W: WorkflowDefinition>(runtime: &Runtime) -> Result<Workflow, BindEr
 pub async fn start<W: WorkflowDefinition>(
     runtime: &Runtime,
     input: W::Input,
-) -> Result<TypedExecution<W::Output>, TypedStartError> {
+) -> Result<TypedExecution<W>, TypedStartError> {
     let workflow = load::<W>(runtime).map_err(TypedStartError::Bind)?;
     let input = serde_json::to_value(input).map_err(TypedStartError::Input)?;
     let handle = runtime
@@ -234,7 +237,8 @@ pub async fn start<W: WorkflowDefinition>(
         .map_err(TypedStartError::Start)?;
     Ok(TypedExecution {
         handle,
-        output: PhantomData,
+        runtime: runtime.clone(),
+        workflow: PhantomData,
     })
 }
 
@@ -254,11 +258,21 @@ pub enum TypedStartError {
     Start(StartError),
 }
 
-/// A running execution of a typed workflow.
-#[derive(Debug)]
-pub struct TypedExecution<O> {
+/// A running execution of the typed workflow `W`: its typed output, and its callback tasks'
+/// typed answers.
+pub struct TypedExecution<W> {
     handle: ExecutionHandle,
-    output: PhantomData<fn() -> O>,
+    /// Where its callbacks are answered.
+    runtime: Runtime,
+    workflow: PhantomData<fn() -> W>,
+}
+
+impl<W> std::fmt::Debug for TypedExecution<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedExecution")
+            .field("handle", &self.handle)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a typed execution ended when it did not succeed, or when its output did not fit the
@@ -278,17 +292,18 @@ pub enum ExecutionError {
     Output(serde_json::Error),
 }
 
-impl<O: DeserializeOwned> TypedExecution<O> {
+impl<W: WorkflowDefinition> TypedExecution<W> {
     /// The untyped handle (history, stop, ...).
     pub fn handle(&self) -> &ExecutionHandle {
         &self.handle
     }
 
     /// Waits for the end and returns the typed output.
-    pub async fn output(&self) -> Result<O, ExecutionError> {
+    pub async fn output(&self) -> Result<W::Output, ExecutionError> {
         match self.handle.outcome().await {
             ExecutionStatus::Succeeded(output) => {
-                O::deserialize(output.as_ref()).map_err(ExecutionError::Output)
+                <W::Output as serde::Deserialize>::deserialize(output.as_ref())
+                    .map_err(ExecutionError::Output)
             }
             other => Err(ExecutionError::Failed {
                 status: other.as_str(),
@@ -305,6 +320,28 @@ impl<O: DeserializeOwned> TypedExecution<O> {
     /// The history so far.
     pub async fn history(&self) -> Vec<HistoryEvent> {
         self.handle.history().await
+    }
+
+    /// The callbacks of the task `T` that wait for their token in this execution, in the
+    /// order they were invoked (a task in a Map runs once per item): each with its state's
+    /// name and token, answered with `T`'s own types ([`Pending::succeed`] takes what `T`'s
+    /// `Callback<..>` names, [`Pending::fail`] its error type). None once the execution has
+    /// ended. `T` is a `#[task(callback)]` function of one of the workflow's `callback`
+    /// states; another is a compile error. A task whose function is still running is
+    /// listed too: its token can be answered already, as on AWS.
+    ///
+    /// `for pending in execution.pending::<request_approval>().await {
+    /// pending.succeed(Approval { approved: true }).await?; }`: see [`Callbacks`] for the
+    /// whole example, and for answering by token.
+    // A boxed future rather than an `async fn`: the future of an `async fn` carries the bound
+    // on `T`, and a `T` that is not a callback task of `W` would be reported three times
+    // (on the call, its future, its `.await`) instead of once.
+    pub fn pending<T: CallbackOf<W>>(&self) -> BoxFuture<Vec<Pending<T>>> {
+        let (handle, runtime) = (self.handle.clone(), self.runtime.clone());
+        Box::pin(async move {
+            let all = handle.pending_callbacks().await;
+            callbacks::of_task::<W, T>(&runtime, all)
+        })
     }
 }
 
@@ -510,24 +547,25 @@ pub mod __private {
     }
 
     /// Implemented by `#[task(callback)]` functions: only they run in a state marked
-    /// `callback`.
+    /// `callback`. (As [`CallbackTask`](crate::dsl::CallbackTask) is, with the message of
+    /// the state that runs the function.)
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a #[task(callback)] function: a state marked `callback` waits for a task token that only a callback task sends",
         label = "remove `callback`, or make the function #[task(callback)]"
     )]
-    pub trait CallbackTask {}
+    pub trait InCallbackState {}
 
     /// Implemented by plain `#[task]` functions: they run in a state without `callback`.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is a #[task(callback)] function: its state must be marked `callback`",
         label = "add `callback` to this state's fields"
     )]
-    pub trait PlainTask {}
+    pub trait InPlainState {}
 
     /// Checks that a state marked `callback` runs a callback task.
-    pub fn callback_task<T: CallbackTask>() {}
+    pub fn callback_task<T: InCallbackState>() {}
     /// Checks that a state without `callback` runs a plain task.
-    pub fn plain_task<T: PlainTask>() {}
+    pub fn plain_task<T: InPlainState>() {}
 
     /// A value of any type, for the never-run type checks.
     pub fn never<T>() -> T {

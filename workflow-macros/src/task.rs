@@ -298,10 +298,18 @@ fn task(func: &ItemFn, options: &Options) -> syn::Result<TokenStream> {
     } else {
         quote!(states)
     };
-    let (make_handler, kind) = if callback {
-        (quote!(callback_handler), quote!(CallbackTask))
+    // Which states may run it, and, for a callback task, that its token is answered with
+    // its types (`workflow::dsl::Callbacks`).
+    let (make_handler, marks) = if callback {
+        (
+            quote!(callback_handler),
+            quote! {
+                impl #p::InCallbackState for #name {}
+                impl ::workflow::dsl::CallbackTask for #name {}
+            },
+        )
     } else {
-        (quote!(handler), quote!(PlainTask))
+        (quote!(handler), quote!(impl #p::InPlainState for #name {}))
     };
     let doc = format!(
         "The task of [`{name_str}`](fn@{name_str}): its types and handler, as `workflow!` uses them (ASL name `{asl_name}`)."
@@ -336,7 +344,7 @@ fn task(func: &ItemFn, options: &Options) -> syn::Result<TokenStream> {
             }
         }
 
-        impl #p::#kind for #name {}
+        #marks
 
     })
 }

@@ -26,7 +26,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             let Ok(header) = syn::parse2::<ast::Header>(input) else {
                 return error;
             };
-            let emitted = emit(&header, &[], "", MachineType::Standard);
+            let emitted = emit(&header, &[], &[], "", MachineType::Standard);
             return quote! {
                 #emitted
                 #error
@@ -123,7 +123,14 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
     let asl = machine.to_json_pretty();
     let functions = tasks::functions(&def.body);
-    let emitted = emit(&def.header, &functions, &asl, lowered.machine_type);
+    let callbacks = tasks::callback_states(&def.body);
+    let emitted = emit(
+        &def.header,
+        &functions,
+        &callbacks,
+        &asl,
+        lowered.machine_type,
+    );
     // Also for a workflow over `Value`: its paths are untyped, but its tasks' inputs, callback
     // flags, caught error variants and struct literals are still checked.
     let typecheck = typecheck::generate(&def, &lowered.refused_states());
@@ -135,11 +142,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The workflow's type and its impls, for the `#[task]` functions `functions` it runs and the
-/// exported ASL `asl`.
+/// The workflow's type and its impls, for the `#[task]` functions `functions` it runs (those
+/// of `callbacks` in the states named there, marked `callback`) and the exported ASL `asl`.
 fn emit(
     header: &ast::Header,
     functions: &[syn::Path],
+    callbacks: &[(syn::Path, Vec<String>)],
     asl: &str,
     machine_type: MachineType,
 ) -> TokenStream {
@@ -157,7 +165,7 @@ fn emit(
         MachineType::Express => quote!(::workflow::dsl::__private::MachineType::Express),
     };
     let task_entries = tasks::entries(functions);
-    let task_checks = tasks::checks(name, functions);
+    let task_checks = tasks::checks(name, functions, callbacks);
     let asl_const = tasks::asl_const(asl, functions);
     let doc = format!(
         "The `{name_str}` workflow, defined with `workflow!`.\n\nIts exported ASL (each task's resource named after its function, unless its `#[task(name = ..)]` names it):\n\n```json\n{}\n```",
@@ -220,7 +228,7 @@ fn emit(
             #vis async fn start(
                 runtime: &::workflow::runtime::Runtime,
                 input: #input,
-            ) -> ::core::result::Result<::workflow::dsl::TypedExecution<#output>, ::workflow::dsl::TypedStartError> {
+            ) -> ::core::result::Result<::workflow::dsl::TypedExecution<#name>, ::workflow::dsl::TypedStartError> {
                 ::workflow::dsl::start::<#name>(runtime, input).await
             }
         }

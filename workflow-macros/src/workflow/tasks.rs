@@ -56,6 +56,39 @@ fn collect(body: &ast::Body, out: &mut Vec<syn::Path>) {
     }
 }
 
+/// Each function run by a state marked `callback`, once (by path, in the order of its first
+/// such state), with the names of those states: what `pending::<function>()` of a typed
+/// execution lists.
+pub fn callback_states(body: &ast::Body) -> Vec<(syn::Path, Vec<String>)> {
+    let mut out: Vec<(syn::Path, Vec<String>)> = Vec::new();
+    collect_callbacks(body, &mut out);
+    out
+}
+
+fn collect_callbacks(body: &ast::Body, out: &mut Vec<(syn::Path, Vec<String>)>) {
+    for state in &body.states {
+        match &state.kind {
+            ast::KindDef::Task(ast::TaskTarget::Function(path))
+                if state.fields.iter().any(|f| f.key == "callback") =>
+            {
+                let text = path_text(path);
+                let name = state.name.to_string();
+                match out.iter_mut().find(|(p, _)| path_text(p) == text) {
+                    Some((_, states)) => states.push(name),
+                    None => out.push((path.clone(), vec![name])),
+                }
+            }
+            ast::KindDef::Parallel(branches) => {
+                for b in branches {
+                    collect_callbacks(b, out);
+                }
+            }
+            ast::KindDef::Map(Some(b)) => collect_callbacks(b, out),
+            _ => {}
+        }
+    }
+}
+
 /// A piece of the exported ASL: text as it is, or the name of the function at an index.
 enum Piece<'a> {
     Text(&'a str),
@@ -134,13 +167,29 @@ pub fn entries(functions: &[syn::Path]) -> TokenStream {
 }
 
 /// For each function: that it is a task of the workflow (`TaskOf`, for typed test doubles),
-/// and that no function before it has its name and is another function: the error is on
-/// the second function's first state, naming both.
-pub fn checks(workflow: &syn::Ident, functions: &[syn::Path]) -> TokenStream {
+/// for each function of a `callback` state that it is a callback task of the workflow, run
+/// by those states (`CallbackOf`, for typed answers), and that no function before it has
+/// its name and is another function: the error is on the second function's first state,
+/// naming both.
+pub fn checks(
+    workflow: &syn::Ident,
+    functions: &[syn::Path],
+    callbacks: &[(syn::Path, Vec<String>)],
+) -> TokenStream {
     let p = quote!(::workflow::dsl::__private);
-    let task_of = functions.iter().map(
-        |path| quote_spanned!(path.span()=> impl ::workflow::dsl::TaskOf<#workflow> for #path {}),
-    );
+    let callback_of = callbacks.iter().map(|(path, states)| {
+        quote_spanned! {path.span()=>
+            impl ::workflow::dsl::CallbackOf<#workflow> for #path {
+                const STATES: &'static [&'static str] = &[#(#states),*];
+            }
+        }
+    });
+    let task_of = functions
+        .iter()
+        .map(
+            |path| quote_spanned!(path.span()=> impl ::workflow::dsl::TaskOf<#workflow> for #path {}),
+        )
+        .chain(callback_of);
     if functions.len() < 2 {
         return quote!(#(#task_of)*);
     }

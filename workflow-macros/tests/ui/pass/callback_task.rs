@@ -1,5 +1,6 @@
 // A callback task: `callback` on the state, `lambda:invoke.waitForTaskToken` in the ASL, the
-// token passed with `$$.Task.Token`; `main` answers it and checks the output.
+// token passed with `$$.Task.Token`; `main` finds it among the execution's pending callbacks,
+// answers it with the task's type and checks the output.
 use workflow::prelude::*;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -19,16 +20,12 @@ pub struct Doc {
     pub approval: Option<Approval>,
 }
 
-/// Where the task leaves its token for `main` to answer.
-static TOKEN: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
 #[task(callback)]
 async fn request_approval(
     ctx: &TaskContext,
     request: ApprovalRequest,
 ) -> Result<Callback<Approval>, TaskError> {
     assert_eq!(ctx.task_token(), Some(request.token.as_str()));
-    *TOKEN.lock().unwrap() = Some(request.token);
     Ok(Callback::pending())
 }
 
@@ -75,15 +72,12 @@ fn main() {
             approval: None,
         };
         let execution = Approve::start(&runtime, doc).await.unwrap();
-        let token = loop {
-            tokio::task::yield_now().await;
-            if let Some(token) = TOKEN.lock().unwrap().take() {
-                break token;
-            }
-        };
-        runtime
-            .send_task_success(&token, json!({ "approved": true })).await
-            .unwrap();
+        let pending = execution.pending::<request_approval>().await;
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].state_name(), "Ask");
+        for pending in pending {
+            pending.succeed(Approval { approved: true }).await.unwrap();
+        }
         let output = execution.output().await.unwrap();
         assert_eq!(output.approval, Some(Approval { approved: true }));
     });

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use order_workflows::report::{orders, print_run};
 use order_workflows::tasks::{ApprovalDesk, manager};
 use order_workflows::{ApprovalOrder, OrderDoc};
+use workflow::dsl::Callbacks;
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
 
@@ -20,10 +21,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let order = orders::large();
 
     // The approval desk is the callback task's state, given where the workflow is bound;
-    // the manager reads its queue and approves.
+    // the manager reads its queue and approves, answering each token with an `Approval`
+    // (the approval task's own type: an answer of another type does not compile).
     let (desk, queue) = ApprovalDesk::new();
     manager(
-        &runtime,
+        Callbacks::new(&runtime),
         queue,
         |_| true,
         |ticket| {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use order_workflows::report::{orders, print_run};
 use order_workflows::tasks::{ApprovalDesk, Warehouse, manager};
 use order_workflows::{CompleteOrder, OrderDoc};
+use workflow::dsl::Callbacks;
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
 
@@ -22,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // manager reads.
     let warehouse = Warehouse::stocked();
     let (desk, queue) = ApprovalDesk::new();
-    manager(&runtime, queue, |_| true, |_| {});
+    manager(Callbacks::new(&runtime), queue, |_| true, |_| {});
     CompleteOrder::bind(&runtime)
         .state(warehouse.clone())
         .state(desk)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use order_workflows::report::orders;
 use order_workflows::tasks::{ApprovalDesk, Warehouse, manager};
 use order_workflows::*;
-use workflow::dsl::{TaskStates, WorkflowDefinition};
+use workflow::dsl::{Callbacks, TaskStates, WorkflowDefinition};
 use workflow::prelude::*;
 
 struct Run {
@@ -32,7 +32,7 @@ fn summarize(status: &ExecutionStatus, history: &[HistoryEvent]) -> Run {
 /// answers every approval request with `approved`.
 fn services(runtime: &Runtime, approved: bool) -> TaskStates {
     let (desk, queue) = ApprovalDesk::new();
-    manager(runtime, queue, move |_| approved, |_| {});
+    manager(Callbacks::new(runtime), queue, move |_| approved, |_| {});
     TaskStates::new().with(Warehouse::stocked()).with(desk)
 }
 

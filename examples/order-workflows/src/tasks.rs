@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
-use workflow::dsl::{Callback, State};
+use workflow::dsl::{Callbacks, State};
 use workflow::prelude::*;
 
 use crate::domain::*;
@@ -48,6 +48,13 @@ pub enum PaymentError {
 pub enum StockError {
     /// The item is no longer stocked.
     OutOfStock(String),
+}
+
+/// Why an approval was not given.
+#[derive(Debug, TaskError)]
+pub enum ApprovalError {
+    /// Nobody reads the approval desk.
+    NoApprover(String),
 }
 
 /// What the messaging service can answer.
@@ -134,8 +141,8 @@ impl Warehouse {
     }
 }
 
-/// An approval asked for: what to approve, and the task token to answer with
-/// `Runtime::send_task_success`.
+/// An approval asked for: what to approve, and the task token to answer (with the task's own
+/// types, through [`Callbacks<request_approval>`](Callbacks)).
 #[derive(Clone, Debug)]
 pub struct ApprovalTicket {
     /// The order and its total.
@@ -160,14 +167,15 @@ impl ApprovalDesk {
 }
 
 /// A manager who answers every request arriving in `queue`: approved when `decide` says so,
-/// signed `grace@example.com`; `on_request` sees each ticket first.
+/// signed `grace@example.com`; `on_request` sees each ticket first. The manager answers
+/// through `approvals`, which takes an [`Approval`] and nothing else, for the approval task
+/// and no other: `Callbacks::new(&runtime)`.
 pub fn manager(
-    runtime: &Runtime,
+    approvals: Callbacks<request_approval>,
     mut queue: mpsc::UnboundedReceiver<ApprovalTicket>,
     decide: impl Fn(&ApprovalRequest) -> bool + Send + 'static,
     on_request: impl Fn(&ApprovalTicket) + Send + 'static,
 ) {
-    let runtime = runtime.clone();
     tokio::spawn(async move {
         while let Some(ticket) = queue.recv().await {
             on_request(&ticket);
@@ -175,9 +183,8 @@ pub fn manager(
                 approved: decide(&ticket.request),
                 by: "grace@example.com".into(),
             };
-            let answer = serde_json::to_value(approval).unwrap_or_default();
             // The task may be over (timed out, stopped): nothing is waiting for the answer.
-            let _ = runtime.send_task_success(&ticket.token, answer).await;
+            let _ = approvals.succeed(&ticket.token, approval).await;
         }
     });
 }
@@ -189,17 +196,17 @@ pub async fn request_approval(
     ctx: &TaskContext,
     State(desk): State<ApprovalDesk>,
     request: ApprovalRequest,
-) -> Result<Callback<Approval>, TaskError> {
+) -> Result<Callback<Approval>, ApprovalError> {
     let token = ctx
         .task_token()
-        .ok_or_else(|| TaskError::new("NoApprover", "the task has no token to answer"))?;
+        .ok_or_else(|| ApprovalError::NoApprover("the task has no token to answer".into()))?;
     let ticket = ApprovalTicket {
         request,
         token: token.to_string(),
     };
     desk.requests
         .send(ticket)
-        .map_err(|_| TaskError::new("NoApprover", "no manager reads the approval desk"))?;
+        .map_err(|_| ApprovalError::NoApprover("no manager reads the approval desk".into()))?;
     Ok(Callback::pending())
 }
 

@@ -1,16 +1,18 @@
-//! The order workflows in tests: the tasks' states given where a workflow is bound, and
-//! typed test doubles in place of the tasks a test does not want to run (the payment
-//! gateway, the manager, the mailer).
+//! The order workflows in tests: the tasks' states given where a workflow is bound, typed
+//! test doubles in place of the tasks a test does not want to run (the payment gateway, the
+//! manager, the mailer), and the approval answered as a manager would, with the approval
+//! task's own types.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use order_workflows::report::orders;
 use order_workflows::tasks::{
-    ApprovalDesk, NotifyError, PaymentError, Warehouse, charge_payment, manager, request_approval,
-    send_email,
+    ApprovalDesk, ApprovalError, NotifyError, PaymentError, Warehouse, charge_payment, manager,
+    request_approval, send_email,
 };
 use order_workflows::*;
+use workflow::dsl::Callbacks;
 use workflow::prelude::*;
 
 /// A runtime whose every task is real but the approval, which a double answers.
@@ -63,7 +65,7 @@ async fn a_declined_card_stops_the_order_before_the_warehouse() {
     let runtime = Runtime::new();
     let warehouse = Warehouse::stocked();
     let (desk, queue) = ApprovalDesk::new();
-    manager(&runtime, queue, |_| true, |_| {});
+    manager(Callbacks::new(&runtime), queue, |_| true, |_| {});
     CompleteOrder::bind(&runtime)
         .state(warehouse.clone())
         .state(desk)
@@ -148,4 +150,66 @@ async fn the_complete_order_needs_its_states() {
             && refused.contains("State<order_workflows::tasks::Warehouse>"),
         "{refused}"
     );
+}
+
+/// A large order waits for its approval: the test answers it as the manager would, from the
+/// execution's pending callbacks, with an `Approval` (the approval task's own type).
+#[tokio::test(start_paused = true)]
+async fn a_pending_approval_is_answered_with_the_tasks_type() {
+    let runtime = Runtime::new();
+    let warehouse = Warehouse::stocked();
+    let (desk, mut queue) = ApprovalDesk::new();
+    CompleteOrder::bind(&runtime)
+        .state(warehouse.clone())
+        .state(desk)
+        .finish()
+        .unwrap();
+    let execution = CompleteOrder::start(&runtime, OrderDoc::new(orders::large()))
+        .await
+        .unwrap();
+    // The request reaches the desk once the approval task runs: it then waits.
+    let ticket = queue.recv().await.unwrap();
+    let pending = execution.pending::<request_approval>().await;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].state_name(), "RequestApproval");
+    assert_eq!(pending[0].token(), ticket.token);
+    for approval in pending {
+        approval.heartbeat().await.unwrap();
+        approval
+            .succeed(Approval {
+                approved: true,
+                by: "test".into(),
+            })
+            .await
+            .unwrap();
+    }
+    let done = execution.output().await.unwrap();
+    assert_eq!(done.approval.map(|a| a.by).as_deref(), Some("test"));
+    assert_eq!(done.payment.map(|p| p.amount), Some(2400.0));
+    assert!(execution.pending::<request_approval>().await.is_empty());
+}
+
+/// An approval failed with a variant of the task's error type fails the task with that
+/// variant's name and cause, as the task's function failing with it would; the workflow
+/// catches nothing there, so the order fails with it.
+#[tokio::test(start_paused = true)]
+async fn an_approval_failed_with_the_tasks_error_fails_the_order() {
+    let runtime = Runtime::new();
+    let (desk, mut queue) = ApprovalDesk::new();
+    ApprovalOrder::bind(&runtime).state(desk).finish().unwrap();
+    let execution = ApprovalOrder::start(&runtime, OrderDoc::new(orders::large()))
+        .await
+        .unwrap();
+    // By token, as code that holds only the ticket answers.
+    let ticket = queue.recv().await.unwrap();
+    Callbacks::<request_approval>::new(&runtime)
+        .fail(
+            &ticket.token,
+            ApprovalError::NoApprover("the manager is away".into()),
+        )
+        .await
+        .unwrap();
+    let failure = execution.outcome().await.failure().cloned().unwrap();
+    assert_eq!(failure.error.as_deref(), Some("NoApprover"));
+    assert_eq!(failure.cause.as_deref(), Some("the manager is away"));
 }

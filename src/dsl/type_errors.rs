@@ -36,6 +36,9 @@
 //! | ``` `refund` is not a task of the workflow `Pay` ``` | `.replace::<refund>(..)` names a function no state of the workflow runs | replace one of the workflow's tasks |
 //! | ``conflicting implementations of trait `TaskOf<Pay>` for type `notify` `` | two states name one function by two paths (`notify` and `tasks::notify`): a macro cannot tell they are one | write the same path in both |
 //! | ``type mismatch in closure arguments``, on `.replace` | a test double's closure does not take the task's input type | take the task's input (the error shows it), return its output and error types |
+//! | ``expected `Approval`, found `Value` ``, on `.succeed` | a callback task's token is answered with another type than the `T` of its `Callback<T>` (or `.fail` with another error type) | answer with a `T` (the error shows it) |
+//! | ``` `request_refund` is not a callback task of the workflow `Approve` ``` | `execution.pending::<request_refund>()` names a function that no state marked `callback` of the workflow runs | name one of the workflow's callback tasks |
+//! | ``` `charge` is not a #[task(callback)] function: only a callback task waits for its task token to be answered ``` | `Callbacks::<charge>::new(..)` names a plain task | name the `#[task(callback)]` function whose token is answered |
 //!
 //! A note on `Option`: a path steps through `Option` fields as if they were plain
 //! (`$.approval.approved` with `approval: Option<Approval>`), as the JSON document does; at

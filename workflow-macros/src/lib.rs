@@ -94,8 +94,11 @@ mod workflow;
 ///
 /// `#[task(callback)]` makes a `.waitForTaskToken` task: the function returns
 /// `Result<Callback<T>, E>` once it has handed `ctx.task_token()` to whoever will answer;
-/// the task's result, of type `T`, arrives when `Runtime::send_task_success(token, ..)` is
-/// called (or its error with `send_task_failure`). In the exported ASL such a task is what
+/// the task's result, of type `T`, arrives when the token is answered with a `T` (or an `E`
+/// for a failure): by token with `workflow::dsl::Callbacks::<request_approval>::new(&runtime)
+/// .succeed(token, approval)`, or from a typed execution's list,
+/// `execution.pending::<request_approval>()`, each `.succeed(approval)` or `.fail(error)`;
+/// an answer of another type does not compile. In the exported ASL such a task is what
 /// AWS runs: `"Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"` with
 /// `"FunctionName": "${RequestApproval}"` and a `Payload` that is the task's input (its
 /// `parameters`, or the state's input) plus the token as `"TaskToken.$": "$$.Task.Token"`, so
@@ -122,8 +125,10 @@ mod workflow;
 /// Next to the function, `#[task]` defines a type of the same name (in the type namespace,
 /// so the function is unaffected) that implements `workflow::dsl::Task`: the input, output
 /// and error types, the task's name (`${ChargePayment}`), its function's path, and the
-/// handler the runtime calls, made with the states it takes. That type is how a test names
-/// the task it replaces by a double: `Checkout::bind(&runtime).replace::<charge_payment>(|request| ...)`.
+/// handler the runtime calls, made with the states it takes (and, for a callback task,
+/// `workflow::dsl::CallbackTask`). That type is how a test names the task it replaces by a
+/// double, `Checkout::bind(&runtime).replace::<charge_payment>(|request| ...)`, and how a
+/// callback task's answers are typed, `Callbacks::<request_approval>::new(&runtime)`.
 ///
 /// Mistakes are compile errors on the signature: a function that is not `async`, that takes
 /// no input or two, that does not return a `Result`, whose input does not deserialize, or
@@ -420,10 +425,13 @@ pub fn derive_task_error(input: TokenStream) -> TokenStream {
 /// ARNs), `bind(&runtime)` (a `workflow::dsl::Binder`: give the states the tasks take with
 /// `.state(value)`, replace tasks by typed test doubles with `.replace::<function>(closure)`,
 /// then `.finish()` binds) and `start(&runtime, input)` (a typed execution whose
-/// `output().await` is the typed output; it binds the tasks not bound yet, and never
-/// replaces a binding made before). Each task of the workflow implements
-/// `workflow::dsl::TaskOf<ItsWorkflow>`, so that a double can only replace a task the
-/// workflow runs.
+/// `output().await` is the typed output and whose `pending::<function>().await` lists the
+/// callbacks of a callback task waiting for their token, answered with the task's types; it
+/// binds the tasks not bound yet, and never replaces a binding made before). Each task of
+/// the workflow implements `workflow::dsl::TaskOf<ItsWorkflow>`, so that a double can only
+/// replace a task the workflow runs, and each function of a `callback` state
+/// `workflow::dsl::CallbackOf<ItsWorkflow>` (with the names of those states), so that
+/// `pending` lists only the callbacks of a task the workflow runs.
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()

@@ -24,6 +24,8 @@ use workflow_runtime::{
 mod binding;
 pub mod type_errors;
 
+#[cfg(feature = "lambda")]
+pub(crate) use binding::write_problems;
 pub use binding::{
     BindError, BindProblem, Binder, MissingStates, State, TaskDouble, TaskInfo, TaskOf, TaskStates,
 };

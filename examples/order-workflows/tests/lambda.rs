@@ -95,7 +95,7 @@ impl Outcome {
     /// a function error the error named after the `errorType` with the whole error document
     /// as its cause (the AWS-recorded case `error_handling/raise_exception_catch` of
     /// tests/conformance: `"Error": "Exception"`, `"Cause": "{\"errorMessage\": ...}"`).
-    fn as_step_functions_sees_it(self) -> Result<Value, TaskError> {
+    fn into_task_result(self) -> Result<Value, TaskError> {
         match self {
             Outcome::Response { body, .. } => Ok(body),
             Outcome::Error { body, .. } => Err(TaskError::new(
@@ -298,7 +298,7 @@ impl Deployed {
         let api = Arc::clone(&self.api);
         move |payload: Value, _ctx: TaskContext| {
             let api = Arc::clone(&api);
-            async move { api.invoke(payload).await.as_step_functions_sees_it() }
+            async move { api.invoke(payload).await.into_task_result() }
         }
     }
 }

@@ -301,6 +301,22 @@ impl Deployed {
             async move { api.invoke(payload).await.into_task_result() }
         }
     }
+
+    /// A handler that invokes this function as `lambda:invoke.waitForTaskToken` does, and
+    /// then waits, under way, until the token is answered (which ends the handler): Step
+    /// Functions waits for the token in real time, where the runtime's instant clock would
+    /// jump to the task's time-out as soon as nothing is under way. A function error fails
+    /// the task, as it does on AWS.
+    fn as_callback_handler(&self) -> impl TaskHandler {
+        let api = Arc::clone(&self.api);
+        move |payload: Value, _ctx: TaskContext| {
+            let api = Arc::clone(&api);
+            async move {
+                api.invoke(payload).await.into_task_result()?;
+                std::future::pending().await
+            }
+        }
+    }
 }
 
 /// What the task `T` does in-process with `input` (its handler, with the examples' states).
@@ -464,25 +480,38 @@ async fn a_catch_on_a_task_error_takes_it_on_aws_as_in_process() {
     assert_eq!(document["errorType"], "CardDeclined");
 }
 
+/// What ApprovalOrder does with `order` in-process, a manager approving every request: on a
+/// tokio runtime of its own whose clock is paused, as the examples' tests run it (its waits
+/// pass at once, and never before the manager has answered).
+async fn approved_in_process(order: OrderDoc) -> OrderDoc {
+    let run = move || {
+        let paused = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        paused.block_on(async move {
+            let runtime = Runtime::new();
+            let (desk, queue) = ApprovalDesk::new();
+            manager(&runtime, queue, |_| true, |_| {});
+            ApprovalOrder::bind(&runtime).state(desk).finish().unwrap();
+            let execution = ApprovalOrder::start(&runtime, order).await.unwrap();
+            execution.output().await.unwrap()
+        })
+    };
+    tokio::task::spawn_blocking(run).await.unwrap()
+}
+
 #[tokio::test]
 async fn a_large_order_is_approved_and_charged_through_its_lambda_functions() {
     let order = OrderDoc::new(orders::large());
-    let local = instant_waits();
-    let (desk, queue) = ApprovalDesk::new();
-    manager(&local, queue, |_| true, |_| {});
-    ApprovalOrder::bind(&local).state(desk).finish().unwrap();
-    let expected = ApprovalOrder::start(&local, order.clone())
-        .await
-        .unwrap()
-        .output()
-        .await
-        .unwrap();
+    let expected = approved_in_process(order.clone()).await;
 
     // Each task is a function of its own, running the same binary.
     let mut approve = Deployed::start(Some("RequestApproval"), "orders-Approval-5X").await;
     let charge = Deployed::start(Some("ChargePayment"), "orders-ChargePaymentFunction-9Z").await;
     let aws = instant_waits();
-    aws.bind("RequestApproval", approve.as_task_handler());
+    aws.bind("RequestApproval", approve.as_callback_handler());
     aws.bind("ChargePayment", charge.as_task_handler());
     let execution = ApprovalOrder::start(&aws, order).await.unwrap();
     // The manager answers the request the function logged, with the command it suggests.
@@ -501,5 +530,42 @@ async fn a_large_order_is_approved_and_charged_through_its_lambda_functions() {
     )
     .unwrap();
     aws.send_task_success(token, answer).await.unwrap();
-    assert_eq!(execution.output().await.unwrap(), expected);
+    let output = tokio::time::timeout(PATIENCE, execution.output()).await;
+    assert_eq!(output.expect("the execution ends").unwrap(), expected);
+}
+
+/// A second function named `ShipOrder`, as the one of the examples.
+#[task(name = "ShipOrder")]
+async fn ship_by_drone(request: ShipmentRequest) -> Result<Shipment, TaskError> {
+    Ok(Shipment {
+        tracking: format!("DRONE-{}", request.order_id),
+    })
+}
+
+#[test]
+fn every_problem_of_the_tasks_is_reported_before_anything_is_served() {
+    let error = workflow::lambda::Tasks::new()
+        .state(Warehouse::stocked())
+        .state(Warehouse::new())
+        .workflow::<CompleteOrder>()
+        // ReserveItems shares its task with CompleteOrder: served once, no problem.
+        .workflow::<ReserveItems>()
+        .task::<ship_by_drone>()
+        .functions()
+        .unwrap_err();
+    let problems: Vec<String> = error.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 3, "{error}");
+    assert!(problems[0].contains("two states of type order_workflows::tasks::Warehouse"));
+    assert!(
+        problems[1].contains("`order_workflows::tasks::ship_order` and `lambda::ship_by_drone`"),
+        "{}",
+        problems[1]
+    );
+    // RequestApproval takes the approval desk, which was not given.
+    assert!(problems[2].contains("'RequestApproval'"), "{}", problems[2]);
+    assert!(
+        error
+            .to_string()
+            .starts_with("the tasks cannot be served (3 problems):")
+    );
 }

@@ -25,6 +25,8 @@ mod binding;
 mod callbacks;
 pub mod type_errors;
 
+#[cfg(feature = "lambda")]
+pub(crate) use binding::write_problems;
 pub use binding::{
     BindError, BindProblem, Binder, MissingStates, State, TaskDouble, TaskInfo, TaskOf, TaskStates,
 };

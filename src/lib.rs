@@ -14,6 +14,8 @@
 //! * [`runtime`] (`workflow-runtime`): the tokio driver, task handlers, timers and history.
 //! * [`dsl`] and the macros ([`workflow!`], [`#[task]`](macro@task),
 //!   [`#[derive(TaskError)]`](derive@TaskError)) from `workflow-macros`: typed workflows.
+//! * `lambda` (the `lambda` feature, `workflow-lambda`): the `#[task]` functions served as
+//!   AWS Lambda functions.
 //!
 //! Loading ASL JSON and binding its resources to Rust code:
 //!
@@ -58,6 +60,8 @@ pub use workflow_runtime as runtime;
 
 pub mod deploy;
 pub mod dsl;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 
 pub use workflow_macros::{TaskError, task, workflow};
 

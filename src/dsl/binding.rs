@@ -192,6 +192,19 @@ pub enum BindProblem {
         "two states of type {0} were given: a task takes one value per type; give each a type of its own (a newtype)"
     )]
     StateGivenTwice(&'static str),
+    /// Two functions of one task name were given to one program to serve (as Lambda
+    /// functions, `workflow::lambda::Tasks`): a function is told its task by name.
+    #[error(
+        "the functions `{first}` and `{second}` both have the task name '{name}': a program serves one function per task name; give one of them #[task(name = \"...\")]"
+    )]
+    SameName {
+        /// The task name.
+        name: &'static str,
+        /// The function given first (its path).
+        first: &'static str,
+        /// The other one.
+        second: &'static str,
+    },
 }
 
 /// Why a workflow's tasks could not be bound (every problem found, none of them bound).
@@ -211,15 +224,23 @@ impl BindError {
 impl std::fmt::Display for BindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "the tasks of {} cannot be bound", self.workflow)?;
-        match self.problems.as_slice() {
-            [one] => write!(f, ": {one}"),
-            many => {
-                write!(f, " ({} problems):", many.len())?;
-                for problem in many {
-                    write!(f, "\n  - {problem}")?;
-                }
-                Ok(())
+        write_problems(f, &self.problems)
+    }
+}
+
+/// The problems after the sentence they complete: `: the one`, or `(n problems):` and a list.
+pub(crate) fn write_problems(
+    f: &mut std::fmt::Formatter<'_>,
+    problems: &[BindProblem],
+) -> std::fmt::Result {
+    match problems {
+        [one] => write!(f, ": {one}"),
+        many => {
+            write!(f, " ({} problems):", many.len())?;
+            for problem in many {
+                write!(f, "\n  - {problem}")?;
             }
+            Ok(())
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::bindings::Shape;
 use crate::clock::{Work, millis};
 use crate::deletion::DeletingWatch;
 use crate::handle::{DoneSender, Finished};
-use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_message};
+use crate::handler::{CatchUnwind, TaskContext, TaskError, panic_cause};
 pub(crate) use crate::inbox::{Inbox, Receiver};
 use crate::lambda;
 use crate::pending::PendingCallback;
@@ -745,11 +745,7 @@ impl Driver {
                     .within_aws_bounds(),
                 )),
                 Err(panic) => Err(Failure::from(
-                    TaskError::new(
-                        names::TASK_FAILED,
-                        format!("The task handler panicked: {}", panic_message(&*panic)),
-                    )
-                    .within_aws_bounds(),
+                    TaskError::new(names::TASK_FAILED, panic_cause(&*panic)).within_aws_bounds(),
                 )),
             };
             let msg = match (callback, result) {

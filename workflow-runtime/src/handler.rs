@@ -101,6 +101,14 @@ impl TaskContext {
             heartbeat: None,
         }
     }
+
+    /// This context with a task token: what a handler of a `.waitForTaskToken` task gets
+    /// outside an execution (a Lambda function reads it from its payload), or in a unit test
+    /// of a callback handler.
+    pub fn with_task_token(mut self, token: impl Into<String>) -> TaskContext {
+        self.task_token = Some(token.into());
+        self
+    }
 }
 
 /// Async code bound to a Task resource. Implemented for every
@@ -159,8 +167,14 @@ impl<T> Future for CatchUnwind<T> {
     }
 }
 
+/// The cause of a task whose handler panicked, with the panic's message: what a task failed
+/// by a panic reports, in an execution and when a Lambda function serves the task.
+pub fn panic_cause(panic: &(dyn Any + Send)) -> String {
+    format!("The task handler panicked: {}", panic_message(panic))
+}
+
 /// The message of a panic payload.
-pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = panic.downcast_ref::<String>() {

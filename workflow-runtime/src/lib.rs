@@ -37,7 +37,7 @@ pub use builder::{EntropySource, RuntimeBuilder};
 pub use clock::{Clock, TokioClock, Work};
 pub use error::{CallbackError, LoadError, RedriveError, RegisterError, RegistryError, StartError};
 pub use handle::ExecutionHandle;
-pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler};
+pub use handler::{BoxFuture, TaskContext, TaskError, TaskHandler, panic_cause};
 pub use options::{LoadOptions, RedriveOptions, StartOptions};
 pub use pending::PendingCallback;
 pub use redrive::RedriveStatus;

@@ -36,7 +36,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::{Mutex, mpsc};
-use workflow::dsl::{TaskInfo, TaskStates};
+use workflow::dsl::{Callbacks, TaskInfo, TaskStates};
 use workflow::lambda::{FUNCTION_NAME_VARIABLE, RUNTIME_API_VARIABLE, TASK_VARIABLE};
 use workflow::prelude::*;
 use workflow::runtime::TokioClock;
@@ -493,7 +493,7 @@ async fn approved_in_process(order: OrderDoc) -> OrderDoc {
         paused.block_on(async move {
             let runtime = Runtime::new();
             let (desk, queue) = ApprovalDesk::new();
-            manager(&runtime, queue, |_| true, |_| {});
+            manager(Callbacks::new(&runtime), queue, |_| true, |_| {});
             ApprovalOrder::bind(&runtime).state(desk).finish().unwrap();
             let execution = ApprovalOrder::start(&runtime, order).await.unwrap();
             execution.output().await.unwrap()

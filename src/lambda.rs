@@ -99,10 +99,7 @@ impl Tasks {
     /// Gives the tasks that take a `State<T>` this value (each invocation gets a clone), as
     /// [`Binder::state`](crate::dsl::Binder::state) does.
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Tasks {
-        if self.states.insert(value).is_some() {
-            self.problems
-                .push(BindProblem::StateGivenTwice(std::any::type_name::<T>()));
-        }
+        self.states.give(value, &mut self.problems);
         self
     }
 

@@ -62,6 +62,18 @@ impl TaskStates {
         self
     }
 
+    /// Adds a value as a binding gives it: a second value of one type is a problem, noted in
+    /// `problems` (binders report every problem at once).
+    pub(crate) fn give<T: Clone + Send + Sync + 'static>(
+        &mut self,
+        value: T,
+        problems: &mut Vec<BindProblem>,
+    ) {
+        if self.insert(value).is_some() {
+            problems.push(BindProblem::StateGivenTwice(std::any::type_name::<T>()));
+        }
+    }
+
     /// A clone of the value of type `T`, if one was given.
     pub fn get<T: Clone + 'static>(&self) -> Option<T> {
         self.values
@@ -370,10 +382,7 @@ impl<'r, W: WorkflowDefinition> Binder<'r, W> {
 
     /// Gives the tasks that take a `State<T>` this value (each invocation gets a clone).
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
-        if self.states.insert(value).is_some() {
-            self.problems
-                .push(BindProblem::StateGivenTwice(std::any::type_name::<T>()));
-        }
+        self.states.give(value, &mut self.problems);
         self
     }
 
